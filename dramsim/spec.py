@@ -1,0 +1,392 @@
+"""DRAM standards as data: load, validate and freeze a device specification.
+
+A specification (:class:`Spec`) is three things, kept apart as in Ramulator 2:
+
+* :class:`Organization` -- channels, ranks, bank groups, banks, rows, columns, device width,
+  burst length, devices per rank;
+* :class:`Timing` -- every timing parameter in memory-clock cycles, plus the clock period
+  ``tck_ns``;
+* :class:`Rail` -- per supply rail, its voltage and the IDD currents (mA) of one device, used by
+  :mod:`dramsim.energy`.
+
+Built-in standards are YAML files in ``dramsim/standards/`` (one per standard). A user copies one,
+edits it and passes the path: ``load_spec("my_ddr3.yaml")``. Channels and ranks are options of a
+run, not of the file (``load_spec(name, channels=2, ranks=2)``).
+
+YAML layout::
+
+    name: DDR3-1600K
+    standard: DDR3                 # family: DDR3, DDR4, LPDDR3, LPDDR4
+    description: ...
+    source: ...                    # where the numbers come from
+    organization: {density_gbit: 4, dq: 8, devices_per_rank: 8, bankgroups: 1,
+                   banks_per_group: 8, rows: 65536, columns: 1024, burst_length: 8}
+    timing: {tck_ns: 1.25, CL: 11, CWL: 8, RCD: 11, ...}   # cycles (see Timing)
+    power:
+      VDD: {voltage_v: 1.35, IDD0: 55, IDD2N: 32, ...}    # mA per device
+"""
+from __future__ import annotations
+
+import dataclasses
+from dataclasses import dataclass, field
+from pathlib import Path
+from types import MappingProxyType
+from typing import Mapping
+
+import yaml
+
+from dramsim.errors import InputError
+
+STANDARDS_DIR = Path(__file__).with_name("standards")
+FAMILIES = ("DDR3", "DDR4", "LPDDR3", "LPDDR4")
+
+#: IDD currents an energy model may read, per rail, in mA per device (DRAMPower naming).
+CURRENTS = ("IDD0", "IDD2N", "IDD3N", "IDD4R", "IDD4W", "IDD5", "IDD5PB", "IDD2P", "IDD3P", "IDD6")
+
+
+@dataclass(frozen=True)
+class Organization:
+    """Geometry of the memory system.
+
+    Parameters
+    ----------
+    channels, ranks : int
+        Independent channels, and ranks per channel (options of a run).
+    bankgroups : int
+        Bank groups per rank (1 for standards without bank groups).
+    banks_per_group : int
+        Banks in each bank group.
+    rows, columns : int
+        Rows per bank and device column addresses per row.
+    dq : int
+        Device data width in bits (x8 -> 8).
+    devices_per_rank : int
+        Devices side by side forming one rank (channel width = dq x devices_per_rank).
+    burst_length : int
+        Beats per burst (BL8 -> 8). One burst moves ``burst_bytes`` and consumes
+        ``burst_length`` column addresses.
+    density_gbit : float
+        Device density in Gbit (informational; checked against the geometry).
+    """
+
+    channels: int
+    ranks: int
+    bankgroups: int
+    banks_per_group: int
+    rows: int
+    columns: int
+    dq: int
+    devices_per_rank: int
+    burst_length: int
+    density_gbit: float
+
+    @property
+    def banks(self) -> int:
+        """Banks per rank."""
+        return self.bankgroups * self.banks_per_group
+
+    @property
+    def channel_width_bits(self) -> int:
+        return self.dq * self.devices_per_rank
+
+    @property
+    def burst_bytes(self) -> int:
+        """Bytes moved by one read or write burst (the request size)."""
+        return self.channel_width_bits * self.burst_length // 8
+
+    @property
+    def bursts_per_row(self) -> int:
+        return self.columns // self.burst_length
+
+    @property
+    def row_bytes(self) -> int:
+        """Bytes in one row of one rank (the row-buffer size seen by the controller)."""
+        return self.bursts_per_row * self.burst_bytes
+
+    @property
+    def capacity_bytes(self) -> int:
+        return self.channels * self.ranks * self.banks * self.rows * self.row_bytes
+
+
+#: Timing parameters, all in memory-clock cycles. Optional ones default as noted in Timing.
+TIMING_REQUIRED = ("CL", "CWL", "RCD", "RP", "RAS", "RC", "CCD_S", "RRD_S", "FAW", "WTR_S",
+                   "RTP", "WR", "RFC", "REFI")
+
+
+@dataclass(frozen=True)
+class Timing:
+    """Timing parameters in memory-clock cycles (``tck_ns`` is the clock period in ns).
+
+    Names follow JEDEC without the leading ``t``. ``_S``/``_L``: different / same bank group
+    (equal for standards without bank groups). ``RPab``: precharge-all (LPDDR; = RP elsewhere).
+    ``RFCpb``, ``REFIpb``: per-bank refresh (LPDDR; 0 when the standard has none). ``RTRS``:
+    rank-to-rank data-bus switching gap. ``BL`` on the bus is ``burst_length / 2`` cycles (DDR).
+    """
+
+    tck_ns: float
+    CL: int
+    CWL: int
+    RCD: int
+    RP: int
+    RAS: int
+    RC: int
+    CCD_S: int
+    CCD_L: int
+    RRD_S: int
+    RRD_L: int
+    FAW: int
+    WTR_S: int
+    WTR_L: int
+    RTP: int
+    WR: int
+    RFC: int
+    REFI: int
+    RPab: int
+    RFCpb: int = 0
+    REFIpb: int = 0
+    RTRS: int = 1
+
+    def ns(self, name: str) -> float:
+        """A timing parameter converted to nanoseconds."""
+        return getattr(self, name) * self.tck_ns
+
+
+@dataclass(frozen=True)
+class Rail:
+    """One supply rail of one device: its voltage (V) and IDD currents (mA)."""
+
+    name: str
+    voltage_v: float
+    currents_ma: Mapping[str, float] = field(default_factory=dict)
+
+    def current(self, name: str) -> float:
+        """IDD current in mA (0 when the datasheet gives none for this rail)."""
+        return float(self.currents_ma.get(name, 0.0))
+
+
+@dataclass(frozen=True)
+class Spec:
+    """A frozen, validated DRAM specification (see the module docstring)."""
+
+    name: str
+    standard: str
+    organization: Organization
+    timing: Timing
+    rails: tuple[Rail, ...]
+    description: str = ""
+    source: str = ""
+    path: str = ""
+
+    @property
+    def burst_cycles(self) -> int:
+        """Data-bus cycles of one burst (double data rate)."""
+        return self.organization.burst_length // 2
+
+    def rail(self, name: str) -> Rail:
+        for r in self.rails:
+            if r.name == name:
+                return r
+        raise KeyError(name)
+
+    def with_options(self, channels: int | None = None, ranks: int | None = None) -> "Spec":
+        """The same device with another number of channels and/or ranks."""
+        org = self.organization
+        new = dataclasses.replace(
+            org,
+            channels=org.channels if channels is None else _positive_int(channels, "channels", self.path),
+            ranks=org.ranks if ranks is None else _positive_int(ranks, "ranks", self.path),
+        )
+        return dataclasses.replace(self, organization=new)
+
+    def to_dict(self) -> dict:
+        """Plain-data form (the YAML layout), for printing and saving."""
+        org = dataclasses.asdict(self.organization)
+        return {
+            "name": self.name,
+            "standard": self.standard,
+            "description": self.description,
+            "source": self.source,
+            "organization": org,
+            "timing": dataclasses.asdict(self.timing),
+            "power": {r.name: {"voltage_v": r.voltage_v, **dict(r.currents_ma)} for r in self.rails},
+        }
+
+
+def builtin_standards() -> list[str]:
+    """Names of the built-in standards (the YAML files shipped in ``dramsim/standards``)."""
+    return sorted(p.stem for p in STANDARDS_DIR.glob("*.yaml"))
+
+
+def load_spec(name_or_path: str | Path, channels: int | None = None, ranks: int | None = None) -> Spec:
+    """Load a built-in standard by name or a spec file by path, validate it and freeze it.
+
+    Parameters
+    ----------
+    name_or_path : str or Path
+        A built-in name (``"DDR3-1600K"``, see :func:`builtin_standards`) or a path to a YAML
+        spec. Other formats (DRAMPower XML/JSON, DRAMsim3 INI) are read by
+        :mod:`dramsim.importers` when present.
+    channels, ranks : int, optional
+        Override the file's channel and rank counts (default 1 each).
+
+    Raises
+    ------
+    InputError
+        Unknown name, unreadable file, or a missing, non-positive or impossible field.
+    """
+    text = str(name_or_path)
+    path = Path(text)
+    if not path.suffix and (STANDARDS_DIR / f"{text}.yaml").exists():
+        path = STANDARDS_DIR / f"{text}.yaml"
+    elif not path.exists():
+        raise InputError(f"unknown standard or missing spec file {text!r}; built-in standards: "
+                         + ", ".join(builtin_standards()))
+    if path.suffix.lower() in (".yaml", ".yml"):
+        try:
+            data = yaml.safe_load(path.read_text())
+        except yaml.YAMLError as exc:
+            mark = getattr(exc, "problem_mark", None)
+            where = f" line {mark.line + 1}" if mark is not None else ""
+            raise InputError(f"{path}:{where} not valid YAML ({getattr(exc, 'problem', exc)})") from None
+        spec = spec_from_dict(data, str(path))
+    else:
+        try:
+            from dramsim import importers
+        except ImportError:
+            raise InputError(f"{path}: unsupported spec format {path.suffix!r}; expected .yaml") from None
+        spec = importers.load(path)
+    return spec.with_options(channels, ranks)
+
+
+def spec_from_dict(data: Mapping, where: str = "<spec>") -> Spec:
+    """Validate a spec in the YAML layout (a dict) and freeze it; ``where`` names it in errors."""
+    if not isinstance(data, Mapping):
+        raise InputError(f"{where}: expected a mapping with name, standard, organization, timing, power")
+    for key in ("name", "standard", "organization", "timing", "power"):
+        if key not in data:
+            raise InputError(f"{where}: missing field {key!r}")
+    standard = str(data["standard"]).upper()
+    if standard not in FAMILIES:
+        raise InputError(f"{where}: field 'standard' is {data['standard']!r}; expected one of {', '.join(FAMILIES)}")
+
+    o = _mapping(data["organization"], "organization", where)
+    org = Organization(
+        channels=_positive_int(o.get("channels", 1), "organization.channels", where),
+        ranks=_positive_int(o.get("ranks", 1), "organization.ranks", where),
+        bankgroups=_positive_int(o.get("bankgroups", 1), "organization.bankgroups", where),
+        banks_per_group=_positive_int(_req(o, "banks_per_group", "organization", where), "organization.banks_per_group", where),
+        rows=_positive_int(_req(o, "rows", "organization", where), "organization.rows", where),
+        columns=_positive_int(_req(o, "columns", "organization", where), "organization.columns", where),
+        dq=_positive_int(_req(o, "dq", "organization", where), "organization.dq", where),
+        devices_per_rank=_positive_int(_req(o, "devices_per_rank", "organization", where), "organization.devices_per_rank", where),
+        burst_length=_positive_int(_req(o, "burst_length", "organization", where), "organization.burst_length", where),
+        density_gbit=_positive_float(_req(o, "density_gbit", "organization", where), "organization.density_gbit", where),
+    )
+    for name in ("rows", "columns", "banks_per_group", "bankgroups", "burst_length"):
+        value = getattr(org, name)
+        if value & (value - 1):
+            raise InputError(f"{where}: organization.{name} is {value}; expected a power of two")
+    if org.columns % org.burst_length:
+        raise InputError(f"{where}: organization.columns ({org.columns}) is not a multiple of burst_length ({org.burst_length})")
+    bits = org.banks * org.rows * org.columns * org.dq
+    if abs(bits / 2**30 - org.density_gbit) > 1e-9 * org.density_gbit:
+        raise InputError(f"{where}: organization gives {bits / 2**30:g} Gbit per device "
+                         f"(banks x rows x columns x dq) but density_gbit is {org.density_gbit:g}")
+
+    t = _mapping(data["timing"], "timing", where)
+    for name in TIMING_REQUIRED:
+        _req(t, name, "timing", where)
+    tck_ns = _positive_float(_req(t, "tck_ns", "timing", where), "timing.tck_ns", where)
+    values = {}
+    for f in dataclasses.fields(Timing):
+        if f.name == "tck_ns":
+            continue
+        default = {"CCD_L": t.get("CCD_S"), "RRD_L": t.get("RRD_S"), "WTR_L": t.get("WTR_S"),
+                   "RPab": t.get("RP")}.get(f.name, f.default)
+        raw = t.get(f.name, default)
+        if f.name in ("RFCpb", "REFIpb", "RTRS"):
+            values[f.name] = _nonnegative_int(raw, f"timing.{f.name}", where)
+        else:
+            values[f.name] = _positive_int(raw, f"timing.{f.name}", where)
+    unknown = set(t) - {f.name for f in dataclasses.fields(Timing)}
+    if unknown:
+        raise InputError(f"{where}: unknown timing field(s) {', '.join(sorted(unknown))}; expected names of dramsim.spec.Timing")
+    timing = Timing(tck_ns=tck_ns, **values)
+    if timing.RC < timing.RAS + timing.RP:
+        raise InputError(f"{where}: timing.RC ({timing.RC}) < RAS + RP ({timing.RAS} + {timing.RP}); impossible timing")
+    if timing.REFI <= timing.RFC:
+        raise InputError(f"{where}: timing.REFI ({timing.REFI}) must exceed RFC ({timing.RFC})")
+    if bool(timing.RFCpb) != bool(timing.REFIpb):
+        raise InputError(f"{where}: timing.RFCpb and timing.REFIpb must be given together")
+    if timing.CCD_L < timing.CCD_S or timing.RRD_L < timing.RRD_S or timing.WTR_L < timing.WTR_S:
+        raise InputError(f"{where}: timing *_L values must be >= their *_S counterparts")
+
+    p = _mapping(data["power"], "power", where)
+    rails = []
+    for rail_name, entry in p.items():
+        e = _mapping(entry, f"power.{rail_name}", where)
+        voltage = _positive_float(_req(e, "voltage_v", f"power.{rail_name}", where), f"power.{rail_name}.voltage_v", where)
+        currents = {}
+        for key, value in e.items():
+            if key == "voltage_v":
+                continue
+            if key not in CURRENTS:
+                raise InputError(f"{where}: unknown current power.{rail_name}.{key}; expected one of {', '.join(CURRENTS)}")
+            currents[key] = _nonnegative_float(value, f"power.{rail_name}.{key}", where)
+        rails.append(Rail(str(rail_name), voltage, MappingProxyType(currents)))
+    if not rails:
+        raise InputError(f"{where}: power needs at least one rail")
+
+    return Spec(name=str(data["name"]), standard=standard, organization=org, timing=timing,
+                rails=tuple(rails), description=str(data.get("description", "")),
+                source=str(data.get("source", "")), path=where)
+
+
+def _mapping(value, name, where):
+    if not isinstance(value, Mapping):
+        raise InputError(f"{where}: field {name!r} must be a mapping")
+    return value
+
+
+def _req(m, key, section, where):
+    if key not in m:
+        raise InputError(f"{where}: missing field {section}.{key}")
+    return m[key]
+
+
+def _number(value, name, where, kind):
+    if isinstance(value, bool):
+        raise InputError(f"{where}: field {name} is {value!r}; expected {kind}")
+    try:
+        number = float(value)
+    except (TypeError, ValueError):
+        raise InputError(f"{where}: field {name} is {value!r}; expected {kind}") from None
+    return number
+
+
+def _positive_int(value, name, where="<spec>"):
+    number = _number(value, name, where, "a positive integer")
+    if number <= 0 or number != int(number):
+        raise InputError(f"{where}: field {name} is {value!r}; expected a positive integer")
+    return int(number)
+
+
+def _nonnegative_int(value, name, where):
+    number = _number(value, name, where, "a non-negative integer")
+    if number < 0 or number != int(number):
+        raise InputError(f"{where}: field {name} is {value!r}; expected a non-negative integer")
+    return int(number)
+
+
+def _positive_float(value, name, where):
+    number = _number(value, name, where, "a positive number")
+    if not number > 0:
+        raise InputError(f"{where}: field {name} is {value!r}; expected a positive number")
+    return number
+
+
+def _nonnegative_float(value, name, where):
+    number = _number(value, name, where, "a non-negative number")
+    if not number >= 0:
+        raise InputError(f"{where}: field {name} is {value!r}; expected a non-negative number")
+    return number
