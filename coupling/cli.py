@@ -1,0 +1,32 @@
+"""The ``enforcesnn`` command line. Subcommands register themselves with ``add_commands``."""
+from __future__ import annotations
+
+import argparse
+import sys
+
+from snn.cli import add_commands as _snn_commands
+from snn.errors import InputError
+
+PROG = "enforcesnn"
+
+
+def build_parser() -> argparse.ArgumentParser:
+    """The argparse parser with every subcommand."""
+    parser = argparse.ArgumentParser(prog=PROG, description="EnforceSNN: SNN inference on approximate DRAM")
+    sub = parser.add_subparsers(dest="command", required=True)
+    _snn_commands(sub)
+    return parser
+
+
+def main(argv=None) -> int:
+    """Entry point of the console script; returns the exit status."""
+    args = build_parser().parse_args(argv)
+    try:
+        return int(args.handler(args) or 0)
+    except (InputError, FileNotFoundError) as e:
+        print(f"{PROG}: error: {e}", file=sys.stderr)
+        return 2
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,356 @@
+"""Numba kernels of the spike-driven Diehl & Cook engine (plain arrays only).
+
+Event-driven: per step only the weight rows of inputs that spiked in the previous step are added
+(current-based delta synapses, ``v += W^T s(t-1)``), and STDP touches only the rows of inputs that
+spike and the columns of excitatory neurons that spike. Presynaptic traces are evaluated lazily
+from each input's last spike step. Randomness comes from Numba's generator, seeded per sample,
+so a sample's spikes do not depend on the thread that simulates it.
+
+Quantization codes in-kernel: ``qmode`` 0 nearest (round half up), 1 truncate, 2 stochastic;
+``qscale`` = 2**bits (0 means no quantization).
+"""
+from __future__ import annotations
+
+import numba as nb
+import numpy as np
+
+# Layout of the float64 parameter vector built by NetworkParams.kernel_array().
+P_INTENSITY, P_DT = 0, 1
+P_E_REST, P_E_RESET, P_E_THRESH, P_E_DECAY, P_E_REFRAC = 2, 3, 4, 5, 6
+P_THETA_PLUS, P_THETA_DECAY, P_ONE_SPIKE = 7, 8, 9
+P_I_REST, P_I_RESET, P_I_THRESH, P_I_DECAY, P_I_REFRAC = 10, 11, 12, 13, 14
+P_W_EI, P_W_IE, P_TRACE_DECAY = 15, 16, 17
+P_NU_PRE, P_NU_POST, P_W_MIN, P_W_MAX, P_W_NORM = 18, 19, 20, 21, 22
+
+
+@nb.njit(cache=True)
+def poisson_spikes(pixels, intensity_hz, n_steps, dt_ms):
+    """Poisson input spikes of one sample, bucketed per step.
+
+    Each non-zero pixel fires with rate pixel / 255 x intensity_hz (Hz); spike times are cumulative
+    sums of exponential inter-spike intervals; a spike at time t (in steps) falls in step floor(t),
+    at most one spike per input and step.
+
+    Returns
+    -------
+    offsets : int64 (n_steps + 1,)
+        Spikes of step s are ``inputs[offsets[s]:offsets[s + 1]]`` (ascending input index).
+    inputs : int32
+        Input indices.
+    """
+    n_in = pixels.shape[0]
+    cap = 0
+    for i in range(n_in):
+        if pixels[i] != 0:
+            cap += n_steps
+    buf_step = np.empty(cap, np.int32)
+    buf_inp = np.empty(cap, np.int32)
+    m = 0
+    for i in range(n_in):
+        p = pixels[i]
+        if p == 0:
+            continue
+        mean_isi = 1000.0 / (p / 255.0 * intensity_hz * dt_ms)  # steps
+        t = np.random.exponential(mean_isi)
+        last = -1
+        while t < n_steps:
+            s = int(t)
+            if s != last:
+                buf_step[m] = s
+                buf_inp[m] = i
+                m += 1
+                last = s
+            t += np.random.exponential(mean_isi)
+    offsets = np.zeros(n_steps + 1, np.int64)
+    for k in range(m):
+        offsets[buf_step[k] + 1] += 1
+    for s in range(n_steps):
+        offsets[s + 1] += offsets[s]
+    pos = offsets[:-1].copy()
+    inputs = np.empty(m, np.int32)
+    for k in range(m):
+        s = buf_step[k]
+        inputs[pos[s]] = buf_inp[k]
+        pos[s] += 1
+    return offsets, inputs
+
+
+@nb.njit(cache=True, inline="always")
+def _quantize_value(x, qscale, qmax, qmode):
+    y = x * qscale
+    if qmode == 0:
+        c = np.floor(y + 0.5)
+    elif qmode == 1:
+        c = np.floor(y)
+    else:
+        c = np.floor(y + np.random.random())
+    if c < 0.0:
+        c = 0.0
+    elif c > qmax:
+        c = qmax
+    return c / qscale
+
+
+@nb.njit(cache=True)
+def simulate_sample(W, Wf, theta, pixels, p, n_steps, learn, qscale, qmode, counts):
+    """Simulate one sample; add excitatory spike counts to ``counts`` (int32, (N,)).
+
+    W is the matrix the network integrates (n_inputs, N) float32. When ``learn``: STDP updates
+    Wf (the float shadow, the same array as W when qscale == 0) and theta; touched entries of W
+    are re-quantized. Without learning nothing but ``counts`` is written.
+    """
+    n_in, N = W.shape
+    offsets, inputs = poisson_spikes(pixels, p[P_INTENSITY], n_steps, p[P_DT])
+    e_rest = p[P_E_REST]
+    e_reset = p[P_E_RESET]
+    e_thr = p[P_E_THRESH]
+    e_dec = p[P_E_DECAY]
+    e_ref = int(p[P_E_REFRAC])
+    i_rest = p[P_I_REST]
+    i_reset = p[P_I_RESET]
+    i_thr = p[P_I_THRESH]
+    i_dec = p[P_I_DECAY]
+    i_ref = int(p[P_I_REFRAC])
+    w_ei = p[P_W_EI]
+    w_ie = p[P_W_IE]
+    th_plus = p[P_THETA_PLUS]
+    th_dec = p[P_THETA_DECAY]
+    one_spike = p[P_ONE_SPIKE] != 0.0
+    tr_dec = p[P_TRACE_DECAY]
+    nu_pre = np.float32(p[P_NU_PRE])
+    nu_post = np.float32(p[P_NU_POST])
+    w_min = np.float32(p[P_W_MIN])
+    w_max = np.float32(p[P_W_MAX])
+    qmax = qscale - 1.0
+
+    v = np.full(N, e_rest)
+    ref = np.zeros(N, np.int32)
+    vi = np.full(N, i_rest)
+    refi = np.zeros(N, np.int32)
+    cur = np.zeros(N, np.float32)
+    e_prev = np.zeros(N, np.int8)      # excitatory spikes of the previous step
+    i_prev = np.zeros(N, np.int8)      # inhibitory spikes of the previous step
+    e_now = np.zeros(N, np.int8)
+    i_now = np.zeros(N, np.int8)
+    cross = np.empty(N, np.int32)
+    spk = np.empty(N, np.int32)
+    n_e_prev = 0
+    n_i_prev = 0
+    xpost = np.zeros(N, np.float32)
+    last_pre = np.full(n_in, -1, np.int32)
+    pow_tab = np.empty(n_steps + 1, np.float32)
+    nz = np.empty(n_in, np.int32)
+    n_nz = 0
+    if learn:
+        for k in range(n_steps + 1):
+            pow_tab[k] = tr_dec ** k
+        for i in range(n_in):
+            if pixels[i] != 0:
+                nz[n_nz] = i
+                n_nz += 1
+
+    for t in range(n_steps):
+        # Synaptic input from spikes of step t - 1.
+        for j in range(N):
+            cur[j] = 0.0
+        if t > 0:
+            for k in range(offsets[t - 1], offsets[t]):
+                row = W[inputs[k]]
+                for j in range(N):
+                    cur[j] += row[j]
+        # Excitatory layer.
+        n_cross = 0
+        for j in range(N):
+            v[j] = e_dec * (v[j] - e_rest) + e_rest
+            if learn:
+                theta[j] *= th_dec
+            if ref[j] <= 0:
+                x = cur[j]
+                if n_i_prev > 0:
+                    x -= w_ie * (n_i_prev - i_prev[j])
+                v[j] += x
+            ref[j] -= 1
+            if v[j] >= e_thr + theta[j]:
+                cross[n_cross] = j
+                n_cross += 1
+                ref[j] = e_ref
+                v[j] = e_reset
+                if learn:
+                    theta[j] += th_plus
+        n_spk = 0
+        if n_cross > 0:
+            if one_spike and n_cross > 1:
+                spk[0] = cross[np.random.randint(0, n_cross)]
+                n_spk = 1
+            else:
+                for k in range(n_cross):
+                    spk[k] = cross[k]
+                n_spk = n_cross
+        for k in range(n_spk):
+            counts[spk[k]] += 1
+        # Inhibitory layer (one-to-one input from excitatory spikes of step t - 1).
+        n_i_now = 0
+        for j in range(N):
+            vi[j] = i_dec * (vi[j] - i_rest) + i_rest
+            if refi[j] <= 0 and e_prev[j] != 0:
+                vi[j] += w_ei
+            refi[j] -= 1
+            if vi[j] >= i_thr:
+                i_now[j] = 1
+                n_i_now += 1
+                refi[j] = i_ref
+                vi[j] = i_reset
+            else:
+                i_now[j] = 0
+        # Swap spike buffers.
+        if n_e_prev > 0:
+            for j in range(N):
+                e_prev[j] = 0
+        for k in range(n_spk):
+            e_prev[spk[k]] = 1
+        n_e_prev = n_spk
+        for j in range(N):
+            i_prev[j] = i_now[j]
+        n_i_prev = n_i_now
+
+        if learn:
+            # Traces: post decays, set to 1 on a spike; pre is lazy (last spike step).
+            for j in range(N):
+                xpost[j] *= tr_dec
+            for k in range(n_spk):
+                xpost[spk[k]] = 1.0
+            s0 = offsets[t]
+            s1 = offsets[t + 1]
+            for k in range(s0, s1):
+                last_pre[inputs[k]] = t
+            # Depression on input spikes (rows), potentiation on excitatory spikes (columns).
+            for k in range(s0, s1):
+                row = Wf[inputs[k]]
+                for j in range(N):
+                    row[j] -= nu_pre * xpost[j]
+            for q in range(n_spk):
+                j = spk[q]
+                for a in range(n_nz):
+                    i = nz[a]
+                    if last_pre[i] >= 0:
+                        Wf[i, j] += nu_post * pow_tab[t - last_pre[i]]
+            # Clip touched entries and re-quantize them.
+            for k in range(s0, s1):
+                i = inputs[k]
+                for j in range(N):
+                    w = Wf[i, j]
+                    if w < w_min:
+                        w = w_min
+                    elif w > w_max:
+                        w = w_max
+                    Wf[i, j] = w
+                    if qscale > 0.0:
+                        W[i, j] = _quantize_value(w, qscale, qmax, qmode)
+            for q in range(n_spk):
+                j = spk[q]
+                for a in range(n_nz):
+                    i = nz[a]
+                    w = Wf[i, j]
+                    if w < w_min:
+                        w = w_min
+                    elif w > w_max:
+                        w = w_max
+                    Wf[i, j] = w
+                    if qscale > 0.0:
+                        W[i, j] = _quantize_value(w, qscale, qmax, qmode)
+
+
+@nb.njit(cache=True)
+def train_samples(W, Wf, theta, images, seeds, p, n_steps, qscale, qmode, counts):
+    """Train on ``images`` (n, n_inputs) uint8 in order; counts (n, N) int32 receives spike counts.
+
+    Per sample: seed the generator, clip Wf to [w_min, w_max] (BindsNET clamps the whole matrix
+    every learning step), refresh W from Wf when quantizing, simulate with STDP, then normalise
+    each column of Wf to sum w_norm (columns summing to 0 are left alone).
+    """
+    n_in, N = Wf.shape
+    w_min = np.float32(p[P_W_MIN])
+    w_max = np.float32(p[P_W_MAX])
+    norm = p[P_W_NORM]
+    qmax = qscale - 1.0
+    colsum = np.empty(N, np.float64)
+    for s in range(images.shape[0]):
+        np.random.seed(seeds[s])
+        for i in range(n_in):
+            for j in range(N):
+                w = Wf[i, j]
+                if w < w_min:
+                    w = w_min
+                elif w > w_max:
+                    w = w_max
+                Wf[i, j] = w
+                if qscale > 0.0:
+                    W[i, j] = _quantize_value(w, qscale, qmax, qmode)
+        simulate_sample(W, Wf, theta, images[s], p, n_steps, True, qscale, qmode, counts[s])
+        normalize_columns(Wf, norm, colsum)
+    if qscale > 0.0:
+        for i in range(n_in):
+            for j in range(N):
+                W[i, j] = _quantize_value(Wf[i, j], qscale, qmax, qmode)
+
+
+@nb.njit(cache=True)
+def normalize_columns(Wf, norm, colsum):
+    """Scale each column of Wf so that it sums to ``norm`` (zero-sum columns unchanged)."""
+    n_in, N = Wf.shape
+    for j in range(N):
+        colsum[j] = 0.0
+    for i in range(n_in):
+        for j in range(N):
+            colsum[j] += abs(Wf[i, j])
+    for j in range(N):
+        colsum[j] = norm / colsum[j] if colsum[j] != 0.0 else 1.0
+    for i in range(n_in):
+        for j in range(N):
+            Wf[i, j] = np.float32(Wf[i, j] * colsum[j])
+
+
+@nb.njit(cache=True, parallel=True)
+def infer_samples(W, theta, images, seeds, p, n_steps, counts):
+    """Inference (no learning) over samples in parallel; counts (n, N) int32 receives spike counts."""
+    for s in nb.prange(images.shape[0]):
+        np.random.seed(seeds[s])
+        simulate_sample(W, W, theta, images[s], p, n_steps, False, 0.0, 0, counts[s])
+
+
+@nb.njit(cache=True)
+def infer_one(W, theta, pixels, seed, p, n_steps, counts):
+    """Inference of a single sample (used with non-static weight sources)."""
+    np.random.seed(seed)
+    simulate_sample(W, W, theta, pixels, p, n_steps, False, 0.0, 0, counts)
+
+
+@nb.njit(cache=True)
+def read_events(images, seeds, p, n_steps):
+    """Regenerate the input spikes of each sample and list the weight-row reads they cause.
+
+    An input spike at step s is integrated (its weight row read) at step s + 1; spikes in the
+    last step are never integrated. Returns CSR arrays: per-sample offsets (n + 1,), read step and
+    input index, in step order then ascending input.
+    """
+    n = images.shape[0]
+    offs = np.zeros(n + 1, np.int64)
+    chunks_s = []
+    chunks_i = []
+    for s in range(n):
+        np.random.seed(seeds[s])
+        o, inp = poisson_spikes(images[s], p[P_INTENSITY], n_steps, p[P_DT])
+        m = o[n_steps - 1]
+        st = np.empty(m, np.int32)
+        for t in range(n_steps - 1):
+            for k in range(o[t], o[t + 1]):
+                st[k] = t + 1
+        chunks_s.append(st)
+        chunks_i.append(inp[:m].copy())
+        offs[s + 1] = offs[s] + m
+    steps = np.empty(offs[n], np.int32)
+    idx = np.empty(offs[n], np.int32)
+    for s in range(n):
+        steps[offs[s]:offs[s + 1]] = chunks_s[s]
+        idx[offs[s]:offs[s + 1]] = chunks_i[s]
+    return offs, steps, idx

@@ -1,0 +1,267 @@
+"""Training and inference loops of the Diehl & Cook network (public API of :mod:`snn`)."""
+from __future__ import annotations
+
+import time
+from dataclasses import dataclass, field
+
+import numpy as np
+
+from . import kernels
+from .errors import InputError
+from .params import BINDSNET, NetworkParams
+from .quantize import check_precision, check_rounding, quantize
+from .readout import assign_labels, predict_all_activity, predict_proportion
+from .weights import ReadEvents, StoredWeights, WeightSource
+
+N_CLASSES = 10
+
+
+@dataclass
+class Model:
+    """A trained network.
+
+    Attributes
+    ----------
+    weights : float32 (n_inputs, N)
+        Float (shadow) input weights as learned.
+    theta : float64 (N,)
+        Adaptive thresholds, mV.
+    assignments : int64 (N,)
+        Class per neuron (-1: never fired during training).
+    proportions : float64 (N, 10)
+        Per-neuron class proportions (for proportion weighting).
+    params : NetworkParams
+    precision_bits : int
+        Precision the network runs at (32 = float32).
+    rounding : str
+        Rounding used to quantize to ``precision_bits``.
+    quantized_training : bool
+        Whether the network saw quantized weights during training.
+    seed : int
+        Training seed.
+    """
+
+    weights: np.ndarray
+    theta: np.ndarray
+    assignments: np.ndarray
+    proportions: np.ndarray
+    params: NetworkParams = BINDSNET
+    precision_bits: int = 32
+    rounding: str = "nearest"
+    quantized_training: bool = False
+    seed: int = 0
+    extra: dict = field(default_factory=dict)
+
+    @property
+    def n_neurons(self) -> int:
+        return self.weights.shape[1]
+
+    def network_weights(self, bits: int | None = None, rounding: str | None = None, seed: int = 0) -> np.ndarray:
+        """The weights the network integrates at ``bits`` (default: the model's precision)."""
+        bits = self.precision_bits if bits is None else check_precision(bits)
+        rounding = self.rounding if rounding is None else rounding
+        check_rounding(rounding)
+        return quantize(self.weights, bits, rounding, rng=seed)
+
+
+def _check_images(images, n_inputs, name="images"):
+    images = np.asarray(images)
+    if images.ndim != 2 or images.shape[1] != n_inputs:
+        raise InputError(f"{name}: expected shape (n, {n_inputs}), got {images.shape}")
+    if images.dtype != np.uint8:
+        if images.size and (images.min() < 0 or images.max() > 255):
+            raise InputError(f"{name}: expected pixel values 0..255")
+        images = images.astype(np.uint8)
+    return np.ascontiguousarray(images)
+
+
+def _seeds(rng, n):
+    return rng.integers(0, 2**31 - 1, size=n, dtype=np.int64)
+
+
+def train(images, labels, n_neurons: int = 100, epochs: int = 1, params: NetworkParams = BINDSNET,
+          seed: int = 0, precision: int = 32, rounding: str = "nearest",
+          quantize_during_training: bool = False, update_interval: int = 250,
+          progress: bool = False, on_interval=None):
+    """Train a network with STDP; assign labels every ``update_interval`` samples and at the end.
+
+    Parameters
+    ----------
+    images : uint8 (n, n_inputs); labels : int (n,)
+    n_neurons : int
+        Excitatory (and inhibitory) neurons.
+    epochs : int
+        Passes over the data (same order every pass, as in BindsNET's eth_mnist).
+    precision, rounding
+        Precision of the resulting model. With ``quantize_during_training`` the network integrates
+        quantized weights while STDP updates a float shadow copy; otherwise quantization is
+        post-training.
+    update_interval : int
+        K: labels are re-assigned from the spike counts of each window of K samples (rates
+        accumulate across windows, BindsNET alpha = 1) and at the end.
+    on_interval : callable, optional
+        ``on_interval(samples_seen, model)`` after each window (for learning curves).
+
+    Returns
+    -------
+    model : Model
+    history : dict with "window_accuracy" (training accuracy of each window, measured with the
+        assignments before it, proportion weighting) and "s_per_sample".
+    """
+    images = _check_images(images, params.n_inputs)
+    labels = np.asarray(labels).astype(np.int64)
+    if len(labels) != len(images):
+        raise InputError(f"labels: expected {len(images)} entries, got {len(labels)}")
+    if int(n_neurons) < 1 or int(epochs) < 1 or int(update_interval) < 1:
+        raise InputError("n_neurons, epochs and update_interval must be >= 1")
+    bits = check_precision(precision)
+    qmode = check_rounding(rounding)
+    rng = np.random.default_rng(seed)
+    N = int(n_neurons)
+    Wf = (params.w_init_scale * rng.random((params.n_inputs, N))).astype(np.float32)
+    qtrain = bool(quantize_during_training) and bits != 32
+    W = Wf.copy() if qtrain else Wf
+    qscale = float(1 << bits) if qtrain else 0.0
+    theta = np.zeros(N, np.float64)
+    p = params.kernel_array()
+    n = len(images)
+    rates = None
+    assignments = -np.ones(N, np.int64)
+    proportions = np.zeros((N, N_CLASSES))
+    window_acc = []
+    model = Model(Wf, theta, assignments, proportions, params, bits, rounding, qtrain, seed)
+    bar = None
+    if progress:
+        from tqdm import tqdm
+        bar = tqdm(total=n * epochs, unit="sample", desc="train")
+    t0 = time.perf_counter()
+    t_callbacks = 0.0
+    seen = 0
+    for _ in range(int(epochs)):
+        seeds = _seeds(rng, n)
+        for a in range(0, n, update_interval):
+            b = min(a + update_interval, n)
+            counts = np.zeros((b - a, N), np.int32)
+            kernels.train_samples(W, Wf, theta, images[a:b], seeds[a:b], p, params.n_steps,
+                                  qscale, qmode, counts)
+            y = labels[a:b]
+            if rates is not None:
+                window_acc.append(float(np.mean(predict_proportion(counts, assignments, proportions) == y)))
+            assignments, proportions, rates = assign_labels(counts, y, N_CLASSES, rates)
+            model.assignments, model.proportions = assignments, proportions
+            seen += b - a
+            if bar is not None:
+                bar.update(b - a)
+            if on_interval is not None:
+                tc = time.perf_counter()
+                on_interval(seen, model)
+                t_callbacks += time.perf_counter() - tc
+    if bar is not None:
+        bar.close()
+    elapsed = time.perf_counter() - t0 - t_callbacks
+    return model, {"window_accuracy": window_acc, "s_per_sample": elapsed / max(seen, 1),
+                   "rates": rates}
+
+
+def infer(model: Model, images, weights=None, seed: int = 0, record_reads: bool = False,
+          progress: bool = False, chunk: int = 1000):
+    """Excitatory spike counts of each sample with learning off.
+
+    Parameters
+    ----------
+    model : Model
+        Supplies theta and the parameters.
+    weights : ndarray or WeightSource, optional
+        What the network integrates; default the model's weights at its precision. A non-static
+        source is asked for a matrix before every sample and samples run sequentially; otherwise
+        samples run in parallel over the Numba threads.
+    seed : int
+        Input spikes of sample k depend only on (seed, k).
+    record_reads : bool
+        Also return :class:`ReadEvents` (which weight rows are read at which step).
+
+    Returns
+    -------
+    counts : int32 (n, N), and ReadEvents if ``record_reads``.
+    """
+    params = model.params
+    images = _check_images(images, params.n_inputs)
+    if weights is None:
+        source = StoredWeights(model.network_weights())
+    elif isinstance(weights, np.ndarray):
+        source = StoredWeights(weights)
+    elif isinstance(weights, WeightSource):
+        source = weights
+    else:
+        raise InputError("weights: expected an ndarray or a WeightSource")
+    N = model.n_neurons
+    p = params.kernel_array()
+    n = len(images)
+    seeds = _seeds(np.random.default_rng([seed, 0x5eed]), n)
+    counts = np.zeros((n, N), np.int32)
+    theta = np.ascontiguousarray(model.theta, dtype=np.float64)
+    bar = None
+    if progress:
+        from tqdm import tqdm
+        bar = tqdm(total=n, unit="sample", desc="infer")
+    if source.is_static:
+        W = _checked_weights(source.weights(0), params.n_inputs, N)
+        for a in range(0, n, chunk):
+            b = min(a + chunk, n)
+            kernels.infer_samples(W, theta, images[a:b], seeds[a:b], p, params.n_steps, counts[a:b])
+            if bar is not None:
+                bar.update(b - a)
+    else:
+        for k in range(n):
+            W = _checked_weights(source.weights(k), params.n_inputs, N)
+            kernels.infer_one(W, theta, images[k], seeds[k], p, params.n_steps, counts[k])
+            if bar is not None:
+                bar.update(1)
+    if bar is not None:
+        bar.close()
+    if record_reads:
+        offs, steps, idx = kernels.read_events(images, seeds, p, params.n_steps)
+        return counts, ReadEvents(offs, steps, idx)
+    return counts
+
+
+def _checked_weights(W, n_inputs, N):
+    W = np.asarray(W)
+    if W.shape != (n_inputs, N):
+        raise InputError(f"weight source: expected shape ({n_inputs}, {N}), got {W.shape}")
+    return np.ascontiguousarray(W, dtype=np.float32)
+
+
+def evaluate(model: Model, images, labels, precision: int | None = None, rounding: str | None = None,
+             weights=None, seed: int = 0, progress: bool = False) -> dict:
+    """Accuracy of both readouts on labelled data.
+
+    ``precision`` quantizes the model's float weights post-training (default: the model's own);
+    ``weights`` (ndarray or WeightSource) overrides them.
+
+    Returns
+    -------
+    dict with accuracy_all_activity, accuracy_proportion (fractions), samples, s_per_sample,
+    neurons, precision_bits, spikes_per_sample.
+    """
+    labels = np.asarray(labels).astype(np.int64)
+    if len(labels) != len(images):
+        raise InputError(f"labels: expected {len(images)} entries, got {len(labels)}")
+    bits = model.precision_bits if precision is None else check_precision(precision)
+    if weights is None:
+        weights = model.network_weights(bits, rounding, seed)
+    t0 = time.perf_counter()
+    counts = infer(model, images, weights=weights, seed=seed, progress=progress)
+    dt = time.perf_counter() - t0
+    pa = predict_all_activity(counts, model.assignments)
+    pp = predict_proportion(counts, model.assignments, model.proportions)
+    n = len(labels)
+    return {
+        "accuracy_all_activity": float(np.mean(pa == labels)) if n else float("nan"),
+        "accuracy_proportion": float(np.mean(pp == labels)) if n else float("nan"),
+        "samples": int(n),
+        "s_per_sample": dt / max(n, 1),
+        "neurons": int(model.n_neurons),
+        "precision_bits": int(bits),
+        "spikes_per_sample": float(counts.sum() / max(n, 1)),
+    }
