@@ -1,0 +1,534 @@
+"""The controller state machine: one Numba kernel over plain NumPy arrays.
+
+Everything here is in memory-clock cycles. :func:`run` is called by :mod:`dramsim.simulate`
+with the requests already decoded (:mod:`dramsim.mapping`) and the timing already derived
+(:func:`dramsim.timing.timing_array`). It never allocates per cycle.
+
+Per channel, every cycle (the order is the one of Ramulator 2's generic controller, whose
+published figures we validate against):
+
+1. Admission: ``saturate`` offers one request per cycle in trace order (retrying while its
+   queue is full); ``trace`` admits, in order, every request whose arrival cycle has come.
+2. Refresh: when a rank's refresh is due a refresh request is queued with priority.
+3. Scheduling (one command per channel per cycle):
+
+   a. the *activated buffer* (requests whose ACT was issued, not yet their column command):
+      the oldest ready one issues;
+   b. otherwise a pending refresh: its next command (PREA/PRE, then REF/REFpb) issues when
+      ready; while it is not ready nothing else but (a) issues (refresh has priority);
+   c. otherwise the read queue, or the write queue in write-drain mode (entered when the write
+      queue holds ``write_high`` entries or no read is queued, left when it holds at most
+      ``write_low`` and a read is queued): FR-FCFS. Each request's next command is derived
+      from its bank (RD/WR to the open row, ACT to a closed bank, PRE on a conflict);
+      with ``hit_first`` the oldest ready column command (a row hit) wins, then the oldest
+      ready command, then nothing;
+   d. a PRE/PREA chosen in (b) or (c) is held back while the activated buffer has a request
+      for that bank (rank), so a row is never closed before the request that opened it.
+
+Row-buffer outcome per request (as Ramulator counts it): the kind of the first command issued
+on its behalf: RD/WR -> hit (0), ACT -> miss (1), PRE -> conflict (2).
+
+Event skipping: when a cycle issues nothing, the kernel computes the earliest cycle at which any
+candidate command becomes ready (timing state only changes when a command issues), the next
+admission and the next refresh, and jumps there. ``skip=False`` ticks every cycle instead (the
+slow reference mode); both produce the same command trace (tests/test_dram_kernel.py).
+"""
+from __future__ import annotations
+
+import numpy as np
+from numba import njit
+
+#: Layout of the int64 timing array the kernel reads (built by dramsim.timing.timing_array).
+TIMING_LAYOUT = (
+    "CL", "CWL", "BL", "RCD", "RP", "RPab", "RAS", "RC", "CCD_S", "CCD_L", "RRD_S", "RRD_L",
+    "FAW", "RTP", "RFC", "REFI", "RFCpb", "REFIpb",
+    "RD2WR", "WR2RD_S", "WR2RD_L", "WR2PRE", "RD2RD_R", "WR2WR_R", "RD2WR_R", "WR2RD_R",
+)
+
+# command codes (must equal traces.commands; a test checks it)
+_ACT, _PRE, _PREA, _RD, _WR, _RDA, _WRA, _REF, _REFPB = 0, 1, 2, 3, 4, 5, 6, 7, 8
+_NEVER = np.int64(1) << np.int64(62)
+_FAR_PAST = -(np.int64(1) << np.int64(40))
+
+
+@njit(cache=True)
+def _grow(a, size):
+    b = np.empty(size, a.dtype)
+    b[: a.shape[0]] = a
+    return b
+
+
+@njit(cache=True)
+def run(tm, n_ch, n_rk, n_bg, n_bpg, rch, rrk, rbg, rba, rrow, rcol, rwrite, rarrival,
+        saturate, queue_depth, write_high, write_low, closed_row, refresh_mode, hit_first, skip):
+    """Simulate the requests; see the module docstring.
+
+    Parameters
+    ----------
+    tm : int64 array in :data:`TIMING_LAYOUT` order (cycles).
+    n_ch, n_rk, n_bg, n_bpg : channels, ranks per channel, bank groups, banks per group.
+    rch, rrk, rbg, rba, rrow, rcol : int64 arrays, the decoded coordinates of each request.
+    rwrite : bool array. rarrival : int64 arrival cycles (ignored when ``saturate``).
+    queue_depth, write_high, write_low : entries. closed_row, hit_first, skip : bool.
+    refresh_mode : 0 none, 1 all-bank, 2 per-bank.
+
+    Returns
+    -------
+    (cycle, cmd, channel, rank, bankgroup, bank, row, column) command arrays, then per request
+    arrival, issue, completion (int64) and outcome (int8: 0 hit, 1 miss, 2 conflict).
+    """
+    CL = tm[0]; CWL = tm[1]; BL = tm[2]; RCD = tm[3]; RP = tm[4]; RPab = tm[5]; RAS = tm[6]
+    RC = tm[7]; CCD_S = tm[8]; CCD_L = tm[9]; RRD_S = tm[10]; RRD_L = tm[11]; FAW = tm[12]
+    RTP = tm[13]; RFC = tm[14]; REFI = tm[15]; RFCpb = tm[16]; REFIpb = tm[17]
+    RD2WR = tm[18]; WR2RD_S = tm[19]; WR2RD_L = tm[20]; WR2PRE = tm[21]; RD2RD_R = tm[22]
+    WR2WR_R = tm[23]; RD2WR_R = tm[24]; WR2RD_R = tm[25]
+
+    n = rch.shape[0]
+    nbk = n_bg * n_bpg
+    NR = n_ch * n_rk
+    NB = NR * nbk
+    NG = NR * n_bg
+    # per-request flattened ids
+    rrank = np.empty(n, np.int64)
+    rbank = np.empty(n, np.int64)
+    rgrp = np.empty(n, np.int64)
+    for i in range(n):
+        rrank[i] = rch[i] * n_rk + rrk[i]
+        rgrp[i] = rrank[i] * n_bg + rbg[i]
+        rbank[i] = rrank[i] * nbk + rbg[i] * n_bpg + rba[i]
+
+    # bank state
+    open_row = np.full(NB, -1, np.int64)
+    act_time = np.full(NB, _FAR_PAST, np.int64)
+    b_act = np.zeros(NB, np.int64)
+    b_col = np.zeros(NB, np.int64)
+    b_pre = np.zeros(NB, np.int64)
+    pre_done = np.zeros(NB, np.int64)
+    # rank / bank-group state
+    r_act = np.zeros(NR, np.int64)
+    r_rd = np.zeros(NR, np.int64)
+    r_wr = np.zeros(NR, np.int64)
+    r_ref = np.zeros(NR, np.int64)
+    r_refpb = np.zeros(NR, np.int64)
+    faw = np.full((NR, 4), _FAR_PAST, np.int64)
+    faw_ptr = np.zeros(NR, np.int64)
+    n_open = np.zeros(NR, np.int64)
+    g_act = np.zeros(NG, np.int64)
+    g_rd = np.zeros(NG, np.int64)
+    g_wr = np.zeros(NG, np.int64)
+    # queues
+    AB = 32
+    rq = np.empty((n_ch, queue_depth), np.int64)
+    wq = np.empty((n_ch, queue_depth), np.int64)
+    ab = np.empty((n_ch, AB), np.int64)
+    rq_n = np.zeros(n_ch, np.int64)
+    wq_n = np.zeros(n_ch, np.int64)
+    ab_n = np.zeros(n_ch, np.int64)
+    wmode = np.zeros(n_ch, np.bool_)
+    # refresh
+    ref_due = np.full(NR, _NEVER, np.int64)
+    ref_pend = np.zeros(NR, np.int64)
+    ref_since = np.full(NR, _NEVER, np.int64)
+    pb_bank = np.zeros(NR, np.int64)
+    if refresh_mode == 1:
+        ref_due[:] = REFI
+    elif refresh_mode == 2:
+        ref_due[:] = REFIpb
+    interval = REFI if refresh_mode == 1 else REFIpb
+    # outputs
+    arrival = np.full(n, -1, np.int64)
+    issue = np.full(n, -1, np.int64)
+    completion = np.full(n, -1, np.int64)
+    outcome = np.full(n, -1, np.int8)
+    cap = 3 * n + 1024
+    c_cyc = np.empty(cap, np.int64)
+    c_cmd = np.empty(cap, np.uint8)
+    c_ch = np.empty(cap, np.int16)
+    c_rk = np.empty(cap, np.int16)
+    c_bg = np.empty(cap, np.int16)
+    c_ba = np.empty(cap, np.int16)
+    c_row = np.empty(cap, np.int32)
+    c_col = np.empty(cap, np.int32)
+    nc = 0
+
+    now = np.int64(0)
+    nxt = 0          # next request to admit
+    offered = np.int64(0)  # saturate: cycle the next request was first offered
+    served = 0
+    while served < n:
+        # ---- 1. admission
+        if saturate:
+            if nxt < n:
+                c = rch[nxt]
+                if rwrite[nxt]:
+                    if wq_n[c] < queue_depth:
+                        wq[c, wq_n[c]] = nxt
+                        wq_n[c] += 1
+                        arrival[nxt] = offered
+                        nxt += 1
+                        offered = now + 1
+                elif rq_n[c] < queue_depth:
+                    rq[c, rq_n[c]] = nxt
+                    rq_n[c] += 1
+                    arrival[nxt] = offered
+                    nxt += 1
+                    offered = now + 1
+        else:
+            while nxt < n and rarrival[nxt] <= now:
+                c = rch[nxt]
+                if rwrite[nxt]:
+                    if wq_n[c] >= queue_depth:
+                        break
+                    wq[c, wq_n[c]] = nxt
+                    wq_n[c] += 1
+                else:
+                    if rq_n[c] >= queue_depth:
+                        break
+                    rq[c, rq_n[c]] = nxt
+                    rq_n[c] += 1
+                arrival[nxt] = rarrival[nxt]
+                nxt += 1
+        # ---- 2. refresh requests
+        if refresh_mode != 0:
+            for r in range(NR):
+                if now >= ref_due[r]:
+                    if ref_pend[r] == 0:
+                        ref_since[r] = ref_due[r]
+                    ref_pend[r] += 1
+                    ref_due[r] += interval
+        # ---- 3. schedule every channel
+        earliest = _NEVER
+        for c in range(n_ch):
+            found = False
+            cmd = -1
+            req = -1          # request index served by cmd (-1: refresh)
+            src = 0           # 1 activated buffer, 2 refresh, 3 read/write queue
+            slot = -1
+            tb = -1           # target flat bank
+            trk = -1          # target flat rank
+            # a. activated buffer
+            for k in range(ab_n[c]):
+                i = ab[c, k]
+                g = rbank[i]
+                if open_row[g] != rrow[i]:
+                    continue  # cannot happen (rows are not closed under it); be safe
+                if rwrite[i]:
+                    e = max(b_col[g], r_wr[rrank[i]], g_wr[rgrp[i]])
+                else:
+                    e = max(b_col[g], r_rd[rrank[i]], g_rd[rgrp[i]])
+                if e <= now:
+                    found = True
+                    req = i
+                    src = 1
+                    slot = k
+                    cmd = _WR if rwrite[i] else _RD
+                    break
+                if e < earliest:
+                    earliest = e
+            blocked = False
+            # b. refresh
+            if not found:
+                best_r = -1
+                for r in range(c * n_rk, (c + 1) * n_rk):
+                    if ref_pend[r] > 0 and (best_r < 0 or ref_since[r] < ref_since[best_r]):
+                        best_r = r
+                if best_r >= 0:
+                    r = best_r
+                    base = r * nbk
+                    if refresh_mode == 1:
+                        if n_open[r] > 0:
+                            e = np.int64(0)
+                            for b in range(base, base + nbk):
+                                if open_row[b] >= 0 and b_pre[b] > e:
+                                    e = b_pre[b]
+                            ccmd = _PREA
+                        else:
+                            e = r_ref[r]
+                            for b in range(base, base + nbk):
+                                if pre_done[b] > e:
+                                    e = pre_done[b]
+                            ccmd = _REF
+                        cb = -1
+                    else:
+                        cb = base + pb_bank[r]
+                        if open_row[cb] >= 0:
+                            e = b_pre[cb]
+                            ccmd = _PRE
+                        else:
+                            gg = r * n_bg + pb_bank[r] // n_bpg
+                            e = max(pre_done[cb], r_refpb[r], r_act[r], g_act[gg],
+                                    faw[r, faw_ptr[r]] + FAW)
+                            ccmd = _REFPB
+                    if e <= now:
+                        found = True
+                        src = 2
+                        cmd = ccmd
+                        trk = r
+                        tb = cb
+                    else:
+                        blocked = True
+                        if e < earliest:
+                            earliest = e
+            # c. read or write queue
+            if not found and not blocked:
+                if not wmode[c]:
+                    if wq_n[c] > 0 and (wq_n[c] >= write_high or rq_n[c] == 0):
+                        wmode[c] = True
+                else:
+                    if wq_n[c] == 0 or (wq_n[c] <= write_low and rq_n[c] > 0):
+                        wmode[c] = False
+                if wmode[c]:
+                    q = wq
+                    qn = wq_n[c]
+                else:
+                    q = rq
+                    qn = rq_n[c]
+                first_any = -1
+                first_any_cmd = -1
+                for k in range(qn):
+                    i = q[c, k]
+                    g = rbank[i]
+                    orow = open_row[g]
+                    if orow == rrow[i]:
+                        if rwrite[i]:
+                            e = max(b_col[g], r_wr[rrank[i]], g_wr[rgrp[i]])
+                            ccmd = _WR
+                        else:
+                            e = max(b_col[g], r_rd[rrank[i]], g_rd[rgrp[i]])
+                            ccmd = _RD
+                        if e <= now:
+                            found = True
+                            req = i
+                            slot = k
+                            cmd = ccmd
+                            break
+                    elif orow < 0:
+                        rr = rrank[i]
+                        e = max(b_act[g], r_act[rr], g_act[rgrp[i]], faw[rr, faw_ptr[rr]] + FAW)
+                        ccmd = _ACT
+                    else:
+                        e = b_pre[g]
+                        ccmd = _PRE
+                    if e <= now:
+                        if first_any < 0:
+                            first_any = k
+                            first_any_cmd = ccmd
+                            if not hit_first:
+                                break
+                    elif e < earliest:
+                        earliest = e
+                if found and not hit_first and first_any >= 0 and first_any < slot:
+                    found = False
+                if not found and first_any >= 0:
+                    found = True
+                    slot = first_any
+                    req = q[c, first_any]
+                    cmd = first_any_cmd
+                if found:
+                    src = 3
+            # d. never close a row an activated request still needs
+            if found and (cmd == _PRE or cmd == _PREA):
+                if cmd == _PRE:
+                    if tb < 0:
+                        tb = rbank[req]
+                    for k in range(ab_n[c]):
+                        if rbank[ab[c, k]] == tb:
+                            found = False
+                            break
+                else:
+                    for k in range(ab_n[c]):
+                        if rrank[ab[c, k]] == trk:
+                            found = False
+                            break
+                if not found:
+                    earliest = now  # something is ready but held back: tick on
+            if not found:
+                continue
+            # ---- 4. issue
+            t = now
+            if req >= 0:
+                tb = rbank[req]
+                trk = rrank[req]
+                if outcome[req] < 0:
+                    if cmd == _ACT:
+                        outcome[req] = 1
+                    elif cmd == _PRE:
+                        outcome[req] = 2
+                    else:
+                        outcome[req] = 0
+                if (cmd == _RD or cmd == _WR) and closed_row:
+                    other = False
+                    for k in range(rq_n[c]):
+                        j = rq[c, k]
+                        if j != req and rbank[j] == tb and rrow[j] == rrow[req]:
+                            other = True
+                            break
+                    if not other:
+                        for k in range(wq_n[c]):
+                            j = wq[c, k]
+                            if j != req and rbank[j] == tb and rrow[j] == rrow[req]:
+                                other = True
+                                break
+                    if not other:
+                        for k in range(ab_n[c]):
+                            j = ab[c, k]
+                            if j != req and rbank[j] == tb and rrow[j] == rrow[req]:
+                                other = True
+                                break
+                    if not other:
+                        cmd = _RDA if cmd == _RD else _WRA
+            # record
+            if nc == c_cyc.shape[0]:
+                size = 2 * nc
+                c_cyc = _grow(c_cyc, size); c_cmd = _grow(c_cmd, size); c_ch = _grow(c_ch, size)
+                c_rk = _grow(c_rk, size); c_bg = _grow(c_bg, size); c_ba = _grow(c_ba, size)
+                c_row = _grow(c_row, size); c_col = _grow(c_col, size)
+            c_cyc[nc] = t
+            c_cmd[nc] = cmd
+            c_ch[nc] = c
+            c_rk[nc] = trk - c * n_rk
+            if tb >= 0:
+                lb = tb - trk * nbk
+                c_bg[nc] = lb // n_bpg
+                c_ba[nc] = lb % n_bpg
+            else:
+                c_bg[nc] = -1
+                c_ba[nc] = -1
+            c_row[nc] = -1
+            c_col[nc] = -1
+            if cmd == _PRE:
+                c_row[nc] = open_row[tb]  # the row it closes
+            elif req >= 0:
+                c_row[nc] = rrow[req]
+                if cmd >= _RD:
+                    c_col[nc] = rcol[req]
+            nc += 1
+            # timing state
+            if cmd == _ACT:
+                gg = rgrp[req]
+                open_row[tb] = rrow[req]
+                n_open[trk] += 1
+                act_time[tb] = t
+                b_act[tb] = max(b_act[tb], t + RC)
+                b_col[tb] = max(b_col[tb], t + RCD)
+                b_pre[tb] = max(b_pre[tb], t + RAS)
+                r_act[trk] = max(r_act[trk], t + RRD_S)
+                g_act[gg] = max(g_act[gg], t + RRD_L)
+                faw[trk, faw_ptr[trk]] = t
+                faw_ptr[trk] = (faw_ptr[trk] + 1) & 3
+                # move to the activated buffer (stays queued when it is full)
+                if ab_n[c] < AB:
+                    pos = ab_n[c]
+                    while pos > 0 and ab[c, pos - 1] > req:
+                        ab[c, pos] = ab[c, pos - 1]
+                        pos -= 1
+                    ab[c, pos] = req
+                    ab_n[c] += 1
+                    if rwrite[req]:
+                        for k in range(slot, wq_n[c] - 1):
+                            wq[c, k] = wq[c, k + 1]
+                        wq_n[c] -= 1
+                    else:
+                        for k in range(slot, rq_n[c] - 1):
+                            rq[c, k] = rq[c, k + 1]
+                        rq_n[c] -= 1
+            elif cmd == _PRE:
+                open_row[tb] = -1
+                n_open[trk] -= 1
+                b_act[tb] = max(b_act[tb], t + RP)
+                pre_done[tb] = max(pre_done[tb], t + RP)
+            elif cmd == _PREA:
+                for b in range(trk * nbk, (trk + 1) * nbk):
+                    open_row[b] = -1
+                    b_act[b] = max(b_act[b], t + RPab)
+                    pre_done[b] = max(pre_done[b], t + RPab)
+                n_open[trk] = 0
+            elif cmd == _REF:
+                r_act[trk] = max(r_act[trk], t + RFC)
+                r_ref[trk] = max(r_ref[trk], t + RFC)
+                ref_pend[trk] -= 1
+                if ref_pend[trk] > 0:
+                    ref_since[trk] = ref_since[trk] + interval
+            elif cmd == _REFPB:
+                gg = trk * n_bg + (tb - trk * nbk) // n_bpg
+                b_act[tb] = max(b_act[tb], t + RFCpb)
+                r_refpb[trk] = max(r_refpb[trk], t + RFCpb)
+                r_act[trk] = max(r_act[trk], t + RRD_S)
+                g_act[gg] = max(g_act[gg], t + RRD_L)
+                faw[trk, faw_ptr[trk]] = t
+                faw_ptr[trk] = (faw_ptr[trk] + 1) & 3
+                pb_bank[trk] = (pb_bank[trk] + 1) % nbk
+                ref_pend[trk] -= 1
+                if ref_pend[trk] > 0:
+                    ref_since[trk] = ref_since[trk] + interval
+            else:
+                # column command
+                gg = rgrp[req]
+                if cmd == _RD or cmd == _RDA:
+                    r_rd[trk] = max(r_rd[trk], t + CCD_S)
+                    g_rd[gg] = max(g_rd[gg], t + CCD_L)
+                    r_wr[trk] = max(r_wr[trk], t + RD2WR)
+                    for r in range(c * n_rk, (c + 1) * n_rk):
+                        if r != trk:
+                            r_rd[r] = max(r_rd[r], t + RD2RD_R)
+                            r_wr[r] = max(r_wr[r], t + RD2WR_R)
+                    b_pre[tb] = max(b_pre[tb], t + RTP)
+                    completion[req] = t + CL + BL
+                    tpre = max(t + RTP, act_time[tb] + RAS)
+                else:
+                    r_wr[trk] = max(r_wr[trk], t + CCD_S)
+                    g_wr[gg] = max(g_wr[gg], t + CCD_L)
+                    r_rd[trk] = max(r_rd[trk], t + WR2RD_S)
+                    g_rd[gg] = max(g_rd[gg], t + WR2RD_L)
+                    for r in range(c * n_rk, (c + 1) * n_rk):
+                        if r != trk:
+                            r_wr[r] = max(r_wr[r], t + WR2WR_R)
+                            r_rd[r] = max(r_rd[r], t + WR2RD_R)
+                    b_pre[tb] = max(b_pre[tb], t + WR2PRE)
+                    completion[req] = t + CWL + BL
+                    tpre = max(t + WR2PRE, act_time[tb] + RAS)
+                if cmd == _RDA or cmd == _WRA:
+                    open_row[tb] = -1
+                    n_open[trk] -= 1
+                    b_act[tb] = max(b_act[tb], tpre + RP)
+                    pre_done[tb] = max(pre_done[tb], tpre + RP)
+                issue[req] = t
+                served += 1
+                if src == 1:
+                    for k in range(slot, ab_n[c] - 1):
+                        ab[c, k] = ab[c, k + 1]
+                    ab_n[c] -= 1
+                elif rwrite[req]:
+                    for k in range(slot, wq_n[c] - 1):
+                        wq[c, k] = wq[c, k + 1]
+                    wq_n[c] -= 1
+                else:
+                    for k in range(slot, rq_n[c] - 1):
+                        rq[c, k] = rq[c, k + 1]
+                    rq_n[c] -= 1
+            earliest = now  # state changed: look again next cycle
+        # ---- 5. advance time
+        if not skip or earliest <= now + 1:
+            now += 1
+            continue
+        nxt_t = earliest
+        if nxt < n:
+            c = rch[nxt]
+            if saturate:
+                if (wq_n[c] < queue_depth) if rwrite[nxt] else (rq_n[c] < queue_depth):
+                    nxt_t = now + 1
+            else:
+                space = (wq_n[c] < queue_depth) if rwrite[nxt] else (rq_n[c] < queue_depth)
+                if space and rarrival[nxt] < nxt_t:
+                    nxt_t = rarrival[nxt]
+        for r in range(NR):
+            if ref_due[r] < nxt_t:
+                nxt_t = ref_due[r]
+        if nxt_t <= now + 1:
+            now += 1
+        else:
+            if nxt_t >= _NEVER:
+                break  # nothing can ever happen again (cannot occur with valid input)
+            now = nxt_t
+    return (c_cyc[:nc], c_cmd[:nc], c_ch[:nc], c_rk[:nc], c_bg[:nc], c_ba[:nc], c_row[:nc],
+            c_col[:nc], arrival, issue, completion, outcome)

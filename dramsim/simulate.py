@@ -1,0 +1,166 @@
+"""Run a request trace through the controller: the Python facade over :mod:`dramsim.kernel`.
+
+>>> from dramsim.spec import load_spec
+>>> from traces import RequestTrace
+>>> res = simulate(load_spec("DDR3-1600K"), RequestTrace(np.arange(1000, dtype=np.uint64) * 64,
+...                                                     np.zeros(1000, bool)))
+>>> res.stats["row_hits"] > 900
+True
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+import numpy as np
+
+from dramsim import kernel
+from dramsim.errors import InputError
+from dramsim.mapping import AddressMapping
+from dramsim.spec import Spec
+from dramsim.timing import timing_array
+from traces.commands import COMMANDS, CommandTrace
+from traces.requests import RequestTrace
+
+ROW_POLICIES = ("open", "closed")
+REFRESH_MODES = ("all-bank", "per-bank", "none")
+ARRIVALS = ("auto", "trace", "saturate")
+#: Command names counted in ``stats["commands"]``.
+COUNTED = ("ACT", "PRE", "PREA", "RD", "WR", "RDA", "WRA", "REF")
+
+
+@dataclass
+class SimResult:
+    """Outcome of one simulation.
+
+    Attributes
+    ----------
+    commands : CommandTrace
+        Every command issued, in order.
+    arrival, issue, completion : ndarray of int64
+        Per request, in trace order, in memory cycles: when it was offered to the controller
+        (the trace's arrival, or under saturation the cycle after the previous request was
+        accepted), when its column command (RD/WR/RDA/WRA) issued, and when its data burst
+        ended (read: issue + CL + BL/2; write: issue + CWL + BL/2).
+    outcome : ndarray of int8
+        Row-buffer outcome per request: 0 hit (served without ACT), 1 miss (bank closed),
+        2 conflict (another row open; PRE needed). Judged, as Ramulator does, by the first
+        command issued on the request's behalf.
+    cycles : int
+        Cycle at which the last request completed.
+    stats : dict
+        The ``--json`` keys (see :func:`statistics`).
+    spec : Spec
+    """
+
+    commands: CommandTrace
+    arrival: np.ndarray
+    issue: np.ndarray
+    completion: np.ndarray
+    outcome: np.ndarray
+    cycles: int
+    stats: dict
+    spec: Spec
+    options: dict = field(default_factory=dict)
+
+
+def simulate(spec: Spec, requests: RequestTrace, *, mapping: str = "RoBaRaCoCh", xor_bank_hash: bool = False,
+             row_policy: str = "open", queue_depth: int = 32, write_high: int | None = None,
+             write_low: int | None = None, refresh: str = "all-bank", arrival: str = "auto",
+             wrap_addresses: bool = False, reference: bool = False, hit_first: bool = False) -> SimResult:
+    """Simulate ``requests`` on ``spec`` (its channels and ranks) and return a :class:`SimResult`.
+
+    Parameters
+    ----------
+    mapping, xor_bank_hash : address mapping (see :class:`dramsim.mapping.AddressMapping`).
+    row_policy : ``"open"`` keeps rows open; ``"closed"`` uses RDA/WRA when no other queued
+        request targets the same row.
+    queue_depth : entries of each of the read and write queues, per channel.
+    write_high, write_low : write-drain watermarks in entries (default 80% and 20% of the depth).
+    refresh : ``"all-bank"`` (REF every REFI per rank), ``"per-bank"`` (REFpb every REFIpb,
+        round robin over banks; needs RFCpb/REFIpb in the spec) or ``"none"``.
+    arrival : ``"trace"`` uses the trace's arrival cycles; ``"saturate"`` offers one request per
+        cycle in trace order, retrying while the queue is full (how the peers were driven);
+        ``"auto"`` is ``trace`` when the trace has arrival cycles, else ``saturate``.
+    wrap_addresses : drop address bits beyond the capacity instead of raising.
+    reference : tick every cycle (slow reference mode) instead of skipping idle cycles.
+    hit_first : FR-FCFS variant that prefers ready row hits over older ready ACT/PRE
+        (default False: oldest ready command first, as Ramulator 2).
+
+    Raises
+    ------
+    InputError
+        Bad option or an address beyond the capacity.
+    """
+    if row_policy not in ROW_POLICIES:
+        raise InputError(f"row policy {row_policy!r}; expected one of {', '.join(ROW_POLICIES)}")
+    if refresh not in REFRESH_MODES:
+        raise InputError(f"refresh {refresh!r}; expected one of {', '.join(REFRESH_MODES)}")
+    if arrival not in ARRIVALS:
+        raise InputError(f"arrival {arrival!r}; expected one of {', '.join(ARRIVALS)}")
+    if refresh == "per-bank" and not spec.timing.REFIpb:
+        raise InputError(f"{spec.name}: per-bank refresh needs timing.RFCpb and timing.REFIpb in the spec")
+    if int(queue_depth) < 1:
+        raise InputError(f"queue depth {queue_depth}; expected a positive integer")
+    queue_depth = int(queue_depth)
+    write_high = max(1, int(0.8 * queue_depth)) if write_high is None else int(write_high)
+    write_low = int(0.2 * queue_depth) if write_low is None else int(write_low)
+    if not 0 <= write_low < write_high <= queue_depth:
+        raise InputError(f"write watermarks low={write_low} high={write_high}; expected 0 <= low < high <= queue depth")
+    if arrival == "auto":
+        arrival = "saturate" if requests.arrival is None else "trace"
+    if arrival == "trace":
+        if requests.arrival is None:
+            raise InputError("--arrival trace: the trace has no arrival cycles; expected --arrival saturate")
+        arr = requests.arrival
+        if len(arr) and (arr[0] < 0 or np.any(np.diff(arr) < 0)):
+            raise InputError("trace arrival cycles must be non-negative and non-decreasing")
+    else:
+        arr = np.zeros(len(requests), np.int64)
+    amap = AddressMapping(spec, mapping, xor_bank_hash)
+    co = amap.decode(requests.address, wrap=wrap_addresses, where="request")
+    org = spec.organization
+    out = kernel.run(timing_array(spec), org.channels, org.ranks, org.bankgroups, org.banks_per_group,
+                     co["channel"], co["rank"], co["bankgroup"], co["bank"], co["row"], co["column"],
+                     requests.is_write, arr, arrival == "saturate", queue_depth, write_high, write_low,
+                     row_policy == "closed", {"none": 0, "all-bank": 1, "per-bank": 2}[refresh],
+                     bool(hit_first), not reference)
+    cmds = CommandTrace(*out[:8])
+    arrival_c, issue_c, completion_c, outcome = out[8:]
+    cycles = int(completion_c.max()) if len(completion_c) else 0
+    options = dict(mapping=mapping, xor_bank_hash=xor_bank_hash, row_policy=row_policy, queue_depth=queue_depth,
+                   write_high=write_high, write_low=write_low, refresh=refresh, arrival=arrival,
+                   reference=reference, hit_first=hit_first)
+    res = SimResult(cmds, arrival_c, issue_c, completion_c, outcome, cycles, {}, spec, options)
+    res.stats = statistics(res, requests)
+    return res
+
+
+def statistics(res: SimResult, requests: RequestTrace) -> dict:
+    """The summary statistics (the ``--json`` keys except ``standard`` and ``wall_s``).
+
+    ``bandwidth_gbps`` is bytes moved / (cycles x tCK) in GB/s (10^9 bytes per second);
+    ``latency_cycles`` is completion - arrival (mean, p50, p99).
+    """
+    spec = res.spec
+    counts = res.commands.counts()
+    n = len(requests)
+    lat = (res.completion - res.arrival).astype(np.float64)
+    time_ns = res.cycles * spec.timing.tck_ns
+    return {
+        "standard": spec.name,
+        "cycles": res.cycles,
+        "time_ns": time_ns,
+        "requests": n,
+        "reads": requests.reads,
+        "writes": requests.writes,
+        "row_hits": int(np.count_nonzero(res.outcome == 0)),
+        "row_misses": int(np.count_nonzero(res.outcome == 1)),
+        "row_conflicts": int(np.count_nonzero(res.outcome == 2)),
+        "commands": {name: counts[name] for name in COUNTED},
+        "bandwidth_gbps": (n * spec.organization.burst_bytes / time_ns) if time_ns else 0.0,
+        "latency_cycles": {
+            "mean": float(lat.mean()) if n else 0.0,
+            "p50": float(np.percentile(lat, 50)) if n else 0.0,
+            "p99": float(np.percentile(lat, 99)) if n else 0.0,
+        },
+    }
