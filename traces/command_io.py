@@ -1,0 +1,282 @@
+"""Read and write DRAM command traces: our CSV, DRAMPower 4 and DRAMPower 5.
+
+Formats (``fmt`` names):
+
+``csv``         Ours, read and write. A header line with the :data:`traces.commands.FIELDS` names
+                (``cycle,cmd,channel,rank,bankgroup,bank,row,column``), then one command a line,
+                ``cmd`` as its name (``ACT``, ``RD``, ...; see :data:`traces.commands.COMMANDS`).
+``drampower4``  DRAMPower 4 command trace, write and read. ``<cycle>,<CMD>,<bank>`` with ``bank`` the
+                flat bank index within the rank (``bankgroup * banks_per_group + bank``; 0 for PREA
+                and REF), a final ``<cycle>,END`` line, one file per rank. REFpb is written as REFB.
+                With one channel and one rank the file is ``path`` itself; otherwise one file per
+                (channel, rank): ``OUT.trace`` -> ``OUT.ch0.rank0.trace``, ``OUT.ch0.rank1.trace``...
+``drampower5``  DRAMPower 5 command trace, write only.
+                ``<cycle>,<CMD>,<rank>,<bankgroup>,<bank>,<row>,<column>[,<data>]``; command names as
+                DRAMPower 5's ``CmdTypeUtil::from_string``: ACT PRE PREA RD WR RDA WRA, REF -> REFA,
+                REFpb -> REFB; fields that do not apply are 0; RD/WR/RDA/WRA carry a hex data field
+                (zeros, ``data_bytes`` bytes: DRAMPower 5 requires one); a final
+                ``<cycle>,END,0,0,0,0,0``. One file per channel: ``path`` for one channel, else
+                ``OUT.ch0.trace``, ``OUT.ch1.trace``...
+
+Every writer writes all its files to temporaries in the target directory and renames them at the
+end, so no partial output is ever left behind.
+"""
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+
+from traces._atomic import atomic_paths
+from traces.commands import COMMANDS, FIELDS, PREA, REF, CommandTrace
+from traces.errors import InputError
+
+COMMAND_FORMATS = ("csv", "drampower4", "drampower5")
+
+_DP4_NAMES = ("ACT", "PRE", "PREA", "RD", "WR", "RDA", "WRA", "REF", "REFB")
+_DP5_NAMES = ("ACT", "PRE", "PREA", "RD", "WR", "RDA", "WRA", "REFA", "REFB")
+_HEADER = ",".join(name for name, _ in FIELDS)
+
+
+def split_path(path: Path, **keys: int) -> Path:
+    """``OUT.trace`` with ``ch=0, rank=1`` -> ``OUT.ch0.rank1.trace`` (the per-rank file names)."""
+    tag = "".join(f".{k}{v}" for k, v in keys.items())
+    if path.suffix:
+        return path.with_name(path.stem + tag + path.suffix)
+    return path.with_name(path.name + tag)
+
+
+def write_commands(commands: CommandTrace, path: str | Path, fmt: str = "csv", *,
+                   banks_per_group: int = 1, channels: int | None = None, ranks: int | None = None,
+                   data_bytes: int = 8) -> list[Path]:
+    """Write a command trace; returns the paths written.
+
+    Parameters
+    ----------
+    commands : CommandTrace
+    path : str or Path
+        Output file (for DRAMPower with several ranks/channels, the base name; see module doc).
+    fmt : {"csv", "drampower4", "drampower5"}
+    banks_per_group : int
+        Banks per bank group, to flatten (bankgroup, bank) for DRAMPower 4.
+    channels, ranks : int, optional
+        Number of channels and ranks per channel of the memory (default: as many as the trace
+        uses). DRAMPower 4 writes one file for every rank, commands or not.
+    data_bytes : int
+        Length of the zero data field DRAMPower 5 needs on RD/WR/RDA/WRA (default 8 bytes: one
+        BL8 burst of one x8 device).
+    """
+    path = Path(path)
+    if fmt not in COMMAND_FORMATS:
+        raise InputError(f"unknown command trace format {fmt!r}; expected one of {', '.join(COMMAND_FORMATS)}")
+    if fmt == "csv":
+        return _write(path, [(path, _csv_text(commands))])
+    n_ch = channels if channels is not None else int(commands.channel.max(initial=0)) + 1
+    n_rk = ranks if ranks is not None else int(commands.rank.max(initial=0)) + 1
+    end = int(commands.cycle.max(initial=0)) + 1
+    files = []
+    if fmt == "drampower4":
+        for ch in range(n_ch):
+            for rk in range(n_rk):
+                sel = (commands.channel == ch) & (commands.rank == rk)
+                target = path if n_ch == 1 and n_rk == 1 else split_path(path, ch=ch, rank=rk)
+                files.append((target, _dp4_text(commands, sel, banks_per_group, end)))
+    else:
+        for ch in range(n_ch):
+            sel = commands.channel == ch
+            target = path if n_ch == 1 else split_path(path, ch=ch)
+            files.append((target, _dp5_text(commands, sel, end, data_bytes)))
+    return _write(path, files)
+
+
+def read_commands(path: str | Path, fmt: str = "auto", *, banks_per_group: int = 1,
+                  channel: int = 0, rank: int = 0) -> CommandTrace:
+    """Read a command trace in our CSV or in DRAMPower 4 format.
+
+    ``fmt="auto"`` picks CSV when the first line is our header, else DRAMPower 4. A DRAMPower 4
+    file is one rank: its commands get ``channel`` and ``rank``, the flat bank is split with
+    ``banks_per_group``, and ``row``/``column`` are -1 (the format does not carry them).
+
+    Raises
+    ------
+    InputError
+        Unreadable file or a malformed line (the message names ``file:line``).
+    """
+    path = Path(path)
+    if fmt == "auto":
+        try:
+            with open(path, "rb") as f:
+                first = f.readline().decode("ascii", "replace").strip()
+        except OSError as exc:
+            raise InputError(f"{path}: cannot read ({exc.strerror})") from None
+        fmt = "csv" if first.replace(" ", "") == _HEADER else "drampower4"
+    if fmt == "csv":
+        return _read_csv(path)
+    if fmt == "drampower4":
+        return _read_dp4(path, banks_per_group, channel, rank)
+    raise InputError(f"cannot read command trace format {fmt!r}; expected auto, csv or drampower4")
+
+
+# --------------------------------------------------------------------------------------- writing
+
+def _write(base: Path, files: list[tuple[Path, str]]) -> list[Path]:
+    targets = [p for p, _ in files]
+    with atomic_paths(targets) as temps:
+        for tmp, (_, text) in zip(temps, files):
+            with open(tmp, "w") as f:
+                f.write(text)
+    return targets
+
+
+def _csv_text(c: CommandTrace) -> str:
+    df = pd.DataFrame({name: getattr(c, name) for name, _ in FIELDS})
+    df["cmd"] = np.asarray(COMMANDS, dtype=object)[c.cmd]
+    return df.to_csv(index=False, lineterminator="\n")
+
+
+def _dp4_text(c: CommandTrace, sel: np.ndarray, banks_per_group: int, end: int) -> str:
+    cmd = c.cmd[sel]
+    flat = c.bankgroup[sel].astype(np.int64) * banks_per_group + c.bank[sel]
+    flat = np.where((cmd == PREA) | (cmd == REF) | (flat < 0), 0, flat)
+    df = pd.DataFrame({"cycle": c.cycle[sel], "cmd": np.asarray(_DP4_NAMES, dtype=object)[cmd], "bank": flat})
+    return df.to_csv(index=False, header=False, lineterminator="\n") + f"{end},END\n"
+
+
+def _dp5_text(c: CommandTrace, sel: np.ndarray, end: int, data_bytes: int) -> str:
+    cmd = c.cmd[sel]
+    df = pd.DataFrame({
+        "cycle": c.cycle[sel],
+        "cmd": np.asarray(_DP5_NAMES, dtype=object)[cmd],
+        "rank": c.rank[sel],
+        "bankgroup": np.maximum(c.bankgroup[sel], 0),
+        "bank": np.maximum(c.bank[sel], 0),
+        "row": np.maximum(c.row[sel], 0),
+        "column": np.maximum(c.column[sel], 0),
+    })
+    is_column = (cmd >= 3) & (cmd <= 6)  # RD WR RDA WRA
+    text = df.to_csv(index=False, header=False, lineterminator="\n")
+    if is_column.any():
+        zeros = "0" * (2 * data_bytes)
+        lines = text.splitlines()
+        data = np.where(is_column, "," + zeros, "")
+        text = "\n".join(np.char.add(np.asarray(lines, dtype=object).astype(str), data)) + "\n"
+    return text + f"{end},END,0,0,0,0,0\n"
+
+
+# --------------------------------------------------------------------------------------- reading
+
+def _read_csv(path: Path) -> CommandTrace:
+    names = [name for name, _ in FIELDS]
+    try:
+        # Fast path: typed columns with the pyarrow parser; on any trouble, re-read slowly to
+        # find the bad line.
+        df = pd.read_csv(path, engine="pyarrow")
+        if list(df.columns) != names:
+            raise InputError(f"{path}:1: expected header {_HEADER!r}, got {','.join(map(str, df.columns))!r}")
+    except InputError:
+        raise
+    except pd.errors.EmptyDataError:
+        raise InputError(f"{path}:1: expected header {_HEADER!r}, got an empty file") from None
+    except OSError as exc:
+        raise InputError(f"{path}: cannot read ({exc.strerror})") from None
+    except Exception:
+        df = None
+    if df is not None:
+        try:
+            return _columns_to_trace(path, df, names, first_line=2, lineno=None, fast=True)
+        except _Retry:
+            pass
+    df = _read_strings(path, names, header=True)
+    return _columns_to_trace(path, df, names, first_line=2)
+
+
+class _Retry(Exception):
+    """The fast path found a bad line but cannot tell its line number (blank lines were dropped)."""
+
+
+def _read_strings(path: Path, names: list[str], header: bool) -> pd.DataFrame:
+    try:
+        df = pd.read_csv(path, header=0 if header else None, names=None if header else names,
+                         dtype=object, engine="c", skip_blank_lines=False, keep_default_na=False,
+                         na_values=[""], skipinitialspace=True)
+    except pd.errors.ParserError as exc:
+        m = re.search(r"line (\d+)", str(exc))
+        line = int(m.group(1)) if m else 0
+        raise InputError(f"{path}:{line}: expected {len(names)} comma-separated fields "
+                         f"({','.join(names)}), got {_line(path, line)!r}") from None
+    except pd.errors.EmptyDataError:
+        raise InputError(f"{path}:1: expected header {_HEADER!r}, got an empty file") from None
+    if header and list(df.columns) != names:
+        raise InputError(f"{path}:1: expected header {_HEADER!r}, got {','.join(map(str, df.columns))!r}")
+    return df
+
+
+def _columns_to_trace(path: Path, df: pd.DataFrame, names: list[str], first_line: int,
+                      lineno: np.ndarray | None = None, cmd_names=COMMANDS,
+                      fast: bool = False) -> CommandTrace:
+    if lineno is None and not fast:
+        lineno = np.arange(first_line, len(df) + first_line)
+        blank = df.isna().all(axis=1).to_numpy()
+        df, lineno = df[~blank], lineno[~blank]
+    bad = np.zeros(len(df), bool)
+    what = np.full(len(df), "", dtype=object)
+    names = df["cmd"].astype(object).str.strip().to_numpy(dtype=object, na_value="")
+    cmd = pd.Index(list(cmd_names)).get_indexer(names)
+    bad_cmd = cmd < 0
+    what[bad_cmd & ~bad] = "a command name (" + " ".join(cmd_names) + ")"
+    bad |= bad_cmd
+    cols = {"cmd": np.where(cmd < 0, 0, cmd).astype(np.uint8)}
+    for name, dtype in FIELDS:
+        if name == "cmd" or name not in df:
+            continue
+        values = pd.to_numeric(df[name], errors="coerce").to_numpy(dtype=float, na_value=np.nan)
+        info = np.iinfo(dtype)
+        lo = 0 if name == "cycle" else max(info.min, -1)
+        ok = np.isfinite(values) & (values == np.floor(values)) & (values >= lo) & (values <= info.max)
+        what[~ok & ~bad] = f"an integer {name} >= {lo}"
+        bad |= ~ok
+        cols[name] = np.where(ok, values, 0).astype(dtype)
+    if bad.any():
+        if fast:
+            raise _Retry()
+        i = int(np.flatnonzero(bad)[0])
+        raise InputError(f"{path}:{lineno[i]}: expected {what[i]}, got {_line(path, int(lineno[i]))!r}")
+    n = len(df)
+    for name, dtype in FIELDS:
+        if name not in cols:
+            cols[name] = np.full(n, -1, dtype)
+    return CommandTrace(**cols)
+
+
+def _read_dp4(path: Path, banks_per_group: int, channel: int, rank: int) -> CommandTrace:
+    df = _read_strings(path, ["cycle", "cmd", "bank"], header=False)
+    lineno = np.arange(1, len(df) + 1)
+    blank = df.isna().all(axis=1).to_numpy()
+    df, lineno = df[~blank], lineno[~blank]
+    end = (df["cmd"].astype(object).str.strip() == "END").to_numpy()
+    df, lineno = df[~end], lineno[~end]
+    df = df.assign(bank=df["bank"].where(df["bank"].notna(), "0"))
+    trace = _columns_to_trace(path, df, ["cycle", "cmd", "bank"], 1, lineno=lineno, cmd_names=_DP4_NAMES)
+    flat = trace.bank.astype(np.int64)
+    rank_wide = (trace.cmd == PREA) | (trace.cmd == REF)
+    n = len(trace)
+    return CommandTrace(
+        cycle=trace.cycle, cmd=trace.cmd,
+        channel=np.full(n, channel), rank=np.full(n, rank),
+        bankgroup=np.where(rank_wide, -1, flat // banks_per_group),
+        bank=np.where(rank_wide, -1, flat % banks_per_group),
+        row=np.full(n, -1), column=np.full(n, -1),
+    )
+
+
+def _line(path: Path, line: int) -> str:
+    if line <= 0:
+        return ""
+    with open(path, "rb") as f:
+        for i, raw in enumerate(f, 1):
+            if i == line:
+                text = raw.decode("ascii", "replace").strip()
+                return text if len(text) <= 60 else text[:57] + "..."
+    return ""
