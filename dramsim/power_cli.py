@@ -1,0 +1,241 @@
+"""Command-line pieces for energy and voltage: ``energy-table``, ``sweep-voltage`` and the replay options.
+
+The lead's ``dramsim`` CLI calls :func:`add_commands` for the two subcommands and, for
+``dramsim replay``, :func:`add_replay_options`, :func:`prepare_spec` and :func:`energy_json`.
+``python -m dramsim.power_cli`` runs the two subcommands on their own.
+
+Examples::
+
+    dramsim energy-table --standard DDR3-1600K --vdd 1.35:1.025:0.025 --csv table.csv
+    dramsim sweep-voltage seq.trace --standard DDR3-1600K --vdd 1.35:1.025:0.025 --mode reliable --out sweep/
+"""
+from __future__ import annotations
+
+import argparse
+import os
+import sys
+import tempfile
+from pathlib import Path
+
+from dramsim.energy import compute_energy
+from dramsim.errors import InputError
+from dramsim.voltage import MODES, SCALINGS, STATISTICS, load_table, operating_point
+from traces.errors import InputError as TraceInputError
+
+PROG = "dramsim"
+
+
+def parse_vdd_list(text: str) -> list[float]:
+    """``"1.35:1.025:0.025"`` (start:stop:step, stop included) or ``"1.35,1.2"`` -> voltages (V)."""
+    try:
+        if ":" in text:
+            parts = [float(x) for x in text.split(":")]
+            if len(parts) != 3:
+                raise ValueError
+            start, stop, step = parts
+            step = abs(step)
+            if step == 0:
+                raise ValueError
+            n = int(round(abs(stop - start) / step))
+            sign = -1.0 if stop < start else 1.0
+            values = [round(start + sign * i * step, 6) for i in range(n + 1)]
+        else:
+            values = [float(x) for x in text.split(",") if x.strip()]
+    except ValueError:
+        raise InputError(f"--vdd {text!r}: expected START:STOP:STEP or a comma-separated list of volts") from None
+    if not values or any(not v > 0 for v in values):
+        raise InputError(f"--vdd {text!r}: expected positive voltages")
+    return values
+
+
+def _atomic_write(path: Path, write) -> None:
+    """Call ``write(tmp_path)`` and move the result onto ``path`` (no partial files)."""
+    path = Path(path)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=path.suffix)
+    os.close(fd)
+    try:
+        write(tmp)
+        os.replace(tmp, path)
+    except BaseException:
+        if os.path.exists(tmp):
+            os.unlink(tmp)
+        raise
+
+
+# -- replay integration --------------------------------------------------------------------------
+
+def _add_voltage_options(parser, vdd_help: str) -> None:
+    parser.add_argument("--vdd", default=None, help=vdd_help)
+    parser.add_argument("--mode", choices=MODES, default="approximate",
+                        help="approximate: nominal timing, errors at BER(V); reliable: stretched timing, no errors")
+    parser.add_argument("--voltage-table", default=None, metavar="FILE",
+                        help="per-voltage table (CSV or YAML); default: shipped Voltron DDR3L table")
+    parser.add_argument("--vendor", default="B", help="BER / bank-weakness profile of the table (default B)")
+    parser.add_argument("--ber-statistic", choices=STATISTICS, default="mean", help="BER statistic (default mean)")
+    parser.add_argument("--scaling", choices=SCALINGS, default=None,
+                        help="current scaling law: v2 (I ~ V, default), v1 (constant I), array (share --array-share)")
+    parser.add_argument("--array-share", type=float, default=None, help="array energy share for --scaling array")
+    parser.add_argument("--io-energy", action="store_true", help="add I/O and termination energy")
+
+
+def add_replay_options(parser: argparse.ArgumentParser) -> None:
+    """Add --vdd, --mode, --voltage-table, --vendor, --ber-statistic, --scaling, --array-share, --io-energy."""
+    _add_voltage_options(parser, "core-rail voltage in V (default nominal)")
+
+
+def _op(spec, args, vdd):
+    return operating_point(spec, vdd, mode=getattr(args, "mode", "approximate"),
+                           table=getattr(args, "voltage_table", None), scaling=getattr(args, "scaling", None),
+                           vendor=getattr(args, "vendor", "B"), statistic=getattr(args, "ber_statistic", "mean"),
+                           array_share=getattr(args, "array_share", None))
+
+
+def prepare_spec(spec, args):
+    """``(spec at the operating point, OperatingPoint)`` for the replay options in ``args``."""
+    vdd = getattr(args, "vdd", None)
+    if isinstance(vdd, str):
+        values = parse_vdd_list(vdd)
+        if len(values) != 1:
+            raise InputError(f"--vdd {vdd!r}: replay takes one voltage")
+        vdd = values[0]
+    op = _op(spec, args, vdd)
+    return op.spec, op
+
+
+def energy_json(result, op, args) -> dict:
+    """``{"energy_pj": {...}, "operating_point": {...}}`` for the replay JSON."""
+    e = compute_energy(op.spec, result.commands, result.cycles, io=bool(getattr(args, "io_energy", False)))
+    return {"energy_pj": e.to_dict(), "operating_point": op.to_dict()}
+
+
+# -- energy-table ----------------------------------------------------------------------------------
+
+def _load(args):
+    from dramsim.spec import load_spec
+
+    return load_spec(args.standard, channels=getattr(args, "channels", None), ranks=getattr(args, "ranks", None))
+
+
+def cmd_energy_table(args) -> int:
+    """Print (and with --csv write) row-hit/miss/conflict read/write energy per voltage."""
+    from dramsim.energy import access_energy_table
+
+    spec = _load(args)
+    vdds = parse_vdd_list(args.vdd) if args.vdd else None
+    table = load_table(args.voltage_table, spec.standard) if args.voltage_table else None
+    df = access_energy_table(spec, vdds, mode=args.mode, scaling=args.scaling, table=table, io=args.io_energy,
+                             vendor=args.vendor, statistic=args.ber_statistic, array_share=args.array_share)
+    wide = df.pivot_table(index="vdd", columns=["access", "op"], values="energy_pj", sort=False)
+    wide.columns = [f"{a}_{o}_pj" for a, o in wide.columns]
+    wide = wide.sort_index(ascending=False)
+    print(f"# {spec.name}: energy per {spec.organization.burst_bytes}-byte burst access per rank (pJ), "
+          f"mode {args.mode}; command energy + active-standby background over the service time")
+    print(wide.round(1).to_string())
+    if args.csv:
+        _atomic_write(Path(args.csv), lambda tmp: df.to_csv(tmp, index=False))
+    return 0
+
+
+# -- sweep-voltage ---------------------------------------------------------------------------------
+
+def cmd_sweep_voltage(args) -> int:
+    """Replay a trace once per voltage; write sweep.csv and sweep.png into --out."""
+    import pandas as pd
+
+    from dramsim.simulate import simulate
+    from traces import read_requests
+
+    spec = _load(args)
+    vdds = parse_vdd_list(args.vdd)
+    table = load_table(args.voltage_table, spec.standard) if args.voltage_table else None
+    ops = [operating_point(spec, v, mode=args.mode, table=table, scaling=args.scaling, vendor=args.vendor,
+                           statistic=args.ber_statistic, array_share=args.array_share) for v in vdds]
+    requests = read_requests(args.trace)
+    results = {}                       # one simulation per distinct timing
+    rows = []
+    for op in ops:
+        key = op.spec.timing
+        if key not in results:
+            results[key] = simulate(op.spec, requests, mapping=args.mapping, row_policy=args.row_policy,
+                                    queue_depth=args.queue_depth, arrival=args.arrival)
+        res = results[key]
+        e = compute_energy(op.spec, res.commands, res.cycles, io=args.io_energy)
+        tm = op.spec.timing
+        rows.append({"vdd": op.vdd, "mode": op.mode, "scaling": op.scaling, "ber": op.ber,
+                     "timing_model": op.timing_model, "RCD": tm.RCD, "RP": tm.RP, "RAS": tm.RAS, "RC": tm.RC,
+                     "cycles": res.cycles, "time_ns": res.cycles * tm.tck_ns,
+                     **{f"energy_{k}_pj": v for k, v in e.to_dict().items() if k not in ("vdd", "per_rail")}})
+    df = pd.DataFrame(rows)
+    out = Path(args.out)
+    _atomic_write(out / "sweep.csv", lambda tmp: df.to_csv(tmp, index=False))
+    _atomic_write(out / "sweep.png", lambda tmp: _plot(df, spec.name, args, tmp))
+    print(df[["vdd", "ber", "RCD", "RP", "RAS", "cycles", "energy_total_pj"]].to_string(index=False))
+    print(f"wrote {out / 'sweep.csv'} and {out / 'sweep.png'}")
+    return 0
+
+
+def _plot(df, name, args, path) -> None:
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    fig, axes = plt.subplots(3, 1, figsize=(6, 8), sharex=True)
+    axes[0].plot(df["vdd"], df["energy_total_pj"] / 1e6, "o-")
+    axes[0].set_ylabel("energy (uJ)")
+    axes[1].plot(df["vdd"], df["time_ns"] / 1e3, "o-")
+    axes[1].set_ylabel("time (us)")
+    positive = df[df["ber"] > 0]
+    axes[2].semilogy(positive["vdd"], positive["ber"], "o-")
+    axes[2].set_ylabel("BER")
+    axes[2].set_xlabel("core-rail voltage (V)")
+    axes[0].set_title(f"{name}, {args.mode} mode, {Path(args.trace).name}; timing: {df['timing_model'].iloc[-1][:40]}",
+                      fontsize=8)
+    for ax in axes:
+        ax.grid(True, alpha=0.3)
+    axes[2].invert_xaxis()
+    fig.tight_layout()
+    fig.savefig(path, format="png", dpi=100)
+    plt.close(fig)
+
+
+def add_commands(subparsers) -> None:
+    """Add the ``energy-table`` and ``sweep-voltage`` subcommands (handler in ``func``)."""
+    p = subparsers.add_parser("energy-table", help="energy of row-hit/miss/conflict reads and writes per voltage")
+    p.add_argument("--standard", default="DDR3-1600K", help="built-in standard or spec file (YAML/XML/JSON/INI)")
+    _add_voltage_options(p, "voltages: START:STOP:STEP or a comma list (default nominal)")
+    p.add_argument("--csv", default=None, metavar="FILE", help="also write the long-form table as CSV")
+    p.set_defaults(func=cmd_energy_table, channels=None, ranks=None)
+
+    p = subparsers.add_parser("sweep-voltage", help="replay a trace at each voltage; CSV + PNG of energy, time, BER")
+    p.add_argument("trace", help="request trace (any format traces.read_requests reads)")
+    p.add_argument("--standard", default="DDR3-1600K", help="built-in standard or spec file")
+    _add_voltage_options(p, "voltages: START:STOP:STEP or a comma list (e.g. 1.35:1.025:0.025)")
+    p.add_argument("--out", required=True, metavar="DIR", help="output directory (sweep.csv, sweep.png)")
+    p.add_argument("--channels", type=int, default=None)
+    p.add_argument("--ranks", type=int, default=None)
+    p.add_argument("--mapping", default="RoBaRaCoCh")
+    p.add_argument("--row-policy", choices=("open", "closed"), default="open")
+    p.add_argument("--queue-depth", type=int, default=32)
+    p.add_argument("--arrival", choices=("auto", "trace", "saturate"), default="auto")
+    p.set_defaults(func=cmd_sweep_voltage)
+
+
+def main(argv=None) -> int:
+    """Stand-alone entry point for the two subcommands."""
+    parser = argparse.ArgumentParser(prog=PROG)
+    sub = parser.add_subparsers(dest="command", required=True)
+    add_commands(sub)
+    args = parser.parse_args(argv)
+    if getattr(args, "command", None) == "sweep-voltage" and not args.vdd:
+        parser.error("sweep-voltage needs --vdd")
+    try:
+        return args.func(args)
+    except (InputError, TraceInputError) as exc:
+        print(f"{PROG}: error: {str(exc).splitlines()[0]}", file=sys.stderr)
+        return 2
+
+
+if __name__ == "__main__":
+    sys.exit(main())
