@@ -187,7 +187,10 @@ def _plot(df, name, args, path) -> None:
     axes[1].plot(df["vdd"], df["time_ns"] / 1e3, "o-")
     axes[1].set_ylabel("time (us)")
     positive = df[df["ber"] > 0]
-    axes[2].semilogy(positive["vdd"], positive["ber"], "o-")
+    if len(positive):
+        axes[2].semilogy(positive["vdd"], positive["ber"], "o-")
+    else:
+        axes[2].text(0.5, 0.5, "BER 0 at every voltage", ha="center", va="center", transform=axes[2].transAxes)
     axes[2].set_ylabel("BER")
     axes[2].set_xlabel("core-rail voltage (V)")
     axes[0].set_title(f"{name}, {args.mode} mode, {Path(args.trace).name}; timing: {df['timing_model'].iloc[-1][:40]}",
