@@ -52,15 +52,18 @@ _FAR_PAST = -(np.int64(1) << np.int64(40))
 
 
 @njit(cache=True)
-def _grow(a, size):
-    b = np.empty(size, a.dtype)
-    b[: a.shape[0]] = a
-    return b
+def _remove(q, qb, qr, qn, c, d, slot):
+    for k in range(slot, qn[c, d] - 1):
+        q[c, d, k] = q[c, d, k + 1]
+        qb[c, d, k] = qb[c, d, k + 1]
+        qr[c, d, k] = qr[c, d, k + 1]
+    qn[c, d] -= 1
 
 
 @njit(cache=True)
 def run(tm, n_ch, n_rk, n_bg, n_bpg, rch, rrk, rbg, rba, rrow, rcol, rwrite, rarrival,
-        saturate, queue_depth, write_high, write_low, closed_row, refresh_mode, hit_first, skip):
+        saturate, queue_depth, write_high, write_low, closed_row, refresh_mode, hit_first, skip,
+        cap):
     """Simulate the requests; see the module docstring.
 
     Parameters
@@ -71,11 +74,14 @@ def run(tm, n_ch, n_rk, n_bg, n_bpg, rch, rrk, rbg, rba, rrow, rcol, rwrite, rar
     rwrite : bool array. rarrival : int64 arrival cycles (ignored when ``saturate``).
     queue_depth, write_high, write_low : entries. closed_row, hit_first, skip : bool.
     refresh_mode : 0 none, 1 all-bank, 2 per-bank.
+    cap : capacity of the command arrays. When more commands are needed the kernel stops and
+        returns ``overflow`` True; the caller runs it again with a larger ``cap`` (results are
+        deterministic). This keeps array reallocation out of the hot loop.
 
     Returns
     -------
     (cycle, cmd, channel, rank, bankgroup, bank, row, column) command arrays, then per request
-    arrival, issue, completion (int64) and outcome (int8: 0 hit, 1 miss, 2 conflict).
+    arrival, issue, completion (int64), outcome (int8: 0 hit, 1 miss, 2 conflict), overflow.
     """
     CL = tm[0]; CWL = tm[1]; BL = tm[2]; RCD = tm[3]; RP = tm[4]; RPab = tm[5]; RAS = tm[6]
     RC = tm[7]; CCD_S = tm[8]; CCD_L = tm[9]; RRD_S = tm[10]; RRD_L = tm[11]; FAW = tm[12]
@@ -106,25 +112,33 @@ def run(tm, n_ch, n_rk, n_bg, n_bpg, rch, rrk, rbg, rba, rrow, rcol, rwrite, rar
     pre_done = np.zeros(NB, np.int64)
     # rank / bank-group state
     r_act = np.zeros(NR, np.int64)
-    r_rd = np.zeros(NR, np.int64)
-    r_wr = np.zeros(NR, np.int64)
+    r_cas = np.zeros((2, NR), np.int64)   # earliest RD (0) / WR (1) per rank
     r_ref = np.zeros(NR, np.int64)
     r_refpb = np.zeros(NR, np.int64)
     faw = np.full((NR, 4), _FAR_PAST, np.int64)
     faw_ptr = np.zeros(NR, np.int64)
     n_open = np.zeros(NR, np.int64)
     g_act = np.zeros(NG, np.int64)
-    g_rd = np.zeros(NG, np.int64)
-    g_wr = np.zeros(NG, np.int64)
+    g_cas = np.zeros((2, NG), np.int64)   # earliest RD (0) / WR (1) per bank group
     # queues
     AB = 32
-    rq = np.empty((n_ch, queue_depth), np.int64)
-    wq = np.empty((n_ch, queue_depth), np.int64)
+    # read (0) and write (1) queues per channel: request index, its flat bank, its row
+    Q = np.empty((n_ch, 2, queue_depth), np.int64)
+    QB = np.empty((n_ch, 2, queue_depth), np.int64)
+    QR = np.empty((n_ch, 2, queue_depth), np.int64)
+    qn = np.zeros((n_ch, 2), np.int64)
+    e_col = np.zeros(NB, np.int64)  # per bank, this event: earliest column command / ACT / PRE
+    e_act = np.zeros(NB, np.int64)
+    bank_rank = np.empty(NB, np.int64)
+    bank_grp = np.empty(NB, np.int64)
+    for b in range(NB):
+        bank_rank[b] = b // nbk
+        bank_grp[b] = bank_rank[b] * n_bg + (b % nbk) // n_bpg
     ab = np.empty((n_ch, AB), np.int64)
-    rq_n = np.zeros(n_ch, np.int64)
-    wq_n = np.zeros(n_ch, np.int64)
     ab_n = np.zeros(n_ch, np.int64)
     wmode = np.zeros(n_ch, np.bool_)
+    dirty = np.ones(n_ch, np.bool_)          # bank state changed since e_col/e_act were computed
+    last_d = np.zeros(n_ch, np.int64)
     # refresh
     ref_due = np.full(NR, _NEVER, np.int64)
     ref_pend = np.zeros(NR, np.int64)
@@ -140,7 +154,6 @@ def run(tm, n_ch, n_rk, n_bg, n_bpg, rch, rrk, rbg, rba, rrow, rcol, rwrite, rar
     issue = np.full(n, -1, np.int64)
     completion = np.full(n, -1, np.int64)
     outcome = np.full(n, -1, np.int8)
-    cap = 3 * n + 1024
     c_cyc = np.empty(cap, np.int64)
     c_cmd = np.empty(cap, np.uint8)
     c_ch = np.empty(cap, np.int16)
@@ -155,21 +168,26 @@ def run(tm, n_ch, n_rk, n_bg, n_bpg, rch, rrk, rbg, rba, rrow, rcol, rwrite, rar
     nxt = 0          # next request to admit
     offered = np.int64(0)  # saturate: cycle the next request was first offered
     served = 0
-    while served < n:
+    overflow = False
+    while served < n and not overflow:
         # ---- 1. admission
         if saturate:
             if nxt < n:
                 c = rch[nxt]
                 if rwrite[nxt]:
-                    if wq_n[c] < queue_depth:
-                        wq[c, wq_n[c]] = nxt
-                        wq_n[c] += 1
+                    if qn[c, 1] < queue_depth:
+                        Q[c, 1, qn[c, 1]] = nxt
+                        QB[c, 1, qn[c, 1]] = rbank[nxt]
+                        QR[c, 1, qn[c, 1]] = rrow[nxt]
+                        qn[c, 1] += 1
                         arrival[nxt] = offered
                         nxt += 1
                         offered = now + 1
-                elif rq_n[c] < queue_depth:
-                    rq[c, rq_n[c]] = nxt
-                    rq_n[c] += 1
+                elif qn[c, 0] < queue_depth:
+                    Q[c, 0, qn[c, 0]] = nxt
+                    QB[c, 0, qn[c, 0]] = rbank[nxt]
+                    QR[c, 0, qn[c, 0]] = rrow[nxt]
+                    qn[c, 0] += 1
                     arrival[nxt] = offered
                     nxt += 1
                     offered = now + 1
@@ -177,15 +195,19 @@ def run(tm, n_ch, n_rk, n_bg, n_bpg, rch, rrk, rbg, rba, rrow, rcol, rwrite, rar
             while nxt < n and rarrival[nxt] <= now:
                 c = rch[nxt]
                 if rwrite[nxt]:
-                    if wq_n[c] >= queue_depth:
+                    if qn[c, 1] >= queue_depth:
                         break
-                    wq[c, wq_n[c]] = nxt
-                    wq_n[c] += 1
+                    Q[c, 1, qn[c, 1]] = nxt
+                    QB[c, 1, qn[c, 1]] = rbank[nxt]
+                    QR[c, 1, qn[c, 1]] = rrow[nxt]
+                    qn[c, 1] += 1
                 else:
-                    if rq_n[c] >= queue_depth:
+                    if qn[c, 0] >= queue_depth:
                         break
-                    rq[c, rq_n[c]] = nxt
-                    rq_n[c] += 1
+                    Q[c, 0, qn[c, 0]] = nxt
+                    QB[c, 0, qn[c, 0]] = rbank[nxt]
+                    QR[c, 0, qn[c, 0]] = rrow[nxt]
+                    qn[c, 0] += 1
                 arrival[nxt] = rarrival[nxt]
                 nxt += 1
         # ---- 2. refresh requests
@@ -213,9 +235,9 @@ def run(tm, n_ch, n_rk, n_bg, n_bpg, rch, rrk, rbg, rba, rrow, rcol, rwrite, rar
                 if open_row[g] != rrow[i]:
                     continue  # cannot happen (rows are not closed under it); be safe
                 if rwrite[i]:
-                    e = max(b_col[g], r_wr[rrank[i]], g_wr[rgrp[i]])
+                    e = max(b_col[g], r_cas[1, rrank[i]], g_cas[1, rgrp[i]])
                 else:
-                    e = max(b_col[g], r_rd[rrank[i]], g_rd[rgrp[i]])
+                    e = max(b_col[g], r_cas[0, rrank[i]], g_cas[0, rgrp[i]])
                 if e <= now:
                     found = True
                     req = i
@@ -272,59 +294,58 @@ def run(tm, n_ch, n_rk, n_bg, n_bpg, rch, rrk, rbg, rba, rrow, rcol, rwrite, rar
             # c. read or write queue
             if not found and not blocked:
                 if not wmode[c]:
-                    if wq_n[c] > 0 and (wq_n[c] >= write_high or rq_n[c] == 0):
+                    if qn[c, 1] > 0 and (qn[c, 1] >= write_high or qn[c, 0] == 0):
                         wmode[c] = True
                 else:
-                    if wq_n[c] == 0 or (wq_n[c] <= write_low and rq_n[c] > 0):
+                    if qn[c, 1] == 0 or (qn[c, 1] <= write_low and qn[c, 0] > 0):
                         wmode[c] = False
-                if wmode[c]:
-                    q = wq
-                    qn = wq_n[c]
-                else:
-                    q = rq
-                    qn = rq_n[c]
+                d = 1 if wmode[c] else 0
+                n_q = qn[c, d]
+                ccol = _WR if d == 1 else _RD
+                # per-bank ready cycles of this channel (one pass over its banks):
+                # e_col = the column command to the open row, e_oth = what any other request
+                # to the bank needs (PRE when a row is open, ACT when closed)
+                if n_q > 0 and (dirty[c] or last_d[c] != d):
+                    dirty[c] = False
+                    last_d[c] = d
+                    for r in range(c * n_rk, (c + 1) * n_rk):
+                        ra = max(r_act[r], faw[r, faw_ptr[r]] + FAW)
+                        rd = r_cas[d, r]
+                        for b in range(r * nbk, (r + 1) * nbk):
+                            gg = bank_grp[b]
+                            if open_row[b] >= 0:
+                                e_col[b] = max(b_col[b], rd, g_cas[d, gg])
+                                e_act[b] = b_pre[b]
+                            else:
+                                e_act[b] = max(b_act[b], ra, g_act[gg])
                 first_any = -1
-                first_any_cmd = -1
-                for k in range(qn):
-                    i = q[c, k]
-                    g = rbank[i]
-                    orow = open_row[g]
-                    if orow == rrow[i]:
-                        if rwrite[i]:
-                            e = max(b_col[g], r_wr[rrank[i]], g_wr[rgrp[i]])
-                            ccmd = _WR
-                        else:
-                            e = max(b_col[g], r_rd[rrank[i]], g_rd[rgrp[i]])
-                            ccmd = _RD
-                        if e <= now:
-                            found = True
-                            req = i
-                            slot = k
-                            cmd = ccmd
-                            break
-                    elif orow < 0:
-                        rr = rrank[i]
-                        e = max(b_act[g], r_act[rr], g_act[rgrp[i]], faw[rr, faw_ptr[rr]] + FAW)
-                        ccmd = _ACT
-                    else:
-                        e = b_pre[g]
-                        ccmd = _PRE
+                for k in range(n_q):
+                    g = QB[c, d, k]
+                    hit = open_row[g] == QR[c, d, k]
+                    e = e_col[g] if hit else e_act[g]
                     if e <= now:
+                        if hit:
+                            found = True
+                            slot = k
+                            break
                         if first_any < 0:
                             first_any = k
-                            first_any_cmd = ccmd
                             if not hit_first:
                                 break
-                    elif e < earliest:
-                        earliest = e
-                if found and not hit_first and first_any >= 0 and first_any < slot:
-                    found = False
-                if not found and first_any >= 0:
+                    else:
+                        earliest = min(earliest, e)
+                if first_any >= 0 and (not found or (not hit_first and first_any < slot)):
                     found = True
                     slot = first_any
-                    req = q[c, first_any]
-                    cmd = first_any_cmd
                 if found:
+                    req = Q[c, d, slot]
+                    g = QB[c, d, slot]
+                    if open_row[g] == QR[c, d, slot]:
+                        cmd = ccol
+                    elif open_row[g] < 0:
+                        cmd = _ACT
+                    else:
+                        cmd = _PRE
                     src = 3
             # d. never close a row an activated request still needs
             if found and (cmd == _PRE or cmd == _PREA):
@@ -346,6 +367,7 @@ def run(tm, n_ch, n_rk, n_bg, n_bpg, rch, rrk, rbg, rba, rrow, rcol, rwrite, rar
                 continue
             # ---- 4. issue
             t = now
+            dirty[c] = True
             if req >= 0:
                 tb = rbank[req]
                 trk = rrank[req]
@@ -358,14 +380,14 @@ def run(tm, n_ch, n_rk, n_bg, n_bpg, rch, rrk, rbg, rba, rrow, rcol, rwrite, rar
                         outcome[req] = 0
                 if (cmd == _RD or cmd == _WR) and closed_row:
                     other = False
-                    for k in range(rq_n[c]):
-                        j = rq[c, k]
+                    for k in range(qn[c, 0]):
+                        j = Q[c, 0, k]
                         if j != req and rbank[j] == tb and rrow[j] == rrow[req]:
                             other = True
                             break
                     if not other:
-                        for k in range(wq_n[c]):
-                            j = wq[c, k]
+                        for k in range(qn[c, 1]):
+                            j = Q[c, 1, k]
                             if j != req and rbank[j] == tb and rrow[j] == rrow[req]:
                                 other = True
                                 break
@@ -378,11 +400,9 @@ def run(tm, n_ch, n_rk, n_bg, n_bpg, rch, rrk, rbg, rba, rrow, rcol, rwrite, rar
                     if not other:
                         cmd = _RDA if cmd == _RD else _WRA
             # record
-            if nc == c_cyc.shape[0]:
-                size = 2 * nc
-                c_cyc = _grow(c_cyc, size); c_cmd = _grow(c_cmd, size); c_ch = _grow(c_ch, size)
-                c_rk = _grow(c_rk, size); c_bg = _grow(c_bg, size); c_ba = _grow(c_ba, size)
-                c_row = _grow(c_row, size); c_col = _grow(c_col, size)
+            if nc == cap:
+                overflow = True
+                break
             c_cyc[nc] = t
             c_cmd[nc] = cmd
             c_ch[nc] = c
@@ -425,13 +445,9 @@ def run(tm, n_ch, n_rk, n_bg, n_bpg, rch, rrk, rbg, rba, rrow, rcol, rwrite, rar
                     ab[c, pos] = req
                     ab_n[c] += 1
                     if rwrite[req]:
-                        for k in range(slot, wq_n[c] - 1):
-                            wq[c, k] = wq[c, k + 1]
-                        wq_n[c] -= 1
+                        _remove(Q, QB, QR, qn, c, 1, slot)
                     else:
-                        for k in range(slot, rq_n[c] - 1):
-                            rq[c, k] = rq[c, k + 1]
-                        rq_n[c] -= 1
+                        _remove(Q, QB, QR, qn, c, 0, slot)
             elif cmd == _PRE:
                 open_row[tb] = -1
                 n_open[trk] -= 1
@@ -465,25 +481,25 @@ def run(tm, n_ch, n_rk, n_bg, n_bpg, rch, rrk, rbg, rba, rrow, rcol, rwrite, rar
                 # column command
                 gg = rgrp[req]
                 if cmd == _RD or cmd == _RDA:
-                    r_rd[trk] = max(r_rd[trk], t + CCD_S)
-                    g_rd[gg] = max(g_rd[gg], t + CCD_L)
-                    r_wr[trk] = max(r_wr[trk], t + RD2WR)
+                    r_cas[0, trk] = max(r_cas[0, trk], t + CCD_S)
+                    g_cas[0, gg] = max(g_cas[0, gg], t + CCD_L)
+                    r_cas[1, trk] = max(r_cas[1, trk], t + RD2WR)
                     for r in range(c * n_rk, (c + 1) * n_rk):
                         if r != trk:
-                            r_rd[r] = max(r_rd[r], t + RD2RD_R)
-                            r_wr[r] = max(r_wr[r], t + RD2WR_R)
+                            r_cas[0, r] = max(r_cas[0, r], t + RD2RD_R)
+                            r_cas[1, r] = max(r_cas[1, r], t + RD2WR_R)
                     b_pre[tb] = max(b_pre[tb], t + RTP)
                     completion[req] = t + CL + BL
                     tpre = max(t + RTP, act_time[tb] + RAS)
                 else:
-                    r_wr[trk] = max(r_wr[trk], t + CCD_S)
-                    g_wr[gg] = max(g_wr[gg], t + CCD_L)
-                    r_rd[trk] = max(r_rd[trk], t + WR2RD_S)
-                    g_rd[gg] = max(g_rd[gg], t + WR2RD_L)
+                    r_cas[1, trk] = max(r_cas[1, trk], t + CCD_S)
+                    g_cas[1, gg] = max(g_cas[1, gg], t + CCD_L)
+                    r_cas[0, trk] = max(r_cas[0, trk], t + WR2RD_S)
+                    g_cas[0, gg] = max(g_cas[0, gg], t + WR2RD_L)
                     for r in range(c * n_rk, (c + 1) * n_rk):
                         if r != trk:
-                            r_wr[r] = max(r_wr[r], t + WR2WR_R)
-                            r_rd[r] = max(r_rd[r], t + WR2RD_R)
+                            r_cas[1, r] = max(r_cas[1, r], t + WR2WR_R)
+                            r_cas[0, r] = max(r_cas[0, r], t + WR2RD_R)
                     b_pre[tb] = max(b_pre[tb], t + WR2PRE)
                     completion[req] = t + CWL + BL
                     tpre = max(t + WR2PRE, act_time[tb] + RAS)
@@ -499,15 +515,13 @@ def run(tm, n_ch, n_rk, n_bg, n_bpg, rch, rrk, rbg, rba, rrow, rcol, rwrite, rar
                         ab[c, k] = ab[c, k + 1]
                     ab_n[c] -= 1
                 elif rwrite[req]:
-                    for k in range(slot, wq_n[c] - 1):
-                        wq[c, k] = wq[c, k + 1]
-                    wq_n[c] -= 1
+                    _remove(Q, QB, QR, qn, c, 1, slot)
                 else:
-                    for k in range(slot, rq_n[c] - 1):
-                        rq[c, k] = rq[c, k + 1]
-                    rq_n[c] -= 1
+                    _remove(Q, QB, QR, qn, c, 0, slot)
             earliest = now  # state changed: look again next cycle
         # ---- 5. advance time
+        if overflow:
+            break
         if not skip or earliest <= now + 1:
             now += 1
             continue
@@ -515,10 +529,10 @@ def run(tm, n_ch, n_rk, n_bg, n_bpg, rch, rrk, rbg, rba, rrow, rcol, rwrite, rar
         if nxt < n:
             c = rch[nxt]
             if saturate:
-                if (wq_n[c] < queue_depth) if rwrite[nxt] else (rq_n[c] < queue_depth):
+                if (qn[c, 1] < queue_depth) if rwrite[nxt] else (qn[c, 0] < queue_depth):
                     nxt_t = now + 1
             else:
-                space = (wq_n[c] < queue_depth) if rwrite[nxt] else (rq_n[c] < queue_depth)
+                space = (qn[c, 1] < queue_depth) if rwrite[nxt] else (qn[c, 0] < queue_depth)
                 if space and rarrival[nxt] < nxt_t:
                     nxt_t = rarrival[nxt]
         for r in range(NR):
@@ -531,4 +545,4 @@ def run(tm, n_ch, n_rk, n_bg, n_bpg, rch, rrk, rbg, rba, rrow, rcol, rwrite, rar
                 break  # nothing can ever happen again (cannot occur with valid input)
             now = nxt_t
     return (c_cyc[:nc], c_cmd[:nc], c_ch[:nc], c_rk[:nc], c_bg[:nc], c_ba[:nc], c_row[:nc],
-            c_col[:nc], arrival, issue, completion, outcome)
+            c_col[:nc], arrival, issue, completion, outcome, overflow)

@@ -119,13 +119,22 @@ def simulate(spec: Spec, requests: RequestTrace, *, mapping: str = "RoBaRaCoCh",
     amap = AddressMapping(spec, mapping, xor_bank_hash)
     co = amap.decode(requests.address, wrap=wrap_addresses, where="request")
     org = spec.organization
-    out = kernel.run(timing_array(spec), org.channels, org.ranks, org.bankgroups, org.banks_per_group,
-                     co["channel"], co["rank"], co["bankgroup"], co["bank"], co["row"], co["column"],
-                     requests.is_write, arr, arrival == "saturate", queue_depth, write_high, write_low,
-                     row_policy == "closed", {"none": 0, "all-bank": 1, "per-bank": 2}[refresh],
-                     bool(hit_first), not reference)
+    n = len(requests)
+    # commands: <= 3 per request plus refresh; the kernel reports overflow and is rerun if needed
+    span = (int(arr[-1]) if arrival == "trace" and n else 0) + 16 * n
+    interval = spec.timing.REFIpb if refresh == "per-bank" else spec.timing.REFI
+    cap = 3 * n + 2 * org.channels * org.ranks * (span // interval + 1) + 1024
+    while True:
+        out = kernel.run(timing_array(spec), org.channels, org.ranks, org.bankgroups, org.banks_per_group,
+                         co["channel"], co["rank"], co["bankgroup"], co["bank"], co["row"], co["column"],
+                         requests.is_write, arr, arrival == "saturate", queue_depth, write_high, write_low,
+                         row_policy == "closed", {"none": 0, "all-bank": 1, "per-bank": 2}[refresh],
+                         bool(hit_first), not reference, cap)
+        if not out[12]:
+            break
+        cap *= 2
     cmds = CommandTrace(*out[:8])
-    arrival_c, issue_c, completion_c, outcome = out[8:]
+    arrival_c, issue_c, completion_c, outcome = out[8:12]
     cycles = int(completion_c.max()) if len(completion_c) else 0
     options = dict(mapping=mapping, xor_bank_hash=xor_bank_hash, row_policy=row_policy, queue_depth=queue_depth,
                    write_high=write_high, write_low=write_low, refresh=refresh, arrival=arrival,
@@ -144,7 +153,9 @@ def statistics(res: SimResult, requests: RequestTrace) -> dict:
     spec = res.spec
     counts = res.commands.counts()
     n = len(requests)
-    lat = (res.completion - res.arrival).astype(np.float64)
+    lat = res.completion - res.arrival
+    outcomes = np.bincount(res.outcome[res.outcome >= 0], minlength=3)
+    p50, p99 = np.percentile(lat, [50, 99]) if n else (0.0, 0.0)
     time_ns = res.cycles * spec.timing.tck_ns
     return {
         "standard": spec.name,
@@ -153,14 +164,14 @@ def statistics(res: SimResult, requests: RequestTrace) -> dict:
         "requests": n,
         "reads": requests.reads,
         "writes": requests.writes,
-        "row_hits": int(np.count_nonzero(res.outcome == 0)),
-        "row_misses": int(np.count_nonzero(res.outcome == 1)),
-        "row_conflicts": int(np.count_nonzero(res.outcome == 2)),
+        "row_hits": int(outcomes[0]),
+        "row_misses": int(outcomes[1]),
+        "row_conflicts": int(outcomes[2]),
         "commands": {name: counts[name] for name in COUNTED},
         "bandwidth_gbps": (n * spec.organization.burst_bytes / time_ns) if time_ns else 0.0,
         "latency_cycles": {
             "mean": float(lat.mean()) if n else 0.0,
-            "p50": float(np.percentile(lat, 50)) if n else 0.0,
-            "p99": float(np.percentile(lat, 99)) if n else 0.0,
+            "p50": float(p50),
+            "p99": float(p99),
         },
     }
