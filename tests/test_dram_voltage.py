@@ -31,7 +31,7 @@ def test_shipped_table_covers_voltron_range():
 
 def test_ber_formula():
     assert ber_from_line_fraction(0.0) == 0.0
-    assert ber_from_line_fraction(1 - 0.9 ** 512) == pytest.approx(0.1)
+    assert ber_from_line_fraction(1 - 0.999 ** 512) == pytest.approx(0.001)
     f = 1e-6
     assert ber_from_line_fraction(f) == pytest.approx(f / 512, rel=1e-5)
 
