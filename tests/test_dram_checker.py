@@ -1,0 +1,363 @@
+"""The independent timing checker: one hand-written trace per rule, legal and one cycle too early.
+
+Each case builds a legal command sequence from the spec's own timing, with the constrained
+command B last and placed exactly at its earliest legal cycle. The legal trace must pass; moving B
+one cycle earlier must be flagged with the expected rule and the expected pair (A, B). On the
+synthetic spec below, whose parameters are all distinct, it must be the *only* violation.
+"""
+import dataclasses
+
+import numpy as np
+import pytest
+
+from dramsim.checker import Violation, check, format_report
+from dramsim.errors import InputError
+from dramsim.spec import builtin_standards, load_spec, spec_from_dict
+from traces.commands import ACT, PRE, PREA, RD, RDA, REF, REFPB, WR, WRA, CommandTrace
+
+
+def _synthetic(ranks=2):
+    """DDR3-like device with 2 bank groups x 4 banks and all parameters distinct."""
+    d = load_spec("DDR3-1600K").to_dict()
+    d["standard"] = "LPDDR4"
+    d["organization"].update(bankgroups=2, banks_per_group=4, channels=1, ranks=ranks)
+    d["timing"].update(CL=11, CWL=8, RCD=11, RP=11, RAS=28, RC=45, CCD_S=4, CCD_L=6, RRD_S=5,
+                       RRD_L=7, FAW=30, WTR_S=6, WTR_L=9, RTP=6, WR=12, RFC=208, REFI=6240,
+                       RPab=13, RFCpb=90, REFIpb=780, RTRS=2)
+    return spec_from_dict(d, "synthetic")
+
+
+SYNTH = _synthetic()
+
+
+def trace(rows):
+    """Rows (cycle, cmd, rank, bankgroup, bank, row[, channel]) -> CommandTrace."""
+    cols = list(zip(*[tuple(r) + (0,) * (7 - len(r)) for r in rows]))
+    cycle, cmd, rank, bg, bank, row, channel = (np.array(c, dtype=np.int64) for c in cols)
+    wide = np.isin(cmd, (PREA, REF))
+    column = np.where(np.isin(cmd, (RD, WR, RDA, WRA)), 8, -1)
+    return CommandTrace(cycle=cycle, cmd=cmd, channel=channel, rank=rank,
+                        bankgroup=np.where(wide, -1, bg), bank=np.where(wide, -1, bank),
+                        row=np.where(np.isin(cmd, (ACT, RD, WR, RDA, WRA)), row, -1), column=column)
+
+
+# Each case: spec -> (rows, index of A, rule); B is the last row. None = not applicable.
+def c_rc(s):
+    t = s.timing
+    return [(0, ACT, 0, 0, 0, 1), (t.RAS, PRE, 0, 0, 0, 1), (t.RC, ACT, 0, 0, 0, 2)], 0, "tRC"
+
+
+def c_rcd(s):
+    return [(0, ACT, 0, 0, 0, 1), (s.timing.RCD, RD, 0, 0, 0, 1)], 0, "tRCD"
+
+
+def c_ras(s):
+    return [(0, ACT, 0, 0, 0, 1), (s.timing.RAS, PRE, 0, 0, 0, 1)], 0, "tRAS"
+
+
+def c_rp(s):
+    t = s.timing
+    p = max(t.RAS, t.RC - t.RP + 1)
+    return [(0, ACT, 0, 0, 0, 1), (p, PRE, 0, 0, 0, 1), (p + t.RP, ACT, 0, 0, 0, 2)], 1, "tRP"
+
+
+def c_rpab(s):
+    t = s.timing
+    return [(0, ACT, 0, 0, 0, 1), (t.RAS, PREA, 0, 0, 0, 0), (t.RAS + t.RPab, ACT, 0, 0, 1, 2)], 1, "tRPab"
+
+
+def c_rda(s):
+    t = s.timing
+    x = max(t.RCD, t.RC)
+    t_pre = max(x + t.RTP, t.RAS)
+    return [(0, ACT, 0, 0, 0, 1), (x, RDA, 0, 0, 0, 1), (t_pre + t.RP, ACT, 0, 0, 0, 2)], 1, "tRP:auto-precharge"
+
+
+def c_wra(s):
+    t = s.timing
+    x = max(t.RCD, t.RC)
+    t_pre = max(x + t.CWL + s.burst_cycles + t.WR, t.RAS)
+    return [(0, ACT, 0, 0, 0, 1), (x, WRA, 0, 0, 0, 1), (t_pre + t.RP, ACT, 0, 0, 0, 2)], 1, "tRP:auto-precharge"
+
+
+def c_rtp(s):
+    t = s.timing
+    x = max(t.RCD, t.RAS)
+    return [(0, ACT, 0, 0, 0, 1), (x, RD, 0, 0, 0, 1), (x + t.RTP, PRE, 0, 0, 0, 1)], 1, "tRTP"
+
+
+def c_wr(s):
+    t = s.timing
+    x = max(t.RCD, t.RAS)
+    return [(0, ACT, 0, 0, 0, 1), (x, WR, 0, 0, 0, 1), (x + t.CWL + s.burst_cycles + t.WR, PREA, 0, 0, 0, 0)], 1, "tWR"
+
+
+def c_rrd_l(s):
+    return [(0, ACT, 0, 0, 0, 1), (s.timing.RRD_L, ACT, 0, 0, 1, 1)], 0, "tRRD_L"
+
+
+def c_rrd_s(s):
+    if s.organization.bankgroups < 2:
+        return None
+    return [(0, ACT, 0, 0, 0, 1), (s.timing.RRD_S, ACT, 0, 1, 0, 1)], 0, "tRRD_S"
+
+
+def c_faw(s):
+    t = s.timing
+    if 4 * t.RRD_L >= t.FAW:
+        return None
+    bpg = s.organization.banks_per_group
+    rows = [(k * t.RRD_L, ACT, 0, k // bpg, k % bpg, 1) for k in range(4)]
+    return rows + [(t.FAW, ACT, 0, 4 // bpg, 4 % bpg, 1)], 0, "tFAW"
+
+
+def c_ccd_l(s, cmd=RD):
+    t = s.timing
+    x = t.RRD_L + t.RCD
+    return [(0, ACT, 0, 0, 0, 1), (t.RRD_L, ACT, 0, 0, 1, 1), (x, cmd, 0, 0, 0, 1), (x + t.CCD_L, cmd, 0, 0, 1, 1)], 2, "tCCD_L"
+
+
+def c_ccd_l_wr(s):
+    return c_ccd_l(s, WR)
+
+
+def c_ccd_s(s):
+    t = s.timing
+    if s.organization.bankgroups < 2:
+        return None
+    x = t.RRD_S + t.RCD
+    return [(0, ACT, 0, 0, 0, 1), (t.RRD_S, ACT, 0, 1, 0, 1), (x, RD, 0, 0, 0, 1), (x + t.CCD_S, RDA, 0, 1, 0, 1)], 2, "tCCD_S"
+
+
+def c_rtw(s):
+    t = s.timing
+    return [(0, ACT, 0, 0, 0, 1), (t.RCD, RD, 0, 0, 0, 1), (t.RCD + t.CL + s.burst_cycles + 2 - t.CWL, WR, 0, 0, 0, 1)], 1, "tRTW"
+
+
+def c_wtr_l(s):
+    t = s.timing
+    x = max(t.RCD, t.RRD_L + t.RCD)
+    return [(0, ACT, 0, 0, 0, 1), (t.RRD_L, ACT, 0, 0, 1, 1), (x, WR, 0, 0, 0, 1),
+            (x + t.CWL + s.burst_cycles + t.WTR_L, RD, 0, 0, 1, 1)], 2, "tWTR_L"
+
+
+def c_wtr_s(s):
+    t = s.timing
+    if s.organization.bankgroups < 2:
+        return None
+    x = t.RRD_S + t.RCD
+    return [(0, ACT, 0, 0, 0, 1), (t.RRD_S, ACT, 0, 1, 0, 1), (x, WR, 0, 0, 0, 1),
+            (x + t.CWL + s.burst_cycles + t.WTR_S, RD, 0, 1, 0, 1)], 2, "tWTR_S"
+
+
+def _rank_switch(s, first, second, gap):
+    if s.organization.ranks < 2 or gap < 2:
+        return None
+    x = s.timing.RCD + 1
+    return [(0, ACT, 0, 0, 0, 1), (1, ACT, 1, 0, 0, 1), (x, first, 0, 0, 0, 1), (x + gap, second, 1, 0, 0, 1)], 2, "tRTRS"
+
+
+def c_rtrs_rr(s):
+    return _rank_switch(s, RD, RD, s.burst_cycles + s.timing.RTRS)
+
+
+def c_rtrs_ww(s):
+    return _rank_switch(s, WR, WR, s.burst_cycles + s.timing.RTRS)
+
+
+def c_rtrs_rw(s):
+    t = s.timing
+    return _rank_switch(s, RD, WR, t.CL + s.burst_cycles + t.RTRS - t.CWL)
+
+
+def c_rtrs_wr(s):
+    t = s.timing
+    return _rank_switch(s, WR, RD, t.CWL + s.burst_cycles + t.RTRS - t.CL)
+
+
+def c_rfc_act(s):
+    return [(0, REF, 0, 0, 0, 0), (s.timing.RFC, ACT, 0, 0, 3, 1)], 0, "tRFC"
+
+
+def c_rfc_ref(s):
+    return [(0, REF, 0, 0, 0, 0), (s.timing.RFC, REF, 0, 0, 0, 0)], 0, "tRFC"
+
+
+def c_ref_rp(s):
+    t = s.timing
+    return [(0, ACT, 0, 0, 0, 1), (t.RAS, PRE, 0, 0, 0, 1), (t.RAS + t.RP, REF, 0, 0, 0, 0)], 1, "tRP"
+
+
+def c_ref_rpab(s):
+    t = s.timing
+    return [(0, ACT, 0, 0, 0, 1), (t.RAS, PREA, 0, 0, 0, 0), (t.RAS + t.RPab, REF, 0, 0, 0, 0)], 1, "tRPab"
+
+
+def c_ref_rda(s):
+    t = s.timing
+    t_pre = max(t.RCD + t.RTP, t.RAS)
+    return [(0, ACT, 0, 0, 0, 1), (t.RCD, RDA, 0, 0, 0, 1), (t_pre + t.RP, REF, 0, 0, 0, 0)], 1, "tRP:auto-precharge"
+
+
+def c_rfcpb_act(s):
+    if not s.timing.RFCpb:
+        return None
+    return [(0, REFPB, 0, 0, 0, 0), (s.timing.RFCpb, ACT, 0, 0, 0, 1)], 0, "tRFCpb"
+
+
+def c_rfcpb_refpb(s):
+    if not s.timing.RFCpb:
+        return None
+    return [(0, REFPB, 0, 0, 0, 0), (s.timing.RFCpb, REFPB, 0, 0, 1, 0)], 0, "tRFCpb"
+
+
+def c_refpb_rrd(s):
+    if not s.timing.RFCpb:
+        return None
+    return [(0, ACT, 0, 0, 1, 1), (s.timing.RRD_L, REFPB, 0, 0, 0, 0)], 0, "tRRD_L"
+
+
+def c_refpb_rp(s):
+    if not s.timing.RFCpb:
+        return None
+    t = s.timing
+    return [(0, ACT, 0, 0, 0, 1), (t.RAS, PRE, 0, 0, 0, 1), (t.RAS + t.RP, REFPB, 0, 0, 0, 0)], 1, "tRP"
+
+
+CASES = [c_rc, c_rcd, c_ras, c_rp, c_rpab, c_rda, c_wra, c_rtp, c_wr, c_rrd_l, c_rrd_s, c_faw,
+         c_ccd_l, c_ccd_l_wr, c_ccd_s, c_rtw, c_wtr_l, c_wtr_s, c_rtrs_rr, c_rtrs_ww, c_rtrs_rw,
+         c_rtrs_wr, c_rfc_act, c_rfc_ref, c_ref_rp, c_ref_rpab, c_ref_rda, c_rfcpb_act,
+         c_rfcpb_refpb, c_refpb_rrd, c_refpb_rp]
+
+
+def _run_case(spec, case, exactly_one):
+    built = case(spec)
+    if built is None:
+        pytest.skip(f"{case.__name__} does not apply to {spec.name}")
+    rows, a, rule = built
+    legal = trace(rows)
+    assert check(legal, spec, refresh="none") == [], format_report(check(legal, spec, refresh="none"))
+    early = [list(r) for r in rows]
+    early[-1][0] -= 1
+    found = check(trace(early), spec, refresh="none")
+    b = len(rows) - 1
+    hits = [v for v in found if v.rule == rule and v.first == a and v.second == b]
+    assert hits, f"{rule} not flagged for #{a} -> #{b}: {format_report(found)}"
+    assert hits[0].actual == hits[0].required - 1
+    if exactly_one:
+        assert len(found) == 1, format_report(found)
+
+
+@pytest.mark.parametrize("case", CASES, ids=lambda c: c.__name__)
+def test_rule_synthetic(case):
+    _run_case(SYNTH, case, exactly_one=True)
+
+
+FAMILY_SPECS = {}
+for _name in builtin_standards():
+    FAMILY_SPECS.setdefault(load_spec(_name).standard, _name)
+
+
+@pytest.mark.parametrize("family", ["DDR3", "DDR4", "LPDDR3", "LPDDR4"])
+@pytest.mark.parametrize("case", CASES, ids=lambda c: c.__name__)
+def test_rule_builtin_standards(family, case):
+    if family not in FAMILY_SPECS:
+        pytest.skip(f"no built-in {family} standard yet")
+    _run_case(load_spec(FAMILY_SPECS[family], ranks=2), case, exactly_one=False)
+
+
+def _only(violations, rule, first, second):
+    assert [(v.rule, v.first, v.second) for v in violations] == [(rule, first, second)], format_report(violations)
+    return violations[0]
+
+
+def test_state_rules():
+    s = SYNTH
+    t = s.timing
+    v = check(trace([(0, ACT, 0, 0, 0, 1), (t.RC, ACT, 0, 0, 0, 2)]), s, refresh="none")
+    _only(v, "state:ACT to open bank", 0, 1)
+    v = check(trace([(5, RD, 0, 0, 0, 1)]), s, refresh="none")
+    _only(v, "state:RD to closed bank", -1, 0)
+    v = check(trace([(0, ACT, 0, 0, 0, 1), (t.RCD, WR, 0, 0, 0, 2)]), s, refresh="none")
+    _only(v, "state:WR to a row not open", 0, 1)
+    v = check(trace([(0, ACT, 0, 0, 0, 1), (t.RCD, RDA, 0, 0, 0, 1), (t.RCD + 10, RD, 0, 0, 0, 1)]), s, refresh="none")
+    _only(v, "state:RD to closed bank", 1, 2)
+    v = check(trace([(0, ACT, 0, 1, 2, 1), (100, REF, 0, 0, 0, 0)]), s, refresh="none")
+    _only(v, "state:REF with open bank", 0, 1)
+    v = check(trace([(0, ACT, 0, 1, 2, 1), (100, REFPB, 0, 1, 2, 0)]), s, refresh="none")
+    _only(v, "state:REFpb to open bank", 0, 1)
+    # PRE to a closed bank is a legal no-op, and PREA closes every bank of the rank
+    rows = [(0, PRE, 0, 0, 0, 0), (1, ACT, 0, 0, 0, 1), (1 + t.RRD_S, ACT, 0, 1, 0, 1),
+            (60, PREA, 0, 0, 0, 0), (60 + t.RPab, ACT, 0, 0, 0, 3), (60 + t.RPab + t.RRD_S, ACT, 0, 1, 0, 3)]
+    assert check(trace(rows), s, refresh="none") == []
+
+
+def test_command_bus_and_order():
+    s = SYNTH
+    v = check(trace([(0, ACT, 0, 0, 0, 1), (0, ACT, 1, 0, 0, 1)]), s, refresh="none")
+    assert str(_only(v, "bus", 0, 1)).startswith("bus: #0 @0 ACT ch0 rk0 bg0 b0 row 1 -> #1 @0 ACT")
+    assert check(trace([(0, ACT, 0, 0, 0, 1), (1, ACT, 1, 0, 0, 1)]), s, refresh="none") == []
+    _only(check(trace([(10, ACT, 0, 0, 0, 1), (9, ACT, 1, 0, 0, 1)]), s, refresh="none"), "order", 0, 1)
+    two = s.with_options(channels=2)
+    assert check(trace([(0, ACT, 0, 0, 0, 1, 0), (0, ACT, 0, 0, 0, 1, 1)]), two, refresh="none") == []
+
+
+def test_refresh_rate_all_bank():
+    s = SYNTH.with_options(ranks=1)
+    limit = 9 * s.timing.REFI
+    assert check(trace([(limit, REF, 0, 0, 0, 0)]), s) == []
+    v = _only(check(trace([(limit + 1, REF, 0, 0, 0, 0)]), s), "tREFI", -1, 0)
+    assert (v.required, v.actual) == (limit, limit + 1)
+    assert check(trace([(100, REF, 0, 0, 0, 0), (100 + limit, REF, 0, 0, 0, 0)]), s) == []
+    _only(check(trace([(100, REF, 0, 0, 0, 0), (101 + limit, REF, 0, 0, 0, 0)]), s), "tREFI", 0, 1)
+    # the end of the run is a deadline too; refresh="none" disables the rate rule
+    _only(check(trace([(100, REF, 0, 0, 0, 0)]), s, end_cycle=101 + limit), "tREFI", 0, -1)
+    assert check(trace([(100, REF, 0, 0, 0, 0)]), s, end_cycle=100 + limit) == []
+    assert check(trace([(0, ACT, 0, 0, 0, 1)]), s, refresh="none", end_cycle=10 * limit) == []
+
+
+def test_refresh_rate_per_bank():
+    s = SYNTH.with_options(ranks=1)
+    t = s.timing
+    limit = 9 * t.REFIpb
+    rows = [(0, REFPB, 0, 0, 0, 0), (limit, REFPB, 0, 0, 1, 0)]
+    assert check(trace(rows), s, refresh="per-bank") == []
+    rows[-1] = (limit + 1, REFPB, 0, 0, 1, 0)
+    _only(check(trace(rows), s, refresh="per-bank"), "tREFIpb", 0, 1)
+    # every bank needs a refresh within 9 * REFI: seven banks never refreshed by the end
+    v = check(trace([(1, REFPB, 0, 0, 0, 0)]), s, refresh="per-bank", end_cycle=9 * t.REFI + 1)
+    assert sorted(x.rule for x in v) == ["tREFI:bank"] * 7 + ["tREFIpb"]
+
+
+def test_max_violations_and_report():
+    s = SYNTH
+    rows = [(i, RD, 0, 0, 0, 1) for i in range(20)]
+    v = check(trace(rows), s, refresh="none")
+    assert len(v) == 20 + 19  # every RD is to a closed bank; each of the 19 later ones breaks tCCD_L
+    assert len(check(trace(rows), s, refresh="none", max_violations=5)) == 5
+    text = format_report(v, limit=3)
+    assert text.splitlines()[0].startswith(f"{len(v)} violation(s):")
+    assert text.splitlines()[-1] == f"... and {len(v) - 3} more"
+    assert isinstance(v[0], Violation) and dataclasses.is_dataclass(v[0])
+    with pytest.raises(dataclasses.FrozenInstanceError):
+        v[0].rule = "x"
+    assert format_report([]) == "no timing violations"
+
+
+def test_many_violations_grow_the_buffer():
+    n = 6000
+    rows = [(i, RD, 0, 0, 0, 1) for i in range(n)]
+    v = check(trace(rows), SYNTH, refresh="none")
+    assert sum(x.rule == "state:RD to closed bank" for x in v) == n
+
+
+def test_bad_input():
+    s = SYNTH
+    with pytest.raises(InputError, match="field 'bank' is 4; expected 0..3"):
+        check(trace([(0, ACT, 0, 0, 4, 1)]), s)
+    with pytest.raises(InputError, match="field 'rank' is 2"):
+        check(trace([(0, REF, 2, 0, 0, 0)]), s)
+    with pytest.raises(InputError, match="refresh mode"):
+        check(trace([(0, REF, 0, 0, 0, 0)]), s, refresh="sometimes")
+    with pytest.raises(InputError, match="RFCpb"):
+        check(trace([(0, REF, 0, 0, 0, 0)]), load_spec("DDR3-1600K"), refresh="per-bank")
