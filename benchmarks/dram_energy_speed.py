@@ -1,0 +1,104 @@
+#!/usr/bin/env python3
+"""Speed of dramsim.energy.compute_energy, and its totals on the reference traces vs DRAMPower 4.1.
+
+Usage::
+
+    python benchmarks/dram_energy_speed.py [--commands 10000000] [--repeats 3] [--reference] [--out benchmarks/out/]
+
+* Speed: a synthetic DDR3-1600K command trace of N commands (per bank in turn: ACT, 4 RD, PRE;
+  a REF every 6240 cycles is not inserted: the trace is only a load for the counter), timed best
+  of ``--repeats`` after one warm-up call (the warm-up includes Numba's compile or cache load).
+* ``--reference``: simulates the three PEERS.md traces (seq, rand, stride; needs ../shared) with
+  DDR3-1600K and the currents of drampower4_DDR3_4Gb_x8_1600K_dramsim3IDD.xml and compares the
+  energy per rank with DRAMPower 4.1's (PEERS.md: 9,011 / 20,046 / 4,005 uJ).
+
+Prints a table and writes ``energy_speed.csv`` (and ``energy_reference.csv``) into ``--out``.
+"""
+from __future__ import annotations
+
+import argparse
+import sys
+import time
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))
+
+from dramsim.energy import compute_energy  # noqa: E402
+from dramsim.spec import load_spec  # noqa: E402
+from traces.commands import ACT, PRE, RD, CommandTrace  # noqa: E402
+
+SHARED = ROOT.parent / "shared"
+DRAMPOWER_UJ = {"seq": 9011, "rand": 20046, "stride": 4005}      # PEERS.md, DRAMPower 4.1
+
+
+def synthetic(n: int, banks: int = 8) -> tuple[CommandTrace, int]:
+    """n commands: groups of ACT, RD x4, PRE on banks in turn, 4 cycles apart."""
+    pattern = np.array([ACT, RD, RD, RD, RD, PRE], np.uint8)
+    idx = np.arange(n)
+    group = idx // len(pattern)
+    cmd = pattern[idx % len(pattern)]
+    cycle = idx.astype(np.int64) * 4
+    bank = (group % banks).astype(np.int16)
+    col = np.where(cmd == RD, (idx % len(pattern)) * 8, -1)
+    trace = CommandTrace(cycle=cycle, cmd=cmd, channel=np.zeros(n, np.int16), rank=np.zeros(n, np.int16),
+                         bankgroup=np.zeros(n, np.int16), bank=bank, row=(group % 1000).astype(np.int32),
+                         column=col)
+    return trace, int(cycle[-1]) + 100
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("--commands", type=int, default=10_000_000)
+    ap.add_argument("--repeats", type=int, default=3)
+    ap.add_argument("--reference", action="store_true", help="also run the PEERS.md reference traces")
+    ap.add_argument("--out", default=str(ROOT / "benchmarks" / "out"))
+    args = ap.parse_args()
+    out = Path(args.out)
+    out.mkdir(parents=True, exist_ok=True)
+
+    spec = load_spec("DDR3-1600K")
+    trace, cycles = synthetic(args.commands)
+    t0 = time.perf_counter()
+    compute_energy(spec, trace, cycles)
+    first = time.perf_counter() - t0
+    times = []
+    for _ in range(args.repeats):
+        t0 = time.perf_counter()
+        e = compute_energy(spec, trace, cycles)
+        times.append(time.perf_counter() - t0)
+    best = min(times)
+    speed = pd.DataFrame([{"commands": args.commands, "first_call_s": round(first, 3), "best_s": round(best, 3),
+                           "commands_per_s": round(args.commands / best), "energy_uj": round(e.total / 1e6, 3)}])
+    print(speed.to_string(index=False))
+    speed.to_csv(out / "energy_speed.csv", index=False)
+
+    if args.reference:
+        from dramsim.simulate import simulate
+        from traces.requests import RequestTrace
+
+        sys.path.insert(0, str(SHARED / "reference" / "dram"))
+        from make_traces import addresses
+
+        xml = load_spec(SHARED / "reference" / "dram" / "configs" / "drampower4_DDR3_4Gb_x8_1600K_dramsim3IDD.xml")
+        rows = []
+        for name, ref in DRAMPOWER_UJ.items():
+            a = addresses(name)
+            res = simulate(xml, RequestTrace(a, np.zeros(len(a), bool)), arrival="saturate")
+            t0 = time.perf_counter()
+            en = compute_energy(xml, res.commands, res.cycles)
+            dt = time.perf_counter() - t0
+            rows.append({"trace": name, "commands": len(res.commands), "cycles": res.cycles,
+                         "ACT": en.counts["ACT"], "REF": en.counts["REF"], "energy_uj": round(en.total / 1e6, 1),
+                         "drampower41_uj": ref, "diff_pct": round((en.total / 1e6 / ref - 1) * 100, 3),
+                         "energy_s": round(dt, 4)})
+        refdf = pd.DataFrame(rows)
+        print(refdf.to_string(index=False))
+        refdf.to_csv(out / "energy_reference.csv", index=False)
+
+
+if __name__ == "__main__":
+    main()
