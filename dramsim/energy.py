@@ -389,8 +389,9 @@ def access_energy_table(spec: Spec, vdds=None, *, mode: str = "approximate", sca
     -------
     DataFrame
         Columns ``vdd``, ``access`` (row_hit/row_miss/row_conflict), ``op`` (read/write),
-        ``command_pj``, ``background_pj``, ``energy_pj`` (their sum: one 64-byte... one burst of
-        ``burst_bytes``), ``cycles``, ``ber``, ``mode``; energies per rank (all devices).
+        ``command_pj``, ``background_pj``, ``energy_pj`` (their sum), ``cycles``, ``ber``,
+        ``mode``. Energies are per access of one burst (``organization.burst_bytes``, 64 bytes on
+        a 64-bit BL8 channel) and per rank (all devices); see :func:`access_cost`.
     """
     from dramsim.voltage import operating_point
 
