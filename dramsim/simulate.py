@@ -24,7 +24,7 @@ from traces.requests import RequestTrace
 ROW_POLICIES = ("open", "closed")
 REFRESH_MODES = ("all-bank", "per-bank", "none")
 ARRIVALS = ("auto", "trace", "saturate")
-#: Command names counted in ``stats["commands"]``.
+#: Command names counted in ``stats["commands"]`` (plus ``REFpb`` under per-bank refresh).
 COUNTED = ("ACT", "PRE", "PREA", "RD", "WR", "RDA", "WRA", "REF")
 
 
@@ -156,6 +156,9 @@ def statistics(res: SimResult, requests: RequestTrace) -> dict:
     lat = res.completion - res.arrival
     outcomes = np.bincount(res.outcome[res.outcome >= 0], minlength=3)
     p50, p99 = np.percentile(lat, [50, 99]) if n else (0.0, 0.0)
+    commands = {name: counts[name] for name in COUNTED}
+    if res.options.get("refresh") == "per-bank":
+        commands["REFpb"] = counts["REFpb"]
     time_ns = res.cycles * spec.timing.tck_ns
     return {
         "standard": spec.name,
@@ -167,7 +170,7 @@ def statistics(res: SimResult, requests: RequestTrace) -> dict:
         "row_hits": int(outcomes[0]),
         "row_misses": int(outcomes[1]),
         "row_conflicts": int(outcomes[2]),
-        "commands": {name: counts[name] for name in COUNTED},
+        "commands": commands,
         "bandwidth_gbps": (n * spec.organization.burst_bytes / time_ns) if time_ns else 0.0,
         "latency_cycles": {
             "mean": float(lat.mean()) if n else 0.0,

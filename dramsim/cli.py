@@ -1,0 +1,226 @@
+"""The ``dramsim`` command line: replay a trace, list and show standards, check a command trace.
+
+::
+
+    dramsim replay TRACE [--standard DDR3-1600K | --spec FILE] [--channels 1] [--ranks 1]
+                   [--mapping RoBaRaCoCh] [--xor-bank-hash] [--row-policy open|closed]
+                   [--queue-depth 32] [--refresh all-bank|per-bank|none] [--arrival auto|trace|saturate]
+                   [--wrap-addresses] [--reference] [--cmd-trace OUT [--cmd-format csv|drampower4|drampower5]]
+                   [--json FILE]
+    dramsim standards
+    dramsim show STANDARD
+    dramsim check CMDTRACE --standard ... [--refresh all-bank|per-bank|none]
+
+Bad input prints ``dramsim: error: MESSAGE`` to stderr and exits with status 2; output files are
+written whole (temporary file, then rename) or not at all. ``check`` exits 1 when it finds
+violations.
+"""
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+from dramsim.errors import InputError
+
+PROG = "dramsim"
+
+
+def _input_errors() -> tuple:
+    errors = [InputError]
+    try:
+        from traces.errors import InputError as TraceInputError
+        errors.append(TraceInputError)
+    except ImportError:  # pragma: no cover - traces always ships it
+        pass
+    return tuple(errors)
+
+
+def _load_spec(args):
+    from dramsim.spec import load_spec
+
+    return load_spec(args.spec or args.standard, channels=args.channels, ranks=args.ranks)
+
+
+def _atomic_text(path: str | Path, text: str) -> None:
+    """Write ``text`` to ``path`` via a temporary file in the same directory and a rename."""
+    path = Path(path)
+    if not path.parent.is_dir():
+        raise InputError(f"{path}: directory {str(path.parent)!r} does not exist")
+    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", dir=path.parent)
+    try:
+        with os.fdopen(fd, "w") as f:
+            f.write(text)
+        os.replace(tmp, path)
+    except BaseException:
+        if os.path.exists(tmp):
+            os.unlink(tmp)
+        raise
+
+
+def summary_table(stats: dict) -> str:
+    """The readable summary ``replay`` prints (one ``name  value`` row per statistic)."""
+    rows = [
+        ("standard", stats["standard"]),
+        ("requests", f"{stats['requests']:,} ({stats['reads']:,} reads, {stats['writes']:,} writes)"),
+        ("cycles", f"{stats['cycles']:,}"),
+        ("time", f"{stats['time_ns'] / 1e3:,.3f} us"),
+        ("bandwidth", f"{stats['bandwidth_gbps']:.3f} GB/s"),
+        ("row hits / misses / conflicts",
+         f"{stats['row_hits']:,} / {stats['row_misses']:,} / {stats['row_conflicts']:,}"),
+        ("latency (cycles) mean / p50 / p99",
+         f"{stats['latency_cycles']['mean']:.1f} / {stats['latency_cycles']['p50']:.0f} / "
+         f"{stats['latency_cycles']['p99']:.0f}"),
+        ("commands", "  ".join(f"{k} {v:,}" for k, v in stats["commands"].items())),
+    ]
+    if "wall_s" in stats:
+        rows.append(("wall time", f"{stats['wall_s']:.3f} s"))
+    width = max(len(name) for name, _ in rows)
+    return "\n".join(f"{name:<{width}}  {value}" for name, value in rows)
+
+
+def cmd_replay(args) -> int:
+    from dramsim.simulate import simulate
+    from traces import read_requests, write_commands
+
+    start = time.perf_counter()
+    spec = _load_spec(args)
+    if args.cmd_format and not args.cmd_trace:
+        raise InputError("--cmd-format needs --cmd-trace OUT")
+    requests = read_requests(args.trace)
+    if len(requests) == 0:
+        raise InputError(f"{args.trace}: no requests; expected at least one line")
+    res = simulate(spec, requests, mapping=args.mapping, xor_bank_hash=args.xor_bank_hash,
+                   row_policy=args.row_policy, queue_depth=args.queue_depth, refresh=args.refresh,
+                   arrival=args.arrival, wrap_addresses=args.wrap_addresses, reference=args.reference)
+    stats = dict(res.stats)
+    stats["standard"] = spec.name
+    stats["wall_s"] = round(time.perf_counter() - start, 6)
+    if args.cmd_trace:
+        org = spec.organization
+        write_commands(res.commands, args.cmd_trace, args.cmd_format or "csv",
+                       banks_per_group=org.banks_per_group, channels=org.channels, ranks=org.ranks,
+                       data_bytes=org.dq * org.burst_length // 8)
+    if args.json:
+        _atomic_text(args.json, json.dumps(stats, indent=2) + "\n")
+    print(summary_table(stats))
+    return 0
+
+
+def cmd_standards(args) -> int:
+    from dramsim.spec import builtin_standards, load_spec
+
+    for name in builtin_standards():
+        print(f"{name:<14} {load_spec(name).description}")
+    return 0
+
+
+def cmd_show(args) -> int:
+    from dramsim.spec import load_spec
+
+    spec = load_spec(args.standard)
+    org, t = spec.organization, spec.timing
+    print(f"{spec.name} ({spec.standard}): {spec.description}")
+    print(f"source: {spec.source}")
+    print(f"organization: {org.density_gbit:g} Gbit x{org.dq}, {org.devices_per_rank} device(s) per rank, "
+          f"{org.bankgroups} bank group(s) x {org.banks_per_group} banks, {org.rows} rows, {org.columns} columns, "
+          f"BL{org.burst_length} ({org.burst_bytes} B per burst, {org.row_bytes} B per row), "
+          f"{org.capacity_bytes / 2**30:g} GiB per rank")
+    print(f"timing (tCK {t.tck_ns} ns):")
+    import dataclasses
+
+    for f in dataclasses.fields(t):
+        if f.name == "tck_ns":
+            continue
+        value = getattr(t, f.name)
+        print(f"  {f.name:<8} {value:>6} cycles  {t.ns(f.name):>9.2f} ns")
+    print("power (mA per device):")
+    for rail in spec.rails:
+        currents = "  ".join(f"{k} {v:g}" for k, v in rail.currents_ma.items())
+        print(f"  {rail.name} {rail.voltage_v:g} V: {currents}")
+    return 0
+
+
+def cmd_check(args) -> int:
+    from dramsim.checker import check, format_report
+    from traces import read_commands
+
+    spec = _load_spec(args)
+    commands = read_commands(args.cmdtrace, args.format, banks_per_group=spec.organization.banks_per_group)
+    violations = check(commands, spec, refresh=args.refresh)
+    if violations:
+        print(format_report(violations))
+        return 1
+    print(f"{args.cmdtrace}: {len(commands):,} commands, no violations ({spec.name})")
+    return 0
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog=PROG, description="DRAM trace simulator (dramsim)")
+    sub = parser.add_subparsers(dest="command", required=True)
+
+    def spec_options(p):
+        p.add_argument("--standard", default="DDR3-1600K", help="built-in standard (see `dramsim standards`)")
+        p.add_argument("--spec", default=None, metavar="FILE", help="spec file (YAML; overrides --standard)")
+        p.add_argument("--channels", type=int, default=None, help="channels (default 1)")
+        p.add_argument("--ranks", type=int, default=None, help="ranks per channel (default 1)")
+
+    p = sub.add_parser("replay", help="simulate a request trace and print a summary")
+    p.add_argument("trace", help="request trace (Ramulator 1/2, DRAMsim3, .npy/.npz)")
+    spec_options(p)
+    p.add_argument("--mapping", default="RoBaRaCoCh", help="address mapping, most significant field first")
+    p.add_argument("--xor-bank-hash", action="store_true", help="XOR bank bits with low row bits")
+    p.add_argument("--row-policy", choices=("open", "closed"), default="open")
+    p.add_argument("--queue-depth", type=int, default=32, help="read and write queue entries per channel")
+    p.add_argument("--refresh", choices=("all-bank", "per-bank", "none"), default="all-bank")
+    p.add_argument("--arrival", choices=("auto", "trace", "saturate"), default="auto",
+                   help="auto: the trace's cycles if it has them, else saturate")
+    p.add_argument("--wrap-addresses", action="store_true", help="drop address bits beyond the capacity")
+    p.add_argument("--reference", action="store_true", help="slow mode: tick every cycle")
+    p.add_argument("--cmd-trace", default=None, metavar="OUT", help="write the command trace")
+    p.add_argument("--cmd-format", choices=("csv", "drampower4", "drampower5"), default=None)
+    p.add_argument("--json", default=None, metavar="FILE", help="write the statistics as JSON")
+    p.set_defaults(func=cmd_replay)
+
+    p = sub.add_parser("standards", help="list the built-in standards")
+    p.set_defaults(func=cmd_standards)
+
+    p = sub.add_parser("show", help="print a standard's parameter table")
+    p.add_argument("standard", help="built-in name or spec file")
+    p.set_defaults(func=cmd_show)
+
+    p = sub.add_parser("check", help="check a command trace against a standard's timing rules")
+    p.add_argument("cmdtrace", help="command trace (our CSV, DRAMPower 4/5)")
+    spec_options(p)
+    p.add_argument("--format", default="auto", help="command trace format (default auto)")
+    p.add_argument("--refresh", choices=("all-bank", "per-bank", "none"), default="all-bank")
+    p.set_defaults(func=cmd_check)
+
+    try:  # energy and voltage subcommands (dramsim.power_cli), when present
+        from dramsim import power_cli
+    except ImportError:
+        power_cli = None
+    if power_cli is not None:
+        power_cli.add_commands(sub)
+    return parser
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    try:
+        return args.func(args)
+    except _input_errors() as exc:
+        print(f"{PROG}: error: {str(exc).splitlines()[0] if str(exc) else type(exc).__name__}", file=sys.stderr)
+        return 2
+    except FileNotFoundError as exc:
+        print(f"{PROG}: error: {exc.filename}: no such file", file=sys.stderr)
+        return 2
+
+
+if __name__ == "__main__":
+    sys.exit(main())
