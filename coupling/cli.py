@@ -4,8 +4,11 @@ from __future__ import annotations
 import argparse
 import sys
 
+from coupling.run_cli import add_commands as _run_commands
+from dramsim.errors import InputError as _DramInputError
 from snn.cli import add_commands as _snn_commands
 from snn.errors import InputError
+from traces.errors import InputError as _TraceInputError
 
 PROG = "enforcesnn"
 
@@ -15,6 +18,7 @@ def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog=PROG, description="EnforceSNN: SNN inference on approximate DRAM")
     sub = parser.add_subparsers(dest="command", required=True)
     _snn_commands(sub)
+    _run_commands(sub)
     return parser
 
 
@@ -23,7 +27,7 @@ def main(argv=None) -> int:
     args = build_parser().parse_args(argv)
     try:
         return int(args.handler(args) or 0)
-    except (InputError, FileNotFoundError) as e:
+    except (InputError, _DramInputError, _TraceInputError, FileNotFoundError) as e:
         print(f"{PROG}: error: {e}", file=sys.stderr)
         return 2
 

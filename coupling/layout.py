@@ -41,13 +41,17 @@ any order string, e.g. ``"RoBaRaCoCh"``
     Error-aware DRMap. Every DRAM row (a *region*: channel, rank, bank group, bank, row) has a
     relative weakness ``region_weakness`` (its expected BER divided by the device BER; from
     :meth:`coupling.faults.FaultModel.region_weakness`: bank weakness of the vendor profile,
-    weak wordlines of EDEN model 2). The policy keeps the ``ceil(n_bursts / bursts_per_row)``
-    regions of least weakness (ties broken by DRMap order), drops regions whose weakness
-    exceeds ``max_weakness`` if enough others remain, and fills the kept regions safest level
-    first and in DRMap order within a level. With equal weakness everywhere it is exactly
-    ``drmap``. With ``packing="bitplane"`` the most significant planes land in the safest
-    regions. :attr:`WeightLayout.bursts_above_threshold` counts bursts that had to go to
-    regions above ``max_weakness`` because the device had too little safe capacity.
+    weak wordlines of EDEN model 2). Regions with weakness <= ``max_weakness`` are *safe* and
+    form one level; every other region is its own level, ranked by its weakness. The policy
+    takes the ``ceil(n_bursts / bursts_per_row)`` regions of the lowest levels (DRMap order
+    breaks ties, so the safe regions are used row by row across all safe banks: bank-level
+    parallelism is kept) and fills them in that order: the DRMap order restricted to the safe
+    regions, then, only if the safe capacity is too small, the least weak other regions.
+    ``max_weakness=None`` makes every distinct weakness its own level (strictly safest first,
+    at the price of bank parallelism). With equal weakness everywhere it is exactly ``drmap``.
+    With ``packing="bitplane"`` the most significant planes come first in the stream, hence go
+    to the safe regions first. :attr:`WeightLayout.bursts_above_threshold` counts bursts that had
+    to go to regions above ``max_weakness`` because the device had too little safe capacity.
 """
 from __future__ import annotations
 
@@ -248,10 +252,8 @@ class WeightLayout:
         needed = -(-self.n_bursts // g.bursts_per_row)
         if needed > n_regions:
             raise InputError(f"weights need {self.n_bursts} bursts but the device has only {g.n_slots}")
-        rank = np.lexsort((np.arange(n_regions), w_drmap))   # safest first, DRMap order among equals
-        chosen = rank[:needed]
-        # Fill safest weakness level first, DRMap order inside a level.
-        chosen = chosen[np.lexsort((chosen, w_drmap[chosen]))]
+        level = w_drmap if max_weakness is None else np.where(w_drmap <= max_weakness, -1.0, w_drmap)
+        chosen = np.lexsort((np.arange(n_regions), level))[:needed]   # lowest level, then DRMap order
         per_region = np.minimum(g.bursts_per_row, self.n_bursts - np.arange(needed) * g.bursts_per_row)
         reg = np.repeat(chosen, per_region)
         col = np.concatenate([np.arange(c) for c in per_region]) if needed else np.zeros(0, np.int64)

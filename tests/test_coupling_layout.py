@@ -75,9 +75,14 @@ def test_enforcesnn_avoids_weak_wordlines_and_weak_banks():
     assert full.bursts_above_threshold > 0
     # bank weakness: the weakest bank is used last
     fm = FaultModel(SMALL, ErrorProfile(model=0, bank_weakness=(1, 1, 5, 1)), 0)
-    lay = WeightLayout(SMALL, 784, 10, 8, "enforcesnn", region_weakness=fm.region_weakness())
+    lay = WeightLayout(SMALL, 784, 10, 8, "enforcesnn", region_weakness=fm.region_weakness(), max_weakness=1.0)
     assert not np.any(lay.bank == 2)
     assert set(np.unique(lay.bank)) == {0, 1, 3}           # still bank-parallel over the safe banks
+    assert np.array_equal(lay.bank[:24], [0] * 8 + [1] * 8 + [3] * 8)
+    # without a threshold: strictly safest first (one bank)
+    fm = FaultModel(SMALL, ErrorProfile(model=0, bank_weakness=(1, 2, 5, 0.5)), 0)
+    lay = WeightLayout(SMALL, 784, 10, 8, "enforcesnn", region_weakness=fm.region_weakness())
+    assert np.all(lay.bank == 3)
 
 
 def test_enforcesnn_equals_drmap_when_all_regions_are_equal():

