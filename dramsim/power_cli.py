@@ -146,6 +146,8 @@ def cmd_sweep_voltage(args) -> int:
     from dramsim.simulate import simulate
     from traces import read_requests
 
+    if not args.vdd:
+        raise InputError("sweep-voltage needs --vdd (START:STOP:STEP or a comma list of volts)")
     spec = _load(args)
     vdds = parse_vdd_list(args.vdd)
     table = load_table(args.voltage_table, spec.standard) if args.voltage_table else None
@@ -231,8 +233,6 @@ def main(argv=None) -> int:
     sub = parser.add_subparsers(dest="command", required=True)
     add_commands(sub)
     args = parser.parse_args(argv)
-    if getattr(args, "command", None) == "sweep-voltage" and not args.vdd:
-        parser.error("sweep-voltage needs --vdd")
     try:
         return args.func(args)
     except (InputError, TraceInputError) as exc:

@@ -156,3 +156,21 @@ def test_reference_traces_match_drampower4(name, drampower_uj):
     res = simulate(spec, RequestTrace(a, np.zeros(len(a), bool)), arrival="saturate")
     e = compute_energy(spec, res.commands, res.cycles)
     assert e.total / 1e6 == pytest.approx(drampower_uj, rel=0.01)
+
+
+def test_empty_trace_is_all_precharged_standby():
+    spec = load_spec("DDR3-1600K", channels=2)
+    empty = CommandTrace(*(np.zeros(0),) * 8)
+    e = compute_energy(spec, empty, 1000)
+    assert e.act == e.rd == e.ref == 0.0 and e.active_cycles == 0
+    assert e.background == pytest.approx(2 * 1000 * 32 * 13.5)
+
+
+def test_per_bank_refresh():
+    spec = load_spec("DDR3-1600K")
+    spec = dataclasses.replace(spec, timing=dataclasses.replace(spec.timing, RFCpb=90, REFIpb=780))
+    tr = trace([(0, "REFpb", 0, 3), (200, "REFpb", 0, 4)])
+    e = compute_energy(spec, tr, 400)
+    assert e.counts["REFpb"] == 2 and e.active_cycles == 2 * (90 - 11)
+    # without IDD5PB a per-bank refresh costs an all-bank refresh over the banks
+    assert e.ref == pytest.approx(2 * 197 * 208 * 13.5 / 8)
