@@ -1,0 +1,179 @@
+"""The controller kernel: event skipping equals ticking every cycle, and the scheduling rules hold."""
+import numpy as np
+import pytest
+
+from dramsim import kernel
+from dramsim.checker import check, format_report
+from dramsim.simulate import simulate
+from dramsim.spec import builtin_standards, load_spec
+from dramsim.timing import timing_array
+from traces import RequestTrace
+from traces import commands as tc
+
+
+def _random_trace(spec, seed, n=600, pool=6, writes=0.3, max_gap=6, timed=True):
+    rng = np.random.default_rng(seed)
+    org = spec.organization
+    bursts = org.capacity_bytes // org.burst_bytes
+    base = rng.integers(0, bursts // 32, pool, dtype=np.uint64) * np.uint64(32)
+    address = (base[rng.integers(0, pool, n)] + rng.integers(0, 32, n).astype(np.uint64)) * np.uint64(org.burst_bytes)
+    arrival = np.cumsum(rng.integers(0, max_gap + 1, n)) if timed else None
+    return RequestTrace(address, rng.random(n) < writes, arrival)
+
+
+def test_command_codes_match_traces():
+    assert (kernel._ACT, kernel._PRE, kernel._PREA, kernel._RD, kernel._WR, kernel._RDA, kernel._WRA,
+            kernel._REF, kernel._REFPB) == (tc.ACT, tc.PRE, tc.PREA, tc.RD, tc.WR, tc.RDA, tc.WRA, tc.REF, tc.REFPB)
+
+
+@pytest.mark.parametrize("seed", range(8))
+def test_skipping_equals_reference(seed):
+    """Fast mode (event skipping) and reference mode (every cycle) give identical traces."""
+    rng = np.random.default_rng(seed)
+    name = builtin_standards()[seed % len(builtin_standards())]
+    spec = load_spec(name, channels=int(rng.integers(1, 3)), ranks=int(rng.integers(1, 3)))
+    per_bank = bool(spec.timing.REFIpb) and seed % 2 == 0
+    trace = _random_trace(spec, seed, max_gap=int(rng.choice([0, 3, 30])), timed=seed % 3 != 0)
+    opts = dict(row_policy="closed" if seed % 4 == 1 else "open", xor_bank_hash=seed % 2 == 1,
+                refresh="per-bank" if per_bank else "all-bank", queue_depth=int(rng.choice([2, 8, 32])),
+                hit_first=seed % 5 == 2)
+    fast = simulate(spec, trace, **opts)
+    slow = simulate(spec, trace, reference=True, **opts)
+    for name in ("cycle", "cmd", "channel", "rank", "bankgroup", "bank", "row", "column"):
+        np.testing.assert_array_equal(getattr(fast.commands, name), getattr(slow.commands, name))
+    np.testing.assert_array_equal(fast.issue, slow.issue)
+    np.testing.assert_array_equal(fast.completion, slow.completion)
+    assert fast.cycles == slow.cycles
+    v = check(fast.commands, spec, refresh=opts["refresh"], end_cycle=fast.cycles)
+    assert not v, format_report(v)
+
+
+def test_every_request_served_once_and_completions_follow_issue():
+    spec = load_spec("DDR4-2400R", channels=2, ranks=2)
+    trace = _random_trace(spec, 11, n=2000)
+    res = simulate(spec, trace)
+    c = res.commands
+    col = np.isin(c.cmd, [tc.RD, tc.WR, tc.RDA, tc.WRA])
+    assert col.sum() == len(trace)
+    assert np.all(res.issue >= res.arrival)
+    t = spec.timing
+    bl = spec.burst_cycles
+    expect = np.where(trace.is_write, res.issue + t.CWL + bl, res.issue + t.CL + bl)
+    np.testing.assert_array_equal(res.completion, expect)
+    assert res.cycles == res.completion.max()
+    # the column command of each request goes to the request's own bank and row
+    assert set(np.unique(c.cmd[col])) <= {tc.RD, tc.WR}
+    assert np.array_equal(np.sort(c.cycle[col]), np.sort(res.issue))
+
+
+def test_fr_fcfs_serves_a_ready_hit_before_an_older_miss():
+    """Two requests to an open row and one to another bank: the hits stream back to back."""
+    spec = load_spec("DDR3-1600K")
+    from dramsim.mapping import AddressMapping
+
+    m = AddressMapping(spec)
+    a = m.encode(bank=[0, 0, 1, 0], row=[5, 5, 7, 5], column=[0, 8, 0, 16])
+    res = simulate(spec, RequestTrace(a, np.zeros(4, bool)))
+    c = res.commands
+    names = [tc.COMMANDS[x] for x in c.cmd]
+    assert names.count("ACT") == 2 and names.count("RD") == 4
+    # row hits: requests 1 and 3 never needed an ACT
+    assert list(res.outcome) == [1, 0, 1, 0]
+
+
+def test_conflict_needs_precharge_and_counts_as_conflict():
+    spec = load_spec("DDR3-1600K")
+    from dramsim.mapping import AddressMapping
+
+    a = AddressMapping(spec).encode(bank=[3, 3], row=[1, 2])
+    res = simulate(spec, RequestTrace(a, np.zeros(2, bool)))
+    assert [tc.COMMANDS[x] for x in res.commands.cmd] == ["ACT", "RD", "PRE", "ACT", "RD"]
+    t = spec.timing
+    cyc = res.commands.cycle
+    assert cyc[2] - cyc[0] >= t.RAS and cyc[3] - cyc[2] >= t.RP and cyc[3] - cyc[0] >= t.RC
+    assert list(res.outcome) == [1, 2]
+    assert res.commands.row[2] == 1  # PRE names the row it closes
+
+
+def test_closed_row_policy_uses_auto_precharge():
+    spec = load_spec("DDR3-1600K")
+    a = (np.arange(64, dtype=np.uint64) * np.uint64(64 * 128 * 8 * 3))  # a new row every request
+    res = simulate(spec, RequestTrace(a, np.zeros(64, bool)), row_policy="closed", wrap_addresses=True)
+    counts = res.commands.counts()
+    assert counts["RDA"] == 64 and counts["PRE"] == 0 and counts["RD"] == 0
+    assert not check(res.commands, spec)
+
+
+def test_write_drain_watermarks():
+    """Writes wait in their queue until the high watermark (or no read is queued)."""
+    spec = load_spec("DDR3-1600K")
+    n = 200
+    rng = np.random.default_rng(3)
+    is_write = rng.random(n) < 0.5
+    a = np.arange(n, dtype=np.uint64) * np.uint64(64)
+    res = simulate(spec, RequestTrace(a, is_write), queue_depth=16, write_high=12, write_low=4)
+    c = res.commands
+    col = np.isin(c.cmd, [tc.RD, tc.WR])
+    kinds = c.cmd[col]
+    # writes are issued in bursts, not one by one between reads
+    switches = np.count_nonzero(np.diff(kinds.astype(int)) != 0)
+    assert switches < n / 4
+    assert not check(c, spec)
+
+
+def test_refresh_every_refi():
+    spec = load_spec("DDR3-1600K")
+    res = simulate(spec, RequestTrace(np.zeros(1, np.uint64), np.zeros(1, bool), np.array([100_000])))
+    ref = res.commands.cycle[res.commands.cmd == tc.REF]
+    assert len(ref) == 100_000 // spec.timing.REFI
+    assert np.all(np.diff(ref) <= 9 * spec.timing.REFI)
+    assert ref[0] >= spec.timing.REFI
+
+
+def test_per_bank_refresh_round_robin():
+    spec = load_spec("LPDDR4-3200")
+    res = simulate(spec, RequestTrace(np.zeros(1, np.uint64), np.zeros(1, bool), np.array([20_000])),
+                   refresh="per-bank")
+    c = res.commands
+    sel = c.cmd == tc.REFPB
+    assert sel.sum() == 20_000 // spec.timing.REFIpb
+    assert list(c.bank[sel][:8]) == list(range(8))
+    assert res.stats["commands"]["REFpb"] == sel.sum()
+    assert not check(c, spec, refresh="per-bank")
+
+
+def test_command_buffer_overflow_rerun(monkeypatch):
+    """The kernel reports a full command buffer and simulate reruns it with more room."""
+    spec = load_spec("DDR3-1600K")
+    trace = _random_trace(spec, 5, n=300)
+    full = simulate(spec, trace)
+    args_seen = []
+    real = kernel.run
+
+    def small(*args):
+        args = list(args)
+        if not args_seen:
+            args[-1] = 10
+        args_seen.append(args[-1])
+        return real(*args)
+
+    monkeypatch.setattr(kernel, "run", small)
+    again = simulate(spec, trace)
+    assert args_seen[0] == 10 and len(args_seen) >= 2
+    np.testing.assert_array_equal(full.commands.cycle, again.commands.cycle)
+
+
+def test_bad_options():
+    from dramsim.errors import InputError
+
+    spec = load_spec("DDR3-1600K")
+    trace = RequestTrace(np.zeros(2, np.uint64), np.zeros(2, bool))
+    for kw in (dict(row_policy="lazy"), dict(refresh="per-bank"), dict(queue_depth=0),
+               dict(arrival="trace"), dict(write_high=4, write_low=8)):
+        with pytest.raises(InputError):
+            simulate(spec, trace, **kw)
+    with pytest.raises(InputError, match="beyond the capacity"):
+        simulate(spec, RequestTrace(np.array([spec.organization.capacity_bytes], np.uint64), np.zeros(1, bool)))
+    res = simulate(spec, RequestTrace(np.array([spec.organization.capacity_bytes + 64], np.uint64), np.zeros(1, bool)),
+                   wrap_addresses=True)
+    assert res.commands.column[res.commands.cmd == tc.RD][0] == 8

@@ -1,0 +1,75 @@
+"""Built-in standards load and validate; bad spec files are rejected with a one-line message."""
+from pathlib import Path
+
+import pytest
+import yaml
+
+from dramsim.errors import InputError
+from dramsim.spec import CURRENTS, builtin_standards, load_spec
+from dramsim.timing import constraints, timing_array
+
+
+def test_builtins_present():
+    assert set(builtin_standards()) >= {"DDR3-1600K", "DDR4-2400R", "LPDDR3-1600", "LPDDR4-3200"}
+
+
+@pytest.mark.parametrize("name", ["DDR3-1600K", "DDR4-2400R", "LPDDR3-1600", "LPDDR4-3200"])
+def test_builtin_is_consistent(name):
+    spec = load_spec(name)
+    t = spec.timing
+    assert t.RC >= t.RAS + t.RP
+    assert t.CCD_S >= spec.burst_cycles  # back-to-back bursts never overlap on the data bus
+    assert t.REFI * t.tck_ns == pytest.approx(7800 if spec.standard.startswith("DDR") else 3900, rel=0.01)
+    for rail in spec.rails:
+        assert set(rail.currents_ma) <= set(CURRENTS)
+    assert len(timing_array(spec)) == 26 and (timing_array(spec) > -100).all()
+    assert constraints(spec)
+    text = (Path(__file__).resolve().parents[1] / "dramsim" / "standards" / f"{name}.yaml").read_text()
+    assert text.startswith("#")  # a header says where the numbers come from
+
+
+def test_ddr4_bank_groups_and_rails():
+    spec = load_spec("DDR4-2400R")
+    t = spec.timing
+    assert spec.organization.bankgroups == 4 and spec.organization.banks == 16
+    assert (t.CCD_S, t.CCD_L, t.RRD_S, t.RRD_L, t.WTR_S, t.WTR_L) == (4, 6, 4, 6, 3, 9)
+    assert {r.name for r in spec.rails} == {"VDD", "VPP"}
+
+
+def test_lpddr_rails():
+    lp3 = load_spec("LPDDR3-1600")
+    assert lp3.rail("VDD1").current("IDD0") == 15 and lp3.rail("VDD2").current("IDD0") == 80
+    lp4 = load_spec("LPDDR4-3200")
+    assert {r.name for r in lp4.rails} == {"VDD1", "VDD2", "VDDQ"}
+    assert lp4.timing.RFCpb == 224 and lp4.timing.REFIpb == 780
+
+
+def _write(tmp_path, mutate):
+    data = yaml.safe_load((Path(__file__).resolve().parents[1] / "dramsim/standards/DDR3-1600K.yaml").read_text())
+    mutate(data)
+    p = tmp_path / "my.yaml"
+    p.write_text(yaml.safe_dump(data))
+    return p
+
+
+@pytest.mark.parametrize("mutate, match", [
+    (lambda d: d["timing"].pop("RCD"), "timing.RCD"),
+    (lambda d: d["timing"].__setitem__("RP", 0), "timing.RP"),
+    (lambda d: d["timing"].__setitem__("RC", 20), "impossible"),
+    (lambda d: d["organization"].__setitem__("rows", 1000), "power of two"),
+])
+def test_bad_spec_file(tmp_path, mutate, match):
+    p = _write(tmp_path, mutate)
+    with pytest.raises(InputError, match=match) as exc:
+        load_spec(p)
+    assert "\n" not in str(exc.value) and str(p) in str(exc.value)
+
+
+def test_user_copy_loads(tmp_path):
+    p = _write(tmp_path, lambda d: d["timing"].__setitem__("CL", 12))
+    assert load_spec(p).timing.CL == 12
+
+
+def test_unknown_standard():
+    with pytest.raises(InputError, match="unknown standard"):
+        load_spec("DDR9-9999")
