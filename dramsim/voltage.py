@@ -108,8 +108,8 @@ class VoltageTable:
         if abs(nominal_vdd - self.nominal_vdd) < _TOL:
             return self
         k = nominal_vdd / self.nominal_vdd
-        return dataclasses.replace(self, vdd=self.vdd * k, nominal_vdd=nominal_vdd,
-                                   timing_basis="relative")
+        return dataclasses.replace(self, vdd=self.vdd * k, nominal_vdd=nominal_vdd, timing_basis="relative",
+                                   path=f"{self.path} (scaled from {self.nominal_vdd:g} V to nominal {nominal_vdd:g} V)")
 
     def _bracket(self, vdd: float) -> tuple[int, int, float]:
         """Indices (hi_v, lo_v) around ``vdd`` and the fraction toward the lower voltage."""
