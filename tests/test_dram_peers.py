@@ -1,0 +1,48 @@
+"""Validation against the published simulators (shared/reference/dram/PEERS.md), full-size traces.
+
+DDR3-1600K, 1 channel, 1 rank, defaults otherwise, saturating injection: total cycles, ACT count
+and row hits within 1% of Ramulator 2.1 on seq, rand and stride (traces rebuilt from the
+definitions in make_traces.py).
+"""
+import importlib.util
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from dramsim.simulate import simulate
+from dramsim.spec import load_spec
+from traces import RequestTrace
+
+SHARED = Path(__file__).resolve().parents[2] / "shared"
+MAKE_TRACES = SHARED / "reference" / "dram" / "make_traces.py"
+
+#: Ramulator 2.1 figures from PEERS.md: (total cycles, row hits, ACT, REF).
+RAMULATOR2 = {
+    "seq": (4_154_511, 991_332, 8_636, 665),
+    "rand": (6_286_859, 284, 999_686, 1_007),
+    "stride": (1_247_294, 0, 199_971, 199),
+}
+
+
+@pytest.fixture(scope="module")
+def make_traces():
+    if not MAKE_TRACES.exists():
+        pytest.skip("shared reference material not available")
+    spec = importlib.util.spec_from_file_location("make_traces", MAKE_TRACES)
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+@pytest.mark.parametrize("name", ["seq", "rand", "stride"])
+def test_within_one_percent_of_ramulator2(make_traces, name):
+    a = make_traces.addresses(name)
+    res = simulate(load_spec("DDR3-1600K"), RequestTrace(a, np.zeros(len(a), bool)))
+    cycles, hits, acts, refs = RAMULATOR2[name]
+    s = res.stats
+    assert abs(s["cycles"] - cycles) <= 0.01 * cycles
+    assert abs(s["row_hits"] - hits) <= 0.01 * hits
+    assert abs(s["commands"]["ACT"] - acts) <= 0.01 * acts
+    assert abs(s["commands"]["REF"] - refs) <= 1
+    assert s["row_hits"] + s["row_misses"] + s["row_conflicts"] == len(a)
