@@ -122,3 +122,21 @@ def test_no_partial_file_on_error(tmp_path):
         write_requests(bad, p, "ramulator2")
     assert p.read_text() == "old\n"
     assert sorted(os.listdir(tmp_path)) == ["out.trace"]
+
+
+def test_empty_and_crlf_files(tmp_path):
+    p = tmp_path / "empty.trace"
+    p.write_text("")
+    assert len(read_requests(p)) == 0
+    assert len(read_requests(p, "dramsim3")) == 0
+    p = tmp_path / "crlf.trace"
+    p.write_bytes(b"LD 0x10\r\nST 32\r\n")
+    r = read_requests(p)
+    assert r.address.tolist() == [16, 32] and r.is_write.tolist() == [False, True]
+
+
+def test_explicit_format_mismatch_names_line(tmp_path):
+    p = tmp_path / "t.trace"
+    p.write_text("LD 0x10\n")
+    with pytest.raises(InputError, match=r"t.trace:1: expected 'ADDRESS R\|W', got 'LD 0x10'"):
+        read_requests(p, "ramulator1")

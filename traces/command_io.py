@@ -28,6 +28,9 @@ from pathlib import Path
 
 import numpy as np
 import pandas as pd
+import pyarrow as pa
+import pyarrow.compute as pac
+import pyarrow.csv as pacsv
 
 from traces._atomic import atomic_paths
 from traces.commands import COMMANDS, FIELDS, PREA, REF, CommandTrace
@@ -72,7 +75,7 @@ def write_commands(commands: CommandTrace, path: str | Path, fmt: str = "csv", *
     if fmt not in COMMAND_FORMATS:
         raise InputError(f"unknown command trace format {fmt!r}; expected one of {', '.join(COMMAND_FORMATS)}")
     if fmt == "csv":
-        return _write(path, [(path, _csv_text(commands))])
+        return _write(path, [(path, lambda f: _write_csv(commands, f))])
     n_ch = channels if channels is not None else int(commands.channel.max(initial=0)) + 1
     n_rk = ranks if ranks is not None else int(commands.rank.max(initial=0)) + 1
     end = int(commands.cycle.max(initial=0)) + 1
@@ -121,19 +124,27 @@ def read_commands(path: str | Path, fmt: str = "auto", *, banks_per_group: int =
 
 # --------------------------------------------------------------------------------------- writing
 
-def _write(base: Path, files: list[tuple[Path, str]]) -> list[Path]:
+def _write(base: Path, files: list) -> list[Path]:
+    """Write each (path, text or function of a binary file) via temporaries, then rename all."""
     targets = [p for p, _ in files]
     with atomic_paths(targets) as temps:
-        for tmp, (_, text) in zip(temps, files):
-            with open(tmp, "w") as f:
-                f.write(text)
+        for tmp, (_, content) in zip(temps, files):
+            with open(tmp, "wb") as f:
+                if callable(content):
+                    content(f)
+                else:
+                    f.write(content.encode("ascii"))
     return targets
 
 
-def _csv_text(c: CommandTrace) -> str:
-    df = pd.DataFrame({name: getattr(c, name) for name, _ in FIELDS})
-    df["cmd"] = np.asarray(COMMANDS, dtype=object)[c.cmd]
-    return df.to_csv(index=False, lineterminator="\n")
+def _write_csv(c: CommandTrace, f) -> None:
+    if len(c) and int(c.cmd.max()) >= len(COMMANDS):
+        raise InputError(f"command code {int(c.cmd.max())} is not a command; expected 0..{len(COMMANDS) - 1}")
+    columns = {name: pa.array(getattr(c, name)) for name, _ in FIELDS}
+    columns["cmd"] = pa.DictionaryArray.from_arrays(pa.array(c.cmd.astype(np.int32)), pa.array(list(COMMANDS)))
+    f.write((_HEADER + "\n").encode("ascii"))
+    if len(c):
+        pacsv.write_csv(pa.table(columns), f, pacsv.WriteOptions(include_header=False, quoting_style="none"))
 
 
 def _dp4_text(c: CommandTrace, sel: np.ndarray, banks_per_group: int, end: int) -> str:
@@ -172,6 +183,9 @@ def _read_csv(path: Path) -> CommandTrace:
     try:
         # Fast path: typed columns with the pyarrow parser; on any trouble, re-read slowly to
         # find the bad line.
+        fast = _read_csv_fast(path, names)
+        if fast is not None:
+            return fast
         df = pd.read_csv(path, engine="pyarrow")
         if list(df.columns) != names:
             raise InputError(f"{path}:1: expected header {_HEADER!r}, got {','.join(map(str, df.columns))!r}")
@@ -190,6 +204,32 @@ def _read_csv(path: Path) -> CommandTrace:
             pass
     df = _read_strings(path, names, header=True)
     return _columns_to_trace(path, df, names, first_line=2)
+
+
+def _read_csv_fast(path: Path, names: list[str]) -> CommandTrace | None:
+    """Read a well-formed CSV with pyarrow's typed reader; None when anything is unusual."""
+    types = {name: pa.int64() for name in names}
+    types["cmd"] = pa.string()
+    try:
+        table = pacsv.read_csv(path, convert_options=pacsv.ConvertOptions(column_types=types))
+    except (pa.ArrowInvalid, pa.ArrowTypeError):
+        return None
+    if table.column_names != names or any(table.column(n).null_count for n in names):
+        return None
+    codes = pac.index_in(table.column("cmd"), value_set=pa.array(list(COMMANDS)))
+    if codes.null_count:
+        return None
+    cols = {"cmd": codes.to_numpy().astype(np.uint8)}
+    for name, dtype in FIELDS:
+        if name == "cmd":
+            continue
+        values = table.column(name).to_numpy()
+        info = np.iinfo(dtype)
+        lo = 0 if name == "cycle" else max(info.min, -1)
+        if len(values) and (values.min() < lo or values.max() > info.max):
+            return None
+        cols[name] = values
+    return CommandTrace(**cols)
 
 
 class _Retry(Exception):

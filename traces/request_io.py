@@ -11,7 +11,8 @@ Formats (``fmt`` names):
                 when known, ``arrival`` (int64).
 ``npy``         A NumPy ``.npy`` of uint64 byte addresses: all reads, no time (read only).
 
-Text traces are parsed column-wise (pandas C tokenizer, then vectorised NumPy checks); a bad line
+Text traces are parsed column-wise (pyarrow's CSV tokenizer, or pandas' C tokenizer for files
+with irregular spacing, then one Numba pass to parse the numbers, no Python loop); a bad line
 raises :class:`traces.errors.InputError` naming ``file:line`` (1-based, counting blank lines) and
 what was expected.
 """
@@ -20,8 +21,12 @@ from __future__ import annotations
 import zipfile
 from pathlib import Path
 
+import numba
 import numpy as np
 import pandas as pd
+import pyarrow as pa
+import pyarrow.compute as pac
+import pyarrow.csv as pacsv
 
 from traces._atomic import atomic_paths
 from traces.errors import InputError
@@ -41,13 +46,6 @@ _WRITE_OPS = {"ramulator2": ("ST",), "ramulator1": ("W",), "dramsim3": ("WRITE",
 
 _NPY_MAGIC = b"\x93NUMPY"
 _ZIP_MAGIC = b"PK\x03\x04"
-
-# ASCII code -> digit value (-1 = not a digit) for base 16 and base 10.
-_HEX = np.full(256, -1, dtype=np.int64)
-_HEX[np.frombuffer(b"0123456789", np.uint8)] = np.arange(10)
-_HEX[np.frombuffer(b"abcdef", np.uint8)] = np.arange(10, 16)
-_HEX[np.frombuffer(b"ABCDEF", np.uint8)] = np.arange(10, 16)
-_DEC = np.where(_HEX < 10, _HEX, -1)
 
 
 def detect_format(path: str | Path) -> str:
@@ -158,32 +156,69 @@ def parse_uint(strings: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     ok : ndarray of bool, False where a string is empty, has a non-digit, is non-ASCII or may
         overflow 64 bits (more than 16 hex or 19 decimal digits)
     """
-    n = len(strings)
     b = _to_bytes(strings)
+    n = len(b)
     width = b.dtype.itemsize
-    lengths = np.char.str_len(b) if n else np.zeros(0, np.int64)
-    too_long = lengths >= width  # possibly truncated by the fixed-width conversion
-    width = min(width, int(lengths.max(initial=0)))
-    if n == 0 or width == 0:
-        return np.zeros(n, np.uint64), np.zeros(n, bool)
-    m = b.view(np.uint8).reshape(n, b.dtype.itemsize)[:, :width]
-    is_hex = (m[:, 0] == ord("0")) & ((m[:, min(1, width - 1)] | 0x20) == ord("x")) & (width > 1)
-    base = np.where(is_hex, np.uint64(16), np.uint64(10))
-    value = np.zeros(n, np.uint64)
-    ndigits = np.zeros(n, np.int64)
-    ok = ~too_long
-    for j in range(width):
-        c = m[:, j]
-        active = c != 0
-        if j < 2:
-            active &= ~is_hex
-        digit = np.where(is_hex, _HEX[c], _DEC[c])
-        ok &= ~(active & (digit < 0))
-        take = active & (digit >= 0)
-        value = np.where(take, value * base + digit.astype(np.uint64), value)
-        ndigits += take
-    ok &= (ndigits > 0) & (ndigits <= np.where(is_hex, 16, 19))
-    return np.where(ok, value, np.uint64(0)), ok
+    if n == 0:
+        return np.zeros(0, np.uint64), np.zeros(0, bool)
+    offsets = np.arange(n + 1, dtype=np.int64) * width
+    return _parse_uint_kernel(b.view(np.uint8).reshape(-1), offsets, True)
+
+
+def _parse_arrow_uint(column) -> tuple[np.ndarray, np.ndarray]:
+    """:func:`parse_uint` straight from a pyarrow string column's buffers (no Python strings)."""
+    arr = column.cast(pa.large_string()).combine_chunks()
+    n = len(arr)
+    if n == 0:
+        return np.zeros(0, np.uint64), np.zeros(0, bool)
+    _, off_buf, data_buf = arr.buffers()
+    offsets = np.frombuffer(off_buf, dtype=np.int64)[arr.offset:arr.offset + n + 1]
+    data = np.frombuffer(data_buf, dtype=np.uint8) if data_buf is not None else np.zeros(0, np.uint8)
+    values, ok = _parse_uint_kernel(data, offsets, False)
+    if arr.null_count:
+        ok &= ~np.asarray(arr.is_null())
+    return values, ok
+
+
+@numba.njit(cache=True)
+def _parse_uint_kernel(data, offsets, nul_padded):
+    """String i is data[offsets[i]:offsets[i+1]] (up to a NUL when ``nul_padded``); parse it as
+    0x-hex or decimal. A NUL-padded slot with no NUL may have been truncated: invalid."""
+    n = len(offsets) - 1
+    values = np.zeros(n, np.uint64)
+    ok = np.zeros(n, np.bool_)
+    for i in range(n):
+        start = offsets[i]
+        end = offsets[i + 1]
+        if nul_padded:
+            stop = start
+            while stop < end and data[stop] != 0:
+                stop += 1
+            if stop == end:
+                continue
+            end = stop
+        hexa = end - start > 2 and data[start] == 48 and (data[start + 1] | 0x20) == 120  # 0x / 0X
+        if hexa:
+            start += 2
+        digits = end - start
+        if digits == 0 or digits > (16 if hexa else 19):
+            continue
+        v = np.uint64(0)
+        good = True
+        for j in range(start, end):
+            c = data[j]
+            if 48 <= c <= 57:
+                d = c - 48
+            elif hexa and 97 <= (c | 0x20) <= 102:
+                d = (c | 0x20) - 87
+            else:
+                good = False
+                break
+            v = v * np.uint64(16 if hexa else 10) + np.uint64(d)
+        if good:
+            values[i] = v
+            ok[i] = True
+    return values, ok
 
 
 def _to_bytes(strings: np.ndarray, width: int = 32) -> np.ndarray:
@@ -199,18 +234,44 @@ def _to_bytes(strings: np.ndarray, width: int = 32) -> np.ndarray:
 
 
 def _read_text(path: Path, fmt: str) -> RequestTrace:
-    # Fast path: pyarrow's tokenizer (single-space separated, blank lines dropped). If it fails
-    # or any line is bad, re-read with the C tokenizer, which keeps blank lines so that row i is
-    # file line i + 1 and the error can name the line.
+    # Fast path: pyarrow's tokenizer and a Numba number parser over its buffers (single-space
+    # separated; blank lines dropped). If it fails or any line is bad, re-read with pandas' C
+    # tokenizer, which keeps blank lines (row i is file line i + 1) so the error names the line.
     try:
-        return _parse_columns(path, fmt, _tokenize(path, fmt, fast=True), lineno=None)
+        return _read_text_fast(path, fmt)
     except _Retry:
-        df = _tokenize(path, fmt, fast=False)
+        df = _tokenize(path, fmt)
         lineno = np.arange(1, len(df) + 1)
         blank = df.isna().all(axis=1).to_numpy()
         if blank.any():
             df, lineno = df[~blank], lineno[~blank]
         return _parse_columns(path, fmt, df, lineno)
+
+
+def _read_text_fast(path: Path, fmt: str) -> RequestTrace:
+    """Single-space separated, no blank lines, every line good: pyarrow all the way."""
+    names = _columns(fmt)
+    try:
+        table = pacsv.read_csv(path, read_options=pacsv.ReadOptions(column_names=names),
+                               parse_options=pacsv.ParseOptions(delimiter=" "),
+                               convert_options=pacsv.ConvertOptions(column_types={n: pa.string() for n in names}))
+    except (pa.ArrowInvalid, pa.ArrowTypeError, OSError):
+        raise _Retry() from None
+    op = table.column("op")
+    is_write = pac.is_in(op, value_set=pa.array(list(_WRITE_OPS[fmt]))).to_numpy(zero_copy_only=False)
+    is_read = pac.is_in(op, value_set=pa.array(list(_READ_OPS[fmt]))).to_numpy(zero_copy_only=False)
+    address, ok = _parse_arrow_uint(table.column("addr"))
+    good = ok & (is_read | is_write)
+    arrival = None
+    if fmt == "dramsim3":
+        t, t_ok = _parse_arrow_uint(table.column("time"))
+        good &= t_ok & (t < np.uint64(2**62))
+        arrival = t.astype(np.int64)
+        if len(arrival) > 1 and (np.diff(arrival) < 0).any():
+            raise _Retry()
+    if not good.all():
+        raise _Retry()
+    return RequestTrace(address, is_write, arrival)
 
 
 class _Retry(Exception):
@@ -221,11 +282,10 @@ def _columns(fmt: str) -> list[str]:
     return {"ramulator2": ["op", "addr"], "ramulator1": ["addr", "op"]}.get(fmt, ["addr", "op", "time"])
 
 
-def _tokenize(path: Path, fmt: str, fast: bool) -> pd.DataFrame:
+def _tokenize(path: Path, fmt: str) -> pd.DataFrame:
+    """Whitespace-separated columns as strings; blank lines kept as all-NaN rows."""
     names = _columns(fmt)
     try:
-        if fast:
-            return pd.read_csv(path, sep=" ", header=None, names=names, dtype=object, engine="pyarrow")
         return pd.read_csv(path, sep=r"\s+", header=None, names=names, dtype=object, engine="c",
                            skip_blank_lines=False, keep_default_na=False, na_values=[""])
     except pd.errors.EmptyDataError:
@@ -233,16 +293,10 @@ def _tokenize(path: Path, fmt: str, fast: bool) -> pd.DataFrame:
     except (OSError, UnicodeDecodeError) as exc:
         raise InputError(f"{path}: cannot read ({getattr(exc, 'strerror', None) or exc})") from None
     except pd.errors.ParserError as exc:
-        if fast:
-            raise _Retry() from None
         raise InputError(_bad_line(path, _line_from_parser_error(str(exc)), fmt)) from None
-    except Exception:
-        if fast:
-            raise _Retry() from None
-        raise
 
 
-def _parse_columns(path: Path, fmt: str, df: pd.DataFrame, lineno: np.ndarray | None) -> RequestTrace:
+def _parse_columns(path: Path, fmt: str, df: pd.DataFrame, lineno: np.ndarray) -> RequestTrace:
     op = df["op"]
     is_read = op.isin(_READ_OPS[fmt]).to_numpy()
     is_write = op.isin(_WRITE_OPS[fmt]).to_numpy()
@@ -256,15 +310,11 @@ def _parse_columns(path: Path, fmt: str, df: pd.DataFrame, lineno: np.ndarray | 
         good &= t_ok
         arrival = np.where(t_ok, t, 0).astype(np.int64)
     if not good.all():
-        if lineno is None:
-            raise _Retry()
         first = int(np.flatnonzero(~good)[0])
         raise InputError(_bad_line(path, int(lineno[first]), fmt))
     if arrival is not None and len(arrival) > 1:
         back = np.flatnonzero(np.diff(arrival) < 0)
         if len(back):
-            if lineno is None:
-                raise _Retry()
             i = int(back[0]) + 1
             raise InputError(f"{path}:{lineno[i]}: arrival cycle {arrival[i]} is before the previous "
                              f"line's {arrival[i - 1]}; expected non-decreasing arrival cycles")
