@@ -1,0 +1,106 @@
+"""The dramsim CLI: replay output, JSON keys, bad input (exit 2, one line, no partial files)."""
+import json
+import subprocess
+import sys
+
+import numpy as np
+import pytest
+
+from dramsim.cli import main
+
+KEYS = {"standard", "cycles", "time_ns", "requests", "reads", "writes", "row_hits", "row_misses",
+        "row_conflicts", "commands", "bandwidth_gbps", "latency_cycles", "wall_s"}
+
+
+@pytest.fixture
+def trace(tmp_path):
+    p = tmp_path / "t.trace"
+    p.write_text("".join(f"{'ST' if i % 5 == 0 else 'LD'} 0x{i * 64 * 37:x}\n" for i in range(300)))
+    return p
+
+
+def test_replay_json_and_cmd_trace(trace, tmp_path, capsys):
+    out = tmp_path / "s.json"
+    cmds = tmp_path / "c.csv"
+    assert main(["replay", str(trace), "--json", str(out), "--cmd-trace", str(cmds)]) == 0
+    printed = capsys.readouterr().out
+    assert "row hits" in printed and "DDR3-1600K" in printed
+    stats = json.loads(out.read_text())
+    assert set(stats) == KEYS
+    assert set(stats["commands"]) == {"ACT", "PRE", "PREA", "RD", "WR", "RDA", "WRA", "REF"}
+    assert set(stats["latency_cycles"]) == {"mean", "p50", "p99"}
+    assert stats["requests"] == 300 and stats["writes"] == 60
+    assert stats["commands"]["RD"] + stats["commands"]["WR"] == 300
+    # the written command trace passes the checker through the CLI
+    assert main(["check", str(cmds), "--standard", "DDR3-1600K"]) == 0
+
+
+def test_replay_options(trace, tmp_path):
+    out = tmp_path / "s.json"
+    assert main(["replay", str(trace), "--standard", "LPDDR4-3200", "--channels", "2", "--ranks", "2",
+                 "--mapping", "ChRaBaRoCo", "--row-policy", "closed", "--queue-depth", "8",
+                 "--refresh", "per-bank", "--xor-bank-hash", "--json", str(out)]) == 0
+    stats = json.loads(out.read_text())
+    assert stats["standard"] == "LPDDR4-3200" and stats["commands"]["RDA"] + stats["commands"]["WRA"] > 0
+
+
+def test_spec_file(trace, tmp_path):
+    import yaml
+    from pathlib import Path
+
+    data = yaml.safe_load((Path(__file__).resolve().parents[1] / "dramsim/standards/DDR3-1600K.yaml").read_text())
+    data["timing"]["CL"] = 14
+    data["name"] = "slow"
+    spec = tmp_path / "slow.yaml"
+    spec.write_text(yaml.safe_dump(data))
+    out = tmp_path / "s.json"
+    assert main(["replay", str(trace), "--spec", str(spec), "--json", str(out)]) == 0
+    assert json.loads(out.read_text())["standard"] == "slow"
+
+
+@pytest.mark.parametrize("lines, args, match", [
+    ("LD 0x40\nLD zz\n", [], ":2"),
+    ("LD 0x40\n", ["--standard", "DDR9"], "unknown standard"),
+    ("LD 0x40\n", ["--mapping", "RoBa"], "mapping"),
+    ("LD 0x40\nLD 0x1000000000\n", [], "beyond the capacity"),
+])
+def test_bad_input_exit_2(tmp_path, capsys, lines, args, match):
+    p = tmp_path / "bad.trace"
+    p.write_text(lines)
+    out = tmp_path / "s.json"
+    assert main(["replay", str(p), "--json", str(out), *args]) == 2
+    err = capsys.readouterr().err
+    assert err.startswith("dramsim: error:") and match in err and err.count("\n") == 1
+    assert not out.exists()
+    assert list(tmp_path.iterdir()) == [p]
+
+
+def test_bad_spec_exit_2(trace, tmp_path, capsys):
+    spec = tmp_path / "bad.yaml"
+    spec.write_text("name: x\nstandard: DDR3\norganization: {}\ntiming: {}\npower: {}\n")
+    assert main(["replay", str(trace), "--spec", str(spec)]) == 2
+    assert "organization" in capsys.readouterr().err
+
+
+def test_wrap_addresses(tmp_path):
+    p = tmp_path / "t.trace"
+    p.write_text("LD 0x40\nLD 0x1000000040\n")
+    out = tmp_path / "s.json"
+    assert main(["replay", str(p), "--wrap-addresses", "--json", str(out)]) == 0
+    assert json.loads(out.read_text())["row_hits"] == 1
+
+
+def test_standards_and_show(capsys):
+    assert main(["standards"]) == 0
+    listing = capsys.readouterr().out
+    assert "DDR4-2400R" in listing and "LPDDR3-1600" in listing
+    assert main(["show", "DDR4-2400R"]) == 0
+    shown = capsys.readouterr().out
+    assert "CCD_L" in shown and "VPP" in shown
+
+
+def test_no_traceback_from_process(tmp_path):
+    p = tmp_path / "bad.trace"
+    p.write_text("LD 0x40\nfoo bar baz qux\n")
+    r = subprocess.run([sys.executable, "-m", "dramsim.cli", "replay", str(p)], capture_output=True, text=True)
+    assert r.returncode == 2 and "Traceback" not in r.stderr
