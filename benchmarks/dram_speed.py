@@ -1,0 +1,133 @@
+"""dramsim speed: in-process throughput, whole `dramsim replay` processes, peak memory, scaling.
+
+Usage: python benchmarks/dram_speed.py [--out benchmarks/out/] [--repeat 2] [--scaling 100000,1000000,10000000]
+
+1. In-process: ``simulate`` on the seq, rand and stride traces of PEERS.md (DDR3-1600K, defaults),
+   after a JIT warm-up; best of ``--repeat`` runs; requests per second (mapping, kernel, statistics).
+2. Whole process: ``dramsim replay TRACE --json`` on the Ramulator 2 text traces (warm Numba cache,
+   trace parsing included), best of ``--repeat``; wall seconds and peak RSS (MB) of the child.
+   The bar is Ramulator 2.1 on the same traces (PEERS.md: 303,030 and 172,117 req/s, i.e. 3.3 s
+   and 5.8 s for 1 M requests).
+3. Scaling: in-process seconds for seq/rand-like traces of each size in ``--scaling``.
+
+Writes dram_speed.csv (one row per measurement) to ``--out``.
+"""
+from __future__ import annotations
+
+import argparse
+import csv
+import json
+import os
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+import numpy as np
+
+from dramsim.simulate import simulate
+from dramsim.spec import load_spec
+from traces import RequestTrace
+
+GIB = 1 << 30
+#: PEERS.md, Ramulator 2.1 whole-process requests per second on this kind of machine.
+RAMULATOR2_RPS = {"seq": 303_030, "rand": 172_117, "stride": 198_020}
+
+
+def addresses(name: str, n: int) -> np.ndarray:
+    """The PEERS.md traces (same definitions as make_traces.py), at any length."""
+    if name == "seq":
+        return np.arange(n, dtype=np.uint64) * np.uint64(64)
+    if name == "rand":
+        return np.random.default_rng(12345).integers(0, GIB // 64, size=n, dtype=np.uint64) * np.uint64(64)
+    if name == "stride":
+        return (np.arange(n, dtype=np.uint64) * np.uint64(8192)) % np.uint64(GIB)
+    raise ValueError(name)
+
+
+SIZES = {"seq": 1_000_000, "rand": 1_000_000, "stride": 200_000}
+
+
+def in_process(spec, name, n, repeat):
+    trace = RequestTrace(addresses(name, n), np.zeros(n, bool))
+    best = float("inf")
+    for _ in range(repeat):
+        t0 = time.perf_counter()
+        res = simulate(spec, trace)
+        best = min(best, time.perf_counter() - t0)
+    return best, res.cycles
+
+
+def whole_process(path: Path, repeat: int):
+    best, peak = float("inf"), 0
+    for _ in range(repeat):
+        with tempfile.TemporaryDirectory() as tmp:
+            t0 = time.perf_counter()
+            proc = subprocess.Popen([sys.executable, "-m", "dramsim.cli", "replay", str(path),
+                                     "--json", os.path.join(tmp, "s.json")], stdout=subprocess.DEVNULL)
+            _, status, usage = os.wait4(proc.pid, 0)
+            wall = time.perf_counter() - t0
+            proc.returncode = os.waitstatus_to_exitcode(status)
+            if proc.returncode != 0:
+                raise SystemExit(f"dram_speed: dramsim replay {path} failed with status {proc.returncode}")
+            json.loads(Path(tmp, "s.json").read_text())
+        best = min(best, wall)
+        peak = max(peak, usage.ru_maxrss / 1024)
+    return best, peak
+
+
+def main(argv=None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--out", default="benchmarks/out/")
+    parser.add_argument("--repeat", type=int, default=2)
+    parser.add_argument("--scaling", default="100000,1000000,10000000")
+    args = parser.parse_args(argv)
+    spec = load_spec("DDR3-1600K")
+    rows = []
+    simulate(spec, RequestTrace(addresses("rand", 1000), np.zeros(1000, bool)))  # JIT / cache warm-up
+
+    print("in-process simulate (DDR3-1600K, after warm-up, best of %d)" % args.repeat)
+    print(f"{'trace':<8}{'requests':>12}{'seconds':>10}{'M req/s':>10}{'x Ramulator 2.1':>18}")
+    for name, n in SIZES.items():
+        secs, cycles = in_process(spec, name, n, args.repeat)
+        rps = n / secs
+        print(f"{name:<8}{n:>12,}{secs:>10.3f}{rps / 1e6:>10.2f}{rps / RAMULATOR2_RPS[name]:>18.1f}")
+        rows.append(("in-process", name, n, secs, rps, ""))
+
+    print("\nwhole process: dramsim replay TRACE.ramulator2.trace --json (warm Numba cache, best of %d)" % args.repeat)
+    print(f"{'trace':<8}{'requests':>12}{'seconds':>10}{'Ramulator 2.1 s':>17}{'peak MB':>10}")
+    with tempfile.TemporaryDirectory() as tmp:
+        for name, n in SIZES.items():
+            path = Path(tmp) / f"{name}.ramulator2.trace"
+            a = addresses(name, n)
+            with open(path, "w") as f:
+                f.write("".join(f"LD 0x{int(x):x}\n" for x in a))
+            secs, peak = whole_process(path, args.repeat)
+            print(f"{name:<8}{n:>12,}{secs:>10.3f}{n / RAMULATOR2_RPS[name]:>17.2f}{peak:>10.0f}")
+            rows.append(("whole-process", name, n, secs, n / secs, round(peak, 1)))
+
+    sizes = [int(s) for s in args.scaling.split(",") if s]
+    print("\nscaling (in-process, one run each)")
+    print(f"{'trace':<8}{'requests':>12}{'seconds':>10}{'M req/s':>10}{'us per request':>16}")
+    for name in ("seq", "rand"):
+        for n in sizes:
+            secs, _ = in_process(spec, name, n, 1)
+            print(f"{name:<8}{n:>12,}{secs:>10.3f}{n / secs / 1e6:>10.2f}{secs / n * 1e6:>16.3f}")
+            rows.append(("scaling", name, n, secs, n / secs, ""))
+
+    out = Path(args.out)
+    out.mkdir(parents=True, exist_ok=True)
+    path = out / "dram_speed.csv"
+    tmp = path.with_name("." + path.name + ".tmp")
+    with open(tmp, "w", newline="") as f:
+        w = csv.writer(f)
+        w.writerow(("kind", "trace", "requests", "seconds", "requests_per_s", "peak_mb"))
+        w.writerows(rows)
+    tmp.replace(path)
+    print(f"\nwrote {path}")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
