@@ -41,7 +41,7 @@ def row(experiment, model, test, res, **extra):
 
 def main(argv=None):
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    ap.add_argument("--quick", action="store_true", help="1 seed, 2 passes at 400 neurons, no t10k")
+    ap.add_argument("--quick", action="store_true", help="1 seed, 2 passes at 400 neurons, no t10k, fewer precisions")
     ap.add_argument("--seeds", type=int, default=5)
     ap.add_argument("--passes", type=int, default=10)
     ap.add_argument("--out", default=str(ROOT / "benchmarks" / "out"))
@@ -77,15 +77,16 @@ def main(argv=None):
         rows.append(row("400n_passes", m400, name, evaluate(m400, a, b), passes=passes))
 
     # 3. Precision.
+    ptq_bits = (8, 4) if args.quick else PRECISIONS
     for m in (m100[0], m400):
-        for bits in PRECISIONS:
+        for bits in ptq_bits:
             if bits != 32:
                 rows.append(row("ptq_nearest", m, "ref1000", evaluate(m, Xt, yt, precision=bits, rounding="nearest")))
         for bits in (8, 4):
             for rnd in ("truncate", "stochastic"):
                 rows.append(row(f"ptq_{rnd}", m, "ref1000", evaluate(m, Xt, yt, precision=bits, rounding=rnd)))
-    for bits in (8, 6, 4, 2):
-        for rnd in ("nearest", "stochastic"):
+    for bits in ((8, 4) if args.quick else (8, 6, 4, 2)):
+        for rnd in (("nearest",) if args.quick else ("nearest", "stochastic")):
             m, _ = train(X, y, 100, seed=0, precision=bits, rounding=rnd, quantize_during_training=True)
             rows.append(row(f"qat_{rnd}", m, "ref1000", evaluate(m, Xt, yt)))
 

@@ -39,10 +39,10 @@ def poisson_spikes(pixels, intensity_hz, n_steps, dt_ms):
         Input indices.
     """
     n_in = pixels.shape[0]
-    cap = 0
+    expected = 0.0
     for i in range(n_in):
-        if pixels[i] != 0:
-            cap += n_steps
+        expected += pixels[i] / 255.0 * intensity_hz * dt_ms / 1000.0 * n_steps
+    cap = int(1.5 * expected) + 64     # grown on demand; small buffers avoid mmap per sample
     buf_step = np.empty(cap, np.int32)
     buf_inp = np.empty(cap, np.int32)
     m = 0
@@ -56,6 +56,14 @@ def poisson_spikes(pixels, intensity_hz, n_steps, dt_ms):
         while t < n_steps:
             s = int(t)
             if s != last:
+                if m == cap:
+                    cap *= 2
+                    grown = np.empty(cap, np.int32)
+                    grown[:m] = buf_step[:m]
+                    buf_step = grown
+                    grown = np.empty(cap, np.int32)
+                    grown[:m] = buf_inp[:m]
+                    buf_inp = grown
                 buf_step[m] = s
                 buf_inp[m] = i
                 m += 1

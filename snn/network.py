@@ -57,10 +57,15 @@ class Model:
         return self.weights.shape[1]
 
     def network_weights(self, bits: int | None = None, rounding: str | None = None, seed: int = 0) -> np.ndarray:
-        """The weights the network integrates at ``bits`` (default: the model's precision)."""
+        """The weights the network integrates at ``bits`` (default: the model's precision).
+
+        For 32 bits this is ``self.weights`` itself (not a copy); otherwise a quantized copy.
+        """
         bits = self.precision_bits if bits is None else check_precision(bits)
         rounding = self.rounding if rounding is None else rounding
         check_rounding(rounding)
+        if bits == 32:
+            return self.weights          # the stored matrix itself, no copy
         return quantize(self.weights, bits, rounding, rng=seed)
 
 
