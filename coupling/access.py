@@ -178,7 +178,7 @@ def request_trace(reads: BurstReads, addresses: np.ndarray, *, tck_ns: float, st
     tck_ns : float
         Memory clock period (ns).
     step_ns : float
-        Duration of one accelerator time step (ns); default 1 ms... overridden by the caller.
+        Duration of one accelerator time step (ns); default 1 ms (the engine's dt).
     arrival : str
         ``"step"`` (arrival at the start of each read's time step) or ``"saturate"`` (no arrival
         times: back-to-back requests).

@@ -101,3 +101,16 @@ def test_bad_input():
         WeightLayout(SMALL, 784, 10000, 32, "drmap")      # does not fit
     with pytest.raises(InputError):
         enumerate_slots(SMALL, "ChRaBgBaRoCo", SMALL.n_slots + 1)
+
+
+def test_bitplane_enforcesnn_puts_msb_planes_in_the_safest_regions():
+    fm = FaultModel(SMALL, ErrorProfile(model=0, bank_weakness=(1, 2, 4, 0.5)), 0)
+    weak = fm.region_weakness()
+    # 784 x 80 x 8 bits = 980 bursts; the safest bank (3) holds only 512 of them
+    lay = WeightLayout(SMALL, 784, 80, 8, "enforcesnn", packing="bitplane", region_weakness=weak)
+    i, j = np.arange(784)[:, None], np.arange(80)[None, :]
+    msb, lsb = lay.locate(i, j, 7), lay.locate(i, j, 0)
+    assert np.all(msb["flat_bank"] == 3) and not np.any(lsb["flat_bank"] == 3)
+    assert weak[msb["flat_bank"], msb["row"]].max() < weak[lsb["flat_bank"], lsb["row"]].min()
+    plain = WeightLayout(SMALL, 784, 80, 8, "drmap")
+    assert np.any(plain.locate(i, j, 7)["flat_bank"] == 2)   # drmap puts MSBs in the weakest bank too
