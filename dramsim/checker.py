@@ -7,7 +7,8 @@ helper.
 
 Rules checked (t(X) = issue cycle of X, nBL = burst_length / 2, all in memory-clock cycles):
 
-state     ACT only to a closed bank; RD/WR/RDA/WRA only to an open bank and to its open row;
+state     ACT only to a closed bank; RD/WR/RDA/WRA only to an open bank and to its open row
+          (not checked where the trace gives row -1, as DRAMPower 4 traces do);
           PRE to a closed bank is a legal no-op (it precharges nothing and is not timed);
           PREA closes every bank of its rank; RDA/WRA close the bank by an implicit precharge at
           t_pre = max(t(RD) + RTP, t(ACT) + RAS), resp. max(t(WR) + CWL + nBL + WR, t(ACT) + RAS);
@@ -218,11 +219,12 @@ def _validate(c: CommandTrace, spec: Spec) -> None:
         ("row", c.row, is_row, org.rows),
     )
     for name, values, applies, limit in checks:
-        bad = applies & ((values < 0) | (values >= limit))
+        low = -1 if name == "row" else 0  # row -1: not known (DRAMPower 4 traces carry no rows)
+        bad = applies & ((values < low) | (values >= limit))
         if bad.any():
             i = int(np.flatnonzero(bad)[0])
             raise InputError(f"command {i} ({COMMANDS[int(c.cmd[i])]} at cycle {int(c.cycle[i])}): field {name!r} "
-                             f"is {int(values[i])}; expected 0..{limit - 1} for {spec.name}")
+                             f"is {int(values[i])}; expected {low}..{limit - 1} for {spec.name}")
 
 
 @numba.njit(cache=True)
@@ -259,7 +261,8 @@ def _walk(cycle, cmd, channel, rank, bank, bankgroup, row, T, n_channels, ranks_
     k = 0
 
     # per bank
-    open_row = np.full(n_banks, -1, np.int64)
+    is_open = np.zeros(n_banks, np.bool_)
+    open_row = np.full(n_banks, -1, np.int64)    # -1 also when the trace does not say (DRAMPower 4)
     act_t = np.zeros(n_banks, np.int64)       # last ACT (rules 1, 2, 3)
     act_i = np.full(n_banks, -1, np.int64)
     rrd_t = np.zeros(n_banks, np.int64)       # last ACT or REFpb (rules 7, 8)
@@ -319,7 +322,7 @@ def _walk(cycle, cmd, channel, rank, bank, bankgroup, row, T, n_channels, ranks_
         ch_i[ch] = i
 
         if c == ACT or c == REFPB:
-            if open_row[b] >= 0:
+            if is_open[b]:
                 k = _record(code, a_idx, b_idx, req, act, k, cap, S_OPEN, act_i[b], i, 0, 0)
             # 4 / 14: precharge before ACT or REFpb
             if pre_i[b] >= 0:
@@ -371,6 +374,7 @@ def _walk(cycle, cmd, channel, rank, bank, bankgroup, row, T, n_channels, ranks_
             rrd_t[b] = t
             rrd_i[b] = i
             if c == ACT:
+                is_open[b] = True
                 open_row[b] = row[i]
                 act_t[b] = t
                 act_i[b] = i
@@ -392,10 +396,10 @@ def _walk(cycle, cmd, channel, rank, bank, bankgroup, row, T, n_channels, ranks_
 
         elif c == RD or c == WR or c == RDA or c == WRA:
             is_read = c == RD or c == RDA
-            if open_row[b] < 0:
+            if not is_open[b]:
                 k = _record(code, a_idx, b_idx, req, act, k, cap, S_CLOSED, pre_i[b], i, 0, 0)
             else:
-                if open_row[b] != row[i]:
+                if open_row[b] != row[i] and open_row[b] >= 0 and row[i] >= 0:
                     k = _record(code, a_idx, b_idx, req, act, k, cap, S_ROW, act_i[b], i, 0, 0)
                 if t - act_t[b] < T[T_RCD]:
                     k = _record(code, a_idx, b_idx, req, act, k, cap, R_RCD, act_i[b], i, T[T_RCD], t - act_t[b])
@@ -478,12 +482,12 @@ def _walk(cycle, cmd, channel, rank, bank, bankgroup, row, T, n_channels, ranks_
                 rwr_any_i[r] = i
                 wr_t[b] = t
                 wr_i[b] = i
-            if (c == RDA or c == WRA) and open_row[b] >= 0:
+            if (c == RDA or c == WRA) and is_open[b]:
                 if c == RDA:
                     t_pre = max(t + T[T_RTP], act_t[b] + T[T_RAS])
                 else:
                     t_pre = max(t + wr_to_pre, act_t[b] + T[T_RAS])
-                open_row[b] = -1
+                is_open[b] = False
                 pre_t[b] = t_pre
                 pre_i[b] = i
                 pre_auto[b] = True
@@ -493,7 +497,7 @@ def _walk(cycle, cmd, channel, rank, bank, bankgroup, row, T, n_channels, ranks_
             lo = b if c == PRE else first_bank
             hi = b + 1 if c == PRE else first_bank + bpr
             for ob in range(lo, hi):
-                if open_row[ob] < 0:
+                if not is_open[ob]:
                     continue  # PRE to a closed bank: a no-op
                 if t - act_t[ob] < T[T_RAS]:
                     k = _record(code, a_idx, b_idx, req, act, k, cap, R_RAS, act_i[ob], i, T[T_RAS], t - act_t[ob])
@@ -501,7 +505,7 @@ def _walk(cycle, cmd, channel, rank, bank, bankgroup, row, T, n_channels, ranks_
                     k = _record(code, a_idx, b_idx, req, act, k, cap, R_RTP, rd_i[ob], i, T[T_RTP], t - rd_t[ob])
                 if wr_i[ob] > act_i[ob] and t - wr_t[ob] < wr_to_pre:
                     k = _record(code, a_idx, b_idx, req, act, k, cap, R_WR, wr_i[ob], i, wr_to_pre, t - wr_t[ob])
-                open_row[ob] = -1
+                is_open[ob] = False
                 pre_t[ob] = t
                 pre_i[ob] = i
                 pre_auto[ob] = False
@@ -512,7 +516,7 @@ def _walk(cycle, cmd, channel, rank, bank, bankgroup, row, T, n_channels, ranks_
 
         elif c == REF:
             for ob in range(first_bank, first_bank + bpr):
-                if open_row[ob] >= 0:
+                if is_open[ob]:
                     k = _record(code, a_idx, b_idx, req, act, k, cap, S_REF_OPEN, act_i[ob], i, 0, 0)
                 elif pre_i[ob] >= 0 and not pre_all[ob]:
                     a = pre_i[ob]

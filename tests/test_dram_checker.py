@@ -361,3 +361,21 @@ def test_bad_input():
         check(trace([(0, REF, 0, 0, 0, 0)]), s, refresh="sometimes")
     with pytest.raises(InputError, match="RFCpb"):
         check(trace([(0, REF, 0, 0, 0, 0)]), load_spec("DDR3-1600K"), refresh="per-bank")
+
+
+def test_unknown_rows_from_drampower4(tmp_path):
+    """DRAMPower 4 traces carry no rows: row -1 skips only the open-row check."""
+    from traces import read_commands, write_commands
+
+    s = SYNTH.with_options(ranks=1)
+    t = s.timing
+    rows = [(0, ACT, 0, 1, 2, 5), (t.RCD, RD, 0, 1, 2, 5), (t.RCD + t.RTP + 20, PRE, 0, 1, 2, 5),
+            (t.RCD + t.RTP + 20 + t.RP - 1, ACT, 0, 1, 2, 6)]
+    write_commands(trace(rows), tmp_path / "c.trace", "drampower4", banks_per_group=4)
+    back = read_commands(tmp_path / "c.trace", banks_per_group=4)
+    assert (back.row == -1).all()
+    _only(check(back, s, refresh="none"), "tRP", 2, 3)
+    rows[1] = (t.RCD, RD, 0, 1, 3, 5)  # to a closed bank: still caught without rows
+    write_commands(trace(rows[:2]), tmp_path / "c.trace", "drampower4", banks_per_group=4)
+    _only(check(read_commands(tmp_path / "c.trace", banks_per_group=4), s, refresh="none"),
+          "state:RD to closed bank", -1, 1)

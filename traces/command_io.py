@@ -260,8 +260,8 @@ def _columns_to_trace(path: Path, df: pd.DataFrame, names: list[str], first_line
         lineno = np.arange(first_line, len(df) + first_line)
         blank = df.isna().all(axis=1).to_numpy()
         df, lineno = df[~blank], lineno[~blank]
-    bad = np.zeros(len(df), bool)
-    what = np.full(len(df), "", dtype=object)
+    bad = df.isna().any(axis=1).to_numpy().copy()
+    what = np.where(bad, f"{len(names)} comma-separated fields ({','.join(names)})", "").astype(object)
     names = df["cmd"].astype(object).str.strip().to_numpy(dtype=object, na_value="")
     cmd = pd.Index(list(cmd_names)).get_indexer(names)
     bad_cmd = cmd < 0
@@ -297,7 +297,8 @@ def _read_dp4(path: Path, banks_per_group: int, channel: int, rank: int) -> Comm
     df, lineno = df[~blank], lineno[~blank]
     end = (df["cmd"].astype(object).str.strip() == "END").to_numpy()
     df, lineno = df[~end], lineno[~end]
-    df = df.assign(bank=df["bank"].where(df["bank"].notna(), "0"))
+    wide_name = df["cmd"].astype(object).str.strip().isin(["PREA", "REF"])
+    df = df.assign(bank=df["bank"].where(df["bank"].notna() | ~wide_name, "0"))  # bank optional there
     trace = _columns_to_trace(path, df, ["cycle", "cmd", "bank"], 1, lineno=lineno, cmd_names=_DP4_NAMES)
     flat = trace.bank.astype(np.int64)
     rank_wide = (trace.cmd == PREA) | (trace.cmd == REF)
