@@ -4,6 +4,8 @@ Random request streams (a few rows and banks, so hits, misses and conflicts all 
 read/write mix; random arrival gaps) go through every built-in standard with both row policies,
 several address mappings with and without the XOR bank hash, 1-2 channels and 1-2 ranks.
 """
+import os
+
 import numpy as np
 import pytest
 from hypothesis import given, settings
@@ -17,6 +19,8 @@ simulate_module = pytest.importorskip("dramsim.simulate")
 
 STANDARDS = builtin_standards()
 MAPPINGS = ("RoBaRaCoCh", "ChRaBaRoCo", "RoCoBaRaCh")
+#: Examples of the main property (150 by default, ~3 s; DRAM_PROPERTY_EXAMPLES=1500 for a soak).
+EXAMPLES = int(os.environ.get("DRAM_PROPERTY_EXAMPLES", 150))
 
 
 def _requests(spec, seed, n, pool, write_fraction, max_gap):
@@ -32,7 +36,7 @@ def _requests(spec, seed, n, pool, write_fraction, max_gap):
     return RequestTrace(address, rng.random(n) < write_fraction, arrival)
 
 
-@settings(max_examples=40, deadline=None)
+@settings(max_examples=EXAMPLES, deadline=None)
 @given(standard=st.sampled_from(STANDARDS), seed=st.integers(0, 2**32 - 1), n=st.integers(20, 400),
        pool=st.integers(1, 12), write_fraction=st.sampled_from([0.0, 0.3, 0.7]),
        max_gap=st.sampled_from([0, 3, 40]), row_policy=st.sampled_from(["open", "closed"]),
@@ -52,22 +56,24 @@ def test_controller_output_passes_checker(standard, seed, n, pool, write_fractio
     assert counts["RD"] + counts["RDA"] + counts["WR"] + counts["WRA"] == n
 
 
-@settings(max_examples=6, deadline=None)
-@given(standard=st.sampled_from(STANDARDS), seed=st.integers(0, 2**32 - 1))
-def test_long_run_with_refresh_passes_checker(standard, seed):
-    """A sparse stream spanning many refresh intervals: REF scheduling and the rate rule."""
+@settings(max_examples=12, deadline=None)
+@given(standard=st.sampled_from(STANDARDS), seed=st.integers(0, 2**32 - 1), per_bank=st.booleans(),
+       row_policy=st.sampled_from(["open", "closed"]))
+def test_long_run_with_refresh_passes_checker(standard, seed, per_bank, row_policy):
+    """A sparse stream spanning many refresh intervals: REF/REFpb scheduling and the rate rule."""
     spec = load_spec(standard, channels=1, ranks=2)
+    refresh = "per-bank" if per_bank and spec.timing.RFCpb else "all-bank"
     rng = np.random.default_rng(seed)
     n = 300
     requests = _requests(spec, seed, n, 6, 0.4, 0)
     gaps = rng.integers(0, 3 * spec.timing.REFI // 10, n)
     requests = RequestTrace(requests.address, requests.is_write, np.cumsum(gaps))
-    result = simulate_module.simulate(spec, requests, arrival="trace", wrap_addresses=True)
-    violations = check(result.commands, spec, refresh="all-bank", end_cycle=result.cycles)
+    result = simulate_module.simulate(spec, requests, arrival="trace", wrap_addresses=True,
+                                      refresh=refresh, row_policy=row_policy)
+    violations = check(result.commands, spec, refresh=refresh, end_cycle=result.cycles)
     assert violations == [], format_report(violations, limit=10)
-    assert result.commands.counts()["REF"] >= ranks_refreshes(result.cycles, spec)
-
-
-def ranks_refreshes(cycles, spec):
-    """Fewest REFs two ranks can get in ``cycles`` without breaking the 9 x REFI rule."""
-    return spec.organization.ranks * (cycles // (9 * spec.timing.REFI))
+    counts = result.commands.counts()
+    if refresh == "all-bank":
+        assert counts["REF"] >= spec.organization.ranks * (result.cycles // (9 * spec.timing.REFI))
+    else:
+        assert counts["REFpb"] >= spec.organization.ranks * (result.cycles // (9 * spec.timing.REFIpb))
