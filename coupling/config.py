@@ -54,6 +54,7 @@ _DOC = {
     "device_seed": "seed of the DRAM device instance (its weak cells)",
     "float_repair": "float32 weights after a flip: zero (non-finite or outside [0, 1] -> 0), clip, none",
     "plots": "write PNG plots",
+    "trace_format": "also write each (precision, policy) request trace to OUT/traces/ as ramulator2, ramulator1, dramsim3 or npz (null = none)",
 }
 
 
@@ -101,6 +102,7 @@ class RunConfig:
     device_seed: int = 0
     float_repair: str = "zero"
     plots: bool = True
+    trace_format: str | None = None
 
     def to_dict(self) -> dict:
         return dataclasses.asdict(self)
@@ -159,6 +161,8 @@ class RunConfig:
                               ("row_policy", ("open", "closed")), ("refresh", ("all-bank", "per-bank", "none"))):
             if getattr(self, name) not in allowed:
                 bad(name, "one of " + ", ".join(allowed))
+        if self.trace_format not in (None, "ramulator2", "ramulator1", "dramsim3", "npz"):
+            bad("trace_format", "null, ramulator2, ramulator1, dramsim3 or npz")
         if self.error_model not in (0, 1, 2, 3):
             bad("error_model", "0, 1, 2 or 3")
         for name in ("precisions", "policies", "voltages"):

@@ -168,8 +168,11 @@ def accuracy_with_errors(model, W, bits, layout, faults, ber, cfg: RunConfig, im
     return res
 
 
-def run(cfg: RunConfig, progress: bool = True, log=print) -> tuple[pd.DataFrame, dict]:
+def run(cfg: RunConfig, progress: bool = True, trace_dir=None) -> tuple[pd.DataFrame, dict]:
     """The main job (see the module docstring).
+
+    ``trace_dir``: with ``cfg.trace_format`` set, the request trace of each (precision, policy)
+    is written there as ``trace_<bits>b_<policy>.<fmt>`` (for Ramulator / DRAMsim3).
 
     Returns
     -------
@@ -214,7 +217,11 @@ def run(cfg: RunConfig, progress: bool = True, log=print) -> tuple[pd.DataFrame,
         clean[bits] = evaluate(model, Xt, yt, precision=bits, rounding=cfg.rounding, seed=cfg.eval_seed)
         for policy in cfg.policies:
             layout = make_layout(spec, model.n_neurons, bits, policy, faults, cfg.packing, cfg.max_weakness)
-            rep = replay(spec, layout, ev, n_steps, cfg) if cfg.mode == "approximate" else None
+            wt = None
+            if cfg.trace_format and trace_dir is not None:
+                Path(trace_dir).mkdir(parents=True, exist_ok=True)
+                wt = (Path(trace_dir) / f"trace_{bits}b_{policy}.{cfg.trace_format}", cfg.trace_format)
+            rep = replay(spec, layout, ev, n_steps, cfg, write_trace=wt) if cfg.mode == "approximate" else None
             if bar is not None:
                 bar.update(1)
             for v in cfg.voltages:

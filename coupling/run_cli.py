@@ -13,7 +13,7 @@ OVERRIDES = {
     "--step-ns": ("step_ns", float), "--ber": ("ber", float), "--error-model": ("error_model", int),
     "--error-mode": ("error_mode", str), "--standard": ("standard", str), "--neurons": ("neurons", int),
     "--replay-samples": ("replay_samples", int), "--eval-samples": ("eval_samples", int),
-    "--data": ("data", str),
+    "--data": ("data", str), "--trace-format": ("trace_format", str),
 }
 
 
@@ -54,7 +54,8 @@ def cmd_run(args) -> int:
         sys.stdout.write(cfg.to_yaml())
         return 0
     t0 = time.perf_counter()
-    df, info = run(cfg, progress=not args.no_progress)
+    from pathlib import Path
+    df, info = run(cfg, progress=not args.no_progress, trace_dir=Path(args.out) / "traces")
     command = "enforcesnn run" + (" " + " ".join(shlex.quote(a) for a in sys.argv[2:]) if sys.argv[1:2] == ["run"] else "")
     paths = write_outputs(df, info, cfg, args.out, command)
     print(f"wrote {', '.join(str(p) for p in paths)} in {time.perf_counter() - t0:.1f} s")

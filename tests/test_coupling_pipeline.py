@@ -80,7 +80,8 @@ def test_ber_zero_accuracy_equals_the_unmapped_engine(tiny_model):
 
 def test_enforcesnn_run_reduced_config(tmp_path):
     cfg = {"neurons": 8, "train_limit": 40, "eval_samples": 30, "replay_samples": 2, "precisions": [32, 4],
-           "voltages": [1.35, 1.025], "cache_dir": str(tmp_path / "cache"), "plots": True}
+           "voltages": [1.35, 1.025], "cache_dir": str(tmp_path / "cache"), "plots": True,
+           "trace_format": "npz"}
     (tmp_path / "c.yaml").write_text(yaml.safe_dump(cfg))
     out = tmp_path / "out"
     assert main(["run", "--config", str(tmp_path / "c.yaml"), "--out", str(out), "--no-progress"]) == 0
@@ -93,6 +94,9 @@ def test_enforcesnn_run_reduced_config(tmp_path):
     assert e[(32, "baseline", 1.025)] < e[(32, "baseline", 1.35)]       # lower voltage, less energy
     assert e[(4, "drmap", 1.35)] < e[(32, "drmap", 1.35)]              # fewer bits, less energy
     assert (out / "energy.png").stat().st_size > 1000
+    from traces import read_requests
+    tr = read_requests(out / "traces" / "trace_4b_drmap.npz")
+    assert len(tr) == df.set_index(["bits", "policy", "vdd_table_v"]).requests_per_inference[(4, "drmap", 1.35)] * 2
     # second run reuses the cached model
     assert main(["run", "--config", str(tmp_path / "c.yaml"), "--out", str(out), "--no-progress",
                  "--replay-samples", "1"]) == 0
