@@ -363,6 +363,12 @@ def _read_npz(path: Path) -> RequestTrace:
         if key not in arrays:
             raise InputError(f"{path}: missing array {key!r}; expected address, is_write and optionally arrival")
     try:
-        return RequestTrace(arrays["address"], arrays["is_write"], arrays.get("arrival"))
+        trace = RequestTrace(arrays["address"], arrays["is_write"], arrays.get("arrival"))
     except (ValueError, TypeError) as exc:
         raise InputError(f"{path}: {exc}") from None
+    if trace.arrival is not None and len(trace) > 1:
+        back = np.flatnonzero(np.diff(trace.arrival) < 0)
+        if len(back):
+            raise InputError(f"{path}: arrival[{int(back[0]) + 1}] is before arrival[{int(back[0])}]; "
+                             "expected non-decreasing arrival cycles")
+    return trace
