@@ -60,8 +60,8 @@ def _remove(q, qb, qr, qn, c, d, slot):
     qn[c, d] -= 1
 
 
-@njit(cache=True)
-def run(tm, n_ch, n_rk, n_bg, n_bpg, rch, rrk, rbg, rba, rrow, rcol, rwrite, rarrival,
+@njit(cache=True, error_model="numpy")
+def run(tm, n_ch, n_rk, n_bg, n_bpg, rbank, rrow, rcol, rwrite, rarrival,
         saturate, queue_depth, write_high, write_low, closed_row, refresh_mode, hit_first, skip,
         cap):
     """Simulate the requests; see the module docstring.
@@ -70,7 +70,8 @@ def run(tm, n_ch, n_rk, n_bg, n_bpg, rch, rrk, rbg, rba, rrow, rcol, rwrite, rar
     ----------
     tm : int64 array in :data:`TIMING_LAYOUT` order (cycles).
     n_ch, n_rk, n_bg, n_bpg : channels, ranks per channel, bank groups, banks per group.
-    rch, rrk, rbg, rba, rrow, rcol : int64 arrays, the decoded coordinates of each request.
+    rbank : int array, flat bank of each request: ((channel * n_rk + rank) * n_bg + bankgroup)
+        * n_bpg + bank. rrow, rcol : int arrays, its row and device column.
     rwrite : bool array. rarrival : int64 arrival cycles (ignored when ``saturate``).
     queue_depth, write_high, write_low : entries. closed_row, hit_first, skip : bool.
     refresh_mode : 0 none, 1 all-bank, 2 per-bank.
@@ -89,19 +90,12 @@ def run(tm, n_ch, n_rk, n_bg, n_bpg, rch, rrk, rbg, rba, rrow, rcol, rwrite, rar
     RD2WR = tm[18]; WR2RD_S = tm[19]; WR2RD_L = tm[20]; WR2PRE = tm[21]; RD2RD_R = tm[22]
     WR2WR_R = tm[23]; RD2WR_R = tm[24]; WR2RD_R = tm[25]
 
-    n = rch.shape[0]
+    n = rbank.shape[0]
     nbk = n_bg * n_bpg
     NR = n_ch * n_rk
     NB = NR * nbk
     NG = NR * n_bg
     # per-request flattened ids
-    rrank = np.empty(n, np.int64)
-    rbank = np.empty(n, np.int64)
-    rgrp = np.empty(n, np.int64)
-    for i in range(n):
-        rrank[i] = rch[i] * n_rk + rrk[i]
-        rgrp[i] = rrank[i] * n_bg + rbg[i]
-        rbank[i] = rrank[i] * nbk + rbg[i] * n_bpg + rba[i]
 
     # bank state
     open_row = np.full(NB, -1, np.int64)
@@ -131,8 +125,10 @@ def run(tm, n_ch, n_rk, n_bg, n_bpg, rch, rrk, rbg, rba, rrow, rcol, rwrite, rar
     e_act = np.zeros(NB, np.int64)
     bank_rank = np.empty(NB, np.int64)
     bank_grp = np.empty(NB, np.int64)
+    bank_ch = np.empty(NB, np.int64)
     for b in range(NB):
         bank_rank[b] = b // nbk
+        bank_ch[b] = bank_rank[b] // n_rk
         bank_grp[b] = bank_rank[b] * n_bg + (b % nbk) // n_bpg
     ab = np.empty((n_ch, AB), np.int64)
     ab_n = np.zeros(n_ch, np.int64)
@@ -173,7 +169,7 @@ def run(tm, n_ch, n_rk, n_bg, n_bpg, rch, rrk, rbg, rba, rrow, rcol, rwrite, rar
         # ---- 1. admission
         if saturate:
             if nxt < n:
-                c = rch[nxt]
+                c = bank_ch[rbank[nxt]]
                 if rwrite[nxt]:
                     if qn[c, 1] < queue_depth:
                         Q[c, 1, qn[c, 1]] = nxt
@@ -193,7 +189,7 @@ def run(tm, n_ch, n_rk, n_bg, n_bpg, rch, rrk, rbg, rba, rrow, rcol, rwrite, rar
                     offered = now + 1
         else:
             while nxt < n and rarrival[nxt] <= now:
-                c = rch[nxt]
+                c = bank_ch[rbank[nxt]]
                 if rwrite[nxt]:
                     if qn[c, 1] >= queue_depth:
                         break
@@ -235,9 +231,9 @@ def run(tm, n_ch, n_rk, n_bg, n_bpg, rch, rrk, rbg, rba, rrow, rcol, rwrite, rar
                 if open_row[g] != rrow[i]:
                     continue  # cannot happen (rows are not closed under it); be safe
                 if rwrite[i]:
-                    e = max(b_col[g], r_cas[1, rrank[i]], g_cas[1, rgrp[i]])
+                    e = max(b_col[g], r_cas[1, bank_rank[rbank[i]]], g_cas[1, bank_grp[rbank[i]]])
                 else:
-                    e = max(b_col[g], r_cas[0, rrank[i]], g_cas[0, rgrp[i]])
+                    e = max(b_col[g], r_cas[0, bank_rank[rbank[i]]], g_cas[0, bank_grp[rbank[i]]])
                 if e <= now:
                     found = True
                     req = i
@@ -358,7 +354,7 @@ def run(tm, n_ch, n_rk, n_bg, n_bpg, rch, rrk, rbg, rba, rrow, rcol, rwrite, rar
                             break
                 else:
                     for k in range(ab_n[c]):
-                        if rrank[ab[c, k]] == trk:
+                        if bank_rank[rbank[ab[c, k]]] == trk:
                             found = False
                             break
                 if not found:
@@ -370,7 +366,7 @@ def run(tm, n_ch, n_rk, n_bg, n_bpg, rch, rrk, rbg, rba, rrow, rcol, rwrite, rar
             dirty[c] = True
             if req >= 0:
                 tb = rbank[req]
-                trk = rrank[req]
+                trk = bank_rank[rbank[req]]
                 if outcome[req] < 0:
                     if cmd == _ACT:
                         outcome[req] = 1
@@ -425,7 +421,7 @@ def run(tm, n_ch, n_rk, n_bg, n_bpg, rch, rrk, rbg, rba, rrow, rcol, rwrite, rar
             nc += 1
             # timing state
             if cmd == _ACT:
-                gg = rgrp[req]
+                gg = bank_grp[rbank[req]]
                 open_row[tb] = rrow[req]
                 n_open[trk] += 1
                 act_time[tb] = t
@@ -479,7 +475,7 @@ def run(tm, n_ch, n_rk, n_bg, n_bpg, rch, rrk, rbg, rba, rrow, rcol, rwrite, rar
                     ref_since[trk] = ref_since[trk] + interval
             else:
                 # column command
-                gg = rgrp[req]
+                gg = bank_grp[rbank[req]]
                 if cmd == _RD or cmd == _RDA:
                     r_cas[0, trk] = max(r_cas[0, trk], t + CCD_S)
                     g_cas[0, gg] = max(g_cas[0, gg], t + CCD_L)
@@ -527,7 +523,7 @@ def run(tm, n_ch, n_rk, n_bg, n_bpg, rch, rrk, rbg, rba, rrow, rcol, rwrite, rar
             continue
         nxt_t = earliest
         if nxt < n:
-            c = rch[nxt]
+            c = bank_ch[rbank[nxt]]
             if saturate:
                 if (qn[c, 1] < queue_depth) if rwrite[nxt] else (qn[c, 0] < queue_depth):
                     nxt_t = now + 1

@@ -77,19 +77,21 @@ class AddressMapping:
         self.capacity_bytes = 1 << shift
         self._bank_bits = width["Bg"] + width["Ba"]
 
-    def decode(self, addresses, wrap: bool = False, where: str = "address") -> dict[str, np.ndarray]:
+    def decode(self, addresses, wrap: bool = False, where: str = "address",
+               first_index: int = 0) -> dict[str, np.ndarray]:
         """Coordinates of each byte address (vectorised).
 
         Returns a dict of int64 arrays: channel, rank, bankgroup, bank (within its group),
         row, column (device column address of the burst: burst index x burst_length).
         Addresses at or beyond the capacity raise :class:`InputError` unless ``wrap`` drops
-        the high bits (as Ramulator does).
+        the high bits (as Ramulator does); the message names ``where`` and the index of the
+        first bad address (plus ``first_index``).
         """
         a = np.asarray(addresses, dtype=np.uint64)
         if not wrap and a.size:
             bad = np.flatnonzero(a >= np.uint64(self.capacity_bytes))
             if bad.size:
-                raise InputError(f"{where} {bad[0]}: address {int(a[bad[0]]):#x} is beyond the capacity "
+                raise InputError(f"{where} {first_index + bad[0]}: address {int(a[bad[0]]):#x} is beyond the capacity "
                                  f"{self.capacity_bytes:#x} bytes; expected a smaller address (or --wrap-addresses)")
         out = {}
         for tok, shift, w in self.fields:
