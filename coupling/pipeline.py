@@ -22,7 +22,6 @@ import json
 from dataclasses import dataclass
 from pathlib import Path
 
-import numpy as np
 import pandas as pd
 
 from coupling.access import buffer_bursts, burst_reads, request_trace
@@ -30,11 +29,10 @@ from coupling.config import RunConfig
 from coupling.faults import ErrorProfile, FaultModel
 from coupling.layout import Geometry, WeightLayout
 from coupling.weights import DramWeightSource
-from dramsim.energy import compute_energy
-from dramsim.errors import InputError
+from dramsim.energy import compute_energy, core_rail
 from dramsim.mapping import AddressMapping
 from dramsim.simulate import simulate
-from dramsim.spec import builtin_standards, load_spec
+from dramsim.spec import load_spec
 from dramsim.voltage import load_table, operating_point
 from snn import data as snn_data
 from snn.io import load_model, save_model
@@ -68,20 +66,9 @@ def trained_model(cfg: RunConfig, progress: bool = False):
     return model, False
 
 
-def resolve_standard(name: str):
-    """Load the DRAM spec; the default LPDDR3-1600 falls back to DDR3-1600K when this build lacks it.
-
-    Returns ``(spec, note)``; ``note`` says what was substituted ("" if nothing).
-    """
-    if name == "LPDDR3-1600" and name not in builtin_standards():
-        return load_spec("DDR3-1600K"), "LPDDR3-1600 is not a built-in standard of this build; DDR3-1600K used instead"
-    return load_spec(name), ""
-
-
 def device_voltage(spec, v_table_scale: float) -> float:
     """A voltage on the voltage table's scale (DDR3L, 1.35 V) converted to the spec's core rail."""
     table = load_table(None, spec.standard)
-    from dramsim.energy import core_rail
     nominal = spec.rail(core_rail(spec)).voltage_v
     return float(v_table_scale) * nominal / table.nominal_vdd
 
@@ -183,9 +170,8 @@ def run(cfg: RunConfig, progress: bool = True, trace_dir=None) -> tuple[pd.DataF
         Notes (substituted standard, cached model, clean accuracies).
     """
     cfg.validate()
-    spec, note = resolve_standard(cfg.standard)
-    spec = spec.with_options(cfg.channels, cfg.ranks)
-    info = {"standard": spec.name, "notes": [note] if note else []}
+    spec = load_spec(cfg.standard, channels=cfg.channels, ranks=cfg.ranks)
+    info = {"standard": spec.name, "notes": []}
     model, cached = trained_model(cfg, progress=progress)
     info["model_cached"] = cached
     Xt, yt = snn_data.load(cfg.data, "test")

@@ -1,5 +1,4 @@
 """The joined pipeline: replay through dramsim, error injection in the engine, `enforcesnn run`."""
-from pathlib import Path
 
 import numpy as np
 import pytest
