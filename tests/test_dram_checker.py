@@ -379,3 +379,62 @@ def test_unknown_rows_from_drampower4(tmp_path):
     write_commands(trace(rows[:2]), tmp_path / "c.trace", "drampower4", banks_per_group=4)
     _only(check(read_commands(tmp_path / "c.trace", banks_per_group=4), s, refresh="none"),
           "state:RD to closed bank", -1, 1)
+
+
+def _brute_force(rows, s):
+    """All (family, B) -> largest shortfall, by comparing every pair directly (ACT/RD/WR only)."""
+    t, nbl = s.timing, s.burst_cycles
+    worst = {}
+
+    def flag(family, b, need, dist):
+        if dist < need:
+            worst[(family, b)] = max(worst.get((family, b), 0), need - dist)
+
+    for b, (tb, cb, rb, gb, kb, _) in enumerate(rows):
+        acts_in_rank = [a for a in range(b) if rows[a][1] == ACT and rows[a][2] == rb]
+        for a in range(b):
+            ta, ca, ra, ga, ka, _ = rows[a]
+            d = tb - ta
+            if d == 0:
+                flag("bus", b, 1, 0)
+            same_rank, same_bank, same_bg = ra == rb, (ra, ga, ka) == (rb, gb, kb), ga == gb
+            if cb == ACT and ca == ACT and same_rank and not same_bank:
+                flag("tRRD", b, t.RRD_L if same_bg else t.RRD_S, d)
+            if cb in (RD, WR) and ca == ACT and same_bank:
+                flag("tRCD", b, t.RCD, d)
+            if cb in (RD, WR) and ca in (RD, WR):
+                if not same_rank:
+                    need = {(RD, RD): nbl + t.RTRS, (WR, WR): nbl + t.RTRS,
+                            (RD, WR): t.CL + nbl + t.RTRS - t.CWL, (WR, RD): t.CWL + nbl + t.RTRS - t.CL}[(ca, cb)]
+                    flag("tRTRS", b, need, d)
+                elif ca == cb:
+                    flag("tCCD", b, t.CCD_L if same_bg else t.CCD_S, d)
+                elif ca == RD:
+                    flag("tRTW", b, t.CL + nbl + 2 - t.CWL, d)
+                else:
+                    flag("tWTR", b, t.CWL + nbl + (t.WTR_L if same_bg else t.WTR_S), d)
+        if cb == ACT and len(acts_in_rank) >= 4:
+            flag("tFAW", b, t.FAW, tb - rows[acts_in_rank[-4]][0])
+    return worst
+
+
+@pytest.mark.parametrize("seed", range(40))
+def test_kernel_matches_pairwise_brute_force(seed):
+    """Random ACT/RD/WR traces (no PRE, no state errors, many timing errors): the checker's
+    (rule family, B) set and shortfalls equal an all-pairs comparison written from the rules."""
+    rng = np.random.default_rng(seed)
+    s = SYNTH
+    rows, cycle, opened = [], 0, {}
+    for _ in range(60):
+        cycle += int(rng.integers(0, 9))
+        key = (int(rng.integers(0, 2)), int(rng.integers(0, 2)), int(rng.integers(0, 4)))
+        if key not in opened:
+            opened[key] = int(rng.integers(0, 100))
+            rows.append((cycle, ACT) + key + (opened[key],))
+        else:
+            rows.append((cycle, int(rng.choice([RD, WR]))) + key + (opened[key],))
+    expected = _brute_force(rows, s)
+    family = {"tRRD_L": "tRRD", "tRRD_S": "tRRD", "tCCD_L": "tCCD", "tCCD_S": "tCCD",
+              "tWTR_L": "tWTR", "tWTR_S": "tWTR"}
+    got = {(family.get(v.rule, v.rule), v.second): v.required - v.actual for v in check(trace(rows), s, refresh="none")}
+    assert got == expected
