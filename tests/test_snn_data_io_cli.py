@@ -105,6 +105,10 @@ def test_cli_train_eval(tmp_path, capsys):
                  "--json", str(out2)]) == 0
     r2 = json.loads(out2.read_text())
     assert r2["samples"] == 25 and r2["precision_bits"] == 4
+    # A directory with only t10k files also works as --data for eval.
+    assert main(["eval", str(model), "--data", str(t10k), "--no-progress", "--limit", "10",
+                 "--json", str(out2)]) == 0
+    assert json.loads(out2.read_text())["samples"] == 10
 
 
 def test_cli_errors(tmp_path, capsys):
