@@ -115,7 +115,9 @@ def run(tm, n_ch, n_rk, n_bg, n_bpg, rbank, rrow, rcol, rwrite, rarrival,
     g_act = np.zeros(NG, np.int64)
     g_cas = np.zeros((2, NG), np.int64)   # earliest RD (0) / WR (1) per bank group
     # queues
-    AB = 32
+    # activated buffer: 32 entries as in Ramulator 2, or one per bank of a channel when there are
+    # more banks (an activated request must never lose its row before its column command)
+    AB = max(32, n_rk * nbk)
     # read (0) and write (1) queues per channel: request index, its flat bank, its row
     Q = np.empty((n_ch, 2, queue_depth), np.int64)
     QB = np.empty((n_ch, 2, queue_depth), np.int64)
