@@ -112,3 +112,18 @@ def test_no_partial_files_on_error(tmp_path):
     with pytest.raises(IndexError):
         write_commands(bad, tmp_path / "c.trace", "drampower4", banks_per_group=4)
     assert os.listdir(tmp_path) == []
+
+
+def test_drampower5_read_back(tmp_path):
+    c = _trace()
+    paths = write_commands(c, tmp_path / "c5.trace", "drampower5")
+    back = read_commands(paths[0])  # auto-detected
+    sel = c.channel == 0
+    for name, _ in FIELDS:
+        if name != "channel":
+            np.testing.assert_array_equal(getattr(back, name), getattr(c, name)[sel], err_msg=name)
+    assert (read_commands(paths[1], "drampower5", channel=1).channel == 1).all()
+    p = tmp_path / "bad5.trace"
+    p.write_text("0,ACT,0,0,3,7,0\n5,RD,0,0,3,x,8,00\n")
+    with pytest.raises(InputError, match=r"bad5.trace:2: expected an integer row"):
+        read_commands(p)

@@ -5,6 +5,7 @@ Public API::
     read_requests(path, fmt="auto") -> RequestTrace     write_requests(trace, path, fmt)
     detect_format(path) -> str
     read_commands(path, fmt="auto") -> CommandTrace     write_commands(commands, path, fmt="csv", ...)
+    (command formats: csv, drampower4, drampower5; see traces.command_io)
     InputError (a ValueError): bad trace input, message "file:line: expected ..., got ..."
 """
 from traces.command_io import COMMAND_FORMATS, read_commands, write_commands

@@ -10,7 +10,7 @@ Formats (``fmt`` names):
                 and REF), a final ``<cycle>,END`` line, one file per rank. REFpb is written as REFB.
                 With one channel and one rank the file is ``path`` itself; otherwise one file per
                 (channel, rank): ``OUT.trace`` -> ``OUT.ch0.rank0.trace``, ``OUT.ch0.rank1.trace``...
-``drampower5``  DRAMPower 5 command trace, write only.
+``drampower5``  DRAMPower 5 command trace, write and read.
                 ``<cycle>,<CMD>,<rank>,<bankgroup>,<bank>,<row>,<column>[,<data>]``; command names as
                 DRAMPower 5's ``CmdTypeUtil::from_string``: ACT PRE PREA RD WR RDA WRA, REF -> REFA,
                 REFpb -> REFB; fields that do not apply are 0; RD/WR/RDA/WRA carry a hex data field
@@ -96,11 +96,13 @@ def write_commands(commands: CommandTrace, path: str | Path, fmt: str = "csv", *
 
 def read_commands(path: str | Path, fmt: str = "auto", *, banks_per_group: int = 1,
                   channel: int = 0, rank: int = 0) -> CommandTrace:
-    """Read a command trace in our CSV or in DRAMPower 4 format.
+    """Read a command trace in our CSV, DRAMPower 4 or DRAMPower 5 format.
 
-    ``fmt="auto"`` picks CSV when the first line is our header, else DRAMPower 4. A DRAMPower 4
-    file is one rank: its commands get ``channel`` and ``rank``, the flat bank is split with
-    ``banks_per_group``, and ``row``/``column`` are -1 (the format does not carry them).
+    ``fmt="auto"`` picks CSV when the first line is our header, DRAMPower 5 when it has seven or
+    more fields, else DRAMPower 4. A DRAMPower 4 file is one rank: its commands get ``channel``
+    and ``rank``, the flat bank is split with ``banks_per_group``, and ``row``/``column`` are -1
+    (the format does not carry them). A DRAMPower 5 file is one channel: its commands get
+    ``channel``; the data field is ignored; fields that do not apply become -1.
 
     Raises
     ------
@@ -109,17 +111,26 @@ def read_commands(path: str | Path, fmt: str = "auto", *, banks_per_group: int =
     """
     path = Path(path)
     if fmt == "auto":
-        try:
-            with open(path, "rb") as f:
-                first = f.readline().decode("ascii", "replace").strip()
-        except OSError as exc:
-            raise InputError(f"{path}: cannot read ({exc.strerror})") from None
-        fmt = "csv" if first.replace(" ", "") == _HEADER else "drampower4"
+        fmt = _detect_command_format(path)
     if fmt == "csv":
         return _read_csv(path)
     if fmt == "drampower4":
         return _read_dp4(path, banks_per_group, channel, rank)
-    raise InputError(f"cannot read command trace format {fmt!r}; expected auto, csv or drampower4")
+    if fmt == "drampower5":
+        return _read_dp5(path, channel)
+    raise InputError(f"unknown command trace format {fmt!r}; expected auto, {', '.join(COMMAND_FORMATS)}")
+
+
+def _detect_command_format(path: Path) -> str:
+    try:
+        with open(path, "rb") as f:
+            head = f.read(4096).decode("ascii", "replace").splitlines()
+    except OSError as exc:
+        raise InputError(f"{path}: cannot read ({exc.strerror})") from None
+    lines = [ln.strip() for ln in head if ln.strip()]
+    if not lines or lines[0].replace(" ", "") == _HEADER:
+        return "csv"
+    return "drampower5" if lines[0].count(",") >= 6 else "drampower4"
 
 
 # --------------------------------------------------------------------------------------- writing
@@ -309,6 +320,25 @@ def _read_dp4(path: Path, banks_per_group: int, channel: int, rank: int) -> Comm
         bankgroup=np.where(rank_wide, -1, flat // banks_per_group),
         bank=np.where(rank_wide, -1, flat % banks_per_group),
         row=np.full(n, -1), column=np.full(n, -1),
+    )
+
+
+def _read_dp5(path: Path, channel: int) -> CommandTrace:
+    names = ["cycle", "cmd", "rank", "bankgroup", "bank", "row", "column", "data"]
+    df = _read_strings(path, names, header=False)
+    lineno = np.arange(1, len(df) + 1)
+    blank = df.isna().all(axis=1).to_numpy()
+    df, lineno = df[~blank], lineno[~blank]
+    end = (df["cmd"].astype(object).str.strip() == "END").to_numpy()
+    df, lineno = df[~end].drop(columns="data"), lineno[~end]
+    t = _columns_to_trace(path, df, names[:7], 1, lineno=lineno, cmd_names=_DP5_NAMES)
+    wide = (t.cmd == PREA) | (t.cmd == REF)
+    column = (t.cmd >= 3) & (t.cmd <= 6)  # RD WR RDA WRA
+    has_row = column | (t.cmd == 0) | (t.cmd == 1)  # and ACT, PRE
+    return CommandTrace(
+        cycle=t.cycle, cmd=t.cmd, channel=np.full(len(t), channel), rank=t.rank,
+        bankgroup=np.where(wide, -1, t.bankgroup), bank=np.where(wide, -1, t.bank),
+        row=np.where(has_row, t.row, -1), column=np.where(column, t.column, -1),
     )
 
 
