@@ -140,3 +140,21 @@ def test_explicit_format_mismatch_names_line(tmp_path):
     p.write_text("LD 0x10\n")
     with pytest.raises(InputError, match=r"t.trace:1: expected 'ADDRESS R\|W', got 'LD 0x10'"):
         read_requests(p, "ramulator1")
+
+
+def test_reads_shared_reference_traces(tmp_path):
+    """The peers' reference trace generator (shared/reference/dram/make_traces.py) writes .npy and
+    Ramulator 2 files; both must read back to the same addresses."""
+    import subprocess
+    import sys
+    from pathlib import Path
+
+    script = Path(__file__).resolve().parents[2] / "shared" / "reference" / "dram" / "make_traces.py"
+    if not script.exists():
+        pytest.skip("shared reference material absent")
+    subprocess.run([sys.executable, str(script), str(tmp_path), "stride"], check=True, capture_output=True)
+    npy = read_requests(tmp_path / "stride.npy")
+    text = read_requests(tmp_path / "stride.ramulator2.trace")
+    assert len(npy) == 200_000 and npy.writes == 0
+    np.testing.assert_array_equal(text.address, npy.address)
+    np.testing.assert_array_equal(text.address[:3], [0, 8192, 16384])
