@@ -94,9 +94,14 @@ def cmd_replay(args) -> int:
     requests = read_requests(args.trace)
     if len(requests) == 0:
         raise InputError(f"{args.trace}: no requests; expected at least one line")
-    res = simulate(spec, requests, mapping=args.mapping, xor_bank_hash=args.xor_bank_hash,
-                   row_policy=args.row_policy, queue_depth=args.queue_depth, refresh=args.refresh,
-                   arrival=args.arrival, wrap_addresses=args.wrap_addresses, reference=args.reference)
+    try:
+        res = simulate(spec, requests, mapping=args.mapping, xor_bank_hash=args.xor_bank_hash,
+                       row_policy=args.row_policy, queue_depth=args.queue_depth, refresh=args.refresh,
+                       arrival=args.arrival, wrap_addresses=args.wrap_addresses, reference=args.reference)
+    except InputError as exc:
+        if str(exc).startswith("request "):  # name the trace file for per-request errors
+            raise InputError(f"{args.trace}: {exc}") from None
+        raise
     stats = dict(res.stats)
     stats["standard"] = spec.name
     stats["wall_s"] = round(time.perf_counter() - start, 6)

@@ -91,7 +91,7 @@ class AddressMapping:
         if not wrap and a.size:
             bad = np.flatnonzero(a >= np.uint64(self.capacity_bytes))
             if bad.size:
-                raise InputError(f"{where} {first_index + bad[0]}: address {int(a[bad[0]]):#x} is beyond the capacity "
+                raise InputError(f"{where} {first_index + bad[0]} (0-based): address {int(a[bad[0]]):#x} is beyond the capacity "
                                  f"{self.capacity_bytes:#x} bytes; expected a smaller address (or --wrap-addresses)")
         out = {}
         for tok, shift, w in self.fields:

@@ -74,7 +74,7 @@ def test_bad_order(order):
 def test_out_of_range():
     spec = load_spec("DDR3-1600K")
     m = AddressMapping(spec)
-    with pytest.raises(InputError, match="request 1: address .* beyond the capacity"):
+    with pytest.raises(InputError, match=r"request 1 \(0-based\): address .* beyond the capacity"):
         m.decode(np.array([0, spec.organization.capacity_bytes], np.uint64), where="request")
     assert m.decode(np.array([spec.organization.capacity_bytes + 128], np.uint64), wrap=True)["column"][0] == 16
     with pytest.raises(InputError, match="row"):
