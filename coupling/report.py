@@ -142,9 +142,13 @@ def plot(df: pd.DataFrame, out: Path) -> list[Path]:
     for name, col, scale, ylabel in (("energy.png", "energy_total_pj", 1e-3, "DRAM energy per inference (nJ)"),
                                      ("accuracy.png", "accuracy", 1.0, "accuracy")):
         fig, ax = plt.subplots(figsize=(7, 4.5))
+        colors = {b: f"C{k}" for k, b in enumerate(df.bits.unique())}        # colour: precision
+        styles = {p: ("-", "--", ":", "-.")[k % 4] for k, p in enumerate(df.policy.unique())}  # line: policy
+        markers = {p: "osd^v"[k % 5] for k, p in enumerate(df.policy.unique())}
         for (bits, policy), g in df.groupby(["bits", "policy"], sort=False):
             g = g.sort_values("vdd_table_v")
-            ax.plot(g.vdd_table_v, g[col] * scale, marker="o", label=f"{bits} b, {policy}")
+            ax.plot(g.vdd_table_v, g[col] * scale, color=colors[bits], linestyle=styles[policy],
+                    marker=markers[policy], label=f"{bits} b, {policy}")
         ax.set_xlabel("supply voltage (V, DDR3L scale)")
         ax.set_ylabel(ylabel)
         ax.invert_xaxis()
