@@ -100,7 +100,8 @@ class Violation:
 
     def __str__(self) -> str:
         if self.rule.startswith("state:"):
-            return f"{self.rule}: {self.second_desc} (after {self.first_desc})"
+            after = f" (after {self.first_desc})" if self.first >= 0 else ""
+            return f"{self.rule}: {self.second_desc}{after}"
         bound = "at most" if self.rule.startswith("tREFI") else "at least"
         return (f"{self.rule}: {self.first_desc} -> {self.second_desc}: {self.actual} cycles, "
                 f"{bound} {self.required} required")

@@ -277,7 +277,7 @@ def test_state_rules():
     v = check(trace([(0, ACT, 0, 0, 0, 1), (t.RC, ACT, 0, 0, 0, 2)]), s, refresh="none")
     _only(v, "state:ACT to open bank", 0, 1)
     v = check(trace([(5, RD, 0, 0, 0, 1)]), s, refresh="none")
-    _only(v, "state:RD to closed bank", -1, 0)
+    assert str(_only(v, "state:RD to closed bank", -1, 0)) == "state:RD to closed bank: #0 @5 RD ch0 rk0 bg0 b0 row 1 col 8"
     v = check(trace([(0, ACT, 0, 0, 0, 1), (t.RCD, WR, 0, 0, 0, 2)]), s, refresh="none")
     _only(v, "state:WR to a row not open", 0, 1)
     v = check(trace([(0, ACT, 0, 0, 0, 1), (t.RCD, RDA, 0, 0, 0, 1), (t.RCD + 10, RD, 0, 0, 0, 1)]), s, refresh="none")
