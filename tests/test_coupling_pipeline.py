@@ -114,3 +114,23 @@ def test_run_bad_input_exit_2_and_no_output(tmp_path, capsys):
     assert main(["run", "--print-config"]) == 0
     printed = yaml.safe_load(capsys.readouterr().out)
     assert RunConfig.from_dict(printed) == RunConfig()
+
+
+@pytest.mark.parametrize("changes", [{"mode": "reliable"}, {"error_mode": "transient", "error_model": 3, "ber": 0.02}])
+def test_run_reliable_and_transient_modes(tmp_path_factory, changes):
+    cache = tmp_path_factory.getbasetemp() / "model-cache"
+    cfg = RunConfig(neurons=8, train_limit=40, eval_samples=20, replay_samples=1, precisions=[8],
+                    policies=["drmap"], voltages=[1.35, 1.1], cache_dir=str(cache), plots=False, **changes)
+    df, _ = pipeline.run(cfg, progress=False)
+    hi, lo = df.sort_values("vdd_table_v", ascending=False).itertuples()
+    if cfg.mode == "reliable":
+        assert lo.ber == 0 and lo.flips == 0
+        assert lo.dram_time_ns_per_inference > hi.dram_time_ns_per_inference   # stretched timing
+    else:
+        assert lo.ber == 0.02 and lo.flips > 0
+        assert lo.dram_time_ns_per_inference == hi.dram_time_ns_per_inference
+
+
+def test_run_bad_override_exit_2(capsys):
+    assert main(["run", "--access", "often", "--print-config"]) == 2
+    assert "access" in capsys.readouterr().err
