@@ -102,9 +102,9 @@ class Violation:
         if self.rule.startswith("state:"):
             after = f" (after {self.first_desc})" if self.first >= 0 else ""
             return f"{self.rule}: {self.second_desc}{after}"
-        bound = "at most" if self.rule.startswith("tREFI") else "at least"
+        bound = "at most {} allowed" if self.rule.startswith("tREFI") else "at least {} required"
         return (f"{self.rule}: {self.first_desc} -> {self.second_desc}: {self.actual} cycles, "
-                f"{bound} {self.required} required")
+                + bound.format(self.required))
 
 
 def check(commands: CommandTrace, spec: Spec, *, refresh: str = "all-bank", end_cycle: int | None = None,
@@ -163,7 +163,7 @@ def check(commands: CommandTrace, spec: Spec, *, refresh: str = "all-bank", end_
         cap = count
     k = min(count, cap)
     order = np.argsort(np.where(b_idx[:k] < 0, n, b_idx[:k]), kind="stable")
-    return [_violation(commands, int(code[j]), int(a_idx[j]), int(b_idx[j]), int(req[j]), int(act[j]), end)
+    return [_violation(commands, spec, int(code[j]), int(a_idx[j]), int(b_idx[j]), int(req[j]), int(act[j]), end)
             for j in order]
 
 
@@ -195,12 +195,23 @@ def describe(commands: CommandTrace, i: int) -> str:
     return " ".join(parts)
 
 
-def _violation(commands, code, a, b, required, actual, end) -> Violation:
+def _violation(commands, spec, code, a, b, required, actual, end) -> Violation:
     name = RULES[code]
     if "{cmd}" in name:
         name = name.format(cmd=COMMANDS[int(commands.cmd[b])])
     first = describe(commands, a) if a >= 0 else "start of trace (cycle 0)"
-    second = describe(commands, b) if b >= 0 else f"end of trace (cycle {end})"
+    if b >= 0:
+        second = describe(commands, b)
+    else:  # a refresh deadline at the end of the run: b = -2 - (flat rank or flat bank)
+        org = spec.organization
+        loc = -2 - b
+        if code == R_REFI_BANK:
+            rank, bank = divmod(loc, org.banks)
+            where = f" bg{bank // org.banks_per_group} b{bank % org.banks_per_group}"
+        else:
+            rank, where = loc, ""
+        second = f"end of trace (cycle {end}) ch{rank // org.ranks} rk{rank % org.ranks}{where}"
+        b = -1
     return Violation(name, required, actual, a, b, first, second)
 
 
@@ -247,7 +258,8 @@ def _walk(cycle, cmd, channel, rank, bank, bankgroup, row, T, n_channels, ranks_
 
     ``rank`` is the flat rank (channel * ranks_per_channel + rank), ``bank`` the flat bank
     ((rank * n_bg + bankgroup) * banks_per_group + bank, -1 for rank-wide commands). History
-    entries hold (cycle, index); index -1 means "none yet".
+    entries hold (cycle, index); index -1 means "none yet". A refresh deadline missed at the end
+    of the run is recorded with B = -2 - (flat rank, or flat bank for "tREFI:bank").
     """
     n = len(cycle)
     n_ranks = n_channels * ranks_per_channel
@@ -545,14 +557,14 @@ def _walk(cycle, cmd, channel, rank, bank, bankgroup, row, T, n_channels, ranks_
         for r in range(n_ranks):
             last = ref_t[r] if ref_i[r] >= 0 else 0
             if end - last > 9 * T[T_REFI]:
-                k = _record(code, a_idx, b_idx, req, act, k, cap, R_REFI, ref_i[r], -1, 9 * T[T_REFI], end - last)
+                k = _record(code, a_idx, b_idx, req, act, k, cap, R_REFI, ref_i[r], -2 - r, 9 * T[T_REFI], end - last)
     elif refresh_mode == 1:
         for r in range(n_ranks):
             last = rrfb_t[r] if rrfb_i[r] >= 0 else 0
             if end - last > 9 * T[T_REFIPB]:
-                k = _record(code, a_idx, b_idx, req, act, k, cap, R_REFIPB, rrfb_i[r], -1, 9 * T[T_REFIPB], end - last)
+                k = _record(code, a_idx, b_idx, req, act, k, cap, R_REFIPB, rrfb_i[r], -2 - r, 9 * T[T_REFIPB], end - last)
         for ob in range(n_banks):
             last = bref_t[ob] if bref_i[ob] >= 0 else 0
             if end - last > 9 * T[T_REFI]:
-                k = _record(code, a_idx, b_idx, req, act, k, cap, R_REFI_BANK, bref_i[ob], -1, 9 * T[T_REFI], end - last)
+                k = _record(code, a_idx, b_idx, req, act, k, cap, R_REFI_BANK, bref_i[ob], -2 - ob, 9 * T[T_REFI], end - last)
     return k, code, a_idx, b_idx, req, act

@@ -311,7 +311,11 @@ def test_refresh_rate_all_bank():
     assert check(trace([(100, REF, 0, 0, 0, 0), (100 + limit, REF, 0, 0, 0, 0)]), s) == []
     _only(check(trace([(100, REF, 0, 0, 0, 0), (101 + limit, REF, 0, 0, 0, 0)]), s), "tREFI", 0, 1)
     # the end of the run is a deadline too; refresh="none" disables the rate rule
-    _only(check(trace([(100, REF, 0, 0, 0, 0)]), s, end_cycle=101 + limit), "tREFI", 0, -1)
+    v = _only(check(trace([(100, REF, 0, 0, 0, 0)]), s, end_cycle=101 + limit), "tREFI", 0, -1)
+    assert str(v) == (f"tREFI: #0 @100 REF ch0 rk0 -> end of trace (cycle {101 + limit}) ch0 rk0: "
+                      f"{limit + 1} cycles, at most {limit} allowed")
+    v = check(trace([(100, REF, 0, 0, 0, 0)]), SYNTH.with_options(channels=2), end_cycle=101 + limit)
+    assert [x.second_desc.split(") ")[1] for x in v] == ["ch0 rk0", "ch0 rk1", "ch1 rk0", "ch1 rk1"]
     assert check(trace([(100, REF, 0, 0, 0, 0)]), s, end_cycle=100 + limit) == []
     assert check(trace([(0, ACT, 0, 0, 0, 1)]), s, refresh="none", end_cycle=10 * limit) == []
 
@@ -327,6 +331,8 @@ def test_refresh_rate_per_bank():
     # every bank needs a refresh within 9 * REFI: seven banks never refreshed by the end
     v = check(trace([(1, REFPB, 0, 0, 0, 0)]), s, refresh="per-bank", end_cycle=9 * t.REFI + 1)
     assert sorted(x.rule for x in v) == ["tREFI:bank"] * 7 + ["tREFIpb"]
+    assert sorted(x.second_desc.split(") ")[1] for x in v if x.rule == "tREFI:bank") == [
+        f"ch0 rk0 bg{g} b{k}" for g in range(2) for k in range(4)][1:]
 
 
 def test_max_violations_and_report():
