@@ -88,6 +88,9 @@ def cmd_replay(args) -> int:
     from traces import read_requests, write_commands
 
     start = time.perf_counter()
+    for option, value in (("--json", args.json), ("--cmd-trace", args.cmd_trace)):
+        if value and not Path(value).resolve().parent.is_dir():
+            raise InputError(f"{option} {value}: directory {str(Path(value).parent)!r} does not exist")
     spec = _load_spec(args)
     if args.cmd_format and not args.cmd_trace:
         raise InputError("--cmd-format needs --cmd-trace OUT")

@@ -9,6 +9,7 @@ True
 """
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -75,7 +76,10 @@ def simulate(spec: Spec, requests: RequestTrace, *, mapping: str = "RoBaRaCoCh",
     row_policy : ``"open"`` keeps rows open; ``"closed"`` uses RDA/WRA when no other queued
         request targets the same row.
     queue_depth : entries of each of the read and write queues, per channel.
-    write_high, write_low : write-drain watermarks in entries (default 80% and 20% of the depth).
+    write_high, write_low : write-drain watermarks in entries: the write queue is drained once it
+        holds ``write_high`` writes (or no read waits) until it holds at most ``write_low`` (and a
+        read waits). Defaults as Ramulator 2: more than 80% / less than 20% of ``queue_depth``
+        (26 and 6 for 32 entries).
     refresh : ``"all-bank"`` (REF every REFI per rank), ``"per-bank"`` (REFpb every REFIpb,
         round robin over banks; needs RFCpb/REFIpb in the spec) or ``"none"``.
     arrival : ``"trace"`` uses the trace's arrival cycles; ``"saturate"`` offers one request per
@@ -102,8 +106,9 @@ def simulate(spec: Spec, requests: RequestTrace, *, mapping: str = "RoBaRaCoCh",
     if int(queue_depth) < 1:
         raise InputError(f"queue depth {queue_depth}; expected a positive integer")
     queue_depth = int(queue_depth)
-    write_high = max(1, int(0.8 * queue_depth)) if write_high is None else int(write_high)
-    write_low = int(0.2 * queue_depth) if write_low is None else int(write_low)
+    # defaults as Ramulator 2: drain when more than 80% of the queue holds writes, stop below 20%
+    write_high = min(queue_depth, math.floor(0.8 * queue_depth) + 1) if write_high is None else int(write_high)
+    write_low = max(0, math.ceil(0.2 * queue_depth) - 1) if write_low is None else int(write_low)
     if not 0 <= write_low < write_high <= queue_depth:
         raise InputError(f"write watermarks low={write_low} high={write_high}; expected 0 <= low < high <= queue depth")
     if arrival == "auto":
