@@ -41,15 +41,16 @@ def _requests(spec, seed, n, pool, write_fraction, max_gap):
        pool=st.integers(1, 12), write_fraction=st.sampled_from([0.0, 0.3, 0.7]),
        max_gap=st.sampled_from([0, 3, 40]), row_policy=st.sampled_from(["open", "closed"]),
        mapping=st.sampled_from(MAPPINGS), xor=st.booleans(), channels=st.integers(1, 2),
-       ranks=st.integers(1, 2), per_bank=st.booleans(), queue_depth=st.sampled_from([4, 32]))
+       ranks=st.integers(1, 2), per_bank=st.booleans(), queue_depth=st.sampled_from([4, 32]),
+       arrival=st.sampled_from(["trace", "saturate"]))
 def test_controller_output_passes_checker(standard, seed, n, pool, write_fraction, max_gap, row_policy,
-                                          mapping, xor, channels, ranks, per_bank, queue_depth):
+                                          mapping, xor, channels, ranks, per_bank, queue_depth, arrival):
     spec = load_spec(standard, channels=channels, ranks=ranks)
     refresh = "per-bank" if per_bank and spec.timing.RFCpb else "all-bank"
     requests = _requests(spec, seed, n, pool, write_fraction, max_gap)
     result = simulate_module.simulate(spec, requests, mapping=mapping, xor_bank_hash=xor,
                                       row_policy=row_policy, queue_depth=queue_depth,
-                                      refresh=refresh, arrival="trace", wrap_addresses=True)
+                                      refresh=refresh, arrival=arrival, wrap_addresses=True)
     violations = check(result.commands, spec, refresh=refresh, end_cycle=result.cycles)
     assert violations == [], format_report(violations, limit=10)
     counts = result.commands.counts()
