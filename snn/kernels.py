@@ -281,12 +281,15 @@ def simulate_sample(W, Wf, theta, pixels, p, n_steps, learn, qscale, qmode, rs, 
 
 
 @nb.njit(cache=True)
-def train_samples(W, Wf, theta, images, seeds, p, n_steps, qscale, qmode, counts):
+def train_samples(W, Wf, theta, images, seeds, p, n_steps, qscale, qmode, clip_last, counts):
     """Train on ``images`` (n, n_inputs) uint8 in order; counts (n, N) int32 receives spike counts.
 
-    Per sample: seed the generator, clip Wf to [w_min, w_max] (BindsNET clamps the whole matrix
-    every learning step), refresh W from Wf when quantizing, simulate with STDP, then normalise
-    each column of Wf to sum w_norm (columns summing to 0 are left alone).
+    Per sample: seed the generator, simulate with STDP, then normalise each column of Wf to sum
+    w_norm and clip to [w_min, w_max] in the same pass. (BindsNET clamps the whole matrix at every
+    learning step; the first step of the next sample integrates nothing and changes no weight, so
+    clipping right after normalisation is the same, except after the very last sample, which is
+    left unclipped unless ``clip_last``.) When quantizing, W is refreshed from Wf at the start and
+    after every normalisation.
     """
     n_in, N = Wf.shape
     w_min = np.float32(p[P_W_MIN])
@@ -295,41 +298,36 @@ def train_samples(W, Wf, theta, images, seeds, p, n_steps, qscale, qmode, counts
     qmax = qscale - 1.0
     colsum = np.empty(N, np.float64)
     rs = np.ones(1, np.uint64)
-    for s in range(images.shape[0]):
-        np.random.seed(seeds[s])
-        rs[0] = np.uint64(seeds[s]) * np.uint64(0x9E3779B97F4A7C15) + np.uint64(1)
-        for i in range(n_in):
-            for j in range(N):
-                w = Wf[i, j]
-                if w < w_min:
-                    w = w_min
-                elif w > w_max:
-                    w = w_max
-                Wf[i, j] = w
-                if qscale > 0.0:
-                    W[i, j] = _quantize_value(w, qscale, qmax, qmode, rs)
-        simulate_sample(W, Wf, theta, images[s], p, n_steps, True, qscale, qmode, rs, counts[s])
-        normalize_columns(Wf, norm, colsum)
-    if qscale > 0.0:
+    n = images.shape[0]
+    if qscale > 0.0 and n > 0:
+        rs[0] = np.uint64(seeds[0]) * np.uint64(0xD1B54A32D192ED03) + np.uint64(1)
         for i in range(n_in):
             for j in range(N):
                 W[i, j] = _quantize_value(Wf[i, j], qscale, qmax, qmode, rs)
-
-
-@nb.njit(cache=True)
-def normalize_columns(Wf, norm, colsum):
-    """Scale each column of Wf so that it sums to ``norm`` (zero-sum columns unchanged)."""
-    n_in, N = Wf.shape
-    for j in range(N):
-        colsum[j] = 0.0
-    for i in range(n_in):
+    for s in range(n):
+        np.random.seed(seeds[s])
+        rs[0] = np.uint64(seeds[s]) * np.uint64(0x9E3779B97F4A7C15) + np.uint64(1)
+        simulate_sample(W, Wf, theta, images[s], p, n_steps, True, qscale, qmode, rs, counts[s])
+        clip = clip_last or s < n - 1
+        # Normalise columns (zero-sum columns unchanged), clip, re-quantize.
         for j in range(N):
-            colsum[j] += abs(Wf[i, j])
-    for j in range(N):
-        colsum[j] = norm / colsum[j] if colsum[j] != 0.0 else 1.0
-    for i in range(n_in):
+            colsum[j] = 0.0
+        for i in range(n_in):
+            for j in range(N):
+                colsum[j] += abs(Wf[i, j])
         for j in range(N):
-            Wf[i, j] = np.float32(Wf[i, j] * colsum[j])
+            colsum[j] = norm / colsum[j] if colsum[j] != 0.0 else 1.0
+        for i in range(n_in):
+            for j in range(N):
+                w = np.float32(Wf[i, j] * colsum[j])
+                if clip:
+                    if w < w_min:
+                        w = w_min
+                    elif w > w_max:
+                        w = w_max
+                Wf[i, j] = w
+                if qscale > 0.0:
+                    W[i, j] = _quantize_value(w, qscale, qmax, qmode, rs)
 
 
 @nb.njit(cache=True, parallel=True)

@@ -142,13 +142,14 @@ def train(images, labels, n_neurons: int = 100, epochs: int = 1, params: Network
     t0 = time.perf_counter()
     t_callbacks = 0.0
     seen = 0
-    for _ in range(int(epochs)):
+    for epoch in range(int(epochs)):
         seeds = _seeds(rng, n)
         for a in range(0, n, update_interval):
             b = min(a + update_interval, n)
             counts = np.zeros((b - a, N), np.int32)
+            last = epoch == int(epochs) - 1 and b == n
             kernels.train_samples(W, Wf, theta, images[a:b], seeds[a:b], p, params.n_steps,
-                                  qscale, qmode, counts)
+                                  qscale, qmode, not last, counts)
             y = labels[a:b]
             if rates is not None:
                 window_acc.append(float(np.mean(predict_proportion(counts, assignments, proportions) == y)))
