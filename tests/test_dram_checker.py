@@ -444,3 +444,139 @@ def test_kernel_matches_pairwise_brute_force(seed):
               "tWTR_L": "tWTR", "tWTR_S": "tWTR"}
     got = {(family.get(v.rule, v.rule), v.second): v.required - v.actual for v in check(trace(rows), s, refresh="none")}
     assert got == expected
+
+
+def _random_legal_state_trace(rng, s, n=80):
+    """Commands that obey the state rules (timing is random: gaps of 0-12 cycles)."""
+    org = s.organization
+    open_row = {}
+    rows, cycle = [], 0
+    for _ in range(n):
+        cycle += int(rng.integers(0, 13))
+        r = int(rng.integers(0, org.ranks))
+        g, k = int(rng.integers(0, org.bankgroups)), int(rng.integers(0, org.banks_per_group))
+        u = rng.random()
+        in_rank = [key for key in open_row if key[0] == r]
+        if u < 0.05:
+            rows.append((cycle, PREA, r, 0, 0, 0))
+            for key in in_rank:
+                del open_row[key]
+        elif u < 0.10 and not in_rank:
+            rows.append((cycle, REF, r, 0, 0, 0))
+        elif (r, g, k) not in open_row:
+            if rng.random() < 0.15:
+                rows.append((cycle, REFPB, r, g, k, 0))
+            else:
+                open_row[(r, g, k)] = int(rng.integers(0, 50))
+                rows.append((cycle, ACT, r, g, k, open_row[(r, g, k)]))
+        else:
+            cmd = int(rng.choice([RD, WR, RD, WR, RDA, WRA, PRE]))
+            rows.append((cycle, cmd, r, g, k, open_row[(r, g, k)]))
+            if cmd in (RDA, WRA, PRE):
+                del open_row[(r, g, k)]
+    return rows
+
+
+def _brute_force_full(rows, s):
+    """All rules over all earlier commands, replaying bank state in plain Python."""
+    t, nbl, org = s.timing, s.burst_cycles, s.organization
+    worst = {}
+    banks = [(g, k) for g in range(org.bankgroups) for k in range(org.banks_per_group)]
+
+    def flag(family, b, need, dist):
+        if dist < need:
+            worst[(family, b)] = max(worst.get((family, b), 0), need - dist)
+
+    last_act = {}     # bank -> index of its latest ACT
+    precharge = {}    # bank -> (index of PRE/PREA/RDA/WRA, precharge cycle, kind)
+    is_open = set()
+    col = {RD: "r", RDA: "r", WR: "w", WRA: "w"}
+    for b, (tb, cb, rb, gb, kb, _) in enumerate(rows):
+        me = (rb, gb, kb)
+        earlier = [(a,) + tuple(rows[a]) for a in range(b)]
+        for a, ta, ca, ra, ga, ka, _ in earlier:
+            d, same_rank, same_bank, same_bg = tb - ta, ra == rb, (ra, ga, ka) == me, ga == gb
+            if d == 0:
+                flag("bus", b, 1, 0)
+            if not same_rank and cb in col and ca in col:
+                need = {("r", "r"): nbl + t.RTRS, ("w", "w"): nbl + t.RTRS, ("r", "w"): t.CL + nbl + t.RTRS - t.CWL,
+                        ("w", "r"): t.CWL + nbl + t.RTRS - t.CL}[(col[ca], col[cb])]
+                flag("tRTRS", b, need, d)
+            if not same_rank:
+                continue
+            if cb in col and ca in col:
+                if col[ca] == col[cb]:
+                    flag("tCCD", b, t.CCD_L if same_bg else t.CCD_S, d)
+                elif col[ca] == "r":
+                    flag("tRTW", b, t.CL + nbl + 2 - t.CWL, d)
+                else:
+                    flag("tWTR", b, t.CWL + nbl + (t.WTR_L if same_bg else t.WTR_S), d)
+            if cb in (ACT, REFPB) and ca in (ACT, REFPB) and not same_bank:
+                flag("tRRD", b, t.RRD_L if same_bg else t.RRD_S, d)
+            if cb == ACT and ca == ACT and same_bank:
+                flag("tRC", b, t.RC, d)
+            if cb == ACT and ca == PREA:
+                flag("tRPab", b, t.RPab, d)
+            if cb in (ACT, REF) and ca == REF:
+                flag("tRFC", b, t.RFC, d)
+            if ca == REFPB and ((cb == ACT and same_bank) or cb == REFPB):
+                flag("tRFCpb", b, t.RFCpb, d)
+            if cb == REF and ca == PREA:
+                flag("tRPab", b, t.RPab, d)
+            if cb in col and ca == ACT and same_bank:
+                flag("tRCD", b, t.RCD, d)
+        acts = [a for a, ta, ca, ra, *_ in earlier if ca in (ACT, REFPB) and ra == rb]
+        if cb in (ACT, REFPB) and len(acts) >= 4:
+            flag("tFAW", b, t.FAW, tb - rows[acts[-4]][0])
+        # precharge distance for ACT, REFpb (own bank) and REF (every bank of the rank)
+        targets = [me] if cb in (ACT, REFPB) else [(rb,) + bk for bk in banks] if cb == REF else []
+        for bank in targets:
+            if bank in precharge:
+                a, t_pre, kind = precharge[bank]
+                if kind == "auto":
+                    flag("tRP:auto-precharge", b, t_pre - rows[a][0] + t.RP, tb - rows[a][0])
+                elif kind == "pre" or cb == REFPB:
+                    flag("tRP", b, t.RP, tb - t_pre)
+        # closing banks: PRE / PREA check tRAS, tRTP, tWR against the open period
+        closing = [me] if cb == PRE else [x for x in is_open if x[0] == rb] if cb == PREA else []
+        for bank in closing:
+            if bank not in is_open:
+                continue
+            opened = last_act[bank]
+            for a in range(opened, b):
+                ta, ca = rows[a][0], rows[a][1]
+                if tuple(rows[a][2:5]) != bank:
+                    continue
+                if ca == ACT:
+                    flag("tRAS", b, t.RAS, tb - ta)
+                elif ca == RD:
+                    flag("tRTP", b, t.RTP, tb - ta)
+                elif ca == WR:
+                    flag("tWR", b, t.CWL + nbl + t.WR, tb - ta)
+            is_open.discard(bank)
+            precharge[bank] = (b, tb, "pre" if cb == PRE else "all")
+        if cb == ACT:
+            last_act[me] = b
+            is_open.add(me)
+        if cb in (RDA, WRA):
+            ta = rows[last_act[me]][0]
+            t_pre = max(tb + (t.RTP if cb == RDA else t.CWL + nbl + t.WR), ta + t.RAS)
+            precharge[me] = (b, t_pre, "auto")
+            is_open.discard(me)
+    return worst
+
+
+@pytest.mark.parametrize("seed", range(40))
+def test_kernel_matches_brute_force_with_state(seed):
+    """Random state-legal traces with every command kind: same (rule family, B) -> shortfall."""
+    s = SYNTH
+    rows = _random_legal_state_trace(np.random.default_rng(seed), s)
+    expected = _brute_force_full(rows, s)
+    family = {"tRRD_L": "tRRD", "tRRD_S": "tRRD", "tCCD_L": "tCCD", "tCCD_S": "tCCD",
+              "tWTR_L": "tWTR", "tWTR_S": "tWTR"}
+    got = {}
+    for v in check(trace(rows), s, refresh="none"):
+        assert not v.rule.startswith("state:"), str(v)
+        key = (family.get(v.rule, v.rule), v.second)
+        got[key] = max(got.get(key, 0), v.required - v.actual)
+    assert got == expected
