@@ -3,6 +3,8 @@ import os
 
 import numpy as np
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from traces import InputError, RequestTrace, detect_format, read_requests, write_requests
 from traces.request_io import parse_uint
@@ -158,3 +160,20 @@ def test_reads_shared_reference_traces(tmp_path):
     assert len(npy) == 200_000 and npy.writes == 0
     np.testing.assert_array_equal(text.address, npy.address)
     np.testing.assert_array_equal(text.address[:3], [0, 8192, 16384])
+
+
+@settings(max_examples=60, deadline=None)
+@given(addresses=st.lists(st.integers(0, 2**64 - 1), max_size=40), seed=st.integers(0, 2**16),
+       fmt=st.sampled_from(["ramulator2", "ramulator1", "dramsim3", "npz"]))
+def test_round_trip_property(tmp_path_factory, addresses, seed, fmt):
+    rng = np.random.default_rng(seed)
+    n = len(addresses)
+    t = RequestTrace(np.array(addresses, dtype=np.uint64), rng.random(n) < 0.5,
+                     np.cumsum(rng.integers(0, 2**40, n)))
+    path = tmp_path_factory.mktemp("rt") / "t"
+    write_requests(t, path, fmt)
+    r = read_requests(path, fmt if n == 0 else "auto")
+    np.testing.assert_array_equal(r.address, t.address)
+    np.testing.assert_array_equal(r.is_write, t.is_write)
+    if fmt in ("dramsim3", "npz"):
+        np.testing.assert_array_equal(r.arrival, t.arrival)
