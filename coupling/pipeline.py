@@ -165,7 +165,8 @@ def run(cfg: RunConfig, progress: bool = True, trace_dir=None) -> tuple[pd.DataF
     -------
     results : DataFrame
         One row per (bits, policy, vdd): energy per inference by component (pJ), DRAM time per
-        inference (ns), throughput (GB/s), row hits/misses/conflicts, BER, flips, accuracies.
+        inference (ns), throughput (GB/s), row hits/misses/conflicts per inference, BER, bit flips
+        in the stored weights, accuracies (all-activity and proportion readouts).
     info : dict
         Notes (substituted standard, cached model, clean accuracies).
     """
@@ -218,7 +219,9 @@ def run(cfg: RunConfig, progress: bool = True, trace_dir=None) -> tuple[pd.DataF
                        "dram_time_ns_per_inference": r.time_ns_per_inference,
                        "throughput_gbps": r.throughput_gbps(spec.organization.burst_bytes),
                        "requests_per_inference": r.requests / r.n_samples,
-                       "row_hits": r.row_hits, "row_misses": r.row_misses, "row_conflicts": r.row_conflicts,
+                       "row_hits_per_inference": r.row_hits / r.n_samples,
+                       "row_misses_per_inference": r.row_misses / r.n_samples,
+                       "row_conflicts_per_inference": r.row_conflicts / r.n_samples,
                        "bursts_above_threshold": layout.bursts_above_threshold}
                 if ber > 0:
                     acc = accuracy_with_errors(model, W, bits, layout, faults, ber, cfg, Xt, yt,

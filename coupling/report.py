@@ -72,7 +72,8 @@ def report_markdown(df: pd.DataFrame, info: dict, cfg: RunConfig, command: str =
     saving = 100 * (1 - energy * 1e3 / base_e)
     first_v = df.vdd_table_v.max()
     perf = df[df.vdd_table_v == first_v][["bits", "policy", "dram_time_ns_per_inference", "throughput_gbps",
-                                          "requests_per_inference", "row_hits", "row_misses", "row_conflicts"]].copy()
+                                          "requests_per_inference", "row_hits_per_inference", "row_misses_per_inference",
+                                          "row_conflicts_per_inference"]].copy()
     base_t = perf[(perf.bits == base[0]) & (perf.policy == base[2])].dram_time_ns_per_inference.iloc[0]
     perf.insert(3, "speedup", base_t / perf.dram_time_ns_per_inference)
     acc = df.pivot_table(index=["bits", "policy"], columns="vdd_table_v", values="accuracy", sort=False)
