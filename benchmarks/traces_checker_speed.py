@@ -1,7 +1,8 @@
 """Speed of the trace readers/writers and of the independent timing checker.
 
 1. Request traces: write and read 1,000,000 requests in each format (seeded random addresses,
-   30 % writes, arrival cycles), auto-detection included in the read.
+   30 % writes, arrival cycles), auto-detection included in the read; and a Ramulator 2 file
+   with irregular spacing, which takes the slower pandas C-tokenizer path.
 2. Command traces: write and read our CSV with the checker's input (see 3).
 3. Checker: ``dramsim.checker.check`` on a ~10 M-command DDR3-1600K trace (2 ranks), made by
    simulating 1 M random requests with ``dramsim.simulate`` and repeating that command trace
@@ -94,6 +95,13 @@ def main(argv=None):
             seconds, back = timed(lambda: read_requests(path))
             assert np.array_equal(back.address, trace.address)
             add(f"read_requests {fmt} (auto-detect)", n, seconds)
+
+        # irregular spacing defeats the single-space fast path: pandas' C tokenizer fallback
+        path = Path(tmp) / "spaced.trace"
+        path.write_text((Path(tmp) / "t.ramulator2").read_text().replace(" ", "   "))
+        seconds, back = timed(lambda: read_requests(path))
+        assert np.array_equal(back.address, trace.address)
+        add("read_requests ramulator2, 3 spaces (fallback)", n, seconds)
 
         spec = load_spec("DDR3-1600K", ranks=2)
         small, _, _ = command_trace(spec, 2000, 2)
