@@ -111,7 +111,8 @@ def report_markdown(df: pd.DataFrame, info: dict, cfg: RunConfig, command: str =
         "",
         _md(factor_table(df)),
         "",
-        f"## DRAM time, throughput and row-buffer outcomes ({first_v:g} V; approximate mode keeps timing)",
+        f"## DRAM time, throughput and row-buffer outcomes ({first_v:g} V"
+        + ("; approximate mode keeps nominal timing, so they hold at every voltage)" if cfg.mode == "approximate" else ")"),
         "",
         _md(perf),
         "",
