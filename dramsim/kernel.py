@@ -300,9 +300,10 @@ def run(tm, n_ch, n_rk, n_bg, n_bpg, rbank, rrow, rcol, rwrite, rarrival,
                 d = 1 if wmode[c] else 0
                 n_q = qn[c, d]
                 ccol = _WR if d == 1 else _RD
-                # per-bank ready cycles of this channel (one pass over its banks):
-                # e_col = the column command to the open row, e_oth = what any other request
-                # to the bank needs (PRE when a row is open, ACT when closed)
+                # per-bank ready cycles of this channel (one pass over its banks, redone only
+                # after a command issued here): e_col = the column command to the open row,
+                # e_act = what any other request to the bank needs (PRE when a row is open,
+                # ACT when it is closed)
                 if n_q > 0 and (dirty[c] or last_d[c] != d):
                     dirty[c] = False
                     last_d[c] = d
