@@ -31,7 +31,16 @@ timing    1 tRC ACT->ACT same bank; 2 tRCD ACT->column same bank; 3 tRAS ACT->PR
           16 "bus": at most one command per channel per cycle; "order": cycles non-decreasing.
 
 For every command B and every rule, the checker reports at most one violation: the earlier
-command A that constrains B the most (largest shortfall). State violations are reported per bank.
+command A that constrains B the most (largest shortfall). State violations, and the tRAS / tRTP /
+tWR checks of a PREA, are reported per bank.
+
+Readings where the contract leaves room (kept identical in the tests):
+
+* tRTP / tWR look at the RD / WR issued since the bank's last ACT; a no-op PRE is not timed.
+* A bank last closed by PREA is timed by tRPab (rank level) for ACT and REF, not also by tRP;
+  a REFpb to such a bank needs tRP after the PREA.
+* A command after an out-of-order one ("order") is compared with it too, so distances may be
+  negative in the cascade that follows.
 
 The per-command walk is one Numba kernel over the trace arrays; :func:`check` validates the input
 and turns the kernel's violation arrays into :class:`Violation` objects.
