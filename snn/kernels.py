@@ -332,7 +332,11 @@ def train_samples(W, Wf, theta, images, seeds, p, n_steps, qscale, qmode, clip_l
 
 @nb.njit(cache=True, parallel=True)
 def infer_samples(W, theta, images, seeds, p, n_steps, counts):
-    """Inference (no learning) over samples in parallel; counts (n, N) int32 receives spike counts."""
+    """Inference (no learning) over samples in parallel; counts (n, N) int32 receives spike counts.
+
+    Call with a small ``numba.set_parallel_chunksize`` (network.infer uses 4) so that samples are
+    handed out dynamically and a core slowed by other work does not hold the others back.
+    """
     for s in nb.prange(images.shape[0]):
         np.random.seed(seeds[s])
         simulate_sample(W, W, theta, images[s], p, n_steps, False, 0.0, 0, np.ones(1, np.uint64), counts[s])

@@ -4,6 +4,7 @@ from __future__ import annotations
 import time
 from dataclasses import dataclass, field
 
+import numba
 import numpy as np
 
 from . import kernels
@@ -87,7 +88,7 @@ def _seeds(rng, n):
 def train(images, labels, n_neurons: int = 100, epochs: int = 1, params: NetworkParams = BINDSNET,
           seed: int = 0, precision: int = 32, rounding: str = "nearest",
           quantize_during_training: bool = False, update_interval: int = 250,
-          progress: bool = False, on_interval=None):
+          progress: bool = False, on_interval=None, init: "Model | None" = None, forward_weights=None):
     """Train a network with STDP; assign labels every ``update_interval`` samples and at the end.
 
     Parameters
@@ -106,6 +107,17 @@ def train(images, labels, n_neurons: int = 100, epochs: int = 1, params: Network
         accumulate across windows, BindsNET alpha = 1) and at the end.
     on_interval : callable, optional
         ``on_interval(samples_seen, model)`` after each window (for learning curves).
+    init : Model, optional
+        Continue training from this model's weights and thresholds (copied; ``n_neurons`` and
+        ``params`` must match) instead of random initial weights. Labels are assigned afresh from
+        this call's samples.
+    forward_weights : callable, optional
+        Fault-aware training hook. ``forward_weights(Wf, k) -> ndarray (n_inputs, N)`` is called
+        before training sample ``k`` (counted over all epochs of this call) with the current float
+        weights ``Wf`` (read only) and returns the matrix the forward pass of that sample integrates
+        (e.g. quantized and corrupted by bit errors); STDP still updates ``Wf``, and the returned
+        matrix is fixed for the whole sample. Samples then run one at a time. With it,
+        ``quantize_during_training`` is ignored (the callback quantizes). Unused (None): no cost.
 
     Returns
     -------
@@ -123,11 +135,18 @@ def train(images, labels, n_neurons: int = 100, epochs: int = 1, params: Network
     qmode = check_rounding(rounding)
     rng = np.random.default_rng(seed)
     N = int(n_neurons)
-    Wf = (params.w_init_scale * rng.random((params.n_inputs, N))).astype(np.float32)
-    qtrain = bool(quantize_during_training) and bits != 32
+    if init is None:
+        Wf = (params.w_init_scale * rng.random((params.n_inputs, N))).astype(np.float32)
+        theta = np.zeros(N, np.float64)
+    else:
+        if init.n_neurons != N or init.params != params:
+            raise InputError(f"init: model has {init.n_neurons} neurons and its own parameters; "
+                             f"expected {N} neurons and the same parameters")
+        Wf = np.array(init.weights, dtype=np.float32, order="C", copy=True)
+        theta = np.array(init.theta, dtype=np.float64, copy=True)
+    qtrain = bool(quantize_during_training) and bits != 32 and forward_weights is None
     W = Wf.copy() if qtrain else Wf
     qscale = float(1 << bits) if qtrain else 0.0
-    theta = np.zeros(N, np.float64)
     p = params.kernel_array()
     n = len(images)
     rates = None
@@ -148,8 +167,16 @@ def train(images, labels, n_neurons: int = 100, epochs: int = 1, params: Network
             b = min(a + update_interval, n)
             counts = np.zeros((b - a, N), np.int32)
             last = epoch == int(epochs) - 1 and b == n
-            kernels.train_samples(W, Wf, theta, images[a:b], seeds[a:b], p, params.n_steps,
-                                  qscale, qmode, not last, counts)
+            if forward_weights is None:
+                kernels.train_samples(W, Wf, theta, images[a:b], seeds[a:b], p, params.n_steps,
+                                      qscale, qmode, not last, counts)
+            else:
+                for s in range(a, b):
+                    Wk = _checked_weights(forward_weights(Wf, epoch * n + s), params.n_inputs, N)
+                    if np.shares_memory(Wk, Wf):
+                        Wk = Wk.copy()
+                    kernels.train_samples(Wk, Wf, theta, images[s:s + 1], seeds[s:s + 1], p, params.n_steps,
+                                          0.0, qmode, not (last and s == b - 1), counts[s - a:s - a + 1])
             y = labels[a:b]
             if rates is not None:
                 window_acc.append(float(np.mean(predict_proportion(counts, assignments, proportions) == y)))
@@ -212,11 +239,15 @@ def infer(model: Model, images, weights=None, seed: int = 0, record_reads: bool 
         bar = tqdm(total=n, unit="sample", desc="infer")
     if source.is_static:
         W = _checked_weights(source.weights(0), params.n_inputs, N)
-        for a in range(0, n, chunk):
-            b = min(a + chunk, n)
-            kernels.infer_samples(W, theta, images[a:b], seeds[a:b], p, params.n_steps, counts[a:b])
-            if bar is not None:
-                bar.update(b - a)
+        previous = numba.set_parallel_chunksize(4)
+        try:
+            for a in range(0, n, chunk):
+                b = min(a + chunk, n)
+                kernels.infer_samples(W, theta, images[a:b], seeds[a:b], p, params.n_steps, counts[a:b])
+                if bar is not None:
+                    bar.update(b - a)
+        finally:
+            numba.set_parallel_chunksize(previous)
     else:
         for k in range(n):
             W = _checked_weights(source.weights(k), params.n_inputs, N)
