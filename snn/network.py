@@ -116,7 +116,8 @@ def train(images, labels, n_neurons: int = 100, epochs: int = 1, params: Network
         before training sample ``k`` (counted over all epochs of this call) with the current float
         weights ``Wf`` (read only) and returns the matrix the forward pass of that sample integrates
         (e.g. quantized and corrupted by bit errors); STDP still updates ``Wf``, and the returned
-        matrix is fixed for the whole sample. Samples then run one at a time. With it,
+        matrix is fixed for the whole sample (returning ``Wf`` itself is plain training). Samples
+        then run one at a time. With it,
         ``quantize_during_training`` is ignored (the callback quantizes). Unused (None): no cost.
 
     Returns
@@ -173,8 +174,6 @@ def train(images, labels, n_neurons: int = 100, epochs: int = 1, params: Network
             else:
                 for s in range(a, b):
                     Wk = _checked_weights(forward_weights(Wf, epoch * n + s), params.n_inputs, N)
-                    if np.shares_memory(Wk, Wf):
-                        Wk = Wk.copy()
                     kernels.train_samples(Wk, Wf, theta, images[s:s + 1], seeds[s:s + 1], p, params.n_steps,
                                           0.0, qmode, not (last and s == b - 1), counts[s - a:s - a + 1])
             y = labels[a:b]
