@@ -177,3 +177,13 @@ def test_bad_options():
     res = simulate(spec, RequestTrace(np.array([spec.organization.capacity_bytes + 64], np.uint64), np.zeros(1, bool)),
                    wrap_addresses=True)
     assert res.commands.column[res.commands.cmd == tc.RD][0] == 8
+
+
+@pytest.mark.parametrize("seed", range(5))
+def test_percentiles_match_numpy(seed):
+    from dramsim.simulate import percentiles
+
+    rng = np.random.default_rng(seed)
+    v = rng.integers(-5, 3000, int(rng.integers(1, 5000)))
+    for q in (0, 1, 50, 99, 99.9, 100):
+        assert percentiles(v, [q])[0] == pytest.approx(np.percentile(v, q), abs=1e-9)

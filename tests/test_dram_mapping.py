@@ -81,3 +81,23 @@ def test_out_of_range():
         m.encode(row=spec.organization.rows)
     with pytest.raises(InputError, match="power of two"):
         AddressMapping(load_spec("DDR3-1600K", channels=3))
+
+
+@pytest.mark.parametrize("standard, order, xor", [("DDR3-1600K", "RoBaRaCoCh", False), ("DDR4-2400R", "RoBgBaRaCoCh", True),
+                                                  ("LPDDR4-3200", "ChRaBaRoCo", True), ("DDR4-2400R", "CoRoBaChRa", False)])
+def test_flat_equals_decode(standard, order, xor):
+    spec = load_spec(standard, channels=2, ranks=2)
+    m = AddressMapping(spec, order, xor)
+    rng = np.random.default_rng(1)
+    a = rng.integers(0, spec.organization.capacity_bytes, 20000, dtype=np.uint64)
+    co = m.decode(a)
+    org = spec.organization
+    bank, row, column = m.flat(a)
+    expect = ((co["channel"] * org.ranks + co["rank"]) * org.bankgroups + co["bankgroup"]) * org.banks_per_group + co["bank"]
+    np.testing.assert_array_equal(bank, expect)
+    np.testing.assert_array_equal(row, co["row"])
+    np.testing.assert_array_equal(column, co["column"])
+    with pytest.raises(InputError, match="request 3"):
+        m.flat(np.array([0, 0, 0, org.capacity_bytes], np.uint64), where="request")
+    wrapped = m.flat(a + np.uint64(spec.organization.capacity_bytes), wrap=True)
+    np.testing.assert_array_equal(wrapped[0], bank)
