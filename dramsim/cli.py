@@ -4,7 +4,7 @@
 
     dramsim replay TRACE [--standard DDR3-1600K | --spec FILE] [--channels 1] [--ranks 1]
                    [--mapping RoBaRaCoCh] [--xor-bank-hash] [--row-policy open|closed]
-                   [--queue-depth 32] [--refresh all-bank|per-bank|none] [--arrival auto|trace|saturate]
+                   [--queue-depth 32] [--hit-first] [--refresh all-bank|per-bank|none] [--arrival auto|trace|saturate]
                    [--wrap-addresses] [--reference] [--cmd-trace OUT [--cmd-format csv|drampower4|drampower5]]
                    [--json FILE]
     dramsim standards
@@ -110,7 +110,8 @@ def cmd_replay(args) -> int:
     try:
         res = simulate(spec, requests, mapping=args.mapping, xor_bank_hash=args.xor_bank_hash,
                        row_policy=args.row_policy, queue_depth=args.queue_depth, refresh=args.refresh,
-                       arrival=args.arrival, wrap_addresses=args.wrap_addresses, reference=args.reference)
+                       arrival=args.arrival, wrap_addresses=args.wrap_addresses, reference=args.reference,
+                       hit_first=args.hit_first)
     except InputError as exc:
         if str(exc).startswith("request "):  # name the trace file for per-request errors
             raise InputError(f"{args.trace}: {exc}") from None
@@ -194,6 +195,9 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--xor-bank-hash", action="store_true", help="XOR bank bits with low row bits")
     p.add_argument("--row-policy", choices=("open", "closed"), default="open")
     p.add_argument("--queue-depth", type=int, default=32, help="read and write queue entries per channel")
+    p.add_argument("--hit-first", action="store_true",
+                   help="FR-FCFS preferring ready row hits over older ready ACT/PRE (default: oldest ready "
+                        "command first, as Ramulator 2)")
     p.add_argument("--refresh", choices=("all-bank", "per-bank", "none"), default="all-bank")
     p.add_argument("--arrival", choices=("auto", "trace", "saturate"), default="auto",
                    help="auto: the trace's cycles if it has them, else saturate")
