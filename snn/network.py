@@ -10,7 +10,7 @@ import numpy as np
 from . import kernels
 from .errors import InputError
 from .params import BINDSNET, NetworkParams
-from .quantize import check_precision, check_rounding, quantize
+from .quantize import check_precision, check_rounding, footprint_bytes, quantize
 from .readout import assign_labels, predict_all_activity, predict_proportion
 from .weights import ReadEvents, StoredWeights, WeightSource
 
@@ -278,7 +278,7 @@ def evaluate(model: Model, images, labels, precision: int | None = None, roundin
     Returns
     -------
     dict with accuracy_all_activity, accuracy_proportion (fractions), samples, s_per_sample,
-    neurons, precision_bits, spikes_per_sample.
+    neurons, precision_bits, footprint_bytes (input weights, dense packing), spikes_per_sample.
     """
     labels = np.asarray(labels).astype(np.int64)
     if len(labels) != len(images):
@@ -299,5 +299,6 @@ def evaluate(model: Model, images, labels, precision: int | None = None, roundin
         "s_per_sample": dt / max(n, 1),
         "neurons": int(model.n_neurons),
         "precision_bits": int(bits),
+        "footprint_bytes": footprint_bytes(model.params.n_inputs, model.n_neurons, bits),
         "spikes_per_sample": float(counts.sum() / max(n, 1)),
     }

@@ -97,6 +97,7 @@ def test_cli_train_eval(tmp_path, capsys):
               "precision_bits"):
         assert k in r
     assert r["samples"] == 1000 and r["neurons"] == 10 and r["precision_bits"] == 8
+    assert r["footprint_bytes"] == 7840
     t10k = tmp_path / "t10k"
     t10k.mkdir()
     _idx_dir(t10k, n=25)
