@@ -71,7 +71,7 @@ def _release_reader_memory() -> None:
             pass
 
 
-def summary_table(stats: dict) -> str:
+def summary_table(stats: dict, operating_point: dict | None = None) -> str:
     """The readable summary ``replay`` prints (one ``name  value`` row per statistic)."""
     rows = [
         ("standard", stats["standard"]),
@@ -86,6 +86,13 @@ def summary_table(stats: dict) -> str:
          f"{stats['latency_cycles']['p99']:.0f}"),
         ("commands", "  ".join(f"{k} {v:,}" for k, v in stats["commands"].items())),
     ]
+    if "energy_pj" in stats:
+        e, op = stats["energy_pj"], operating_point or {}
+        rows.append(("energy", f"{e['total'] / 1e6:,.3f} uJ (act {e['act'] / 1e6:,.3f}, pre {e['pre'] / 1e6:,.3f}, "
+                               f"rd {e['rd'] / 1e6:,.3f}, wr {e['wr'] / 1e6:,.3f}, ref {e['ref'] / 1e6:,.3f}, "
+                               f"background {e['background'] / 1e6:,.3f})"))
+        if op:
+            rows.append(("operating point", f"{op.get('vdd')} V, {op.get('mode')} mode, BER {op.get('ber')}"))
     if "wall_s" in stats:
         rows.append(("wall time", f"{stats['wall_s']:.3f} s"))
     width = max(len(name) for name, _ in rows)
@@ -93,6 +100,7 @@ def summary_table(stats: dict) -> str:
 
 
 def cmd_replay(args) -> int:
+    from dramsim import power_cli
     from dramsim.simulate import simulate
     from traces import read_requests, write_commands
 
@@ -100,7 +108,7 @@ def cmd_replay(args) -> int:
     for option, value in (("--json", args.json), ("--cmd-trace", args.cmd_trace)):
         if value and not Path(value).resolve().parent.is_dir():
             raise InputError(f"{option} {value}: directory {str(Path(value).parent)!r} does not exist")
-    spec = _load_spec(args)
+    spec, op = power_cli.prepare_spec(_load_spec(args), args)
     if args.cmd_format and not args.cmd_trace:
         raise InputError("--cmd-format needs --cmd-trace OUT")
     requests = read_requests(args.trace)
@@ -118,6 +126,8 @@ def cmd_replay(args) -> int:
         raise
     stats = dict(res.stats)
     stats["standard"] = spec.name
+    power = power_cli.energy_json(res, op, args)
+    stats["energy_pj"] = power["energy_pj"]
     stats["wall_s"] = round(time.perf_counter() - start, 6)
     if args.cmd_trace:
         org = spec.organization
@@ -126,7 +136,7 @@ def cmd_replay(args) -> int:
                        data_bytes=org.dq * org.burst_length // 8)
     if args.json:
         _atomic_text(args.json, json.dumps(stats, indent=2) + "\n")
-    print(summary_table(stats))
+    print(summary_table(stats, power["operating_point"]))
     return 0
 
 
@@ -206,6 +216,9 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--cmd-trace", default=None, metavar="OUT", help="write the command trace")
     p.add_argument("--cmd-format", choices=("csv", "drampower4", "drampower5"), default=None)
     p.add_argument("--json", default=None, metavar="FILE", help="write the statistics as JSON")
+    from dramsim import power_cli
+
+    power_cli.add_replay_options(p)
     p.set_defaults(func=cmd_replay)
 
     p = sub.add_parser("standards", help="list the built-in standards")
@@ -222,12 +235,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--refresh", choices=("all-bank", "per-bank", "none"), default="all-bank")
     p.set_defaults(func=cmd_check)
 
-    try:  # energy and voltage subcommands (dramsim.power_cli), when present
-        from dramsim import power_cli
-    except ImportError:
-        power_cli = None
-    if power_cli is not None:
-        power_cli.add_commands(sub)
+    power_cli.add_commands(sub)
     return parser
 
 
