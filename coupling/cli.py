@@ -4,6 +4,7 @@ from __future__ import annotations
 import argparse
 import sys
 
+from coupling.analysis_cli import add_commands as _analysis_commands
 from coupling.run_cli import add_commands as _run_commands
 from dramsim.errors import InputError as _DramInputError
 from snn.cli import add_commands as _snn_commands
@@ -19,6 +20,7 @@ def build_parser() -> argparse.ArgumentParser:
     sub = parser.add_subparsers(dest="command", required=True)
     _snn_commands(sub)
     _run_commands(sub)
+    _analysis_commands(sub)
     return parser
 
 
