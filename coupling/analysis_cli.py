@@ -78,7 +78,7 @@ def add_commands(sub) -> None:
 
 
 def _error_args(p) -> None:
-    p.add_argument("--error-model", type=int, default=None, choices=(0, 1, 2, 3), dest="error_model",
+    p.add_argument("--model", "--error-model", type=int, default=None, choices=(0, 1, 2, 3), dest="error_model",
                    help="EDEN error model (default: the config's, 0)")
     p.add_argument("--precision", type=int, default=None, metavar="B", help="bits per weight (default: the model's)")
     p.add_argument("--policy", default="drmap", help="mapping policy of the weights (default drmap)")
@@ -134,10 +134,10 @@ def cmd_tolerance(args) -> int:
     cfg = _config(args)
     model = load_model(args.model)
     Xt, yt = _test_data(cfg)
-    out = Path(args.out)
-    out.mkdir(parents=True, exist_ok=True)
     res = tolerance.analyse(model, Xt, yt, cfg, bers, range(args.seeds), bits, args.policy, args.max_drop,
                             args.confidence, progress=not args.no_progress)
+    out = Path(args.out)
+    out.mkdir(parents=True, exist_ok=True)
     _write_csv(res.points, out / "tolerance_points.csv")
     _write_csv(res.summary, out / "tolerance_summary.csv")
     tolerance.plot({f"{res.settings['bits']} bits, model {cfg.error_model}": res}, out / "tolerance.png",

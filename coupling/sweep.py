@@ -19,7 +19,8 @@ A sweep file (YAML)::
       steps: 4
 
 Axes (:data:`AXES`): ``neurons, bits, policy, vdd, ber, error_model, seed, location_aware,
-target_ber``. A point is one combination; its key is the first 16 hex digits of the SHA-1 of
+target_ber``; left out, ``bits`` is 8, ``policy`` drmap, ``seed`` base's ``device_seed``, and the rest
+comes from ``base``. A point is one combination; its key is the first 16 hex digits of the SHA-1 of
 the canonical JSON of (step, base, point) so the same point always has the same key.
 
 Steps (each a pure function of the point, :func:`run_point`):
@@ -73,7 +74,8 @@ STEPS = ("tolerance", "energy", "candidate", "fat")
 #: Grid axes and their types.
 AXES = {"neurons": int, "bits": int, "policy": str, "vdd": float, "ber": float, "error_model": int,
         "seed": int, "location_aware": bool, "target_ber": float}
-_AXIS_DEFAULTS = {"neurons": None, "bits": 8, "policy": "drmap", "error_model": None, "seed": 0}
+#: Values of axes a grid leaves out (other settings come from ``base``).
+_AXIS_DEFAULTS = {"bits": 8, "policy": "drmap"}
 
 
 @dataclass
@@ -220,7 +222,7 @@ def run_point(point: dict) -> dict:
     cfg = _config(point["base"], params)
     bits = params.get("bits", _AXIS_DEFAULTS["bits"])
     policy = params.get("policy", _AXIS_DEFAULTS["policy"])
-    seed = params.get("seed", 0)
+    seed = cfg.device_seed
     step = point["step"]
     if step == "tolerance":
         model = _model(cfg)
@@ -377,11 +379,16 @@ def run_sweep(spec: SweepSpec, workers: int | None = None, scheduler: str | None
     else:
         import multiprocessing
         n = workers or os.cpu_count() or 1
-        with ProcessPoolExecutor(max_workers=n, mp_context=multiprocessing.get_context("spawn"),
-                                 initializer=_init_worker) as pool:
+        pool = ProcessPoolExecutor(max_workers=n, mp_context=multiprocessing.get_context("spawn"),
+                                   initializer=_init_worker)
+        try:
             futures = [pool.submit(_timed, p) for p in todo]
             for fut in as_completed(futures):
                 finished(*fut.result())
+        except BaseException:
+            pool.shutdown(wait=False, cancel_futures=True)      # a failed point stops the sweep now
+            raise
+        pool.shutdown()
     if bar is not None:
         bar.close()
     complete = skipped + done == len(points)
