@@ -82,7 +82,7 @@ def evaluate_candidate(model, images, labels, cfg: RunConfig, bits: int, policy:
     else:
         acc = clean
     c = dataclasses.replace(cfg, device_seed=int(seeds[0]))
-    return {"ber": ber, "accuracy": acc, "clean_accuracy": clean,
+    return {"neurons": int(model.n_neurons), "ber": ber, "accuracy": acc, "clean_accuracy": clean,
             "memory_bytes": footprint_bytes(model.params.n_inputs, model.n_neurons, bits),
             **dram_cost(model, images, c, bits, policy, vdd_table_v)}
 
@@ -122,8 +122,8 @@ def evaluate_grid(path, voltages=None, progress: bool = False) -> pd.DataFrame:
         for bits in precisions:
             for v in volts:
                 r = evaluate_candidate(model, Xt, yt, cfg, int(bits), policy, float(v), seeds)
-                rows.append({"name": f"{mp.stem}/{bits}b/{v:g}V", "model": str(mp), "neurons": model.n_neurons,
-                             "bits": int(bits), "fat": "fat" in model.extra, "vdd": float(v), **r})
+                rows.append({"name": f"{mp.stem}/{bits}b/{v:g}V", "model": str(mp), "bits": int(bits),
+                             "fat": "fat" in model.extra, "vdd": float(v), **r})
                 if progress:
                     print(rows[-1]["name"], f"acc {r['accuracy']:.4f} energy {r['energy_pj'] / 1e3:.1f} nJ")
     return pd.DataFrame(rows)
