@@ -7,10 +7,13 @@ Public API::
     from snn import quantize, to_codes, from_codes, footprint_bytes
     from snn import save_model, load_model, InputError
 
+Input spike trains follow BindsNET's ``PoissonEncoder`` (integer Poisson-distributed intervals;
+``NetworkParams.input_intervals``, ``"exponential"`` gives a Poisson process instead).
+
 Deviations from BindsNET 0.3 (all deliberate, documented where they live):
 
-* input spike trains use exponential inter-spike intervals, floored to the step (BindsNET draws
-  Poisson-distributed integer intervals);
+* the last window of ``update_interval`` training samples also assigns labels (BindsNET's
+  ``eth_mnist.py`` assigns before each window and never uses the last one);
 * a neuron that never fired during training gets no label (-1) instead of class 0;
 * weights are not re-normalised after inference samples (BindsNET calls ``normalize`` after
   every run; this only matters for quantized weights).

@@ -48,7 +48,11 @@ def save_model(path, model: Model) -> None:
 
 
 def load_model(path) -> Model:
-    """Read a model written by :func:`save_model`; checks format, version, shapes and parameters."""
+    """Read a model written by :func:`save_model`; checks format, version, shapes and parameters.
+
+    A file without the ``input_intervals`` parameter (written before it existed) gets
+    ``"exponential"``, the input encoding it was trained with.
+    """
     path = Path(path)
     if not path.is_file():
         raise InputError(f"{path}: no such model file")
@@ -69,7 +73,10 @@ def load_model(path) -> Model:
         raise InputError(f"{path}: format {meta.get('format')!r}, expected {FORMAT!r}")
     if meta.get("version") != VERSION:
         raise InputError(f"{path}: version {meta.get('version')!r}, this code reads version {VERSION}")
-    params = NetworkParams.from_dict(meta["params"])
+    stored = dict(meta["params"])
+    # Files written before input_intervals existed were trained with exponential intervals.
+    stored.setdefault("input_intervals", "exponential")
+    params = NetworkParams.from_dict(stored)
     W = arrays["weights"]
     N = int(meta["n_neurons"])
     if W.shape != (params.n_inputs, N) or W.dtype != np.float32:

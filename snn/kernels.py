@@ -21,15 +21,19 @@ P_THETA_PLUS, P_THETA_DECAY, P_ONE_SPIKE = 7, 8, 9
 P_I_REST, P_I_RESET, P_I_THRESH, P_I_DECAY, P_I_REFRAC = 10, 11, 12, 13, 14
 P_W_EI, P_W_IE, P_TRACE_DECAY = 15, 16, 17
 P_NU_PRE, P_NU_POST, P_W_MIN, P_W_MAX, P_W_NORM = 18, 19, 20, 21, 22
+P_INTERVALS = 23               # 0 poisson (BindsNET), 1 exponential
 
 
 @nb.njit(cache=True)
-def poisson_spikes(pixels, intensity_hz, n_steps, dt_ms):
-    """Poisson input spikes of one sample, bucketed per step.
+def poisson_spikes(pixels, intensity_hz, n_steps, dt_ms, intervals, cdf):
+    """Input spikes of one sample, bucketed per step (at most one spike per input and step).
 
-    Each non-zero pixel fires with rate pixel / 255 x intensity_hz (Hz); spike times are cumulative
-    sums of exponential inter-spike intervals; a spike at time t (in steps) falls in step floor(t),
-    at most one spike per input and step.
+    Each non-zero pixel fires with rate pixel / 255 x intensity_hz (Hz), mean inter-spike interval
+    m = 1000 / (rate x dt_ms) steps. ``intervals`` 0 (BindsNET's PoissonEncoder): integer intervals
+    max(Poisson(m), 1), spikes in steps T - 1 for the cumulative sums T <= n_steps; drawn by
+    inversion of ``cdf`` (float64 (256, n_steps + 1), ``cdf[v, k]`` = P(interval <= k) for pixel
+    value v, see :func:`snn.params.interval_cdf`). ``intervals`` 1: exponential(m) intervals in
+    continuous time, a spike at time t in step floor(t) (``cdf`` unused).
 
     Returns
     -------
@@ -51,10 +55,28 @@ def poisson_spikes(pixels, intensity_hz, n_steps, dt_ms):
         if p == 0:
             continue
         mean_isi = 1000.0 / (p / 255.0 * intensity_hz * dt_ms)  # steps
-        t = np.random.exponential(mean_isi)
         last = -1
-        while t < n_steps:
-            s = int(t)
+        ti = 0                                     # poisson: cumulative integer time, steps
+        tf = 0.0                                   # exponential: continuous time, steps
+        if intervals != 0:
+            tf = np.random.exponential(mean_isi)
+        while True:
+            if intervals == 0:
+                # Smallest interval k with cdf > u; none within the steps left ends the train.
+                u = np.random.random()
+                row = cdf[p]
+                if u >= row[n_steps - ti]:
+                    break
+                k = 1                              # linear scan: at most n_steps per train in all
+                while row[k] <= u:
+                    k += 1
+                ti += k
+                s = ti - 1
+            else:
+                if tf >= n_steps:
+                    break
+                s = int(tf)
+                tf += np.random.exponential(mean_isi)
             if s != last:
                 if m == cap:
                     cap *= 2
@@ -68,7 +90,6 @@ def poisson_spikes(pixels, intensity_hz, n_steps, dt_ms):
                 buf_inp[m] = i
                 m += 1
                 last = s
-            t += np.random.exponential(mean_isi)
     offsets = np.zeros(n_steps + 1, np.int64)
     for k in range(m):
         offsets[buf_step[k] + 1] += 1
@@ -111,7 +132,7 @@ def _quantize_value(x, qscale, qmax, qmode, rs):
 
 
 @nb.njit(cache=True)
-def simulate_sample(W, Wf, theta, pixels, p, n_steps, learn, qscale, qmode, rs, counts):
+def simulate_sample(W, Wf, theta, pixels, p, cdf, n_steps, learn, qscale, qmode, rs, counts):
     """Simulate one sample; add excitatory spike counts to ``counts`` (int32, (N,)).
 
     W is the matrix the network integrates (n_inputs, N) float32. When ``learn``: STDP updates
@@ -120,7 +141,7 @@ def simulate_sample(W, Wf, theta, pixels, p, n_steps, learn, qscale, qmode, rs, 
     Without learning nothing but ``counts`` is written.
     """
     n_in, N = W.shape
-    offsets, inputs = poisson_spikes(pixels, p[P_INTENSITY], n_steps, p[P_DT])
+    offsets, inputs = poisson_spikes(pixels, p[P_INTENSITY], n_steps, p[P_DT], int(p[P_INTERVALS]), cdf)
     e_rest = p[P_E_REST]
     e_reset = p[P_E_RESET]
     e_thr = p[P_E_THRESH]
@@ -281,7 +302,7 @@ def simulate_sample(W, Wf, theta, pixels, p, n_steps, learn, qscale, qmode, rs, 
 
 
 @nb.njit(cache=True)
-def train_samples(W, Wf, theta, images, seeds, p, n_steps, qscale, qmode, clip_last, counts):
+def train_samples(W, Wf, theta, images, seeds, p, cdf, n_steps, qscale, qmode, clip_last, counts):
     """Train on ``images`` (n, n_inputs) uint8 in order; counts (n, N) int32 receives spike counts.
 
     Per sample: seed the generator, simulate with STDP, then normalise each column of Wf to sum
@@ -307,7 +328,7 @@ def train_samples(W, Wf, theta, images, seeds, p, n_steps, qscale, qmode, clip_l
     for s in range(n):
         np.random.seed(seeds[s])
         rs[0] = np.uint64(seeds[s]) * np.uint64(0x9E3779B97F4A7C15) + np.uint64(1)
-        simulate_sample(W, Wf, theta, images[s], p, n_steps, True, qscale, qmode, rs, counts[s])
+        simulate_sample(W, Wf, theta, images[s], p, cdf, n_steps, True, qscale, qmode, rs, counts[s])
         clip = clip_last or s < n - 1
         # Normalise columns (zero-sum columns unchanged), clip, re-quantize.
         for j in range(N):
@@ -331,7 +352,7 @@ def train_samples(W, Wf, theta, images, seeds, p, n_steps, qscale, qmode, clip_l
 
 
 @nb.njit(cache=True, parallel=True)
-def infer_samples(W, theta, images, seeds, p, n_steps, counts):
+def infer_samples(W, theta, images, seeds, p, cdf, n_steps, counts):
     """Inference (no learning) over samples in parallel; counts (n, N) int32 receives spike counts.
 
     Call with a small ``numba.set_parallel_chunksize`` (network.infer uses 4) so that samples are
@@ -339,18 +360,18 @@ def infer_samples(W, theta, images, seeds, p, n_steps, counts):
     """
     for s in nb.prange(images.shape[0]):
         np.random.seed(seeds[s])
-        simulate_sample(W, W, theta, images[s], p, n_steps, False, 0.0, 0, np.ones(1, np.uint64), counts[s])
+        simulate_sample(W, W, theta, images[s], p, cdf, n_steps, False, 0.0, 0, np.ones(1, np.uint64), counts[s])
 
 
 @nb.njit(cache=True)
-def infer_one(W, theta, pixels, seed, p, n_steps, counts):
+def infer_one(W, theta, pixels, seed, p, cdf, n_steps, counts):
     """Inference of a single sample (used with non-static weight sources)."""
     np.random.seed(seed)
-    simulate_sample(W, W, theta, pixels, p, n_steps, False, 0.0, 0, np.ones(1, np.uint64), counts)
+    simulate_sample(W, W, theta, pixels, p, cdf, n_steps, False, 0.0, 0, np.ones(1, np.uint64), counts)
 
 
 @nb.njit(cache=True)
-def read_events(images, seeds, p, n_steps):
+def read_events(images, seeds, p, cdf, n_steps):
     """Regenerate the input spikes of each sample and list the weight-row reads they cause.
 
     An input spike at step s is integrated (its weight row read) at step s + 1; spikes in the
@@ -363,7 +384,7 @@ def read_events(images, seeds, p, n_steps):
     chunks_i = []
     for s in range(n):
         np.random.seed(seeds[s])
-        o, inp = poisson_spikes(images[s], p[P_INTENSITY], n_steps, p[P_DT])
+        o, inp = poisson_spikes(images[s], p[P_INTENSITY], n_steps, p[P_DT], int(p[P_INTERVALS]), cdf)
         m = o[n_steps - 1]
         st = np.empty(m, np.int32)
         for t in range(n_steps - 1):

@@ -104,7 +104,8 @@ def train(images, labels, n_neurons: int = 100, epochs: int = 1, params: Network
         post-training.
     update_interval : int
         K: labels are re-assigned from the spike counts of each window of K samples (rates
-        accumulate across windows, BindsNET alpha = 1) and at the end.
+        accumulate across windows, BindsNET alpha = 1), the last window included (BindsNET's
+        ``eth_mnist.py`` assigns before each window and so never uses the last one).
     on_interval : callable, optional
         ``on_interval(samples_seen, model)`` after each window (for learning curves).
     init : Model, optional
@@ -149,6 +150,7 @@ def train(images, labels, n_neurons: int = 100, epochs: int = 1, params: Network
     W = Wf.copy() if qtrain else Wf
     qscale = float(1 << bits) if qtrain else 0.0
     p = params.kernel_array()
+    cdf = params.interval_cdf()
     n = len(images)
     rates = None
     assignments = -np.ones(N, np.int64)
@@ -169,12 +171,12 @@ def train(images, labels, n_neurons: int = 100, epochs: int = 1, params: Network
             counts = np.zeros((b - a, N), np.int32)
             last = epoch == int(epochs) - 1 and b == n
             if forward_weights is None:
-                kernels.train_samples(W, Wf, theta, images[a:b], seeds[a:b], p, params.n_steps,
+                kernels.train_samples(W, Wf, theta, images[a:b], seeds[a:b], p, cdf, params.n_steps,
                                       qscale, qmode, not last, counts)
             else:
                 for s in range(a, b):
                     Wk = _checked_weights(forward_weights(Wf, epoch * n + s), params.n_inputs, N)
-                    kernels.train_samples(Wk, Wf, theta, images[s:s + 1], seeds[s:s + 1], p, params.n_steps,
+                    kernels.train_samples(Wk, Wf, theta, images[s:s + 1], seeds[s:s + 1], p, cdf, params.n_steps,
                                           0.0, qmode, not (last and s == b - 1), counts[s - a:s - a + 1])
             y = labels[a:b]
             if rates is not None:
@@ -228,6 +230,7 @@ def infer(model: Model, images, weights=None, seed: int = 0, record_reads: bool 
         raise InputError("weights: expected an ndarray or a WeightSource")
     N = model.n_neurons
     p = params.kernel_array()
+    cdf = params.interval_cdf()
     n = len(images)
     seeds = _seeds(np.random.default_rng([seed, 0x5eed]), n)
     counts = np.zeros((n, N), np.int32)
@@ -242,7 +245,7 @@ def infer(model: Model, images, weights=None, seed: int = 0, record_reads: bool 
         try:
             for a in range(0, n, chunk):
                 b = min(a + chunk, n)
-                kernels.infer_samples(W, theta, images[a:b], seeds[a:b], p, params.n_steps, counts[a:b])
+                kernels.infer_samples(W, theta, images[a:b], seeds[a:b], p, cdf, params.n_steps, counts[a:b])
                 if bar is not None:
                     bar.update(b - a)
         finally:
@@ -250,13 +253,13 @@ def infer(model: Model, images, weights=None, seed: int = 0, record_reads: bool 
     else:
         for k in range(n):
             W = _checked_weights(source.weights(k), params.n_inputs, N)
-            kernels.infer_one(W, theta, images[k], seeds[k], p, params.n_steps, counts[k])
+            kernels.infer_one(W, theta, images[k], seeds[k], p, cdf, params.n_steps, counts[k])
             if bar is not None:
                 bar.update(1)
     if bar is not None:
         bar.close()
     if record_reads:
-        offs, steps, idx = kernels.read_events(images, seeds, p, params.n_steps)
+        offs, steps, idx = kernels.read_events(images, seeds, p, cdf, params.n_steps)
         return counts, ReadEvents(offs, steps, idx)
     return counts
 

@@ -7,10 +7,15 @@ The default preset, :data:`BINDSNET`, is the network as BindsNET 0.3 builds it i
 from __future__ import annotations
 
 from dataclasses import asdict, dataclass, fields, replace
+from functools import lru_cache
 
 import numpy as np
+from scipy import stats
 
 from .errors import InputError
+
+#: Input inter-spike-interval distributions; the index is the kernel code (``P_INTERVALS``).
+INPUT_INTERVALS = ("poisson", "exponential")
 
 
 @dataclass(frozen=True)
@@ -23,6 +28,15 @@ class NetworkParams:
         Number of input (Poisson) neurons, one per pixel (784 for 28 x 28 images).
     intensity_hz : float
         Firing rate of an input neuron for a pixel of value 255, Hz; rate = pixel / 255 x intensity_hz.
+    input_intervals : {"poisson", "exponential"}
+        How an input neuron's inter-spike intervals are drawn (mean 1000 / (rate x dt_ms) steps).
+        ``"poisson"`` (default, BindsNET 0.3's ``PoissonEncoder``): integer intervals, in steps,
+        from a Poisson distribution with that mean, a zero interval counted as 1; spikes fall in
+        steps ``T - 1`` for the cumulative sums ``T`` <= n_steps. Spike trains are therefore far
+        more regular than a Poisson process (a 255 pixel fires every 8 +- 3 ms) and dim pixels
+        (mean interval > n_steps) hardly ever fire. ``"exponential"``: a Poisson process,
+        exponential intervals in continuous time, each spike in step floor(t), at most one spike
+        per input and step (the engine's encoding before 2026-11-24).
     time_ms : float
         Presentation time of one sample, ms.
     dt_ms : float
@@ -91,8 +105,12 @@ class NetworkParams:
     w_max: float = 1.0
     w_norm: float = 78.4
     w_init_scale: float = 0.3
+    input_intervals: str = "poisson"
 
     def __post_init__(self):
+        if self.input_intervals not in INPUT_INTERVALS:
+            raise InputError(f"parameter input_intervals: expected one of {', '.join(INPUT_INTERVALS)}, "
+                             f"got {self.input_intervals!r}")
         for name in ("intensity_hz", "time_ms", "dt_ms", "exc_tau_ms", "inh_tau_ms",
                      "theta_tau_ms", "trace_tau_ms"):
             if not getattr(self, name) > 0:
@@ -136,7 +154,30 @@ class NetworkParams:
             round(self.inh_refrac_ms / dt),
             self.w_exc_inh_mv, self.w_inh_exc_mv, np.exp(-dt / self.trace_tau_ms),
             self.nu_pre, self.nu_post, self.w_min, self.w_max, self.w_norm,
+            INPUT_INTERVALS.index(self.input_intervals),
         ], dtype=np.float64)
+
+    def interval_cdf(self) -> np.ndarray:
+        """Table of the ``"poisson"`` input intervals the kernels sample by inversion (read only).
+
+        Returns
+        -------
+        cdf : float64 (256, n_steps + 1)
+            ``cdf[v, k]`` = P(interval <= k steps) for a pixel of value v, where the interval is
+            max(X, 1) with X ~ Poisson(1000 / (v / 255 x intensity_hz x dt_ms)); row 0 is zero.
+        """
+        return interval_cdf(self.intensity_hz, self.dt_ms, self.n_steps)
+
+
+@lru_cache(maxsize=8)
+def interval_cdf(intensity_hz: float, dt_ms: float, n_steps: int) -> np.ndarray:
+    """See :meth:`NetworkParams.interval_cdf` (cached per rate scale and number of steps)."""
+    values = np.arange(1, 256, dtype=np.float64)
+    mean_steps = 1000.0 / (values / 255.0 * intensity_hz * dt_ms)
+    cdf = np.zeros((256, n_steps + 1))
+    cdf[1:, 1:] = stats.poisson.cdf(np.arange(1, n_steps + 1)[None, :], mean_steps[:, None])
+    cdf.flags.writeable = False
+    return cdf
 
 
 #: BindsNET 0.3 ``DiehlAndCook2015`` as run by ``eth_mnist.py`` (the default preset).
