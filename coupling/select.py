@@ -39,9 +39,9 @@ COLUMNS = ("neurons", "bits", "fat", "vdd", "accuracy", "clean_accuracy", "memor
 
 def ber_at(cfg: RunConfig, vdd_table_v: float) -> float:
     """BER of the configured vendor at a table-scale voltage (``cfg.ber`` overrides below nominal)."""
-    from coupling.tolerance import _spec_and_weakness
+    from coupling.tolerance import spec_and_weakness
     from dramsim.voltage import operating_point
-    spec, _ = _spec_and_weakness(cfg.standard, cfg.channels, cfg.ranks, cfg.vendor, cfg.ber_statistic)
+    spec, _ = spec_and_weakness(cfg.standard, cfg.channels, cfg.ranks, cfg.vendor, cfg.ber_statistic)
     op = operating_point(spec, pipeline.device_voltage(spec, vdd_table_v), mode=cfg.mode,
                          scaling=cfg.voltage_scaling, vendor=cfg.vendor, statistic=cfg.ber_statistic)
     if cfg.ber is not None and cfg.mode == "approximate" and op.ber > 0:

@@ -21,6 +21,7 @@ import dataclasses
 import functools
 import math
 from dataclasses import dataclass
+from pathlib import Path
 
 import numpy as np
 import pandas as pd
@@ -74,7 +75,8 @@ def ber_key(ber: float) -> int:
 
 
 @functools.lru_cache(maxsize=8)
-def _spec_and_weakness(standard: str, channels: int, ranks: int, vendor: str, statistic: str):
+def spec_and_weakness(standard: str, channels: int, ranks: int, vendor: str, statistic: str):
+    """The nominal spec and the vendor's relative error density per bank (cached per process)."""
     spec = load_spec(standard, channels=channels, ranks=ranks)
     op = operating_point(spec, None, vendor=vendor, statistic=statistic)
     return spec, tuple(float(x) for x in op.bank_weakness)
@@ -82,7 +84,7 @@ def _spec_and_weakness(standard: str, channels: int, ranks: int, vendor: str, st
 
 def device(cfg: RunConfig, n_neurons: int, bits: int, policy: str, device_seed: int):
     """(spec, layout, faults) of one device instance for a ``784 x n_neurons`` matrix at ``bits``."""
-    spec, weakness = _spec_and_weakness(cfg.standard, cfg.channels, cfg.ranks, cfg.vendor, cfg.ber_statistic)
+    spec, weakness = spec_and_weakness(cfg.standard, cfg.channels, cfg.ranks, cfg.vendor, cfg.ber_statistic)
     c = dataclasses.replace(cfg, device_seed=int(device_seed))
     faults = pipeline.fault_model(spec, c, weakness)
     layout = pipeline.make_layout(spec, n_neurons, bits, policy, faults, cfg.packing, cfg.max_weakness)
@@ -249,7 +251,5 @@ def plot(curves: dict, path, title: str = "", max_drop_pp: float | None = None) 
     ax.grid(True, which="both", alpha=0.3)
     ax.legend(fontsize=8)
     fig.tight_layout()
-    from pathlib import Path
-    path = Path(path)
-    _atomic(path, lambda f: fig.savefig(f, format="png", dpi=120))
+    _atomic(Path(path), lambda f: fig.savefig(f, format="png", dpi=120))
     plt.close(fig)

@@ -1,6 +1,5 @@
 """Sweeps: stable keys, a killed sweep resumes to a byte-identical results file, Dask == local."""
 
-import os
 import signal
 import subprocess
 import sys

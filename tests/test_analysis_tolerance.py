@@ -1,6 +1,5 @@
 """Error-tolerance analysis: BER grids, points against the engine, summaries, the CLI."""
 
-import numpy as np
 import pandas as pd
 import pytest
 
