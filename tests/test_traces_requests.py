@@ -177,3 +177,52 @@ def test_round_trip_property(tmp_path_factory, addresses, seed, fmt):
     np.testing.assert_array_equal(r.is_write, t.is_write)
     if fmt in ("dramsim3", "npz"):
         np.testing.assert_array_equal(r.arrival, t.arrival)
+
+
+@pytest.mark.parametrize("text, expected", [
+    ("LD\t0x10\nST\t\t32", ([16, 32], [False, True])),                 # tabs, no final newline
+    ("  \t \nLD 0x10 \t\r\n\n   \n", ([16], [False])),                   # whitespace-only lines
+    ("LD 0x10\r\nST 0X20\r\n", ([16, 32], [False, True])),               # CR LF, 0X
+])
+def test_whitespace_variants(tmp_path, text, expected):
+    p = tmp_path / "t.trace"
+    p.write_bytes(text.encode())
+    r = read_requests(p, "ramulator2")
+    assert (r.address.tolist(), r.is_write.tolist()) == expected
+
+
+@pytest.mark.parametrize("raw, line, got", [
+    (b"LD 0x10\nLD 0x1\xff\n", 2, "LD 0x1\ufffd"),      # non-ASCII byte
+    (b"LD 0x10\nld 0x20\n", 2, "ld 0x20"),              # ops are case-sensitive
+    (b"LD 0x10\n\t\nST 0x20 x", 3, "ST 0x20 x"),        # extra field on an unterminated last line
+    (b"LD 0x10\nLD 18446744073709551616\n", 2, "LD 18446744073709551616"),  # 2**64: 20 digits
+])
+def test_malformed_bytes_name_the_line(tmp_path, raw, line, got):
+    p = tmp_path / "trace.txt"
+    p.write_bytes(raw)
+    with pytest.raises(InputError) as exc:
+        read_requests(p, "ramulator2")
+    assert str(exc.value) == f"{p}:{line}: expected 'LD|ST ADDRESS', got {got!r}"
+
+
+def test_dramsim3_bad_line_wins_over_earlier_backwards_cycle(tmp_path):
+    p = tmp_path / "d3.txt"
+    p.write_text("0x10 READ 5\n0x20 READ 4\n0x30 READ\n")
+    with pytest.raises(InputError, match=r"d3.txt:3: expected 'ADDRESS READ\|WRITE CYCLE', got '0x30 READ'"):
+        read_requests(p)
+    p.write_text("0x10 read 5\n0x20 write 9\n0x30 READ 2\n")
+    with pytest.raises(InputError, match=r"d3.txt:3: arrival cycle 2 is before the previous line's 9"):
+        read_requests(p)
+
+
+def test_text_readers_import_neither_pandas_nor_pyarrow(tmp_path):
+    """Reading a text trace must stay light (peak memory of `dramsim replay`): no pandas/pyarrow."""
+    import subprocess
+    import sys
+
+    p = tmp_path / "t.trace"
+    p.write_text("LD 0x10\nST 0x20\n")
+    code = ("import sys; from traces import read_requests; r = read_requests(sys.argv[1]); "
+            "assert len(r) == 2; print(sorted(m for m in ('pandas', 'pyarrow') if m in sys.modules))")
+    out = subprocess.run([sys.executable, "-c", code, str(p)], capture_output=True, text=True, check=True)
+    assert out.stdout.strip() == "[]"

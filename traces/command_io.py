@@ -27,10 +27,6 @@ import re
 from pathlib import Path
 
 import numpy as np
-import pandas as pd
-import pyarrow as pa
-import pyarrow.compute as pac
-import pyarrow.csv as pacsv
 
 from traces._atomic import atomic_paths
 from traces.commands import COMMANDS, FIELDS, PREA, REF, CommandTrace
@@ -149,6 +145,9 @@ def _write(base: Path, files: list) -> list[Path]:
 
 
 def _write_csv(c: CommandTrace, f) -> None:
+    import pyarrow as pa
+    import pyarrow.csv as pacsv
+
     if len(c) and int(c.cmd.max()) >= len(COMMANDS):
         raise InputError(f"command code {int(c.cmd.max())} is not a command; expected 0..{len(COMMANDS) - 1}")
     columns = {name: pa.array(getattr(c, name)) for name, _ in FIELDS}
@@ -159,6 +158,8 @@ def _write_csv(c: CommandTrace, f) -> None:
 
 
 def _dp4_text(c: CommandTrace, sel: np.ndarray, banks_per_group: int, end: int) -> str:
+    import pandas as pd
+
     cmd = c.cmd[sel]
     flat = c.bankgroup[sel].astype(np.int64) * banks_per_group + c.bank[sel]
     flat = np.where((cmd == PREA) | (cmd == REF) | (flat < 0), 0, flat)
@@ -167,6 +168,8 @@ def _dp4_text(c: CommandTrace, sel: np.ndarray, banks_per_group: int, end: int) 
 
 
 def _dp5_text(c: CommandTrace, sel: np.ndarray, end: int, data_bytes: int) -> str:
+    import pandas as pd
+
     cmd = c.cmd[sel]
     df = pd.DataFrame({
         "cycle": c.cycle[sel],
@@ -190,6 +193,8 @@ def _dp5_text(c: CommandTrace, sel: np.ndarray, end: int, data_bytes: int) -> st
 # --------------------------------------------------------------------------------------- reading
 
 def _read_csv(path: Path) -> CommandTrace:
+    import pandas as pd
+
     names = [name for name, _ in FIELDS]
     try:
         # Fast path: typed columns with the pyarrow parser; on any trouble, re-read slowly to
@@ -219,6 +224,10 @@ def _read_csv(path: Path) -> CommandTrace:
 
 def _read_csv_fast(path: Path, names: list[str]) -> CommandTrace | None:
     """Read a well-formed CSV with pyarrow's typed reader; None when anything is unusual."""
+    import pyarrow as pa
+    import pyarrow.compute as pac
+    import pyarrow.csv as pacsv
+
     types = {name: pa.int64() for name in names}
     types["cmd"] = pa.string()
     try:
@@ -248,6 +257,8 @@ class _Retry(Exception):
 
 
 def _read_strings(path: Path, names: list[str], header: bool) -> pd.DataFrame:
+    import pandas as pd
+
     try:
         df = pd.read_csv(path, header=0 if header else None, names=None if header else names,
                          dtype=object, engine="c", skip_blank_lines=False, keep_default_na=False,
@@ -267,6 +278,8 @@ def _read_strings(path: Path, names: list[str], header: bool) -> pd.DataFrame:
 def _columns_to_trace(path: Path, df: pd.DataFrame, names: list[str], first_line: int,
                       lineno: np.ndarray | None = None, cmd_names=COMMANDS,
                       fast: bool = False) -> CommandTrace:
+    import pandas as pd
+
     if lineno is None and not fast:
         lineno = np.arange(first_line, len(df) + first_line)
         blank = df.isna().all(axis=1).to_numpy()

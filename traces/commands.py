@@ -71,5 +71,8 @@ class CommandTrace:
 
     def counts(self) -> dict[str, int]:
         """Number of commands of each kind, keyed by name (every name present, zeros included)."""
-        c = np.bincount(self.cmd, minlength=len(COMMANDS))
+        # in slices: bincount widens uint8 codes to int64, 8 bytes a command at once otherwise
+        c = np.zeros(len(COMMANDS), np.int64)
+        for i in range(0, len(self.cmd), 1 << 20):
+            c += np.bincount(self.cmd[i:i + (1 << 20)], minlength=len(COMMANDS))[:len(COMMANDS)]
         return {name: int(c[i]) for i, name in enumerate(COMMANDS)}

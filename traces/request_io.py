@@ -11,10 +11,11 @@ Formats (``fmt`` names):
                 when known, ``arrival`` (int64).
 ``npy``         A NumPy ``.npy`` of uint64 byte addresses: all reads, no time (read only).
 
-Text traces are parsed column-wise (pyarrow's CSV tokenizer, or pandas' C tokenizer for files
-with irregular spacing, then one Numba pass to parse the numbers, no Python loop); a bad line
+Text traces are parsed by one Numba pass over the file's bytes (fields separated by any run of
+spaces or tabs, blank lines skipped, CR LF accepted; no tokenizer tables, no Python loop per
+line), so reading costs little more memory than the file and the result arrays. A bad line
 raises :class:`traces.errors.InputError` naming ``file:line`` (1-based, counting blank lines) and
-what was expected.
+what was expected. This module imports neither pandas nor pyarrow.
 """
 from __future__ import annotations
 
@@ -23,10 +24,6 @@ from pathlib import Path
 
 import numba
 import numpy as np
-import pandas as pd
-import pyarrow as pa
-import pyarrow.compute as pac
-import pyarrow.csv as pacsv
 
 from traces._atomic import atomic_paths
 from traces.errors import InputError
@@ -165,21 +162,6 @@ def parse_uint(strings: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     return _parse_uint_kernel(b.view(np.uint8).reshape(-1), offsets, True)
 
 
-def _parse_arrow_uint(column) -> tuple[np.ndarray, np.ndarray]:
-    """:func:`parse_uint` straight from a pyarrow string column's buffers (no Python strings)."""
-    arr = column.cast(pa.large_string()).combine_chunks()
-    n = len(arr)
-    if n == 0:
-        return np.zeros(0, np.uint64), np.zeros(0, bool)
-    _, off_buf, data_buf = arr.buffers()
-    offsets = np.frombuffer(off_buf, dtype=np.int64)[arr.offset:arr.offset + n + 1]
-    data = np.frombuffer(data_buf, dtype=np.uint8) if data_buf is not None else np.zeros(0, np.uint8)
-    values, ok = _parse_uint_kernel(data, offsets, False)
-    if arr.null_count:
-        ok &= ~np.asarray(arr.is_null())
-    return values, ok
-
-
 @numba.njit(cache=True)
 def _parse_uint_kernel(data, offsets, nul_padded):
     """String i is data[offsets[i]:offsets[i+1]] (up to a NUL when ``nul_padded``); parse it as
@@ -197,27 +179,9 @@ def _parse_uint_kernel(data, offsets, nul_padded):
             if stop == end:
                 continue
             end = stop
-        hexa = end - start > 2 and data[start] == 48 and (data[start + 1] | 0x20) == 120  # 0x / 0X
-        if hexa:
-            start += 2
-        digits = end - start
-        if digits == 0 or digits > (16 if hexa else 19):
-            continue
-        v = np.uint64(0)
-        good = True
-        for j in range(start, end):
-            c = data[j]
-            if 48 <= c <= 57:
-                d = c - 48
-            elif hexa and 97 <= (c | 0x20) <= 102:
-                d = (c | 0x20) - 87
-            else:
-                good = False
-                break
-            v = v * np.uint64(16 if hexa else 10) + np.uint64(d)
-        if good:
-            values[i] = v
-            ok[i] = True
+        v, good = _parse_number(data, start, end)
+        values[i] = v
+        ok[i] = good
     return values, ok
 
 
@@ -233,99 +197,141 @@ def _to_bytes(strings: np.ndarray, width: int = 32) -> np.ndarray:
         return np.where(ascii_ok, strings, "").astype(f"S{width}")
 
 
+#: Per text format: number of fields, index of the address, op and arrival-cycle fields (-1: none).
+_LAYOUT = {"ramulator2": (2, 1, 0, -1), "ramulator1": (2, 0, 1, -1), "dramsim3": (3, 0, 1, 2)}
+
+
 def _read_text(path: Path, fmt: str) -> RequestTrace:
-    # Fast path: pyarrow's tokenizer and a Numba number parser over its buffers (single-space
-    # separated; blank lines dropped). If it fails or any line is bad, re-read with pandas' C
-    # tokenizer, which keeps blank lines (row i is file line i + 1) so the error names the line.
+    """Parse a whole text trace with one Numba pass over its bytes (no tokenizer tables, no
+    Python loop); a bad line or a backwards arrival cycle is reported by line number."""
     try:
-        return _read_text_fast(path, fmt)
-    except _Retry:
-        df = _tokenize(path, fmt)
-        lineno = np.arange(1, len(df) + 1)
-        blank = df.isna().all(axis=1).to_numpy()
-        if blank.any():
-            df, lineno = df[~blank], lineno[~blank]
-        return _parse_columns(path, fmt, df, lineno)
+        data = np.fromfile(path, dtype=np.uint8)
+    except OSError as exc:
+        raise InputError(f"{path}: cannot read ({exc.strerror or exc})") from None
+    n_fields, addr_field, op_field, time_field = _LAYOUT[fmt]
+    ops = list(_READ_OPS[fmt]) + list(_WRITE_OPS[fmt])
+    op_table = np.zeros((len(ops), max(len(o) for o in ops)), np.uint8)
+    op_len = np.zeros(len(ops), np.int64)
+    for k, name in enumerate(ops):
+        op_table[k, :len(name)] = np.frombuffer(name.encode("ascii"), np.uint8)
+        op_len[k] = len(name)
+    op_write = np.array([False] * len(_READ_OPS[fmt]) + [True] * len(_WRITE_OPS[fmt]))
+    address, is_write, arrival, count, bad_line, back_line, back_index = _parse_text_kernel(
+        data, n_fields, addr_field, op_field, time_field, op_table, op_len, op_write)
+    del data
+    if bad_line:
+        raise InputError(_bad_line(path, int(bad_line), fmt))
+    if back_line:
+        raise InputError(f"{path}:{back_line}: arrival cycle {arrival[back_index]} is before the previous "
+                         f"line's {arrival[back_index - 1]}; expected non-decreasing arrival cycles")
+    # blank lines leave unused slots at the end: views, no copy
+    return RequestTrace(address[:count], is_write[:count], arrival[:count] if time_field >= 0 else None)
 
 
-def _read_text_fast(path: Path, fmt: str) -> RequestTrace:
-    """Single-space separated, no blank lines, every line good: pyarrow all the way."""
-    names = _columns(fmt)
-    try:
-        table = pacsv.read_csv(path, read_options=pacsv.ReadOptions(column_names=names),
-                               parse_options=pacsv.ParseOptions(delimiter=" "),
-                               convert_options=pacsv.ConvertOptions(column_types={n: pa.string() for n in names}))
-    except (pa.ArrowInvalid, pa.ArrowTypeError, OSError):
-        raise _Retry() from None
-    op = table.column("op")
-    is_write = pac.is_in(op, value_set=pa.array(list(_WRITE_OPS[fmt]))).to_numpy(zero_copy_only=False)
-    is_read = pac.is_in(op, value_set=pa.array(list(_READ_OPS[fmt]))).to_numpy(zero_copy_only=False)
-    address, ok = _parse_arrow_uint(table.column("addr"))
-    good = ok & (is_read | is_write)
-    arrival = None
-    if fmt == "dramsim3":
-        t, t_ok = _parse_arrow_uint(table.column("time"))
-        good &= t_ok & (t < np.uint64(2**62))
-        arrival = t.astype(np.int64)
-        if len(arrival) > 1 and (np.diff(arrival) < 0).any():
-            raise _Retry()
-    if not good.all():
-        raise _Retry()
-    return RequestTrace(address, is_write, arrival)
+@numba.njit(cache=True)
+def _parse_number(data, start, end):
+    """``data[start:end]`` as 0x-hex (at most 16 digits) or decimal (at most 19): (value, ok)."""
+    hexa = end - start > 2 and data[start] == 48 and (data[start + 1] | 0x20) == 120  # 0x / 0X
+    if hexa:
+        start += 2
+    digits = end - start
+    if digits == 0 or digits > (16 if hexa else 19):
+        return np.uint64(0), False
+    v = np.uint64(0)
+    for j in range(start, end):
+        c = data[j]
+        if 48 <= c <= 57:
+            d = c - 48
+        elif hexa and 97 <= (c | 0x20) <= 102:
+            d = (c | 0x20) - 87
+        else:
+            return np.uint64(0), False
+        v = v * np.uint64(16 if hexa else 10) + np.uint64(d)
+    return v, True
 
 
-class _Retry(Exception):
-    """The fast path cannot say which line is bad."""
+@numba.njit(cache=True)
+def _parse_text_kernel(data, n_fields, addr_field, op_field, time_field, op_table, op_len, op_write):
+    """Parse whitespace-separated request lines (blank lines skipped, CR LF accepted).
 
-
-def _columns(fmt: str) -> list[str]:
-    return {"ramulator2": ["op", "addr"], "ramulator1": ["addr", "op"]}.get(fmt, ["addr", "op", "time"])
-
-
-def _tokenize(path: Path, fmt: str) -> pd.DataFrame:
-    """Whitespace-separated columns as strings; blank lines kept as all-NaN rows."""
-    names = _columns(fmt)
-    try:
-        return pd.read_csv(path, sep=r"\s+", header=None, names=names, dtype=object, engine="c",
-                           skip_blank_lines=False, keep_default_na=False, na_values=[""])
-    except pd.errors.EmptyDataError:
-        return pd.DataFrame({n: np.zeros(0, object) for n in names})
-    except (OSError, UnicodeDecodeError) as exc:
-        raise InputError(f"{path}: cannot read ({getattr(exc, 'strerror', None) or exc})") from None
-    except pd.errors.ParserError as exc:
-        raise InputError(_bad_line(path, _line_from_parser_error(str(exc)), fmt)) from None
-
-
-def _parse_columns(path: Path, fmt: str, df: pd.DataFrame, lineno: np.ndarray) -> RequestTrace:
-    op = df["op"]
-    is_read = op.isin(_READ_OPS[fmt]).to_numpy()
-    is_write = op.isin(_WRITE_OPS[fmt]).to_numpy()
-    good = is_read | is_write
-    address, ok = parse_uint(df["addr"].to_numpy(dtype=object, na_value=""))
-    good &= ok
-    arrival = None
-    if fmt == "dramsim3":
-        t, t_ok = parse_uint(df["time"].to_numpy(dtype=object, na_value=""))
-        t_ok &= t < np.uint64(2**62)
-        good &= t_ok
-        arrival = np.where(t_ok, t, 0).astype(np.int64)
-    if not good.all():
-        first = int(np.flatnonzero(~good)[0])
-        raise InputError(_bad_line(path, int(lineno[first]), fmt))
-    if arrival is not None and len(arrival) > 1:
-        back = np.flatnonzero(np.diff(arrival) < 0)
-        if len(back):
-            i = int(back[0]) + 1
-            raise InputError(f"{path}:{lineno[i]}: arrival cycle {arrival[i]} is before the previous "
-                             f"line's {arrival[i - 1]}; expected non-decreasing arrival cycles")
-    return RequestTrace(address, is_write, arrival)
-
-
-def _line_from_parser_error(message: str) -> int:
-    import re
-
-    m = re.search(r"line (\d+)", message)
-    return int(m.group(1)) if m else 0
+    Returns (address, is_write, arrival, count, bad_line, back_line, back_index): the arrays have
+    one slot per file line, the first ``count`` filled; ``bad_line`` is the first malformed line
+    (1-based, 0 if none; parsing stops there); ``back_line``/``back_index`` the first line and
+    record whose arrival cycle is below the previous record's (0 if none).
+    """
+    size = data.shape[0]
+    n_lines = 0
+    for i in range(size):
+        if data[i] == 10:
+            n_lines += 1
+    if size > 0 and data[size - 1] != 10:
+        n_lines += 1
+    address = np.empty(n_lines, np.uint64)
+    is_write = np.empty(n_lines, np.bool_)
+    arrival = np.empty(n_lines if time_field >= 0 else 0, np.int64)
+    starts = np.empty(n_fields, np.int64)
+    ends = np.empty(n_fields, np.int64)
+    count = 0
+    back_line = 0
+    back_index = 0
+    line = 0
+    pos = 0
+    while pos < size:
+        line += 1
+        eol = pos
+        while eol < size and data[eol] != 10:
+            eol += 1
+        # split into fields on spaces, tabs, CR, VT, FF
+        nf = 0
+        j = pos
+        while j < eol:
+            c = data[j]
+            if c == 32 or (9 <= c <= 13):
+                j += 1
+                continue
+            k = j
+            while k < eol and not (data[k] == 32 or (9 <= data[k] <= 13)):
+                k += 1
+            if nf < n_fields:
+                starts[nf] = j
+                ends[nf] = k
+            nf += 1
+            j = k
+        pos = eol + 1
+        if nf == 0:
+            continue  # blank line
+        if nf != n_fields:
+            return address, is_write, arrival, count, line, back_line, back_index
+        s = starts[op_field]
+        width = ends[op_field] - s
+        op = -1
+        for o in range(op_len.shape[0]):
+            if op_len[o] == width:
+                same = True
+                for q in range(width):
+                    if data[s + q] != op_table[o, q]:
+                        same = False
+                        break
+                if same:
+                    op = o
+                    break
+        if op < 0:
+            return address, is_write, arrival, count, line, back_line, back_index
+        value, ok = _parse_number(data, starts[addr_field], ends[addr_field])
+        if not ok:
+            return address, is_write, arrival, count, line, back_line, back_index
+        if time_field >= 0:
+            t, t_ok = _parse_number(data, starts[time_field], ends[time_field])
+            if not t_ok or t >= np.uint64(1) << np.uint64(62):
+                return address, is_write, arrival, count, line, back_line, back_index
+            arrival[count] = np.int64(t)
+            if count > 0 and back_line == 0 and arrival[count] < arrival[count - 1]:
+                back_line = line
+                back_index = count
+        address[count] = value
+        is_write[count] = op_write[op]
+        count += 1
+    return address, is_write, arrival, count, 0, back_line, back_index
 
 
 def _bad_line(path: Path, line: int, fmt: str) -> str:
