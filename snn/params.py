@@ -183,11 +183,14 @@ def interval_cdf(intensity_hz: float, dt_ms: float, n_steps: int) -> np.ndarray:
 #: BindsNET 0.3 ``DiehlAndCook2015`` as run by ``eth_mnist.py`` (the default preset).
 BINDSNET = NetworkParams()
 
-PRESETS = {"bindsnet": BINDSNET}
+#: The same with exponential input intervals (a Poisson process; the engine's default before 2026-11-24).
+BINDSNET_EXPONENTIAL = BINDSNET.with_(input_intervals="exponential")
+
+PRESETS = {"bindsnet": BINDSNET, "bindsnet-exponential": BINDSNET_EXPONENTIAL}
 
 
 def preset(name: str) -> NetworkParams:
-    """Return a named preset (``"bindsnet"``)."""
+    """Return a named preset (``"bindsnet"``, ``"bindsnet-exponential"``)."""
     try:
         return PRESETS[name]
     except KeyError:

@@ -6,7 +6,7 @@ import numpy as np
 import pytest
 from scipy import stats
 
-from snn import BINDSNET, InputError, Model, NetworkParams, infer, load_model, save_model
+from snn import BINDSNET, InputError, Model, NetworkParams, infer, load_model, preset, save_model
 
 N_SAMPLES = 400
 BRIGHT, DIM = 255, 5          # mean intervals 7.8 and 398 steps at 128 Hz, dt = 1 ms
@@ -64,6 +64,7 @@ def test_interval_table():
 
 def test_input_intervals_validated():
     assert BINDSNET.input_intervals == "poisson"
+    assert preset("bindsnet-exponential") == BINDSNET.with_(input_intervals="exponential")
     with pytest.raises(InputError, match="input_intervals"):
         NetworkParams(input_intervals="gamma")
 
