@@ -47,7 +47,6 @@ from dataclasses import dataclass, field
 
 import numba
 import numpy as np
-import pandas as pd
 
 from dramsim.errors import InputError
 from dramsim.spec import Spec
@@ -127,11 +126,14 @@ def _analyse(cycle, cmd, rank_id, bank_id, nbanks_per_rank, nranks, end, ras, rt
     is_open = np.zeros(nb, np.bool_)
     act_t = np.zeros(nb, np.int64)
     pend = np.full(nb, -1, np.int64)          # pending implicit precharge cycle (-1: none)
+    slot = np.zeros(nb, np.int64)             # interval of the bank's open row
     counts = np.zeros(8, np.int64)
     n = cycle.shape[0]
+    # intervals are recorded when they start (ACT, REF, REFpb), so they come sorted by start
+    # (cycles are non-decreasing); a bank's end is filled in when it closes
     starts = np.empty(n, np.int64)
     ends = np.empty(n, np.int64)
-    owner = np.empty(n, np.int64)
+    owner = np.empty(n, np.int32)
     k = 0
     for i in range(n):
         t = cycle[i]
@@ -145,10 +147,7 @@ def _analyse(cycle, cmd, rank_id, bank_id, nbanks_per_rank, nranks, end, ras, rt
             hi = lo + 1
         for j in range(lo, hi):               # implicit precharges due by now
             if pend[j] >= 0 and pend[j] <= t:
-                starts[k] = act_t[j]
-                ends[k] = pend[j]
-                owner[k] = r
-                k += 1
+                ends[slot[j]] = pend[j]
                 is_open[j] = False
                 pend[j] = -1
                 counts[1] += 1
@@ -158,15 +157,16 @@ def _analyse(cycle, cmd, rank_id, bank_id, nbanks_per_rank, nranks, end, ras, rt
             else:
                 is_open[lo] = True
                 act_t[lo] = t
+                starts[k] = t
+                owner[k] = r
+                slot[lo] = k
+                k += 1
                 counts[0] += 1
         elif c == PRE or c == PREA:
             closed = False
             for j in range(lo, hi):
                 if is_open[j] and (pend[j] < 0 or c == PREA):
-                    starts[k] = act_t[j]
-                    ends[k] = t
-                    owner[k] = r
-                    k += 1
+                    ends[slot[j]] = t
                     is_open[j] = False
                     pend[j] = -1
                     counts[1] += 1
@@ -189,19 +189,14 @@ def _analyse(cycle, cmd, rank_id, bank_id, nbanks_per_rank, nranks, end, ras, rt
             k += 1
     for j in range(nb):                        # still open at the end of the run
         if is_open[j]:
-            starts[k] = act_t[j]
-            ends[k] = end
+            ends[slot[j]] = end
             if pend[j] >= 0 and pend[j] <= end:
-                ends[k] = pend[j]
+                ends[slot[j]] = pend[j]
                 counts[1] += 1
-            owner[k] = j // nbanks_per_rank
-            k += 1
-    order = np.argsort(starts[:k], kind="mergesort")
     active = np.zeros(nranks, np.int64)
     cur_s = np.zeros(nranks, np.int64)
     cur_e = np.zeros(nranks, np.int64)
-    for idx in range(k):
-        q = order[idx]
+    for q in range(k):
         r = owner[q]
         s = min(max(starts[q], 0), end)
         e = min(max(ends[q], 0), end)
@@ -236,19 +231,27 @@ def analyse(spec: Spec, commands: CommandTrace, cycles: int) -> tuple[dict, np.n
         raise InputError(f"cycles is {cycles}; expected a non-negative integer")
     nranks = org.channels * org.ranks
     if len(commands):
-        if np.any(np.diff(commands.cycle) < 0):
+        if np.any(commands.cycle[1:] < commands.cycle[:-1]):
             raise InputError("command trace: cycles must be non-decreasing")
         if commands.channel.max() >= org.channels or commands.rank.max() >= org.ranks \
                 or commands.channel.min() < 0 or commands.rank.min() < 0:
             raise InputError("command trace: channel or rank outside the spec's organization")
         if commands.cmd.max() > REFPB:
             raise InputError("command trace: unknown command code")
-    rank_id = commands.channel.astype(np.int64) * org.ranks + commands.rank
-    bank_id = commands.bankgroup.astype(np.int64) * org.banks_per_group + commands.bank
+    # small ids and in-place updates: a long trace's temporaries stay small (peak memory)
+    ids = np.int16 if max(nranks, org.banks) < 2**15 else np.int32
+    rank_id = commands.channel.astype(ids)
+    rank_id *= org.ranks
+    rank_id += commands.rank
+    bank_id = commands.bankgroup.astype(ids)
+    bank_id *= org.banks_per_group
+    bank_id += commands.bank
     per_bank = (commands.cmd != REF) & (commands.cmd != PREA)
     if np.any(per_bank & ((bank_id < 0) | (bank_id >= org.banks))):
         raise InputError("command trace: bank outside the spec's organization")
-    bank_id = np.where(per_bank, bank_id, -1)
+    np.logical_not(per_bank, out=per_bank)
+    bank_id[per_bank] = -1
+    del per_bank
     nbl = spec.burst_cycles
     c, active = _analyse(commands.cycle, commands.cmd, rank_id, bank_id, org.banks, nranks, cycles,
                          tm.RAS, tm.RTP, tm.CWL + nbl + tm.WR, max(tm.RFC - tm.RP, 0),
@@ -393,6 +396,8 @@ def access_energy_table(spec: Spec, vdds=None, *, mode: str = "approximate", sca
         ``mode``. Energies are per access of one burst (``organization.burst_bytes``, 64 bytes on
         a 64-bit BL8 channel) and per rank (all devices); see :func:`access_cost`.
     """
+    import pandas as pd
+
     from dramsim.voltage import operating_point
 
     nominal = spec.rail(core_rail(spec)).voltage_v

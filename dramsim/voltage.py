@@ -43,7 +43,6 @@ from pathlib import Path
 from types import MappingProxyType
 
 import numpy as np
-import pandas as pd
 import yaml
 
 from dramsim.energy import core_rail
@@ -218,8 +217,13 @@ def load_table(path=None, standard: str | None = None) -> VoltageTable:
         if not isinstance(data, dict) or not isinstance(data.get("points"), list):
             raise InputError(f"{p}: expected a mapping with a 'points' list")
         meta = {k: v for k, v in data.items() if k != "points"}
-        frame = pd.DataFrame(data["points"])
+        if not all(isinstance(point, dict) for point in data["points"]):
+            raise InputError(f"{p}: expected every entry of 'points' to be a mapping")
+        names = list(dict.fromkeys(k for point in data["points"] for k in point))
+        columns = {k: [point.get(k) for point in data["points"]] for k in names}  # missing: None (NaN)
     elif p.suffix.lower() == ".csv":
+        import pandas as pd
+
         try:
             frame = pd.read_csv(p, comment="#", skipinitialspace=True)
         except (pd.errors.ParserError, pd.errors.EmptyDataError, UnicodeDecodeError) as exc:
@@ -233,19 +237,21 @@ def load_table(path=None, standard: str | None = None) -> VoltageTable:
                 if len(values):
                     meta[col] = values[0].item() if hasattr(values[0], "item") else values[0]
                 frame = frame.drop(columns=col)
+        columns = {col: frame[col].to_numpy() for col in frame.columns}
     else:
         raise InputError(f"{p}: unsupported voltage table format {p.suffix!r}; expected .csv or .yaml")
-    table = _table_from(frame, meta, str(p))
+    table = _table_from(columns, meta, str(p))
     if standard is not None and not table.standard:
         table = dataclasses.replace(table, standard=str(standard))
     return table
 
 
-def _table_from(frame: pd.DataFrame, meta: dict, where: str) -> VoltageTable:
+def _table_from(frame: dict, meta: dict, where: str) -> VoltageTable:
+    """The table from its columns (name -> sequence of values, None or NaN where empty)."""
     if "vdd" not in frame:
         raise InputError(f"{where}: missing column 'vdd'")
     try:
-        vdd = frame["vdd"].to_numpy(dtype=float)
+        vdd = np.asarray(frame["vdd"], dtype=float)
     except (TypeError, ValueError):
         raise InputError(f"{where}: column 'vdd' must hold numbers (V)") from None
     if len(vdd) == 0 or np.any(~np.isfinite(vdd)) or np.any(vdd <= 0):
@@ -255,13 +261,13 @@ def _table_from(frame: pd.DataFrame, meta: dict, where: str) -> VoltageTable:
         raise InputError(f"{where}: duplicate voltages in column 'vdd'")
     vdd = vdd[order]
     timing, ber = {}, {}
-    for col in frame.columns:
+    for col in frame:
         if col == "vdd":
             continue
         m_t = re.fullmatch(r"t_([a-z_]+?)_ns", col, flags=re.I)
         m_b = re.fullmatch(r"ber_([A-Za-z0-9]+)_([a-z]+)", col)
         try:
-            values = pd.to_numeric(frame[col]).to_numpy(dtype=float)[order]
+            values = np.asarray(frame[col], dtype=float)[order]
         except (TypeError, ValueError):
             raise InputError(f"{where}: column {col!r} must hold numbers") from None
         if m_t:
@@ -463,6 +469,8 @@ def voltron_bank_weakness(spatial_summary: Path) -> dict[str, list[float]]:
 
 def build_voltron_table(voltron_dir: Path) -> dict:
     """The shipped table's content (YAML layout) from the Voltron data directory."""
+    import pandas as pd
+
     voltron_dir = Path(voltron_dir)
     src = pd.read_csv(voltron_dir / "derived_vendor_voltage_errors.csv")
     grid = np.array(VOLTRON_GRID)
