@@ -4,7 +4,7 @@
 
     dramsim replay TRACE [--standard DDR3-1600K | --spec FILE] [--channels 1] [--ranks 1]
                    [--mapping RoBaRaCoCh] [--xor-bank-hash] [--row-policy open|closed]
-                   [--queue-depth 32] [--hit-first] [--refresh all-bank|per-bank|none] [--arrival auto|trace|saturate]
+                   [--queue-depth 32] [--scheduler frfcfs|fcfs-ready] [--refresh all-bank|per-bank|none] [--arrival auto|trace|saturate]
                    [--wrap-addresses] [--reference] [--cmd-trace OUT [--cmd-format csv|drampower4|drampower5]]
                    [--json FILE]
     dramsim standards
@@ -18,6 +18,7 @@ violations.
 from __future__ import annotations
 
 import argparse
+import dataclasses
 import json
 import os
 import sys
@@ -62,13 +63,18 @@ def _atomic_text(path: str | Path, text: str) -> None:
         raise
 
 
-def _release_reader_memory() -> None:
-    """Hand memory the trace reader's Arrow pool keeps cached back to the OS (lowers peak RSS)."""
-    if "pyarrow" in sys.modules:
-        try:
-            sys.modules["pyarrow"].default_memory_pool().release_unused()
-        except Exception:  # pragma: no cover - an optimisation only
-            pass
+def _return_freed_arrays_to_os() -> None:
+    """Fix glibc's mmap threshold at 1 MiB so freed NumPy arrays go back to the OS at once.
+
+    glibc otherwise raises the threshold after the first large free (up to 32 MiB), and the
+    trace's and decoder's freed arrays then stay in the heap and add to the peak RSS of replay.
+    """
+    try:
+        import ctypes
+
+        ctypes.CDLL("libc.so.6").mallopt(-3, 1 << 20)  # M_MMAP_THRESHOLD
+    except (OSError, AttributeError):  # not glibc: nothing to tune
+        pass
 
 
 def summary_table(stats: dict, operating_point: dict | None = None) -> str:
@@ -105,6 +111,7 @@ def cmd_replay(args) -> int:
     from traces import read_requests, write_commands
 
     start = time.perf_counter()
+    _return_freed_arrays_to_os()
     for option, value in (("--json", args.json), ("--cmd-trace", args.cmd_trace)):
         if value and not Path(value).resolve().parent.is_dir():
             raise InputError(f"{option} {value}: directory {str(Path(value).parent)!r} does not exist")
@@ -112,20 +119,22 @@ def cmd_replay(args) -> int:
     if args.cmd_format and not args.cmd_trace:
         raise InputError("--cmd-format needs --cmd-trace OUT")
     requests = read_requests(args.trace)
-    _release_reader_memory()
     if len(requests) == 0:
         raise InputError(f"{args.trace}: no requests; expected at least one line")
     try:
         res = simulate(spec, requests, mapping=args.mapping, xor_bank_hash=args.xor_bank_hash,
                        row_policy=args.row_policy, queue_depth=args.queue_depth, refresh=args.refresh,
                        arrival=args.arrival, wrap_addresses=args.wrap_addresses, reference=args.reference,
-                       hit_first=args.hit_first)
+                       scheduler=args.scheduler)
     except InputError as exc:
         if str(exc).startswith("request "):  # name the trace file for per-request errors
             raise InputError(f"{args.trace}: {exc}") from None
         raise
     stats = dict(res.stats)
     stats["standard"] = spec.name
+    # only the command trace is needed from here on: free the per-request arrays (peak memory)
+    res = dataclasses.replace(res, arrival=None, issue=None, completion=None, outcome=None)
+    del requests
     power = power_cli.energy_json(res, op, args)
     stats["energy_pj"] = power["energy_pj"]
     stats["wall_s"] = round(time.perf_counter() - start, 6)
@@ -205,9 +214,9 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--xor-bank-hash", action="store_true", help="XOR bank bits with low row bits")
     p.add_argument("--row-policy", choices=("open", "closed"), default="open")
     p.add_argument("--queue-depth", type=int, default=32, help="read and write queue entries per channel")
-    p.add_argument("--hit-first", action="store_true",
-                   help="FR-FCFS preferring ready row hits over older ready ACT/PRE (default: oldest ready "
-                        "command first, as Ramulator 2)")
+    p.add_argument("--scheduler", choices=("frfcfs", "fcfs-ready"), default="frfcfs",
+                   help="frfcfs: ready row hits first, then the oldest ready command (default); "
+                        "fcfs-ready: the oldest ready command first, as Ramulator 2")
     p.add_argument("--refresh", choices=("all-bank", "per-bank", "none"), default="all-bank")
     p.add_argument("--arrival", choices=("auto", "trace", "saturate"), default="auto",
                    help="auto: the trace's cycles if it has them, else saturate")
@@ -243,13 +252,22 @@ def main(argv: list[str] | None = None) -> int:
     parser = build_parser()
     args = parser.parse_args(argv)
     try:
-        return args.func(args)
+        status = args.func(args)
+        sys.stdout.flush()  # a closed pipe shows here, not at interpreter exit
+        return status
     except _input_errors() as exc:
         print(f"{PROG}: error: {str(exc).splitlines()[0] if str(exc) else type(exc).__name__}", file=sys.stderr)
         return 2
     except FileNotFoundError as exc:
         print(f"{PROG}: error: {exc.filename}: no such file", file=sys.stderr)
         return 2
+    except BrokenPipeError:
+        # the reader of our output went away (``dramsim check ... | head``): stop quietly;
+        # point stdout at /dev/null so the interpreter's final flush does not fail again
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.stdout.fileno())
+        os.close(devnull)
+        return 141  # as a process killed by SIGPIPE (128 + 13)
 
 
 if __name__ == "__main__":

@@ -25,6 +25,9 @@ from traces.requests import RequestTrace
 ROW_POLICIES = ("open", "closed")
 REFRESH_MODES = ("all-bank", "per-bank", "none")
 ARRIVALS = ("auto", "trace", "saturate")
+#: ``frfcfs``: ready row hits first, then the oldest ready command (the default);
+#: ``fcfs-ready``: the oldest ready command first (Ramulator 2's generic controller).
+SCHEDULERS = ("frfcfs", "fcfs-ready")
 #: Command names counted in ``stats["commands"]`` (plus ``REFpb`` under per-bank refresh).
 COUNTED = ("ACT", "PRE", "PREA", "RD", "WR", "RDA", "WRA", "REF")
 
@@ -67,7 +70,7 @@ class SimResult:
 def simulate(spec: Spec, requests: RequestTrace, *, mapping: str = "RoBaRaCoCh", xor_bank_hash: bool = False,
              row_policy: str = "open", queue_depth: int = 32, write_high: int | None = None,
              write_low: int | None = None, refresh: str = "all-bank", arrival: str = "auto",
-             wrap_addresses: bool = False, reference: bool = False, hit_first: bool = False) -> SimResult:
+             wrap_addresses: bool = False, reference: bool = False, scheduler: str = "frfcfs") -> SimResult:
     """Simulate ``requests`` on ``spec`` (its channels and ranks) and return a :class:`SimResult`.
 
     Parameters
@@ -87,8 +90,9 @@ def simulate(spec: Spec, requests: RequestTrace, *, mapping: str = "RoBaRaCoCh",
         ``"auto"`` is ``trace`` when the trace has arrival cycles, else ``saturate``.
     wrap_addresses : drop address bits beyond the capacity instead of raising.
     reference : tick every cycle (slow reference mode) instead of skipping idle cycles.
-    hit_first : FR-FCFS variant that prefers ready row hits over older ready ACT/PRE
-        (default False: oldest ready command first, as Ramulator 2).
+    scheduler : ``"frfcfs"`` (default): among the ready commands of the queue, the oldest row
+        hit (column command) first, then the oldest; ``"fcfs-ready"``: the oldest ready command,
+        whatever its kind (Ramulator 2's rule). See :mod:`dramsim.kernel`.
 
     Raises
     ------
@@ -103,6 +107,8 @@ def simulate(spec: Spec, requests: RequestTrace, *, mapping: str = "RoBaRaCoCh",
         raise InputError(f"arrival {arrival!r}; expected one of {', '.join(ARRIVALS)}")
     if refresh == "per-bank" and not spec.timing.REFIpb:
         raise InputError(f"{spec.name}: per-bank refresh needs timing.RFCpb and timing.REFIpb in the spec")
+    if scheduler not in SCHEDULERS:
+        raise InputError(f"scheduler {scheduler!r}; expected one of {', '.join(SCHEDULERS)}")
     if int(queue_depth) < 1:
         raise InputError(f"queue depth {queue_depth}; expected a positive integer")
     queue_depth = int(queue_depth)
@@ -135,16 +141,17 @@ def simulate(spec: Spec, requests: RequestTrace, *, mapping: str = "RoBaRaCoCh",
                          bank, row, column,
                          requests.is_write, arr, arrival == "saturate", queue_depth, write_high, write_low,
                          row_policy == "closed", {"none": 0, "all-bank": 1, "per-bank": 2}[refresh],
-                         bool(hit_first), not reference, cap)
+                         scheduler == "frfcfs", not reference, cap)
         if not out[12]:
             break
         cap *= 2
+    del bank, row, column  # free the decoded requests before the statistics (peak memory)
     cmds = CommandTrace(*out[:8])
     arrival_c, issue_c, completion_c, outcome = out[8:12]
     cycles = int(completion_c.max()) if len(completion_c) else 0
     options = dict(mapping=mapping, xor_bank_hash=xor_bank_hash, row_policy=row_policy, queue_depth=queue_depth,
                    write_high=write_high, write_low=write_low, refresh=refresh, arrival=arrival,
-                   reference=reference, hit_first=hit_first)
+                   reference=reference, scheduler=scheduler)
     res = SimResult(cmds, arrival_c, issue_c, completion_c, outcome, cycles, {}, spec, options)
     res.stats = statistics(res, requests)
     return res
@@ -160,7 +167,7 @@ def statistics(res: SimResult, requests: RequestTrace) -> dict:
     counts = res.commands.counts()
     n = len(requests)
     lat = res.completion - res.arrival
-    outcomes = np.bincount(res.outcome[res.outcome >= 0], minlength=3)
+    outcomes = [np.count_nonzero(res.outcome == k) for k in range(3)]  # no int64 copy of the codes
     mean = float(lat.mean()) if n else 0.0
     p50, p99 = percentiles(lat, (50, 99)) if n else (0.0, 0.0)
     commands = {name: counts[name] for name in COUNTED}
@@ -197,7 +204,10 @@ def percentiles(values: np.ndarray, qs) -> list[float]:
     lo, hi = int(values.min()), int(values.max())
     if hi - lo > 1 << 24:
         return [float(v) for v in np.percentile(values, qs)]
-    cum = np.cumsum(np.bincount(values - lo))
+    if 0 <= lo and hi <= 1 << 24:  # count from 0: no shifted copy of values (peak memory)
+        cum = np.cumsum(np.bincount(values)[lo:])
+    else:
+        cum = np.cumsum(np.bincount(values - lo))
     n = len(values)
     out = []
     for q in qs:

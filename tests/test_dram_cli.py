@@ -52,7 +52,7 @@ def test_replay_options(trace, tmp_path):
     out = tmp_path / "s.json"
     assert main(["replay", str(trace), "--standard", "LPDDR4-3200", "--channels", "2", "--ranks", "2",
                  "--mapping", "ChRaBaRoCo", "--row-policy", "closed", "--queue-depth", "8",
-                 "--refresh", "per-bank", "--xor-bank-hash", "--hit-first", "--json", str(out)]) == 0
+                 "--refresh", "per-bank", "--xor-bank-hash", "--scheduler", "fcfs-ready", "--json", str(out)]) == 0
     stats = json.loads(out.read_text())
     assert stats["standard"] == "LPDDR4-3200" and stats["commands"]["RDA"] + stats["commands"]["WRA"] > 0
 
@@ -117,3 +117,48 @@ def test_no_traceback_from_process(tmp_path):
     p.write_text("LD 0x40\nfoo bar baz qux\n")
     r = subprocess.run([sys.executable, "-m", "dramsim.cli", "replay", str(p)], capture_output=True, text=True)
     assert r.returncode == 2 and "Traceback" not in r.stderr
+
+
+def _closed_pipe_run(args):
+    """Run ``python -m dramsim.cli ARGS`` writing into a pipe whose reader is already gone."""
+    import os
+
+    r, w = os.pipe()
+    os.close(r)
+    try:
+        proc = subprocess.run([sys.executable, "-m", "dramsim.cli", *args], stdout=w, stderr=subprocess.PIPE,
+                              text=True, timeout=300)
+    finally:
+        os.close(w)
+    return proc
+
+
+def test_closed_stdout_pipe_exits_quietly(trace, tmp_path):
+    """`dramsim check ... | head` must not print a BrokenPipeError traceback."""
+    cmds = tmp_path / "c.csv"
+    assert main(["replay", str(trace), "--cmd-trace", str(cmds)]) == 0
+    for args in (["check", str(cmds), "--standard", "DDR3-1600K"], ["replay", str(trace)], ["standards"]):
+        proc = _closed_pipe_run(args)
+        assert proc.returncode == 141, (args, proc.stderr)
+        assert proc.stderr == "", args
+
+
+def test_replay_imports_neither_pandas_nor_pyarrow(trace, tmp_path):
+    """Peak memory: a replay of a text trace with the default options needs no pandas/pyarrow."""
+    code = ("import sys; from dramsim.cli import main; "
+            "assert main(['replay', sys.argv[1], '--json', sys.argv[2]]) == 0; "
+            "print(sorted(m for m in ('pandas', 'pyarrow') if m in sys.modules), file=sys.stderr)")
+    out = subprocess.run([sys.executable, "-c", code, str(trace), str(tmp_path / "s.json")], capture_output=True,
+                         text=True, check=True)
+    assert out.stderr.strip() == "[]"
+
+
+def test_scheduler_option(trace, tmp_path):
+    stats = {}
+    for name in ("frfcfs", "fcfs-ready"):
+        out = tmp_path / f"{name}.json"
+        assert main(["replay", str(trace), "--scheduler", name, "--json", str(out)]) == 0
+        stats[name] = json.loads(out.read_text())
+    assert stats["frfcfs"]["requests"] == stats["fcfs-ready"]["requests"] == 300
+    with pytest.raises(SystemExit):
+        main(["replay", str(trace), "--scheduler", "fifo"])

@@ -36,7 +36,7 @@ def test_skipping_equals_reference(seed):
     trace = _random_trace(spec, seed, max_gap=int(rng.choice([0, 3, 30])), timed=seed % 3 != 0)
     opts = dict(row_policy="closed" if seed % 4 == 1 else "open", xor_bank_hash=seed % 2 == 1,
                 refresh="per-bank" if per_bank else "all-bank", queue_depth=int(rng.choice([2, 8, 32])),
-                hit_first=seed % 5 == 2)
+                scheduler="fcfs-ready" if seed % 5 == 2 else "frfcfs")
     fast = simulate(spec, trace, **opts)
     slow = simulate(spec, trace, reference=True, **opts)
     for name in ("cycle", "cmd", "channel", "rank", "bankgroup", "bank", "row", "column"):
@@ -187,3 +187,42 @@ def test_percentiles_match_numpy(seed):
     v = rng.integers(-5, 3000, int(rng.integers(1, 5000)))
     for q in (0, 1, 50, 99, 99.9, 100):
         assert percentiles(v, [q])[0] == pytest.approx(np.percentile(v, q), abs=1e-9)
+
+
+COLUMN_CMDS = (tc.RD, tc.WR, tc.RDA, tc.WRA)
+
+
+@pytest.mark.parametrize("seed", range(6))
+def test_frfcfs_prefers_ready_row_hits(seed):
+    """FR-FCFS and fcfs-ready agree until a ready row hit waits behind an older ready ACT/PRE; there
+    FR-FCFS issues the column command (no later than fcfs-ready issues anything). Both pass the checker."""
+    spec = load_spec(("DDR3-1600K", "DDR4-2400R")[seed % 2], ranks=1 + seed % 2)
+    trace = _random_trace(spec, 100 + seed, n=800, pool=8, max_gap=0, timed=False)
+    opts = dict(row_policy="closed" if seed % 3 == 2 else "open", queue_depth=16)
+    fr = simulate(spec, trace, scheduler="frfcfs", **opts)
+    fc = simulate(spec, trace, scheduler="fcfs-ready", **opts)
+    for res in (fr, fc):
+        assert check(res.commands, spec) == [], format_report(check(res.commands, spec))
+    n = min(len(fr.commands), len(fc.commands))
+    same = np.ones(n, bool)
+    for name in ("cycle", "cmd", "channel", "rank", "bankgroup", "bank", "row", "column"):
+        same &= getattr(fr.commands, name)[:n] == getattr(fc.commands, name)[:n]
+    if same.all():
+        assert len(fr.commands) == len(fc.commands)
+        pytest.skip("no ready row hit behind an older ready command in this trace")
+    i = int(np.flatnonzero(~same)[0])
+    assert fr.commands.cmd[i] in COLUMN_CMDS
+    assert fc.commands.cmd[i] in (tc.ACT, tc.PRE) or fc.commands.cycle[i] > fr.commands.cycle[i]
+    assert fr.commands.cycle[i] <= fc.commands.cycle[i]
+    assert fr.stats["requests"] == fc.stats["requests"]
+
+
+def test_frfcfs_diverges_somewhere():
+    """The two rules are not the same rule: on a hit-rich trace they issue different commands."""
+    spec = load_spec("DDR3-1600K")
+    trace = _random_trace(spec, 7, n=2000, pool=3, max_gap=0, timed=False)
+    fr = simulate(spec, trace, scheduler="frfcfs")
+    fc = simulate(spec, trace, scheduler="fcfs-ready")
+    assert not np.array_equal(fr.commands.cmd, fc.commands.cmd) or not np.array_equal(fr.commands.cycle,
+                                                                                      fc.commands.cycle)
+    assert fr.stats["row_hits"] >= fc.stats["row_hits"]
