@@ -122,6 +122,8 @@ def main(argv=None) -> int:
     ap.add_argument("--fat-samples", type=int, default=1000, help="training samples per curriculum step")
     ap.add_argument("--replay", type=int, default=10, help="test digits replayed for energy and time")
     ap.add_argument("--quick", action="store_true", help="3 seeds, 300 test digits, 300 samples per step")
+    ap.add_argument("--cache-dir", default=None,
+                    help="where the trained model is cached (default: enforcesnn run's, ~/.cache/enforcesnn)")
     ap.add_argument("--out", default=str(ROOT / "benchmarks" / "out"))
     args = ap.parse_args(argv)
     if args.quick:
@@ -133,8 +135,10 @@ def main(argv=None) -> int:
     def log(msg):
         print(f"[{time.perf_counter() - t0:6.0f} s] {msg}", flush=True)
 
-    cfg = RunConfig()
-    model, _ = pipeline.trained_model(cfg)
+    cfg = RunConfig() if args.cache_dir is None else RunConfig(cache_dir=args.cache_dir)
+    model, cached = pipeline.trained_model(cfg)
+    log(f"model: {'loaded from' if cached else 'trained into'} {cfg.cache_dir} (input intervals "
+        f"{model.params.input_intervals})")
     X, y = snn_data.load(cfg.data, "train")
     Xt, yt = snn_data.load(cfg.data, "test")
     Xt, yt = Xt[:args.eval_samples], yt[:args.eval_samples]
