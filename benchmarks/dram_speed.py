@@ -3,7 +3,8 @@
 Usage: python benchmarks/dram_speed.py [--out benchmarks/out/] [--repeat 2] [--scaling 100000,1000000,10000000]
 
 1. In-process: ``simulate`` on the seq, rand and stride traces of PEERS.md (DDR3-1600K, defaults),
-   after a JIT warm-up; best of ``--repeat`` runs; requests per second (mapping, kernel, statistics).
+   after a JIT warm-up; best of ``--repeat`` runs; requests per second (mapping, kernel, statistics);
+   once per scheduler (``frfcfs``, the default, and ``fcfs-ready``, Ramulator 2's rule).
 2. Whole process: ``dramsim replay TRACE --json`` on the Ramulator 2 text traces (warm Numba cache,
    trace parsing included), best of ``--repeat``; wall seconds and peak RSS (MB) of the child.
    The bar is Ramulator 2.1 on the same traces (PEERS.md: 303,030 and 172,117 req/s, i.e. 3.3 s
@@ -49,12 +50,12 @@ def addresses(name: str, n: int) -> np.ndarray:
 SIZES = {"seq": 1_000_000, "rand": 1_000_000, "stride": 200_000}
 
 
-def in_process(spec, name, n, repeat):
+def in_process(spec, name, n, repeat, scheduler="frfcfs"):
     trace = RequestTrace(addresses(name, n), np.zeros(n, bool))
     best = float("inf")
     for _ in range(repeat):
         t0 = time.perf_counter()
-        res = simulate(spec, trace)
+        res = simulate(spec, trace, scheduler=scheduler)
         best = min(best, time.perf_counter() - t0)
     return best, res.cycles
 
@@ -91,14 +92,16 @@ def main(argv=None) -> int:
     spec = load_spec("DDR3-1600K")
     rows = []
     simulate(spec, RequestTrace(addresses("rand", 1000), np.zeros(1000, bool)))  # JIT / cache warm-up
+    print(f"load average {' '.join(f'{x:.2f}' for x in os.getloadavg())} (2 cores shared)\n")
 
     print("in-process simulate (DDR3-1600K, after warm-up, best of %d)" % args.repeat)
-    print(f"{'trace':<8}{'requests':>12}{'seconds':>10}{'M req/s':>10}{'x Ramulator 2.1':>18}")
+    print(f"{'trace':<8}{'scheduler':<12}{'requests':>10}{'seconds':>10}{'M req/s':>10}{'x Ramulator 2.1':>18}")
     for name, n in SIZES.items():
-        secs, cycles = in_process(spec, name, n, args.repeat)
-        rps = n / secs
-        print(f"{name:<8}{n:>12,}{secs:>10.3f}{rps / 1e6:>10.2f}{rps / RAMULATOR2_RPS[name]:>18.1f}")
-        rows.append(("in-process", name, n, secs, rps, ""))
+        for scheduler in ("frfcfs", "fcfs-ready"):
+            secs, cycles = in_process(spec, name, n, args.repeat, scheduler)
+            rps = n / secs
+            print(f"{name:<8}{scheduler:<12}{n:>10,}{secs:>10.3f}{rps / 1e6:>10.2f}{rps / RAMULATOR2_RPS[name]:>18.1f}")
+            rows.append(("in-process", name, scheduler, n, secs, rps, ""))
 
     print("\nwhole process: dramsim replay TRACE.ramulator2.trace --json (warm Numba cache, best of %d)" % args.repeat)
     print(f"{'trace':<8}{'requests':>12}{'seconds':>10}{'Ramulator 2.1 s':>17}{'peak MB':>10}")
@@ -110,7 +113,7 @@ def main(argv=None) -> int:
                 f.write("".join(f"LD 0x{int(x):x}\n" for x in a))
             secs, peak = whole_process(path, args.repeat)
             print(f"{name:<8}{n:>12,}{secs:>10.3f}{n / RAMULATOR2_RPS[name]:>17.2f}{peak:>10.0f}")
-            rows.append(("whole-process", name, n, secs, n / secs, round(peak, 1)))
+            rows.append(("whole-process", name, "frfcfs", n, secs, n / secs, round(peak, 1)))
 
     sizes = [int(s) for s in args.scaling.split(",") if s]
     print("\nscaling (in-process, one run each)")
@@ -119,7 +122,7 @@ def main(argv=None) -> int:
         for n in sizes:
             secs, _ = in_process(spec, name, n, 1)
             print(f"{name:<8}{n:>12,}{secs:>10.3f}{n / secs / 1e6:>10.2f}{secs / n * 1e6:>16.3f}")
-            rows.append(("scaling", name, n, secs, n / secs, ""))
+            rows.append(("scaling", name, "frfcfs", n, secs, n / secs, ""))
 
     out = Path(args.out)
     out.mkdir(parents=True, exist_ok=True)
@@ -127,7 +130,7 @@ def main(argv=None) -> int:
     tmp = path.with_name("." + path.name + ".tmp")
     with open(tmp, "w", newline="") as f:
         w = csv.writer(f)
-        w.writerow(("kind", "trace", "requests", "seconds", "requests_per_s", "peak_mb"))
+        w.writerow(("kind", "trace", "scheduler", "requests", "seconds", "requests_per_s", "peak_mb"))
         w.writerows(rows)
     tmp.replace(path)
     print(f"\nwrote {path}")

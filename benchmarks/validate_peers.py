@@ -4,9 +4,9 @@ Usage: python benchmarks/validate_peers.py [--out benchmarks/out/]
 
 Rebuilds the seq, rand and stride traces from /work/shared/reference/dram/make_traces.py, replays
 them on DDR3-1600K (1 channel, 1 rank, defaults: FR-FCFS, open row, 32-entry queues, all-bank
-refresh, saturating injection) and prints total cycles, row hits/misses/conflicts, ACT and REF
-counts next to the peers' published figures, with our deviation from Ramulator 2.1. Writes
-validate_peers.csv.
+refresh, saturating injection; and once more with ``--scheduler fcfs-ready``, Ramulator 2's rule)
+and prints total cycles, row hits/misses/conflicts, ACT and REF counts next to the peers'
+published figures, with our deviation from Ramulator 2.1. Writes validate_peers.csv.
 """
 from __future__ import annotations
 
@@ -57,15 +57,17 @@ def main(argv=None) -> int:
     rows = []
     for name in ("seq", "rand", "stride"):
         a = _addresses(name)
-        s = simulate(spec, RequestTrace(a, np.zeros(len(a), bool))).stats
-        ours = (s["cycles"], s["row_hits"], s["row_misses"], s["row_conflicts"], s["commands"]["ACT"],
-                s["commands"]["REF"])
-        rows.append((name, "dramsim", *ours))
+        ref = PEERS[name]["Ramulator 2.1"]
+        for scheduler, label in (("frfcfs", "dramsim"), ("fcfs-ready", "dramsim fcfs-ready")):
+            s = simulate(spec, RequestTrace(a, np.zeros(len(a), bool)), scheduler=scheduler).stats
+            ours = (s["cycles"], s["row_hits"], s["row_misses"], s["row_conflicts"], s["commands"]["ACT"],
+                    s["commands"]["REF"])
+            rows.append((name, label, *ours))
+            dev = tuple(None if r is None else (0.0 if r == o == 0 else 100.0 * (o - r) / max(r, 1))
+                        for o, r in zip(ours, ref))
+            rows.append((name, f"{label} vs R2.1 (%)", *dev))
         for peer, values in PEERS[name].items():
             rows.append((name, peer, *values))
-        ref = PEERS[name]["Ramulator 2.1"]
-        dev = tuple(None if r is None else (0.0 if r == o == 0 else 100.0 * (o - r) / max(r, 1)) for o, r in zip(ours, ref))
-        rows.append((name, "dramsim vs R2.1 (%)", *dev))
 
     def fmt(v):
         if v is None:
