@@ -6,6 +6,10 @@ spike and the columns of excitatory neurons that spike. Presynaptic traces are e
 from each input's last spike step. Randomness comes from Numba's generator, seeded per sample,
 so a sample's spikes do not depend on the thread that simulates it.
 
+Every kernel takes ``p`` (:meth:`NetworkParams.kernel_array`) and ``cdf``
+(:meth:`NetworkParams.interval_cdf`, the table the default ``"poisson"`` input intervals are
+drawn from).
+
 Quantization codes in-kernel: ``qmode`` 0 nearest (round half up), 1 truncate, 2 stochastic;
 ``qscale`` = 2**bits (0 means no quantization).
 """
