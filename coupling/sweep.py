@@ -41,8 +41,8 @@ Steps (each a pure function of the point, :func:`run_point`):
 Resumability: every finished point is written at once, atomically, as one JSON file
 ``<results>.parts/<key>.json`` (floats round-trip exactly); a restarted sweep skips points whose
 part exists, so a killed sweep loses at most the points in flight. At the end the parts of the
-grid are consolidated, sorted by key, into the results file (wall-clock times are kept out of
-it, in the parts only), so an interrupted-and-restarted sweep and an uninterrupted one write
+grid are consolidated, sorted by key, into the results file (also every minute while running;
+wall-clock times are kept out of it, in the parts only), so an interrupted-and-restarted sweep and an uninterrupted one write
 byte-identical files. Models are trained once per distinct training setting and cached
 (``base.cache_dir``) before the points are dispatched.
 
@@ -322,7 +322,8 @@ class SweepOutcome:
 
 
 def run_sweep(spec: SweepSpec, workers: int | None = None, scheduler: str | None = None,
-              max_new_points: int | None = None, progress: bool = False) -> SweepOutcome:
+              max_new_points: int | None = None, progress: bool = False,
+              consolidate_every_s: float = 60.0) -> SweepOutcome:
     """Run every point of ``spec`` not done yet, storing each as it finishes; consolidate at the end.
 
     Parameters
@@ -333,7 +334,10 @@ def run_sweep(spec: SweepSpec, workers: int | None = None, scheduler: str | None
         Address of a Dask distributed scheduler (``tcp://HOST:PORT``).
     max_new_points : int, optional
         Stop after this many new points (a test hook that simulates a killed sweep; the results
-        file is then not consolidated).
+        file is then not consolidated at the end).
+    consolidate_every_s : float
+        While running, also rewrite the results file with the points finished so far at most this
+        often (seconds), so a long sweep can be inspected; the final file does not depend on it.
     """
     points = spec.points()
     d = parts_dir(spec.results)
@@ -350,13 +354,17 @@ def run_sweep(spec: SweepSpec, workers: int | None = None, scheduler: str | None
         from tqdm import tqdm
         bar = tqdm(total=len(todo), desc="sweep", unit="point")
     done = 0
+    last = time.monotonic()
 
     def finished(point, result, seconds):
-        nonlocal done
+        nonlocal done, last
         _write_part(d, point, result, seconds)
         done += 1
         if bar is not None:
             bar.update(1)
+        if time.monotonic() - last > consolidate_every_s:
+            consolidate(spec)
+            last = time.monotonic()
 
     if scheduler is not None:
         try:

@@ -146,3 +146,14 @@ def test_energy_candidate_and_fat_steps_feed_selection(reference, tmp_path):
                                        "grid: {target_ber: [0.01], location_aware: [true, false]}\n")
     f = run_sweep(SweepSpec.load(tmp_path / "fat.yaml"), workers=0).results
     assert len(f) == 2 and (f.ber_used == 0.01).all() and (f.flips > 0).all()
+
+
+def test_results_file_is_refreshed_while_running(reference, tmp_path):
+    _, cache, _, _ = reference
+    (tmp_path / "s.yaml").write_text(GRID.format(results="r.csv", cache=cache).replace(
+        "[0, 1, 2, 3, 4]", "[0]").replace("[0, 1, 2, 3]", "[0]"))
+    spec = SweepSpec.load(tmp_path / "s.yaml")
+    run_sweep(spec, workers=0, max_new_points=4, consolidate_every_s=0.0)
+    assert len(pd.read_csv(spec.results)) == 4                 # the finished points, readable mid-sweep
+    out = run_sweep(spec, workers=0)
+    assert out.complete and len(pd.read_csv(spec.results)) == out.total == 10
