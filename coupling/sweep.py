@@ -366,7 +366,9 @@ def run_sweep(spec: SweepSpec, workers: int | None = None, scheduler: str | None
             consolidate(spec)
             last = time.monotonic()
 
-    if scheduler is not None:
+    if not todo:
+        pass
+    elif scheduler is not None:
         try:
             from distributed import Client, as_completed as dask_completed
         except ImportError:
