@@ -12,7 +12,7 @@ while STDP updates the clean float weights (:func:`snn.network.train`'s ``forwar
 hook). Labels are re-assigned at the end of every step from that step's spike counts (so the
 final labels come from the network seeing errors at the target BER).
 
-``location_aware=False`` is the comparison EDEN-free baseline: the same curriculum with errors
+``location_aware=False`` is the comparison baseline: the same curriculum with errors
 uniform over the weight bits (EDEN model 0, no bank weakness), ignoring where the mapping puts
 them. ``target_ber=0`` (or an all-zero schedule) is plain continued training, the control that
 separates the effect of errors in the forward pass from the effect of more training.
