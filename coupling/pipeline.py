@@ -52,7 +52,7 @@ def trained_model(cfg: RunConfig, progress: bool = False):
         True when loaded from the cache.
     """
     key = {"data": str(cfg.data), "neurons": cfg.neurons, "epochs": cfg.epochs, "seed": cfg.train_seed,
-           "limit": cfg.train_limit, "preset": cfg.preset}
+           "limit": cfg.train_limit, "params": preset(cfg.preset).to_dict()}
     digest = hashlib.sha1(json.dumps(key, sort_keys=True).encode()).hexdigest()[:12]
     path = Path(cfg.cache_dir).expanduser() / f"dc{cfg.neurons}_{digest}.npz"
     if path.exists():
