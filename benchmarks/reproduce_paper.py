@@ -226,7 +226,7 @@ def main(argv=None) -> int:
     _atomic(out / "reproduce_accuracy.csv", lambda f: f.write(acc.to_csv(index=False).encode()))
     _atomic(out / "reproduce_energy.csv", lambda f: f.write(en.to_csv(index=False).encode()))
     tolerance.plot({k: v for k, v in curves.items() if k.startswith("8 b")}, out / "reproduce_tolerance.png",
-                   title="8-bit weights: accuracy against BER (model 0, mean and 95% CI over device seeds)")
+                   title="8-bit weights, EDEN model 0: mean, 95% CI over device seeds")
     print()
     print(_md(table))
     print()
