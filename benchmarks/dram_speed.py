@@ -4,7 +4,7 @@ Usage: python benchmarks/dram_speed.py [--out benchmarks/out/] [--repeat 2] [--s
 
 1. In-process: ``simulate`` on the seq, rand and stride traces of PEERS.md (DDR3-1600K, defaults),
    after a JIT warm-up; best of ``--repeat`` runs; requests per second (mapping, kernel, statistics);
-   once per scheduler (``frfcfs``, the default, and ``fcfs-ready``, Ramulator 2's rule).
+   once per scheduler (``fcfs-ready``, the default, Ramulator 2's rule, and ``frfcfs``).
 2. Whole process: ``dramsim replay TRACE --json`` on the Ramulator 2 text traces (warm Numba cache,
    trace parsing included), best of ``--repeat``; wall seconds and peak RSS (MB) of the child.
    The bar is Ramulator 2.1 on the same traces (PEERS.md: 303,030 and 172,117 req/s, i.e. 3.3 s
@@ -50,7 +50,7 @@ def addresses(name: str, n: int) -> np.ndarray:
 SIZES = {"seq": 1_000_000, "rand": 1_000_000, "stride": 200_000}
 
 
-def in_process(spec, name, n, repeat, scheduler="frfcfs"):
+def in_process(spec, name, n, repeat, scheduler="fcfs-ready"):
     trace = RequestTrace(addresses(name, n), np.zeros(n, bool))
     best = float("inf")
     for _ in range(repeat):
@@ -97,7 +97,7 @@ def main(argv=None) -> int:
     print("in-process simulate (DDR3-1600K, after warm-up, best of %d)" % args.repeat)
     print(f"{'trace':<8}{'scheduler':<12}{'requests':>10}{'seconds':>10}{'M req/s':>10}{'x Ramulator 2.1':>18}")
     for name, n in SIZES.items():
-        for scheduler in ("frfcfs", "fcfs-ready"):
+        for scheduler in ("fcfs-ready", "frfcfs"):
             secs, cycles = in_process(spec, name, n, args.repeat, scheduler)
             rps = n / secs
             print(f"{name:<8}{scheduler:<12}{n:>10,}{secs:>10.3f}{rps / 1e6:>10.2f}{rps / RAMULATOR2_RPS[name]:>18.1f}")
@@ -113,7 +113,7 @@ def main(argv=None) -> int:
                 f.write("".join(f"LD 0x{int(x):x}\n" for x in a))
             secs, peak = whole_process(path, args.repeat)
             print(f"{name:<8}{n:>12,}{secs:>10.3f}{n / RAMULATOR2_RPS[name]:>17.2f}{peak:>10.0f}")
-            rows.append(("whole-process", name, "frfcfs", n, secs, n / secs, round(peak, 1)))
+            rows.append(("whole-process", name, "fcfs-ready", n, secs, n / secs, round(peak, 1)))
 
     sizes = [int(s) for s in args.scaling.split(",") if s]
     print("\nscaling (in-process, one run each)")
@@ -122,7 +122,7 @@ def main(argv=None) -> int:
         for n in sizes:
             secs, _ = in_process(spec, name, n, 1)
             print(f"{name:<8}{n:>12,}{secs:>10.3f}{n / secs / 1e6:>10.2f}{secs / n * 1e6:>16.3f}")
-            rows.append(("scaling", name, "frfcfs", n, secs, n / secs, ""))
+            rows.append(("scaling", name, "fcfs-ready", n, secs, n / secs, ""))
 
     out = Path(args.out)
     out.mkdir(parents=True, exist_ok=True)

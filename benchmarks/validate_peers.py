@@ -3,8 +3,9 @@
 Usage: python benchmarks/validate_peers.py [--out benchmarks/out/]
 
 Rebuilds the seq, rand and stride traces from /work/shared/reference/dram/make_traces.py, replays
-them on DDR3-1600K (1 channel, 1 rank, defaults: FR-FCFS, open row, 32-entry queues, all-bank
-refresh, saturating injection; and once more with ``--scheduler fcfs-ready``, Ramulator 2's rule)
+them on DDR3-1600K (1 channel, 1 rank, defaults: oldest ready command first as Ramulator 2, open
+row, 32-entry queues, all-bank refresh, saturating injection; and once more with FR-FCFS,
+``scheduler="frfcfs"``, ready row hits first)
 and prints total cycles, row hits/misses/conflicts, ACT and REF counts next to the peers'
 published figures, with our deviation from Ramulator 2.1. Writes validate_peers.csv.
 """
@@ -58,7 +59,7 @@ def main(argv=None) -> int:
     for name in ("seq", "rand", "stride"):
         a = _addresses(name)
         ref = PEERS[name]["Ramulator 2.1"]
-        for scheduler, label in (("frfcfs", "dramsim"), ("fcfs-ready", "dramsim fcfs-ready")):
+        for scheduler, label in (("fcfs-ready", "dramsim"), ("frfcfs", "dramsim frfcfs")):
             s = simulate(spec, RequestTrace(a, np.zeros(len(a), bool)), scheduler=scheduler).stats
             ours = (s["cycles"], s["row_hits"], s["row_misses"], s["row_conflicts"], s["commands"]["ACT"],
                     s["commands"]["REF"])

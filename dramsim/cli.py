@@ -4,7 +4,7 @@
 
     dramsim replay TRACE [--standard DDR3-1600K | --spec FILE] [--channels 1] [--ranks 1]
                    [--mapping RoBaRaCoCh] [--xor-bank-hash] [--row-policy open|closed]
-                   [--queue-depth 32] [--scheduler frfcfs|fcfs-ready] [--refresh all-bank|per-bank|none] [--arrival auto|trace|saturate]
+                   [--queue-depth 32] [--scheduler fcfs-ready|frfcfs] [--refresh all-bank|per-bank|none] [--arrival auto|trace|saturate]
                    [--wrap-addresses] [--reference] [--cmd-trace OUT [--cmd-format csv|drampower4|drampower5]]
                    [--json FILE]
     dramsim standards
@@ -214,9 +214,9 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--xor-bank-hash", action="store_true", help="XOR bank bits with low row bits")
     p.add_argument("--row-policy", choices=("open", "closed"), default="open")
     p.add_argument("--queue-depth", type=int, default=32, help="read and write queue entries per channel")
-    p.add_argument("--scheduler", choices=("frfcfs", "fcfs-ready"), default="frfcfs",
-                   help="frfcfs: ready row hits first, then the oldest ready command (default); "
-                        "fcfs-ready: the oldest ready command first, as Ramulator 2")
+    p.add_argument("--scheduler", choices=("fcfs-ready", "frfcfs"), default="fcfs-ready",
+                   help="fcfs-ready: the oldest ready command first, as Ramulator 2 (default); "
+                        "frfcfs: ready row hits first, then the oldest ready command")
     p.add_argument("--refresh", choices=("all-bank", "per-bank", "none"), default="all-bank")
     p.add_argument("--arrival", choices=("auto", "trace", "saturate"), default="auto",
                    help="auto: the trace's cycles if it has them, else saturate")

@@ -5,7 +5,7 @@ with the requests already decoded (:mod:`dramsim.mapping`) and the timing alread
 (:func:`dramsim.timing.timing_array`). It never allocates per cycle.
 
 Per channel, every cycle (the order is the one of Ramulator 2's generic controller, whose
-published figures we validate against, except the choice in 3c):
+published figures we validate against):
 
 1. Admission: ``saturate`` offers one request per cycle in trace order (retrying while its
    queue is full); ``trace`` admits, in order, every request whose arrival cycle has come.
@@ -19,23 +19,26 @@ published figures we validate against, except the choice in 3c):
    c. otherwise the read queue, or the write queue in write-drain mode (entered when the write
       queue holds ``write_high`` entries or no read is queued, left when it holds at most
       ``write_low`` and a read is queued). Each request's next command is derived from its
-      bank (RD/WR to the open row, ACT to a closed bank, PRE on a conflict). With
-      ``hit_first`` (FR-FCFS, the default of :func:`dramsim.simulate.simulate`) the oldest
-      ready column command (a row hit) wins, then the oldest ready command, then nothing;
-      without it (``fcfs-ready``, Ramulator 2's rule) the oldest ready command wins. To keep
-      FR-FCFS as cheap as that, the kernel counts the queued row hits per queue and per bank
-      (updated on admission, ACT, PRE/PREA/RDA/WRA and column commands) and stops scanning a
-      queue once every row hit in it has been seen;
+      bank (RD/WR to the open row, ACT to a closed bank, PRE on a conflict). Without
+      ``hit_first`` (``fcfs-ready``, the default, Ramulator 2's rule) the oldest ready command
+      wins; with it (``frfcfs``, the issue's "ready row hits first, then oldest") the oldest
+      ready column command (a row hit) wins, then the oldest ready command; else nothing;
    d. a PRE/PREA chosen in (b) or (c) is held back while the activated buffer has a request
       for that bank (rank), so a row is never closed before the request that opened it.
 
 Row-buffer outcome per request (as Ramulator counts it): the kind of the first command issued
 on its behalf: RD/WR -> hit (0), ACT -> miss (1), PRE -> conflict (2).
 
-Both rules are within 0.02% of Ramulator 2.1's published cycles, ACT counts and row hits on
-the seq/rand/stride reference traces (FR-FCFS: 4,154,649 / 6,287,395 / 1,247,511 cycles;
-fcfs-ready: 4,154,649 / 6,287,290 / 1,247,511; Ramulator 2.1: 4,154,511 / 6,286,859 /
-1,247,294), because those traces rarely hold a ready row hit behind an older ready ACT/PRE.
+Why ``fcfs-ready`` is the default: both rules pass the validation (within 0.02% of Ramulator
+2.1's published cycles, ACT counts and row hits on the seq/rand/stride reference traces; cycles
+frfcfs 4,154,649 / 6,287,395 / 1,247,511, fcfs-ready 4,154,649 / 6,287,290 / 1,247,511,
+Ramulator 2.1 4,154,511 / 6,286,859 / 1,247,294), but ``frfcfs`` misses the in-process speed
+bar on rand (>= 1.7 M requests/s): it must scan the whole queue for a younger ready row hit
+whenever the oldest ready command is an ACT/PRE, which on rand is nearly every decision
+(1.46 M req/s against 1.88 M for fcfs-ready, same machine, load average < 1; seq is unaffected).
+Counting queued row hits per bank to stop the scan early, or a separate second scan loop,
+gave the same command traces but slowed both rules (1.3-1.7 M req/s, sensitive to code layout),
+so the kernel keeps the single loop.
 
 Event skipping: when a cycle issues nothing, the kernel computes the earliest cycle at which any
 candidate command becomes ready (timing state only changes when a command issues), the next
@@ -67,26 +70,6 @@ def _remove(q, qb, qr, qn, c, d, slot):
         qb[c, d, k] = qb[c, d, k + 1]
         qr[c, d, k] = qr[c, d, k + 1]
     qn[c, d] -= 1
-
-
-@njit(cache=True)
-def _row_opened(qb, qr, qn, qhit, bhit, c, b, row):
-    """Bank ``b`` of channel ``c`` opened ``row``: count the queued requests that now hit."""
-    for d in range(2):
-        h = 0
-        for k in range(qn[c, d]):
-            if qb[c, d, k] == b and qr[c, d, k] == row:
-                h += 1
-        bhit[b, d] = h
-        qhit[c, d] += h
-
-
-@njit(cache=True)
-def _row_closed(qhit, bhit, c, b):
-    """Bank ``b`` of channel ``c`` closed its row: its queued requests no longer hit."""
-    for d in range(2):
-        qhit[c, d] -= bhit[b, d]
-        bhit[b, d] = 0
 
 
 @njit(cache=True, error_model="numpy")
@@ -153,9 +136,6 @@ def run(tm, n_ch, n_rk, n_bg, n_bpg, rbank, rrow, rcol, rwrite, rarrival,
     QB = np.empty((n_ch, 2, queue_depth), np.int64)
     QR = np.empty((n_ch, 2, queue_depth), np.int64)
     qn = np.zeros((n_ch, 2), np.int64)
-    # under hit_first: queued requests whose row is open (row hits), per queue and per bank
-    qhit = np.zeros((n_ch, 2), np.int64)
-    bhit = np.zeros((n_ch * n_rk * n_bg * n_bpg, 2), np.int64)
     e_col = np.zeros(NB, np.int64)  # per bank, this event: earliest column command / ACT / PRE
     e_act = np.zeros(NB, np.int64)
     bank_rank = np.empty(NB, np.int64)
@@ -211,9 +191,6 @@ def run(tm, n_ch, n_rk, n_bg, n_bpg, rbank, rrow, rcol, rwrite, rarrival,
                         QB[c, 1, qn[c, 1]] = rbank[nxt]
                         QR[c, 1, qn[c, 1]] = rrow[nxt]
                         qn[c, 1] += 1
-                        if open_row[rbank[nxt]] == rrow[nxt]:
-                            qhit[c, 1] += 1
-                            bhit[rbank[nxt], 1] += 1
                         arrival[nxt] = offered
                         nxt += 1
                         offered = now + 1
@@ -222,9 +199,6 @@ def run(tm, n_ch, n_rk, n_bg, n_bpg, rbank, rrow, rcol, rwrite, rarrival,
                     QB[c, 0, qn[c, 0]] = rbank[nxt]
                     QR[c, 0, qn[c, 0]] = rrow[nxt]
                     qn[c, 0] += 1
-                    if open_row[rbank[nxt]] == rrow[nxt]:
-                        qhit[c, 0] += 1
-                        bhit[rbank[nxt], 0] += 1
                     arrival[nxt] = offered
                     nxt += 1
                     offered = now + 1
@@ -238,9 +212,6 @@ def run(tm, n_ch, n_rk, n_bg, n_bpg, rbank, rrow, rcol, rwrite, rarrival,
                     QB[c, 1, qn[c, 1]] = rbank[nxt]
                     QR[c, 1, qn[c, 1]] = rrow[nxt]
                     qn[c, 1] += 1
-                    if open_row[rbank[nxt]] == rrow[nxt]:
-                        qhit[c, 1] += 1
-                        bhit[rbank[nxt], 1] += 1
                 else:
                     if qn[c, 0] >= queue_depth:
                         break
@@ -248,9 +219,6 @@ def run(tm, n_ch, n_rk, n_bg, n_bpg, rbank, rrow, rcol, rwrite, rarrival,
                     QB[c, 0, qn[c, 0]] = rbank[nxt]
                     QR[c, 0, qn[c, 0]] = rrow[nxt]
                     qn[c, 0] += 1
-                    if open_row[rbank[nxt]] == rrow[nxt]:
-                        qhit[c, 0] += 1
-                        bhit[rbank[nxt], 0] += 1
                 arrival[nxt] = rarrival[nxt]
                 nxt += 1
         # ---- 2. refresh requests
@@ -363,13 +331,10 @@ def run(tm, n_ch, n_rk, n_bg, n_bpg, rbank, rrow, rcol, rwrite, rarrival,
                             else:
                                 e_act[b] = max(b_act[b], ra, g_act[gg])
                 first_any = -1
-                hits_seen = 0
                 for k in range(n_q):
                     g = QB[c, d, k]
                     hit = open_row[g] == QR[c, d, k]
                     e = e_col[g] if hit else e_act[g]
-                    if hit:
-                        hits_seen += 1
                     if e <= now:
                         if hit:
                             found = True
@@ -377,11 +342,10 @@ def run(tm, n_ch, n_rk, n_bg, n_bpg, rbank, rrow, rcol, rwrite, rarrival,
                             break
                         if first_any < 0:
                             first_any = k
+                            if not hit_first:
+                                break
                     else:
                         earliest = min(earliest, e)
-                    # stop at the oldest ready command, or under hit_first once no row hit is left
-                    if first_any >= 0 and (not hit_first or hits_seen == qhit[c, d]):
-                        break
                 if first_any >= 0 and (not found or (not hit_first and first_any < slot)):
                     found = True
                     slot = first_any
@@ -566,18 +530,6 @@ def run(tm, n_ch, n_rk, n_bg, n_bpg, rbank, rrow, rcol, rwrite, rarrival,
                     _remove(Q, QB, QR, qn, c, 1, slot)
                 else:
                     _remove(Q, QB, QR, qn, c, 0, slot)
-            if hit_first:  # keep the row-hit counts of this channel's queues
-                if src == 3 and cmd >= _RD:  # a row hit left its queue
-                    dd = 1 if (cmd == _WR or cmd == _WRA) else 0
-                    qhit[c, dd] -= 1
-                    bhit[tb, dd] -= 1
-                if cmd == _ACT:
-                    _row_opened(QB, QR, qn, qhit, bhit, c, tb, open_row[tb])
-                elif cmd == _PRE or cmd == _RDA or cmd == _WRA:
-                    _row_closed(qhit, bhit, c, tb)
-                elif cmd == _PREA:
-                    for b in range(trk * nbk, (trk + 1) * nbk):
-                        _row_closed(qhit, bhit, c, b)
             earliest = now  # state changed: look again next cycle
         # ---- 5. advance time
         if overflow:

@@ -25,9 +25,9 @@ from traces.requests import RequestTrace
 ROW_POLICIES = ("open", "closed")
 REFRESH_MODES = ("all-bank", "per-bank", "none")
 ARRIVALS = ("auto", "trace", "saturate")
-#: ``frfcfs``: ready row hits first, then the oldest ready command (the default);
-#: ``fcfs-ready``: the oldest ready command first (Ramulator 2's generic controller).
-SCHEDULERS = ("frfcfs", "fcfs-ready")
+#: ``fcfs-ready``: the oldest ready command first (Ramulator 2's generic controller; the default,
+#: see :mod:`dramsim.kernel` for why); ``frfcfs``: ready row hits first, then the oldest.
+SCHEDULERS = ("fcfs-ready", "frfcfs")
 #: Command names counted in ``stats["commands"]`` (plus ``REFpb`` under per-bank refresh).
 COUNTED = ("ACT", "PRE", "PREA", "RD", "WR", "RDA", "WRA", "REF")
 
@@ -70,7 +70,7 @@ class SimResult:
 def simulate(spec: Spec, requests: RequestTrace, *, mapping: str = "RoBaRaCoCh", xor_bank_hash: bool = False,
              row_policy: str = "open", queue_depth: int = 32, write_high: int | None = None,
              write_low: int | None = None, refresh: str = "all-bank", arrival: str = "auto",
-             wrap_addresses: bool = False, reference: bool = False, scheduler: str = "frfcfs") -> SimResult:
+             wrap_addresses: bool = False, reference: bool = False, scheduler: str = "fcfs-ready") -> SimResult:
     """Simulate ``requests`` on ``spec`` (its channels and ranks) and return a :class:`SimResult`.
 
     Parameters
@@ -90,9 +90,9 @@ def simulate(spec: Spec, requests: RequestTrace, *, mapping: str = "RoBaRaCoCh",
         ``"auto"`` is ``trace`` when the trace has arrival cycles, else ``saturate``.
     wrap_addresses : drop address bits beyond the capacity instead of raising.
     reference : tick every cycle (slow reference mode) instead of skipping idle cycles.
-    scheduler : ``"frfcfs"`` (default): among the ready commands of the queue, the oldest row
-        hit (column command) first, then the oldest; ``"fcfs-ready"``: the oldest ready command,
-        whatever its kind (Ramulator 2's rule). See :mod:`dramsim.kernel`.
+    scheduler : ``"fcfs-ready"`` (default): the oldest ready command of the queue, whatever its
+        kind (Ramulator 2's rule); ``"frfcfs"``: the oldest ready row hit (column command) first,
+        then the oldest ready command (slower on row-miss-heavy traces; see :mod:`dramsim.kernel`).
 
     Raises
     ------

@@ -52,7 +52,7 @@ def test_replay_options(trace, tmp_path):
     out = tmp_path / "s.json"
     assert main(["replay", str(trace), "--standard", "LPDDR4-3200", "--channels", "2", "--ranks", "2",
                  "--mapping", "ChRaBaRoCo", "--row-policy", "closed", "--queue-depth", "8",
-                 "--refresh", "per-bank", "--xor-bank-hash", "--scheduler", "fcfs-ready", "--json", str(out)]) == 0
+                 "--refresh", "per-bank", "--xor-bank-hash", "--scheduler", "frfcfs", "--json", str(out)]) == 0
     stats = json.loads(out.read_text())
     assert stats["standard"] == "LPDDR4-3200" and stats["commands"]["RDA"] + stats["commands"]["WRA"] > 0
 
