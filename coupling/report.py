@@ -5,26 +5,13 @@ interrupted run never leaves a partial file.
 """
 from __future__ import annotations
 
-import os
-import tempfile
 from pathlib import Path
 
 import numpy as np
 import pandas as pd
 
 from coupling.config import RunConfig
-
-
-def _atomic(path: Path, write) -> None:
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
-    try:
-        with os.fdopen(fd, "wb") as f:
-            write(f)
-        os.replace(tmp, path)
-    except BaseException:
-        if os.path.exists(tmp):
-            os.unlink(tmp)
-        raise
+from traces._atomic import atomic_write as _atomic  # write(f) on a temp file, then rename
 
 
 def factor_table(df: pd.DataFrame) -> pd.DataFrame:
@@ -125,7 +112,7 @@ def report_markdown(df: pd.DataFrame, info: dict, cfg: RunConfig, command: str =
         _md(flat(df.pivot_table(index=["bits", "policy"], columns="vdd_table_v", values="flips", sort=False)
                  [sorted(df.vdd_table_v.unique(), reverse=True)]), "{:.0f}"),
         "",
-        f"Clean accuracy (no errors) per precision: "
+        "Clean accuracy (no errors) per precision: "
         + ", ".join(f"{b} bits {a:.3f}" for b, a in info.get("clean_accuracy", {}).items()),
         "",
         "Full results: results.csv; plots: energy.png, accuracy.png.",

@@ -22,7 +22,6 @@ import dataclasses
 import json
 import os
 import sys
-import tempfile
 import time
 from pathlib import Path
 
@@ -48,19 +47,13 @@ def _load_spec(args):
 
 
 def _atomic_text(path: str | Path, text: str) -> None:
-    """Write ``text`` to ``path`` via a temporary file in the same directory and a rename."""
+    """Write ``text`` to ``path`` whole or not at all."""
+    from traces._atomic import atomic_write
+
     path = Path(path)
     if not path.parent.is_dir():
         raise InputError(f"{path}: directory {str(path.parent)!r} does not exist")
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", dir=path.parent)
-    try:
-        with os.fdopen(fd, "w") as f:
-            f.write(text)
-        os.replace(tmp, path)
-    except BaseException:
-        if os.path.exists(tmp):
-            os.unlink(tmp)
-        raise
+    atomic_write(path, lambda f: f.write(text.encode()))
 
 
 def _return_freed_arrays_to_os() -> None:

@@ -12,14 +12,13 @@ Examples::
 from __future__ import annotations
 
 import argparse
-import os
 import sys
-import tempfile
 from pathlib import Path
 
 from dramsim.energy import compute_energy
 from dramsim.errors import InputError
 from dramsim.voltage import MODES, SCALINGS, STATISTICS, load_table, operating_point
+from traces._atomic import atomic_paths
 from traces.errors import InputError as TraceInputError
 
 PROG = "dramsim"
@@ -52,15 +51,8 @@ def _atomic_write(path: Path, write) -> None:
     """Call ``write(tmp_path)`` and move the result onto ``path`` (no partial files)."""
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=path.suffix)
-    os.close(fd)
-    try:
-        write(tmp)
-        os.replace(tmp, path)
-    except BaseException:
-        if os.path.exists(tmp):
-            os.unlink(tmp)
-        raise
+    with atomic_paths([path]) as (tmp,):
+        write(str(tmp))
 
 
 # -- replay integration --------------------------------------------------------------------------

@@ -17,7 +17,9 @@ def atomic_paths(paths: list[Path]):
     temps = []
     try:
         for path in paths:
-            fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent or ".")
+            # the temporary name ends in the target's suffix, so writers that infer the format
+            # from it (matplotlib, numpy.savez) write the right thing
+            fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=f".tmp{path.suffix}", dir=path.parent or ".")
             os.close(fd)
             temps.append(Path(tmp))
         yield temps
@@ -28,3 +30,12 @@ def atomic_paths(paths: list[Path]):
         for tmp in temps:
             with contextlib.suppress(FileNotFoundError):
                 tmp.unlink()
+
+
+def atomic_write(path, write) -> None:
+    """Call ``write(f)`` on a binary file object opened on a temporary file next to ``path``, then rename it
+    onto ``path``; on any exception nothing is left behind."""
+    path = Path(path)
+    with atomic_paths([path]) as (tmp,):
+        with open(tmp, "wb") as f:
+            write(f)
