@@ -221,7 +221,7 @@ def main(argv=None) -> int:
                    "configuration": "candidates: 8/32 bits x FAT or not x 1.35/1.025 V, drmap; tolerance 1 pp; "
                                     "no memory budget; accuracy at BER(1.025 V) interpolated from the curves"})
     table = pd.DataFrame(claims)
-    from coupling.report import _atomic
+    from traces._atomic import atomic_write as _atomic
     _atomic(out / "reproduce_paper.csv", lambda f: f.write(table.to_csv(index=False).encode()))
     _atomic(out / "reproduce_accuracy.csv", lambda f: f.write(acc.to_csv(index=False).encode()))
     _atomic(out / "reproduce_energy.csv", lambda f: f.write(en.to_csv(index=False).encode()))

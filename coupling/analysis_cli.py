@@ -110,12 +110,12 @@ def _test_data(cfg):
 
 
 def _write_csv(df, path: Path) -> None:
-    from coupling.report import _atomic
+    from traces._atomic import atomic_write as _atomic
     _atomic(path, lambda f: f.write(df.to_csv(index=False).encode()))
 
 
 def _write_text(text: str, path: Path) -> None:
-    from coupling.report import _atomic
+    from traces._atomic import atomic_write as _atomic
     _atomic(path, lambda f: f.write(text.encode()))
 
 

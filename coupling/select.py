@@ -232,7 +232,7 @@ def plot_pareto(sel: Selection, path) -> None:
     matplotlib.use("Agg")
     import matplotlib.pyplot as plt
 
-    from coupling.report import _atomic
+    from traces._atomic import atomic_write as _atomic
     t = sel.table
     fig, ax = plt.subplots(figsize=(6.4, 4.2))
     size = 20 + 180 * t.memory_bytes / t.memory_bytes.max()

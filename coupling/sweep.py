@@ -58,7 +58,6 @@ import hashlib
 import itertools
 import json
 import os
-import tempfile
 import time
 from concurrent.futures import ProcessPoolExecutor, as_completed
 from dataclasses import dataclass
@@ -275,17 +274,10 @@ def parts_dir(results: Path) -> Path:
 
 
 def _write_part(directory: Path, point: dict, result: dict, seconds: float) -> None:
+    from traces._atomic import atomic_write
     blob = json.dumps({"key": point["key"], "step": point["step"], "params": point["params"], "result": result,
                        "meta": {"seconds": seconds}}, sort_keys=True)
-    fd, tmp = tempfile.mkstemp(dir=directory, prefix=f".{point['key']}.", suffix=".tmp")
-    try:
-        with os.fdopen(fd, "w") as f:
-            f.write(blob)
-        os.replace(tmp, directory / f"{point['key']}.json")
-    except BaseException:
-        if os.path.exists(tmp):
-            os.unlink(tmp)
-        raise
+    atomic_write(directory / f"{point['key']}.json", lambda f: f.write(blob.encode()))
 
 
 def consolidate(spec: SweepSpec) -> pd.DataFrame:
@@ -301,7 +293,7 @@ def consolidate(spec: SweepSpec) -> pd.DataFrame:
             part = json.loads(f.read_text())
             rows.append({"key": p["key"], "step": p["step"], **p["params"], **part["result"]})
     df = pd.DataFrame(rows)
-    from coupling.report import _atomic
+    from traces._atomic import atomic_write as _atomic
     spec.results.parent.mkdir(parents=True, exist_ok=True)
     if spec.results.suffix == ".parquet":
         _atomic(spec.results, lambda f: df.to_parquet(f, index=False, engine="pyarrow", compression="zstd"))
@@ -342,6 +334,8 @@ def run_sweep(spec: SweepSpec, workers: int | None = None, scheduler: str | None
     points = spec.points()
     d = parts_dir(spec.results)
     d.mkdir(parents=True, exist_ok=True)
+    for stale in d.glob(".*.tmp*"):          # a temp part left by a killed run
+        stale.unlink(missing_ok=True)
     todo = [p for p in points if not (d / f"{p['key']}.json").exists()]
     skipped = len(points) - len(todo)
     if max_new_points is not None:

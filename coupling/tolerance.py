@@ -234,7 +234,7 @@ def plot(curves: dict, path, title: str = "", max_drop_pp: float | None = None) 
     matplotlib.use("Agg")
     import matplotlib.pyplot as plt
 
-    from coupling.report import _atomic
+    from traces._atomic import atomic_write as _atomic
 
     fig, ax = plt.subplots(figsize=(6.4, 4.2))
     for label, res in curves.items():
