@@ -13,4 +13,8 @@ Public API
   :func:`~coupling.access.lru_misses` (on-chip buffer), :func:`~coupling.access.request_trace`.
 * :mod:`coupling.pipeline` -- :func:`~coupling.pipeline.run` (the ``enforcesnn run`` job) and its pieces.
 * :mod:`coupling.config` -- :class:`~coupling.config.RunConfig`; :mod:`coupling.report` -- outputs.
+* :mod:`coupling.tolerance` -- accuracy against BER over device seeds, largest tolerable BER.
+* :mod:`coupling.fat` -- fault-aware training (location-aware or uniform errors, BER curriculum).
+* :mod:`coupling.select` -- model selection under accuracy and memory constraints, Pareto front.
+* :mod:`coupling.sweep` -- resumable grids of any step above, on a process pool or a Dask cluster.
 """
