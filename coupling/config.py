@@ -58,6 +58,19 @@ _DOC = {
 }
 
 
+
+def read_yaml(path):
+    """The parsed content of a YAML file; unreadable or invalid files raise InputError naming the file and line."""
+    path = Path(path)
+    try:
+        return yaml.safe_load(path.read_text())
+    except OSError as e:
+        raise InputError(f"{path}: cannot read ({e.strerror})") from None
+    except yaml.YAMLError as e:
+        mark = getattr(e, "problem_mark", None)
+        where = f" line {mark.line + 1}" if mark is not None else ""
+        raise InputError(f"{path}:{where} not valid YAML") from None
+
 @dataclass
 class RunConfig:
     """Settings of the main job (see :data:`_DOC` / ``--print-config`` for each field's meaning)."""
@@ -131,16 +144,7 @@ class RunConfig:
 
     @classmethod
     def load(cls, path) -> "RunConfig":
-        path = Path(path)
-        try:
-            data = yaml.safe_load(path.read_text())
-        except OSError as e:
-            raise InputError(f"{path}: cannot read ({e.strerror})") from None
-        except yaml.YAMLError as e:
-            mark = getattr(e, "problem_mark", None)
-            where = f" line {mark.line + 1}" if mark is not None else ""
-            raise InputError(f"{path}:{where} not valid YAML") from None
-        return cls.from_dict(data, str(path))
+        return cls.from_dict(read_yaml(path), str(path))
 
     def validate(self, where: str = "<config>") -> None:
         """Check types and ranges; raise :class:`InputError` naming the field."""

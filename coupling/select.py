@@ -26,10 +26,9 @@ from pathlib import Path
 
 import numpy as np
 import pandas as pd
-import yaml
 
 from coupling import pipeline
-from coupling.config import RunConfig
+from coupling.config import RunConfig, read_yaml
 from dramsim.errors import InputError
 from snn.quantize import footprint_bytes
 
@@ -96,12 +95,7 @@ def evaluate_grid(path, voltages=None, progress: bool = False) -> pd.DataFrame:
     from snn import data as snn_data
     from snn.io import load_model
     path = Path(path)
-    try:
-        g = yaml.safe_load(path.read_text())
-    except OSError as e:
-        raise InputError(f"{path}: cannot read ({e.strerror})") from None
-    except yaml.YAMLError:
-        raise InputError(f"{path}: not valid YAML") from None
+    g = read_yaml(path)
     if not isinstance(g, dict) or not g.get("models"):
         raise InputError(f"{path}: expected a mapping with a non-empty list 'models'")
     unknown = sorted(set(g) - {"models", "precisions", "voltages", "policy", "seeds", "config"})

@@ -64,9 +64,8 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import pandas as pd
-import yaml
 
-from coupling.config import RunConfig
+from coupling.config import RunConfig, read_yaml
 from dramsim.errors import InputError
 
 STEPS = ("tolerance", "energy", "candidate", "fat")
@@ -131,14 +130,7 @@ class SweepSpec:
     @classmethod
     def load(cls, path) -> "SweepSpec":
         path = Path(path)
-        try:
-            data = yaml.safe_load(path.read_text())
-        except OSError as e:
-            raise InputError(f"{path}: cannot read ({e.strerror})") from None
-        except yaml.YAMLError as e:
-            mark = getattr(e, "problem_mark", None)
-            raise InputError(f"{path}:{f' line {mark.line + 1}' if mark else ''} not valid YAML") from None
-        return cls.from_dict(data, str(path), path.parent)
+        return cls.from_dict(read_yaml(path), str(path), path.parent)
 
     def points(self) -> list[dict]:
         """Every point of the grid: dicts with ``key``, ``step``, ``base``, ``fat`` and the axis values."""

@@ -43,10 +43,15 @@ each for ``burst_length`` beats of ``tCK / 2``; per device.
 """
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 from dataclasses import dataclass, field
 
 import numba
 import numpy as np
+
+if TYPE_CHECKING:  # pandas is imported where it is used (keeps replay's memory low)
+    import pandas as pd
 
 from dramsim.errors import InputError
 from dramsim.spec import Spec

@@ -19,7 +19,7 @@ from dramsim.errors import InputError
 from dramsim.mapping import AddressMapping
 from dramsim.spec import Spec
 from dramsim.timing import timing_array
-from traces.commands import COMMANDS, CommandTrace
+from traces.commands import CommandTrace
 from traces.requests import RequestTrace
 
 ROW_POLICIES = ("open", "closed")

@@ -135,6 +135,16 @@ def _quantize_value(x, qscale, qmax, qmode, rs):
     return c / qscale
 
 
+@nb.njit(cache=True, inline="always")
+def _clip_store(W, Wf, i, j, w_min, w_max, qscale, qmax, qmode, rs):
+    """Clip the float shadow weight Wf[i, j] to [w_min, w_max]; with quantization on (qscale > 0)
+    store its quantized value in the integrated matrix W."""
+    w = min(max(Wf[i, j], w_min), w_max)
+    Wf[i, j] = w
+    if qscale > 0.0:
+        W[i, j] = _quantize_value(w, qscale, qmax, qmode, rs)
+
+
 @nb.njit(cache=True)
 def simulate_sample(W, Wf, theta, pixels, p, cdf, n_steps, learn, qscale, qmode, rs, counts):
     """Simulate one sample; add excitatory spike counts to ``counts`` (int32, (N,)).
@@ -175,7 +185,6 @@ def simulate_sample(W, Wf, theta, pixels, p, cdf, n_steps, learn, qscale, qmode,
     cur = np.zeros(N, np.float32)
     e_prev = np.zeros(N, np.int8)      # excitatory spikes of the previous step
     i_prev = np.zeros(N, np.int8)      # inhibitory spikes of the previous step
-    e_now = np.zeros(N, np.int8)
     i_now = np.zeros(N, np.int8)
     cross = np.empty(N, np.int32)
     spk = np.empty(N, np.int32)
@@ -283,26 +292,11 @@ def simulate_sample(W, Wf, theta, pixels, p, cdf, n_steps, learn, qscale, qmode,
             for k in range(s0, s1):
                 i = inputs[k]
                 for j in range(N):
-                    w = Wf[i, j]
-                    if w < w_min:
-                        w = w_min
-                    elif w > w_max:
-                        w = w_max
-                    Wf[i, j] = w
-                    if qscale > 0.0:
-                        W[i, j] = _quantize_value(w, qscale, qmax, qmode, rs)
+                    _clip_store(W, Wf, i, j, w_min, w_max, qscale, qmax, qmode, rs)
             for q in range(n_spk):
                 j = spk[q]
                 for a in range(n_nz):
-                    i = nz[a]
-                    w = Wf[i, j]
-                    if w < w_min:
-                        w = w_min
-                    elif w > w_max:
-                        w = w_max
-                    Wf[i, j] = w
-                    if qscale > 0.0:
-                        W[i, j] = _quantize_value(w, qscale, qmax, qmode, rs)
+                    _clip_store(W, Wf, nz[a], j, w_min, w_max, qscale, qmax, qmode, rs)
 
 
 @nb.njit(cache=True)

@@ -23,10 +23,15 @@ end, so no partial output is ever left behind.
 """
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 import re
 from pathlib import Path
 
 import numpy as np
+
+if TYPE_CHECKING:  # pandas is imported where it is used (keeps replay's memory low)
+    import pandas as pd
 
 from traces._atomic import atomic_paths
 from traces.commands import COMMANDS, FIELDS, PREA, REF, CommandTrace
