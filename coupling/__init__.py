@@ -8,7 +8,8 @@ Public API
 * :mod:`coupling.faults` -- :class:`~coupling.faults.ErrorProfile`, :class:`~coupling.faults.FaultModel`
   (EDEN error models 0-3, weak cells per device seed, fast flip sampling), :func:`~coupling.faults.apply_flips`.
 * :mod:`coupling.weights` -- :class:`~coupling.weights.DramWeightSource` (an ``snn`` weight source
-  returning the weights with bit errors; persistent or transient).
+  returning the weights with bit errors; persistent, or transient: re-drawn on every row read).
+* :mod:`coupling.transient` -- :class:`~coupling.transient.RowFlipTable` (fast per-read flip sampling).
 * :mod:`coupling.access` -- :func:`~coupling.access.burst_reads` (spike / sample / step access),
   :func:`~coupling.access.lru_misses` (on-chip buffer), :func:`~coupling.access.request_trace`.
 * :mod:`coupling.pipeline` -- :func:`~coupling.pipeline.run` (the ``enforcesnn run`` job) and its pieces.

@@ -11,9 +11,20 @@ stored integer codes (:func:`snn.quantize.to_codes`), where each bit lives
     The flips are drawn once from ``Generator([device_seed, draw_key])`` and the corrupted
     matrix is computed once (``is_static = True``).
 ``mode="transient"``
-    Flips are re-drawn for every read of the matrix, i.e. for every sample ``k`` (the engine
-    integrates one matrix per sample), from ``Generator([device_seed, draw_key, 1, k])``: the
-    same seed gives the same flips, independently of the order samples are run in.
+    Flips are re-drawn for every read of a weight row: each input spike makes the accelerator
+    read that input's row, and each read flips every bit of the row independently with the
+    probability of the cell holding it (:mod:`coupling.transient`; cost proportional to the
+    flips). The source is a per-read source (``per_read = True``, see :mod:`snn.weights`):
+    :func:`snn.network.infer` integrates the clean matrix (:meth:`DramWeightSource.base_weights`)
+    and replaces, read by read, the weights whose bits flipped
+    (:meth:`DramWeightSource.read_corrections`). The flips of sample ``k`` come from
+    ``Generator([device_seed, draw_key, 2, k])``, consumed in read order: the same seed gives the
+    same flips, independently of the order samples are run in, and two reads of one row in a
+    sample get independent flips.
+
+    :meth:`DramWeightSource.weights` of a transient source is one read of the *whole* matrix
+    per sample (flips from ``Generator([device_seed, draw_key, 1, k])``); fault-aware training
+    (:mod:`coupling.fat`), whose forward pass integrates one matrix per sample, uses that.
 
 Float32 baseline (``bits=32``): a flipped exponent bit can make a weight huge, negative or NaN.
 ``float_repair`` decides what the neuron sees (as EDEN, which replaces implausible values):
@@ -28,6 +39,7 @@ import numpy as np
 
 from coupling.faults import FaultModel, apply_flips
 from coupling.layout import WeightLayout
+from coupling.transient import RowFlipTable
 from dramsim.errors import InputError
 from snn.quantize import from_codes, to_codes
 
@@ -68,6 +80,8 @@ class DramWeightSource:
     ber : float
         Device-mean bit error rate at the operating point.
     mode : {"persistent", "transient"}
+        Persistent: a static source (``is_static``). Transient: a per-read source
+        (``per_read``; :meth:`base_weights` and :meth:`read_corrections`).
     device_seed, draw_key : int
         Seed the flips (see the module docstring).
     float_repair : {"zero", "clip", "none"}
@@ -95,8 +109,10 @@ class DramWeightSource:
         self.mode, self.device_seed, self.draw_key = mode, int(device_seed), int(draw_key)
         self.float_repair, self.w_max = float_repair, float(w_max)
         self.is_static = mode == "persistent"
+        self.per_read = mode == "transient"
         self.last_flips = 0
         self._static = None
+        self._table = None
         if self.is_static:
             rng = np.random.default_rng([self.device_seed, self.draw_key])
             self._static = self._read(rng)
@@ -113,8 +129,67 @@ class DramWeightSource:
         return np.ascontiguousarray(W, dtype=np.float32)
 
     def weights(self, sample_index: int) -> np.ndarray:
-        """The matrix the network integrates for sample ``sample_index``."""
+        """The matrix of sample ``sample_index``: persistent, the corrupted matrix; transient, one
+        read of the whole matrix with its own flips (for one-matrix-per-sample users such as FAT)."""
         if self.is_static:
             return self._static
         rng = np.random.default_rng([self.device_seed, self.draw_key, 1, int(sample_index)])
         return self._read(rng)
+
+    def base_weights(self) -> np.ndarray:
+        """The clean decoded matrix (what a read returns where no bit flipped)."""
+        return self.clean
+
+    def read_corrections(self, sample_index: int, rows):
+        """Transient mode: the weights changed by bit flips on each row read of one sample.
+
+        Parameters
+        ----------
+        sample_index : int
+            Sample ``k`` (seeds its flips).
+        rows : int (m,)
+            Weight row of each read of the sample, in read order (``ReadEvents.input``).
+
+        Returns
+        -------
+        indptr : int64 (m + 1,)
+        cols : int32
+        values : float32
+            Read ``r`` delivers ``values[c]`` to neuron ``cols[c]`` for ``c`` in
+            ``indptr[r]:indptr[r + 1]`` instead of the clean weight (decoded corrupted code;
+            float32 repaired by ``float_repair``). ``last_flips`` becomes the sample's flip count.
+        """
+        if not self.per_read:
+            raise InputError("read_corrections: only a transient-mode source has per-read errors")
+        rows = np.asarray(rows, dtype=np.int64)
+        m = len(rows)
+        N = self.layout.n_neurons
+        if self.ber == 0 or m == 0:
+            self.last_flips = 0
+            return np.zeros(m + 1, np.int64), np.zeros(0, np.int32), np.zeros(0, np.float32)
+        if self._table is None:
+            self._table = RowFlipTable(self.layout, self.faults, self.ber)
+        rng = np.random.default_rng([self.device_seed, self.draw_key, 2, int(sample_index)])
+        read, pos = self._table.sample(rows, int(rng.integers(0, 2**63)))
+        i, j, k = self.layout.weight_of(pos)
+        pr = self.faults.profile
+        if pr.model == 3 and len(pos):
+            value = (self.codes[i, j].astype(np.uint64) >> k.astype(np.uint64)) & np.uint64(1)
+            p_max = max(pr.one_to_zero_share, 1 - pr.one_to_zero_share)
+            keep_p = np.where(value == 1, pr.one_to_zero_share, 1 - pr.one_to_zero_share) / p_max
+            keep = rng.random(len(pos)) < keep_p
+            read, pos, i, j, k = read[keep], pos[keep], i[keep], j[keep], k[keep]
+        self.last_flips = len(pos)
+        key = read * N + j
+        order = np.argsort(key, kind="stable")
+        key, masks = key[order], np.left_shift(np.uint64(1), k[order].astype(np.uint64))
+        uniq, first = np.unique(key, return_index=True)
+        flipped = np.bitwise_or.reduceat(masks, first) if len(uniq) else masks
+        r_u, j_u = np.divmod(uniq, N)
+        codes = (self.codes[rows[r_u], j_u].astype(np.uint64) ^ flipped).astype(self.codes.dtype)
+        values = from_codes(codes, self.bits)
+        if self.bits == 32:
+            values = repair_float(values, self.float_repair, self.w_max)
+        indptr = np.zeros(m + 1, np.int64)
+        indptr[1:] = np.cumsum(np.bincount(r_u, minlength=m))
+        return indptr, j_u.astype(np.int32), np.ascontiguousarray(values, dtype=np.float32)

@@ -146,15 +146,22 @@ def _clip_store(W, Wf, i, j, w_min, w_max, qscale, qmax, qmode, rs):
 
 
 @nb.njit(cache=True)
-def simulate_sample(W, Wf, theta, pixels, p, cdf, n_steps, learn, qscale, qmode, rs, counts):
+def simulate_sample(W, Wf, theta, pixels, p, cdf, n_steps, learn, qscale, qmode, rs, counts,
+                    corr_ptr, corr_col, corr_val):
     """Simulate one sample; add excitatory spike counts to ``counts`` (int32, (N,)).
 
     W is the matrix the network integrates (n_inputs, N) float32. When ``learn``: STDP updates
     Wf (the float shadow, the same array as W when qscale == 0) and theta; touched entries of W
     are re-quantized (stochastic rounding draws from the xorshift state ``rs``, uint64 (1,)).
     Without learning nothing but ``counts`` is written.
+
+    Per-read corrections (CSR over the sample's reads; empty ``corr_ptr``: none): read ``r`` is
+    the r-th input spike in step order then ascending input (the order of :func:`read_events`),
+    and while integrating it neuron ``corr_col[c]`` receives ``corr_val[c]`` instead of
+    ``W[input, corr_col[c]]`` for ``c`` in ``corr_ptr[r]:corr_ptr[r + 1]``.
     """
     n_in, N = W.shape
+    has_corr = corr_ptr.shape[0] > 0
     offsets, inputs = poisson_spikes(pixels, p[P_INTENSITY], n_steps, p[P_DT], int(p[P_INTERVALS]), cdf)
     e_rest = p[P_E_REST]
     e_reset = p[P_E_RESET]
@@ -212,6 +219,10 @@ def simulate_sample(W, Wf, theta, pixels, p, cdf, n_steps, learn, qscale, qmode,
                 row = W[inputs[k]]
                 for j in range(N):
                     cur[j] += row[j]
+                if has_corr:
+                    for c in range(corr_ptr[k], corr_ptr[k + 1]):
+                        jc = corr_col[c]
+                        cur[jc] += corr_val[c] - row[jc]
         # Excitatory layer.
         n_cross = 0
         for j in range(N):
@@ -326,7 +337,8 @@ def train_samples(W, Wf, theta, images, seeds, p, cdf, n_steps, qscale, qmode, c
     for s in range(n):
         np.random.seed(seeds[s])
         rs[0] = np.uint64(seeds[s]) * np.uint64(0x9E3779B97F4A7C15) + np.uint64(1)
-        simulate_sample(W, Wf, theta, images[s], p, cdf, n_steps, True, qscale, qmode, rs, counts[s])
+        simulate_sample(W, Wf, theta, images[s], p, cdf, n_steps, True, qscale, qmode, rs, counts[s],
+                        np.zeros(0, np.int64), np.zeros(0, np.int32), np.zeros(0, np.float32))
         clip = clip_last or s < n - 1
         # Normalise columns (zero-sum columns unchanged), clip, re-quantize.
         for j in range(N):
@@ -358,14 +370,20 @@ def infer_samples(W, theta, images, seeds, p, cdf, n_steps, counts):
     """
     for s in nb.prange(images.shape[0]):
         np.random.seed(seeds[s])
-        simulate_sample(W, W, theta, images[s], p, cdf, n_steps, False, 0.0, 0, np.ones(1, np.uint64), counts[s])
+        simulate_sample(W, W, theta, images[s], p, cdf, n_steps, False, 0.0, 0, np.ones(1, np.uint64), counts[s],
+                        np.zeros(0, np.int64), np.zeros(0, np.int32), np.zeros(0, np.float32))
 
 
 @nb.njit(cache=True)
-def infer_one(W, theta, pixels, seed, p, cdf, n_steps, counts):
-    """Inference of a single sample (used with non-static weight sources)."""
+def infer_one(W, theta, pixels, seed, p, cdf, n_steps, counts, corr_ptr, corr_col, corr_val):
+    """Inference of a single sample (non-static or per-read weight sources).
+
+    ``corr_ptr, corr_col, corr_val``: per-read corrections as in :func:`simulate_sample`
+    (int64, int32, float32; empty arrays for none).
+    """
     np.random.seed(seed)
-    simulate_sample(W, W, theta, pixels, p, cdf, n_steps, False, 0.0, 0, np.ones(1, np.uint64), counts)
+    simulate_sample(W, W, theta, pixels, p, cdf, n_steps, False, 0.0, 0, np.ones(1, np.uint64), counts,
+                    corr_ptr, corr_col, corr_val)
 
 
 @nb.njit(cache=True)

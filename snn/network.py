@@ -12,7 +12,7 @@ from .errors import InputError
 from .params import BINDSNET, NetworkParams
 from .quantize import check_precision, check_rounding, footprint_bytes, quantize
 from .readout import assign_labels, predict_all_activity, predict_proportion
-from .weights import ReadEvents, StoredWeights, WeightSource
+from .weights import PerReadSource, ReadEvents, StoredWeights, WeightSource
 
 N_CLASSES = 10
 
@@ -207,8 +207,10 @@ def infer(model: Model, images, weights=None, seed: int = 0, record_reads: bool 
         Supplies theta and the parameters.
     weights : ndarray or WeightSource, optional
         What the network integrates; default the model's weights at its precision. A non-static
-        source is asked for a matrix before every sample and samples run sequentially; otherwise
-        samples run in parallel over the Numba threads.
+        source is asked for a matrix before every sample and samples run sequentially; a per-read
+        source (``per_read = True``, :class:`snn.weights.PerReadSource`) gives its base matrix
+        and, before every sample, corrections for individual row reads (samples run
+        sequentially); otherwise samples run in parallel over the Numba threads.
     seed : int
         Input spikes of sample k depend only on (seed, k).
     record_reads : bool
@@ -224,10 +226,10 @@ def infer(model: Model, images, weights=None, seed: int = 0, record_reads: bool 
         source = StoredWeights(model.network_weights())
     elif isinstance(weights, np.ndarray):
         source = StoredWeights(weights)
-    elif isinstance(weights, WeightSource):
+    elif isinstance(weights, WeightSource) or (isinstance(weights, PerReadSource) and weights.per_read):
         source = weights
     else:
-        raise InputError("weights: expected an ndarray or a WeightSource")
+        raise InputError("weights: expected an ndarray, a WeightSource or a PerReadSource")
     N = model.n_neurons
     p = params.kernel_array()
     cdf = params.interval_cdf()
@@ -239,7 +241,17 @@ def infer(model: Model, images, weights=None, seed: int = 0, record_reads: bool 
     if progress:
         from tqdm import tqdm
         bar = tqdm(total=n, unit="sample", desc="infer")
-    if source.is_static:
+    events = None
+    if getattr(source, "per_read", False):
+        W = _checked_weights(source.base_weights(), params.n_inputs, N)
+        events = ReadEvents(*kernels.read_events(images, seeds, p, cdf, params.n_steps))
+        for k in range(n):
+            rows = events.input[events.offsets[k]:events.offsets[k + 1]]
+            ptr, col, val = _checked_corrections(source.read_corrections(k, rows), len(rows), N)
+            kernels.infer_one(W, theta, images[k], seeds[k], p, cdf, params.n_steps, counts[k], ptr, col, val)
+            if bar is not None:
+                bar.update(1)
+    elif source.is_static:
         W = _checked_weights(source.weights(0), params.n_inputs, N)
         previous = numba.set_parallel_chunksize(4)
         try:
@@ -253,15 +265,39 @@ def infer(model: Model, images, weights=None, seed: int = 0, record_reads: bool 
     else:
         for k in range(n):
             W = _checked_weights(source.weights(k), params.n_inputs, N)
-            kernels.infer_one(W, theta, images[k], seeds[k], p, cdf, params.n_steps, counts[k])
+            kernels.infer_one(W, theta, images[k], seeds[k], p, cdf, params.n_steps, counts[k], *_NO_CORRECTIONS)
             if bar is not None:
                 bar.update(1)
     if bar is not None:
         bar.close()
     if record_reads:
-        offs, steps, idx = kernels.read_events(images, seeds, p, cdf, params.n_steps)
-        return counts, ReadEvents(offs, steps, idx)
+        if events is None:
+            events = ReadEvents(*kernels.read_events(images, seeds, p, cdf, params.n_steps))
+        return counts, events
     return counts
+
+
+_NO_CORRECTIONS = (np.zeros(0, np.int64), np.zeros(0, np.int32), np.zeros(0, np.float32))
+
+
+def _checked_corrections(corr, m, N):
+    """Validate a per-read source's (indptr, cols, values) for a sample with ``m`` reads."""
+    try:
+        ptr, col, val = corr
+    except (TypeError, ValueError):
+        raise InputError("weight source: read_corrections must return (indptr, cols, values)") from None
+    ptr = np.ascontiguousarray(ptr, dtype=np.int64)
+    col = np.ascontiguousarray(col, dtype=np.int32)
+    val = np.ascontiguousarray(val, dtype=np.float32)
+    if ptr.shape != (m + 1,) or ptr[0] != 0 or np.any(np.diff(ptr) < 0) or ptr[-1] != len(col) \
+            or len(val) != len(col):
+        raise InputError(f"weight source: read_corrections expected indptr of {m + 1} non-decreasing "
+                         "offsets from 0 to len(cols) and as many values as cols")
+    if len(col) and (col.min() < 0 or col.max() >= N):
+        raise InputError(f"weight source: read_corrections column outside 0..{N - 1}")
+    if not np.all(np.isfinite(val)):
+        raise InputError("weight source: read_corrections values must be finite")
+    return ptr, col, val
 
 
 def _checked_weights(W, n_inputs, N):

@@ -6,8 +6,15 @@ layer substitutes a source that returns weights read from simulated DRAM with bi
 
 * persistent corruption: ``is_static = True``; ``weights(0)`` is called once and the matrix is used
   for every sample (samples then run in parallel);
-* transient corruption: ``is_static = False``; ``weights(k)`` is called before sample k and the
-  samples run one after the other.
+* corruption per sample: ``is_static = False``; ``weights(k)`` is called before sample k and the
+  samples run one after the other;
+* corruption per read (transient errors): ``per_read = True`` (see :class:`PerReadSource`). The
+  network integrates ``base_weights()``, and before sample k asks
+  ``read_corrections(k, rows)`` for the values that differ on each individual row read, where
+  ``rows`` lists the weight rows the sample reads, in the order the engine reads them (the
+  ``input`` column of :class:`ReadEvents` for sample k: the input spikes are known before a
+  sample is integrated because they depend only on the image and the seed). Samples run one
+  after the other. A source without ``per_read`` costs nothing extra.
 
 Which weight rows a spike-driven accelerator reads at which step is returned by
 ``snn.network.infer(..., record_reads=True)`` (:class:`ReadEvents`).
@@ -34,6 +41,43 @@ class WeightSource(Protocol):
 
     def weights(self, sample_index: int) -> np.ndarray:
         """Weights (n_inputs, n_neurons), float32, C-contiguous, values the network integrates."""
+        ...
+
+
+@runtime_checkable
+class PerReadSource(Protocol):
+    """A weight source whose values may differ on every read of a weight row.
+
+    Attributes
+    ----------
+    per_read : bool
+        True: :func:`snn.network.infer` uses :meth:`base_weights` plus :meth:`read_corrections`
+        (and never calls ``weights``).
+    """
+
+    per_read: bool
+
+    def base_weights(self) -> np.ndarray:
+        """Weights (n_inputs, n_neurons), float32, what every read returns unless corrected."""
+        ...
+
+    def read_corrections(self, sample_index: int, rows: np.ndarray):
+        """Per-read replacement values of sample ``sample_index``.
+
+        Parameters
+        ----------
+        sample_index : int
+        rows : int32 (m,)
+            Weight row (input index) of each read of the sample, in read order.
+
+        Returns
+        -------
+        indptr : int64 (m + 1,)
+        cols : int32
+        values : float32
+            While integrating read ``r``, neuron ``cols[c]`` receives ``values[c]`` instead of
+            ``base[rows[r], cols[c]]`` for ``c`` in ``indptr[r]:indptr[r + 1]``.
+        """
         ...
 
 
