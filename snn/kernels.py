@@ -155,13 +155,13 @@ def simulate_sample(W, Wf, theta, pixels, p, cdf, n_steps, learn, qscale, qmode,
     are re-quantized (stochastic rounding draws from the xorshift state ``rs``, uint64 (1,)).
     Without learning nothing but ``counts`` is written.
 
-    Per-read corrections (CSR over the sample's reads; empty ``corr_ptr``: none): read ``r`` is
+    Per-read corrections (CSR over the sample's reads; all three None: none, and Numba compiles
+    that case without the correction code): read ``r`` is
     the r-th input spike in step order then ascending input (the order of :func:`read_events`),
     and while integrating it neuron ``corr_col[c]`` receives ``corr_val[c]`` instead of
     ``W[input, corr_col[c]]`` for ``c`` in ``corr_ptr[r]:corr_ptr[r + 1]``.
     """
     n_in, N = W.shape
-    has_corr = corr_ptr.shape[0] > 0
     offsets, inputs = poisson_spikes(pixels, p[P_INTENSITY], n_steps, p[P_DT], int(p[P_INTERVALS]), cdf)
     e_rest = p[P_E_REST]
     e_reset = p[P_E_RESET]
@@ -219,7 +219,7 @@ def simulate_sample(W, Wf, theta, pixels, p, cdf, n_steps, learn, qscale, qmode,
                 row = W[inputs[k]]
                 for j in range(N):
                     cur[j] += row[j]
-                if has_corr:
+                if corr_ptr is not None:
                     for c in range(corr_ptr[k], corr_ptr[k + 1]):
                         jc = corr_col[c]
                         cur[jc] += corr_val[c] - row[jc]
@@ -338,7 +338,7 @@ def train_samples(W, Wf, theta, images, seeds, p, cdf, n_steps, qscale, qmode, c
         np.random.seed(seeds[s])
         rs[0] = np.uint64(seeds[s]) * np.uint64(0x9E3779B97F4A7C15) + np.uint64(1)
         simulate_sample(W, Wf, theta, images[s], p, cdf, n_steps, True, qscale, qmode, rs, counts[s],
-                        np.zeros(0, np.int64), np.zeros(0, np.int32), np.zeros(0, np.float32))
+                        None, None, None)
         clip = clip_last or s < n - 1
         # Normalise columns (zero-sum columns unchanged), clip, re-quantize.
         for j in range(N):
@@ -371,7 +371,7 @@ def infer_samples(W, theta, images, seeds, p, cdf, n_steps, counts):
     for s in nb.prange(images.shape[0]):
         np.random.seed(seeds[s])
         simulate_sample(W, W, theta, images[s], p, cdf, n_steps, False, 0.0, 0, np.ones(1, np.uint64), counts[s],
-                        np.zeros(0, np.int64), np.zeros(0, np.int32), np.zeros(0, np.float32))
+                        None, None, None)
 
 
 @nb.njit(cache=True)
@@ -379,7 +379,7 @@ def infer_one(W, theta, pixels, seed, p, cdf, n_steps, counts, corr_ptr, corr_co
     """Inference of a single sample (non-static or per-read weight sources).
 
     ``corr_ptr, corr_col, corr_val``: per-read corrections as in :func:`simulate_sample`
-    (int64, int32, float32; empty arrays for none).
+    (int64, int32, float32 arrays, or three None for none).
     """
     np.random.seed(seed)
     simulate_sample(W, W, theta, pixels, p, cdf, n_steps, False, 0.0, 0, np.ones(1, np.uint64), counts,

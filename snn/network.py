@@ -277,7 +277,7 @@ def infer(model: Model, images, weights=None, seed: int = 0, record_reads: bool 
     return counts
 
 
-_NO_CORRECTIONS = (np.zeros(0, np.int64), np.zeros(0, np.int32), np.zeros(0, np.float32))
+_NO_CORRECTIONS = (None, None, None)
 
 
 def _checked_corrections(corr, m, N):
