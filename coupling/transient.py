@@ -26,6 +26,7 @@ import numpy as np
 from coupling.faults import FaultModel
 from coupling.layout import WeightLayout
 from dramsim.errors import InputError
+from snn.kernels import xorshift_uniform as _uniform
 
 
 class RowFlipTable:
@@ -133,17 +134,6 @@ class RowFlipTable:
         state = np.array([(int(seed) * 0x9E3779B97F4A7C15 & 0xFFFFFFFFFFFFFFFF) | 1], dtype=np.uint64)
         return _sample_reads(rows, self.row_ptr, self.seg_start, self.seg_offset, self.seg_p,
                              self.row_candidates, self.row_pmax, state)
-
-
-@numba.njit(cache=True, inline="always")
-def _uniform(state):
-    """U[0, 1) from the xorshift64 state ``state[0]``."""
-    x = state[0]
-    x ^= x << np.uint64(13)
-    x ^= x >> np.uint64(7)
-    x ^= x << np.uint64(17)
-    state[0] = x
-    return (x >> np.uint64(11)) * (1.0 / 9007199254740992.0)
 
 
 @numba.njit(cache=True)

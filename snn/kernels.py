@@ -119,6 +119,10 @@ def _uniform(rs):
     return (x >> np.uint64(11)) * (1.0 / 9007199254740992.0)
 
 
+#: Public name of the xorshift64 uniform draw, for other packages' kernels (coupling.transient).
+xorshift_uniform = _uniform
+
+
 @nb.njit(cache=True, inline="always")
 def _quantize_value(x, qscale, qmax, qmode, rs):
     y = x * qscale
