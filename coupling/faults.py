@@ -136,6 +136,31 @@ class FaultModel:
                              1.0 / self.profile.weak_wordline_fraction, 0.0)
         return f
 
+    def candidate_probability(self, layout: WeightLayout, ber: float) -> np.ndarray:
+        """Flip probability of a *candidate* bit in each burst of a layout (the sampling rate).
+
+        Candidates are every bit of the burst, except under model 1 (only the weak-bitline bits,
+        at ``1 / weak_bitline_fraction`` times the rate); under model 3 they are drawn at the larger
+        of the two direction rates and thinned by :meth:`keep_by_value`.
+        """
+        pr = self.profile
+        scale = 1.0
+        if pr.model == 1:
+            scale = 1.0 / pr.weak_bitline_fraction
+        elif pr.model == 3:
+            scale = 2 * max(pr.one_to_zero_share, 1 - pr.one_to_zero_share)
+        return np.minimum(ber * scale * self.burst_factor(layout), 1.0)
+
+    def keep_by_value(self, values, rng: np.random.Generator) -> np.ndarray:
+        """Model 3 thinning: which candidate flips to keep, given the stored bit values (0/1).
+
+        A 1 is kept with probability ``one_to_zero_share / p_max``, a 0 with
+        ``(1 - one_to_zero_share) / p_max``, ``p_max`` being the larger share.
+        """
+        share = self.profile.one_to_zero_share
+        keep_p = np.where(np.asarray(values) == 1, share, 1 - share) / max(share, 1 - share)
+        return rng.random(len(keep_p)) < keep_p
+
     def bit_probability(self, layout: WeightLayout, ber: float, positions, values=None) -> np.ndarray:
         """Flip probability of given stream bits (for checks; sampling does not need it).
 
@@ -179,12 +204,7 @@ class FaultModel:
             return np.zeros(0, dtype=np.int64)
         pr = self.profile
         B = self.geometry.burst_bits
-        scale = 1.0
-        if pr.model == 1:
-            scale = 1.0 / pr.weak_bitline_fraction
-        elif pr.model == 3:
-            scale = 2 * max(pr.one_to_zero_share, 1 - pr.one_to_zero_share)
-        p_burst = np.minimum(ber * scale * self.burst_factor(layout), 1.0)
+        p_burst = self.candidate_probability(layout, ber)
         out = []
         for p in np.unique(p_burst):
             if p <= 0:
@@ -211,9 +231,7 @@ class FaultModel:
                 raise InputError("error model 3 needs the stored codes")
             i, j, k = layout.weight_of(pos)
             value = (np.asarray(codes)[i, j].astype(np.uint64) >> k.astype(np.uint64)) & np.uint64(1)
-            p_max = max(pr.one_to_zero_share, 1 - pr.one_to_zero_share)
-            keep_p = np.where(value == 1, pr.one_to_zero_share, 1 - pr.one_to_zero_share) / p_max
-            pos = pos[rng.random(len(pos)) < keep_p]
+            pos = pos[self.keep_by_value(value, rng)]
         return pos
 
 

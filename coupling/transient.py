@@ -63,12 +63,7 @@ class RowFlipTable:
         self.layout, self.faults, self.ber = layout, faults, float(ber)
         pr = faults.profile
         B = layout.geometry.burst_bits
-        scale = 1.0
-        if pr.model == 1:
-            scale = 1.0 / pr.weak_bitline_fraction
-        elif pr.model == 3:
-            scale = 2 * max(pr.one_to_zero_share, 1 - pr.one_to_zero_share)
-        p_burst = np.minimum(self.ber * scale * faults.burst_factor(layout), 1.0)
+        p_burst = faults.candidate_probability(layout, self.ber)
         n_in, N, bits = layout.n_inputs, layout.n_neurons, layout.bits
         if pr.model == 1:
             # one segment per weak-bitline cell of the weights' bursts

@@ -172,12 +172,9 @@ class DramWeightSource:
         rng = np.random.default_rng([self.device_seed, self.draw_key, 2, int(sample_index)])
         read, pos = self._table.sample(rows, int(rng.integers(0, 2**63)))
         i, j, k = self.layout.weight_of(pos)
-        pr = self.faults.profile
-        if pr.model == 3 and len(pos):
+        if self.faults.profile.model == 3 and len(pos):
             value = (self.codes[i, j].astype(np.uint64) >> k.astype(np.uint64)) & np.uint64(1)
-            p_max = max(pr.one_to_zero_share, 1 - pr.one_to_zero_share)
-            keep_p = np.where(value == 1, pr.one_to_zero_share, 1 - pr.one_to_zero_share) / p_max
-            keep = rng.random(len(pos)) < keep_p
+            keep = self.faults.keep_by_value(value, rng)
             read, pos, i, j, k = read[keep], pos[keep], i[keep], j[keep], k[keep]
         self.last_flips = len(pos)
         key = read * N + j
