@@ -62,7 +62,7 @@ def add_commands(sub) -> None:
     s.add_argument("--baseline-accuracy", type=float, default=None, metavar="FRACTION",
                    help="accurate-DRAM baseline accuracy (default: best error-free float32 non-FAT candidate)")
     s.add_argument("--voltages", type=float, nargs="+", default=None, metavar="V",
-                   help="voltages (table scale) to evaluate a YAML grid at (override the grid's)")
+                   help="core-rail voltages (V, as dramsim --vdd) to evaluate a YAML grid at (override the grid's)")
     s.add_argument("--out", default="select-out", metavar="DIR", help="output directory (default select-out)")
     s.set_defaults(handler=cmd_select)
 

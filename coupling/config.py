@@ -23,7 +23,8 @@ _DOC = {
     "cache_dir": "where the trained model is cached (reused when data, N, epochs, seed, limit, preset match)",
     "precisions": "bits per stored weight; 32 = float32 (the baseline)",
     "rounding": "quantization rounding (post-training)",
-    "policies": "mapping policies: baseline, drmap, enforcesnn or order strings such as RoRaBaBgChCo",
+    "policies": "mapping policies: linear (consecutive addresses under the controller mapping), bank-serial (worst case: one bank at a time), drmap, enforcesnn (error-aware) or order strings such as RoRaBaBgChCo",
+    "reference_policy": "the policy every saving and speed-up is divided by (the report also shows bank-serial when it is run)",
     "packing": "bit packing: weight (weights contiguous) or bitplane (MSB planes first: safest regions under enforcesnn)",
     "max_weakness": "enforcesnn: avoid DRAM rows whose expected BER exceeds this multiple of the device BER while others remain",
     "standard": "DRAM standard (dramsim built-in name or spec file)",
@@ -32,18 +33,20 @@ _DOC = {
     "controller_mapping": "the controller's address mapping (most significant first); layouts are encoded through it",
     "row_policy": "controller row policy: open or closed",
     "refresh": "refresh: all-bank, per-bank or none",
-    "voltages": "supply voltages on the scale of the voltage table (DDR3L, 1.35 V nominal); scaled to the standard's core rail",
+    "voltages": "core-rail supply voltages of the standard in V (VDD; VDD2 for LPDDR), as dramsim --vdd; null = the Voltron DDR3L points 1.35, 1.25, 1.175, 1.10, 1.025 V converted to this rail (x rail nominal / 1.35)",
     "mode": "approximate (nominal timing, errors at BER(V)) or reliable (stretched timing, no errors)",
     "voltage_scaling": "current scaling law: v2, v1 or array (null = the table's)",
     "vendor": "BER profile of the voltage table (Voltron vendor A, B or C)",
     "ber_statistic": "mean, median or max over the vendor's modules",
     "bank_weakness": "use the vendor's per-bank error density (error-aware placement needs it or model 2)",
+    "device_variation": "each device seed draws its own BER multiplier and per-bank weakness from the Voltron module-to-module spread (false: every device is the vendor mean)",
+    "placement_knowledge": "what the error-aware policy knows: profiled (the device's own weak banks/rows) or vendor (the vendor average only)",
     "ber": "explicit BER for every voltage below nominal (null = from the voltage table)",
     "access": "spike (each input spike reads its row of N weights), sample (matrix once per sample) or step (once per time step)",
     "buffer_kib": "on-chip LRU weight buffer in KiB (0 = none)",
-    "arrival": "saturate (back-to-back requests: DRAM time and throughput) or step (reads arrive at their time step)",
-    "step_ns": "duration of an accelerator time step in ns (arrival: step)",
-    "replay_samples": "test samples whose traces are replayed for energy and time per inference (mean over them)",
+    "step_ns": "paced energy: duration of an accelerator time step in ns (1e6 = real time, the network's dt of 1 ms; 1e3 = a 1000x faster accelerator)",
+    "replay_samples": "test samples replayed back to back (busy energy, DRAM time, throughput; mean over them)",
+    "paced_samples": "test samples replayed at their time steps, idle time included (paced energy; the first of the replayed ones)",
     "eval_samples": "test samples for accuracy (null = all)",
     "eval_seed": "seed of the Poisson input spikes at evaluation",
     "error_model": "EDEN error model 0 (uniform), 1 (weak bitlines), 2 (weak wordlines), 3 (data dependent)",
@@ -51,8 +54,9 @@ _DOC = {
     "weak_bitline_fraction": "model 1: fraction of weak bitlines",
     "weak_wordline_fraction": "model 2: fraction of weak rows",
     "one_to_zero_share": "model 3: share of 1->0 flips",
-    "device_seed": "seed of the DRAM device instance (its weak cells)",
-    "float_repair": "float32 weights after a flip: zero (non-finite or outside [0, 1] -> 0), clip, none",
+    "device_seed": "seed of the DRAM device instance (its weak cells) for single-device commands (tolerance, fat, flips)",
+    "device_seeds": "device instances the main job evaluates at every voltage with errors (accuracy: mean and 95% interval over devices and test digits)",
+    "float_repair": "float32 weights after a flip: zero (non-finite or outside [0, 1] -> 0), clip, none (raw; NaN/inf still 0); repairs are counted",
     "plots": "write PNG plots",
     "trace_format": "also write each (precision, policy) request trace to OUT/traces/ as ramulator2, ramulator1, dramsim3 or npz (null = none)",
 }
@@ -84,7 +88,8 @@ class RunConfig:
     cache_dir: str = "~/.cache/enforcesnn"
     precisions: list = field(default_factory=lambda: [32, 16, 8, 4])
     rounding: str = "nearest"
-    policies: list = field(default_factory=lambda: ["baseline", "drmap", "enforcesnn"])
+    policies: list = field(default_factory=lambda: ["linear", "bank-serial", "drmap", "enforcesnn"])
+    reference_policy: str = "linear"
     packing: str = "weight"
     max_weakness: float | None = 1.0
     standard: str = "LPDDR3-1600"
@@ -93,18 +98,20 @@ class RunConfig:
     controller_mapping: str = "RoBaRaCoCh"
     row_policy: str = "open"
     refresh: str = "all-bank"
-    voltages: list = field(default_factory=lambda: [1.35, 1.25, 1.175, 1.10, 1.025])
+    voltages: list | None = None
     mode: str = "approximate"
     voltage_scaling: str | None = None
     vendor: str = "B"
     ber_statistic: str = "mean"
     bank_weakness: bool = True
+    device_variation: bool = True
+    placement_knowledge: str = "profiled"
     ber: float | None = None
     access: str = "spike"
     buffer_kib: float = 0.0
-    arrival: str = "saturate"
     step_ns: float = 1.0e6
-    replay_samples: int = 100
+    replay_samples: int = 25
+    paced_samples: int = 4
     eval_samples: int | None = None
     eval_seed: int = 0
     error_model: int = 0
@@ -113,6 +120,7 @@ class RunConfig:
     weak_wordline_fraction: float = 0.01
     one_to_zero_share: float = 0.75
     device_seed: int = 0
+    device_seeds: list = field(default_factory=lambda: [0, 1, 2, 3, 4])
     float_repair: str = "zero"
     plots: bool = True
     trace_format: str | None = None
@@ -151,7 +159,7 @@ class RunConfig:
         def bad(name, expected):
             raise InputError(f"{where}: field {name} is {getattr(self, name)!r}; expected {expected}")
 
-        for name in ("neurons", "epochs", "replay_samples", "channels", "ranks"):
+        for name in ("neurons", "epochs", "replay_samples", "paced_samples", "channels", "ranks"):
             v = getattr(self, name)
             if isinstance(v, bool) or not isinstance(v, int) or v < 1:
                 bad(name, "a positive integer")
@@ -159,7 +167,8 @@ class RunConfig:
             v = getattr(self, name)
             if v is not None and (isinstance(v, bool) or not isinstance(v, int) or v < 1):
                 bad(name, "a positive integer or null")
-        for name, allowed in (("access", ("spike", "sample", "step")), ("arrival", ("saturate", "step")),
+        for name, allowed in (("access", ("spike", "sample", "step")),
+                              ("placement_knowledge", ("profiled", "vendor")),
                               ("mode", ("approximate", "reliable")), ("error_mode", ("persistent", "transient")),
                               ("float_repair", ("zero", "clip", "none")), ("packing", ("weight", "bitplane")),
                               ("row_policy", ("open", "closed")), ("refresh", ("all-bank", "per-bank", "none"))):
@@ -169,12 +178,23 @@ class RunConfig:
             bad("trace_format", "null, ramulator2, ramulator1, dramsim3 or npz")
         if self.error_model not in (0, 1, 2, 3):
             bad("error_model", "0, 1, 2 or 3")
-        for name in ("precisions", "policies", "voltages"):
+        for name in ("precisions", "policies", "device_seeds"):
             v = getattr(self, name)
             if not isinstance(v, list) or not v:
                 bad(name, "a non-empty list")
-        if any(not isinstance(v, (int, float)) or v <= 0 for v in self.voltages):
-            bad("voltages", "a list of positive voltages")
+        if self.voltages is not None and (not isinstance(self.voltages, list) or not self.voltages or any(
+                isinstance(v, bool) or not isinstance(v, (int, float)) or v <= 0 for v in self.voltages)):
+            bad("voltages", "null or a non-empty list of positive voltages (V)")
+        if any(isinstance(s, bool) or not isinstance(s, int) or s < 0 for s in self.device_seeds) \
+                or len(set(self.device_seeds)) != len(self.device_seeds):
+            bad("device_seeds", "a list of distinct non-negative integers")
+        if isinstance(self.device_seed, bool) or not isinstance(self.device_seed, int) or self.device_seed < 0:
+            bad("device_seed", "a non-negative integer")
+        if self.reference_policy not in self.policies:
+            bad("reference_policy", "one of the configured policies (" + ", ".join(map(str, self.policies)) + ")")
+        for name in ("device_variation", "bank_weakness", "plots"):
+            if not isinstance(getattr(self, name), bool):
+                bad(name, "true or false")
         if self.ber is not None and not (isinstance(self.ber, (int, float)) and 0 <= self.ber <= 1):
             bad("ber", "null or a probability in [0, 1]")
         if not isinstance(self.buffer_kib, (int, float)) or self.buffer_kib < 0:

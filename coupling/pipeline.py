@@ -4,16 +4,38 @@
 (precision, policy, voltage). Smaller pieces, usable on their own:
 
 * :func:`trained_model` -- train, or load the cached model;
-* :func:`make_layout` -- place a weight matrix with a policy (error-aware ones see the device's weak cells);
-* :func:`replay` -- the accelerator's weight reads of some samples through dramsim: commands,
-  row-buffer outcomes, DRAM time, and energy per inference at each voltage (approximate mode
-  keeps nominal timing, so one simulation serves every voltage; reliable mode simulates each);
+* :func:`fault_model` -- one device instance (its weak cells, BER multiplier, bank weakness);
+* :func:`make_layout` -- place a weight matrix with a policy (error-aware ones see what
+  ``placement_knowledge`` allows);
+* :func:`replay` -- the accelerator's weight reads of some samples through dramsim, *busy*
+  (back to back) or *paced* (each read at its time step, idle time included);
 * :func:`accuracy_with_errors` -- test accuracy with the weights read from approximate DRAM.
 
-Energy per inference is the total DRAM energy (DRAMPower terms, pJ) of replaying
-``replay_samples`` samples divided by their number; DRAM time per inference likewise (with
-``arrival: saturate`` it is the time the DRAM needs to deliver the reads back to back);
-throughput is bytes delivered / DRAM time (GB/s).
+Definitions (every figure in the results is one of these)
+--------------------------------------------------------
+*Busy energy per inference*: total DRAM energy (DRAMPower 4 terms, pJ) of replaying the weight
+reads of ``replay_samples`` test samples back to back (requests offered one per memory clock),
+divided by their number: what the DRAM costs per inference when it is the bottleneck.
+
+*Paced energy per inference*: the reads of ``paced_samples`` samples arrive at the start of their
+accelerator time step (``step_ns`` per step, ``n_steps`` steps per sample); the run lasts
+``paced_samples x n_steps x step_ns`` (the inferences' duration), idle time included, so
+background and refresh energy of the idle gaps count. The controller has no power-down yet:
+the paced figure is **standby only** (labelled so in every output); a controller that powers the
+device down in the gaps would spend less. Refresh after the last read of the window (under one
+time step) is not simulated: at most ``1 / (n_steps x paced_samples)`` of the refresh energy.
+
+*DRAM time per inference*: busy replay time (last completion, ns) / samples. *Bandwidth*: bytes
+delivered (bursts x burst size) / DRAM time; *weight bandwidth*: weight bytes the neurons use
+(input spikes x N x bits / 8) / DRAM time. A speed-up is a ratio of DRAM times.
+
+*Effective BER*: flips / weight bits stored (``effective_ber``), and flips seen per weight bit
+read by the replayed samples' spikes (``effective_ber_read``); they differ from the nominal
+``ber`` where the placement uses banks weaker or stronger than the device average.
+
+Voltages are the standard's core-rail voltages (VDD; VDD2 for LPDDR), as ``dramsim --vdd``; the
+bit error rate comes from the voltage table at the same *relative* voltage (the Voltron DDR3L
+table: ``vdd x 1.35 / rail nominal``, reported as ``vdd_ddr3l_v``).
 """
 from __future__ import annotations
 
@@ -22,14 +44,17 @@ import json
 from dataclasses import dataclass
 from pathlib import Path
 
+import numpy as np
 import pandas as pd
 
+from coupling import stats
 from coupling.access import buffer_bursts, burst_reads, request_trace
 from coupling.config import RunConfig
 from coupling.faults import ErrorProfile, FaultModel
 from coupling.layout import Geometry, WeightLayout
-from coupling.weights import DramWeightSource
+from coupling.weights import DramWeightSource, ber_key
 from dramsim.energy import compute_energy, core_rail
+from dramsim.errors import InputError
 from dramsim.mapping import AddressMapping
 from dramsim.simulate import simulate
 from dramsim.spec import load_spec
@@ -40,6 +65,9 @@ from snn.network import evaluate, infer, train
 from snn.params import preset
 
 N_INPUTS = 784
+#: The Voltron DDR3L voltages (V) the default grid is built from (paper-notes: 1.35 V to 1.025 V).
+DDR3L_GRID_V = (1.35, 1.25, 1.175, 1.10, 1.025)
+PACED_LABEL = "standby only (no power-down)"
 
 
 def trained_model(cfg: RunConfig, progress: bool = False):
@@ -66,44 +94,101 @@ def trained_model(cfg: RunConfig, progress: bool = False):
     return model, False
 
 
-def device_voltage(spec, v_table_scale: float) -> float:
-    """A voltage on the voltage table's scale (DDR3L, 1.35 V) converted to the spec's core rail."""
-    table = load_table(None, spec.standard)
-    nominal = spec.rail(core_rail(spec)).voltage_v
-    return float(v_table_scale) * nominal / table.nominal_vdd
+# -- voltages --------------------------------------------------------------------------------------
+def rail_nominal(spec) -> float:
+    """Nominal voltage (V) of the spec's core rail (VDD; VDD2 for LPDDR)."""
+    return float(spec.rail(core_rail(spec)).voltage_v)
 
 
-def fault_model(spec, cfg: RunConfig, bank_weakness=None) -> FaultModel:
-    """The device's weak cells under the configured EDEN model (and vendor bank weakness)."""
+def table_equivalent(spec, vdd: float, table=None) -> float:
+    """A core-rail voltage of ``spec`` on the voltage table's scale (DDR3L, 1.35 V nominal)."""
+    table = load_table(None, spec.standard) if table is None else table
+    return float(vdd) * table.nominal_vdd / rail_nominal(spec)
+
+
+def default_voltages(spec, table=None) -> list[float]:
+    """The Voltron DDR3L points :data:`DDR3L_GRID_V` converted to the spec's core rail (V)."""
+    table = load_table(None, spec.standard) if table is None else table
+    k = rail_nominal(spec) / table.nominal_vdd
+    return [v * k for v in DDR3L_GRID_V]
+
+
+def run_voltages(spec, cfg: RunConfig) -> list[float]:
+    """The configured core-rail voltages, or the default grid; highest first."""
+    return sorted((float(v) for v in (cfg.voltages or default_voltages(spec))), reverse=True)
+
+
+# -- devices and layouts -----------------------------------------------------------------------------
+def device_spread(cfg: RunConfig, table=None) -> dict:
+    """The vendor's device-to-device spread (``ber_shape``, ``bank_concentration``) from the voltage table,
+    or ``{}`` when ``cfg.device_variation`` is off."""
+    if not cfg.device_variation:
+        return {}
+    table = load_table(None) if table is None else table
+    spread = getattr(table, "device_spread", None) or {}
+    return dict(spread.get(cfg.vendor, {}))
+
+
+def fault_model(spec, cfg: RunConfig, bank_weakness=None, device_seed: int | None = None,
+                spread: dict | None = None) -> FaultModel:
+    """Device ``device_seed`` (default ``cfg.device_seed``) under the configured EDEN model.
+
+    ``bank_weakness``: the vendor-average per-bank profile (used when ``cfg.bank_weakness``);
+    ``spread``: :func:`device_spread` (default: from the shipped table).
+    """
+    spread = device_spread(cfg) if spread is None else spread
+    weak = tuple(bank_weakness) if (cfg.bank_weakness and bank_weakness is not None) else None
     profile = ErrorProfile(model=cfg.error_model, weak_bitline_fraction=cfg.weak_bitline_fraction,
                            weak_wordline_fraction=cfg.weak_wordline_fraction,
-                           one_to_zero_share=cfg.one_to_zero_share,
-                           bank_weakness=tuple(bank_weakness) if (cfg.bank_weakness and bank_weakness is not None) else None)
-    return FaultModel(Geometry.from_spec(spec), profile, cfg.device_seed)
+                           one_to_zero_share=cfg.one_to_zero_share, bank_weakness=weak,
+                           ber_spread_shape=spread.get("ber_shape"),
+                           bank_concentration=spread.get("bank_concentration") if weak is not None else None)
+    seed = cfg.device_seed if device_seed is None else int(device_seed)
+    return FaultModel(Geometry.from_spec(spec), profile, seed)
 
 
 def make_layout(spec, n_neurons: int, bits: int, policy: str, faults: FaultModel | None = None,
-                packing: str = "weight", max_weakness: float | None = None) -> WeightLayout:
-    """Place a ``784 x n_neurons`` matrix of ``bits``-bit weights with ``policy`` on ``spec``'s device."""
-    weakness = faults.region_weakness() if (policy == "enforcesnn" and faults is not None) else None
+                packing: str = "weight", max_weakness: float | None = None,
+                controller_mapping: str = "RoBaRaCoCh", knowledge: str = "profiled") -> WeightLayout:
+    """Place a ``784 x n_neurons`` matrix of ``bits``-bit weights with ``policy`` on ``spec``'s device.
+
+    ``enforcesnn`` sees ``faults.region_weakness(knowledge)``; ``linear`` follows ``controller_mapping``.
+    """
+    weakness = faults.region_weakness(knowledge) if (policy == "enforcesnn" and faults is not None) else None
     return WeightLayout(Geometry.from_spec(spec), N_INPUTS, n_neurons, bits, policy,
                         packing=packing if policy == "enforcesnn" else "weight",
-                        region_weakness=weakness, max_weakness=max_weakness)
+                        region_weakness=weakness, max_weakness=max_weakness, controller_mapping=controller_mapping)
 
 
+def layout_digest(layout: WeightLayout) -> str:
+    """A short hash of where every burst is (equal digests: identical placements)."""
+    h = hashlib.sha1()
+    for a in (layout.flat_bank, layout.row, layout.burst_col):
+        h.update(np.ascontiguousarray(a, np.int64).tobytes())
+    h.update(f"{layout.bits}/{layout.packing}/{layout.n_neurons}".encode())
+    return h.hexdigest()[:16]
+
+
+# -- replay -----------------------------------------------------------------------------------------
 @dataclass
 class Replay:
-    """Outcome of replaying the weight reads of some samples (see :func:`replay`)."""
+    """Outcome of replaying the weight reads of some samples (see :func:`replay`).
+
+    ``window_cycles`` is the span energy is computed over: the last completion (busy), or the
+    samples' duration when that is longer (paced).
+    """
 
     requests: int
     row_hits: int
     row_misses: int
     row_conflicts: int
     cycles: int
+    window_cycles: int
     time_ns: float
     n_samples: int
     commands: object
     spec: object
+    paced: bool
 
     @property
     def time_ns_per_inference(self) -> float:
@@ -113,129 +198,265 @@ class Replay:
         return self.requests * burst_bytes / self.time_ns if self.time_ns > 0 else 0.0
 
 
-def replay(spec, layout: WeightLayout, events, n_steps: int, cfg: RunConfig, write_trace=None) -> Replay:
+def replay(spec, layout: WeightLayout, events, n_steps: int, cfg: RunConfig, paced: bool = False,
+           write_trace=None) -> Replay:
     """Simulate the accelerator's weight reads of the recorded samples on ``spec``.
 
     Parameters
     ----------
     events : list of (steps, inputs)
         Input-spike events per sample (``ReadEvents.sample(k)``).
+    paced : bool
+        False: back to back (busy). True: each read arrives at its time step (``cfg.step_ns``).
     write_trace : (path, fmt), optional
         Also write the request trace (``fmt``: ``ramulator2``, ``ramulator1``, ``dramsim3``, ``npz``;
         via :func:`traces.write_requests`) for replay in Ramulator or DRAMsim3.
     """
+    if not events:
+        raise InputError("replay: expected at least one sample")
     amap = AddressMapping(spec, cfg.controller_mapping)
     reads = burst_reads(layout, events, n_steps, cfg.access)
-    trace = request_trace(reads, layout.addresses(amap), tck_ns=spec.timing.tck_ns, step_ns=cfg.step_ns,
-                          arrival=cfg.arrival,
+    tck = spec.timing.tck_ns
+    trace = request_trace(reads, layout.addresses(amap), tck_ns=tck, step_ns=cfg.step_ns,
+                          arrival="step" if paced else "saturate",
                           buffer_capacity_bursts=buffer_bursts(cfg.buffer_kib, spec.organization.burst_bytes))
     if write_trace is not None:
         from traces import write_requests
         write_requests(trace, *write_trace)
     res = simulate(spec, trace, mapping=cfg.controller_mapping, row_policy=cfg.row_policy, refresh=cfg.refresh,
-                   arrival="saturate" if cfg.arrival == "saturate" else "trace")
+                   arrival="trace" if paced else "saturate")
     s = res.stats
+    window = int(res.cycles)
+    if paced:
+        window = max(window, int(np.ceil(len(events) * n_steps * cfg.step_ns / tck)))
     return Replay(len(trace), int(s["row_hits"]), int(s["row_misses"]), int(s["row_conflicts"]), int(res.cycles),
-                  float(res.cycles * spec.timing.tck_ns), len(events), res.commands, spec)
+                  window, float(res.cycles * tck), len(events), res.commands, spec, paced)
 
 
 def energy_per_inference(rep: Replay, spec) -> dict:
-    """DRAM energy per inference by component (pJ) of a replay, evaluated on ``spec`` (e.g. at a voltage)."""
-    e = compute_energy(spec, rep.commands, rep.cycles)
+    """DRAM energy per inference by component (pJ) of a replay over its window, evaluated on ``spec``."""
+    e = compute_energy(spec, rep.commands, rep.window_cycles)
     n = rep.n_samples
-    return {f"energy_{k}_pj": getattr(e, k) / n for k in ("total", "act", "pre", "rd", "ref", "background")}
+    return {k: getattr(e, k) / n for k in ("total", "act", "pre", "rd", "ref", "background")}
 
 
-def accuracy_with_errors(model, W, bits, layout, faults, ber, cfg: RunConfig, images, labels, draw_key: int):
-    """Test accuracy (both readouts) with the weights read through approximate DRAM at ``ber``."""
-    src = DramWeightSource(W, bits, layout, faults, ber, mode=cfg.error_mode, device_seed=cfg.device_seed,
-                           draw_key=draw_key, float_repair=cfg.float_repair)
-    res = evaluate(model, images, labels, weights=src, seed=cfg.eval_seed)
+# -- accuracy ----------------------------------------------------------------------------------------
+def accuracy_with_errors(model, W, bits, layout, faults, ber, cfg: RunConfig, images, labels,
+                         draw_key: int | None = None, clean: dict | None = None) -> dict:
+    """Test accuracy with the weights read through approximate DRAM at ``ber`` (nominal).
+
+    Returns ``evaluate``'s dict (with per-sample correctness) plus ``flips``, ``repaired``,
+    ``flip_positions`` (persistent) and ``flips_per_bit_read`` (transient). Persistent errors
+    that flip no bit give exactly the error-free network: with ``clean`` (its ``evaluate`` dict
+    with ``per_sample=True``) that result is reused instead of evaluating again.
+    """
+    src = DramWeightSource(W, bits, layout, faults, ber, mode=cfg.error_mode, device_seed=faults.device_seed,
+                           draw_key=ber_key(ber) if draw_key is None else draw_key, float_repair=cfg.float_repair)
+    if src.is_static and src.last_flips == 0 and clean is not None:
+        res = dict(clean)
+    else:
+        res = evaluate(model, images, labels, weights=src, seed=cfg.eval_seed, per_sample=True)
     res["flips"] = src.last_flips
+    res["repaired"] = src.repaired
+    res["flip_positions"] = src.flip_positions
+    if src.per_read:
+        res["flips_per_bit_read"] = src.total_flips / src.total_bits_read if src.total_bits_read else 0.0
     return res
+
+
+def effective_ber_read(layout: WeightLayout, flip_positions, row_reads: np.ndarray) -> float:
+    """Flips seen per weight bit read: reads of row ``i`` (``row_reads[i]``) see the flips stored in row ``i``."""
+    total = float(np.sum(row_reads)) * layout.n_neurons * layout.bits
+    if total == 0:
+        return 0.0
+    i, _, _ = layout.weight_of(np.asarray(flip_positions, np.int64))
+    return float(np.sum(row_reads[i])) / total
+
+
+# -- the main job ------------------------------------------------------------------------------------
+def _device_accuracy(model, W, bits, layout, faults, ber, cfg, Xt, yt, clean, row_reads, cache, key):
+    """Per-sample correctness and flip statistics of one device (cached by placement, device, BER)."""
+    if key not in cache:
+        r = accuracy_with_errors(model, W, bits, layout, faults, ber, cfg, Xt, yt, clean=clean)
+        if cfg.error_mode == "persistent":
+            eff, eff_read = r["flips"] / layout.n_bits, effective_ber_read(layout, r["flip_positions"], row_reads)
+        else:
+            eff = eff_read = r["flips_per_bit_read"]
+        cache[key] = {"correct": r["correct_all_activity"], "flips": r["flips"], "repaired": r["repaired"],
+                      "effective_ber": eff, "effective_ber_read": eff_read}
+    return cache[key]
+
+
+def loss_verdict(diff_low: float, diff_high: float, max_drop_pp: float = 1.0) -> str:
+    """Verdict from the paired 95% interval of (accuracy with errors - error-free accuracy), fractions.
+
+    ``"no loss"`` -- the lower bound is above ``-max_drop_pp`` (non-inferior within the margin);
+    ``"loss"`` -- the upper bound is below 0 (a significant loss, larger than the margin or not);
+    ``"inconclusive"`` -- neither: more digits or devices are needed to tell.
+    """
+    if diff_low >= -max_drop_pp / 100.0:
+        return "no loss"
+    if diff_high < 0:
+        return "loss"
+    return "inconclusive"
+
+
+def _accuracy_columns(correct: np.ndarray, clean_correct: np.ndarray, max_drop_pp: float = 1.0) -> dict:
+    """Accuracy with its 95% interval and the paired comparison with the error-free model.
+
+    ``correct``: (devices, samples) booleans. One device: Wilson interval over test samples; several:
+    two-level bootstrap over devices and samples. The paired difference pools the devices.
+    """
+    n_dev, n = correct.shape
+    acc = float(correct.mean())
+    if n_dev == 1:
+        lo, hi = stats.wilson_interval(int(correct.sum()), n)
+        diff, dlo, dhi = stats.paired_difference_interval(correct[0], clean_correct)
+        mc = stats.mcnemar(correct[0], clean_correct)
+    else:
+        _, lo, hi = stats.two_level_interval(correct)
+        d = correct.astype(float) - clean_correct[None, :].astype(float)
+        diff, dlo, dhi = stats.two_level_interval(d)
+        mc = stats.mcnemar(correct.ravel(), np.tile(clean_correct, n_dev))
+    verdict = loss_verdict(dlo, dhi, max_drop_pp)
+    per_dev = correct.mean(axis=1)
+    return {"accuracy": acc, "accuracy_ci_low": float(lo), "accuracy_ci_high": float(hi),
+            "accuracy_device_sd": float(per_dev.std(ddof=1)) if n_dev > 1 else float("nan"),
+            "delta_pp": 100 * float(diff), "delta_ci_low_pp": 100 * float(dlo), "delta_ci_high_pp": 100 * float(dhi),
+            "mcnemar_p": float(mc["p_value"]), "verdict": verdict}
 
 
 def run(cfg: RunConfig, progress: bool = True, trace_dir=None) -> tuple[pd.DataFrame, dict]:
     """The main job (see the module docstring).
 
-    ``trace_dir``: with ``cfg.trace_format`` set, the request trace of each (precision, policy)
+    ``trace_dir``: with ``cfg.trace_format`` set, the busy request trace of each (precision, policy)
     is written there as ``trace_<bits>b_<policy>.<fmt>`` (for Ramulator / DRAMsim3).
 
     Returns
     -------
     results : DataFrame
-        One row per (bits, policy, vdd): energy per inference by component (pJ), DRAM time per
-        inference (ns), throughput (GB/s), row hits/misses/conflicts per inference, BER, bit flips
-        in the stored weights, accuracies (all-activity and proportion readouts).
+        One row per (bits, policy, vdd): see :func:`coupling.report.COLUMN_DOC`.
     info : dict
-        Notes (substituted standard, cached model, clean accuracies).
+        Notes (standard, cached model, clean accuracies, sample counts, labels).
     """
     cfg.validate()
     spec = load_spec(cfg.standard, channels=cfg.channels, ranks=cfg.ranks)
-    info = {"standard": spec.name, "notes": []}
+    table = load_table(None, spec.standard)
+    volts = run_voltages(spec, cfg)
+    info = {"standard": spec.name, "notes": [], "rail": core_rail(spec), "rail_nominal_v": rail_nominal(spec),
+            "paced_label": PACED_LABEL}
     model, cached = trained_model(cfg, progress=progress)
     info["model_cached"] = cached
     Xt, yt = snn_data.load(cfg.data, "test")
     if cfg.eval_samples is not None:
         Xt, yt = Xt[:cfg.eval_samples], yt[:cfg.eval_samples]
-    n_replay = min(cfg.replay_samples, len(Xt))
-    _, events = infer(model, Xt[:n_replay], seed=cfg.eval_seed, record_reads=True)
+    n_busy = min(cfg.replay_samples, len(Xt))
+    n_paced = min(cfg.paced_samples, len(Xt))
+    _, events = infer(model, Xt[:max(n_busy, n_paced)], seed=cfg.eval_seed, record_reads=True)
     ev = [events.sample(k) for k in range(events.n_samples)]
+    row_reads = np.bincount(np.concatenate([np.asarray(e[1], np.int64) for e in ev[:n_busy]] or [np.zeros(0, np.int64)]),
+                            minlength=N_INPUTS).astype(np.int64)
     n_steps = model.params.n_steps
     points = {}
-    for v in cfg.voltages:
-        vdd = device_voltage(spec, v)
-        op = operating_point(spec, vdd, mode=cfg.mode, scaling=cfg.voltage_scaling, vendor=cfg.vendor,
+    for v in volts:
+        op = operating_point(spec, v, mode=cfg.mode, scaling=cfg.voltage_scaling, vendor=cfg.vendor,
                              statistic=cfg.ber_statistic)
         ber = op.ber
-        if cfg.ber is not None and cfg.mode == "approximate" and v < max(cfg.voltages):
+        if cfg.ber is not None and cfg.mode == "approximate" and v < rail_nominal(spec) - 1e-9:
             ber = float(cfg.ber)
         points[v] = (op, ber)
-    faults = fault_model(spec, cfg, points[cfg.voltages[0]][0].bank_weakness)
-    rows = []
+    weakness = points[volts[0]][0].bank_weakness
+    spread = device_spread(cfg, table)
+    devices = {s: fault_model(spec, cfg, weakness, s, spread) for s in cfg.device_seeds}
+    info["device_multipliers"] = {s: devices[s].ber_multiplier for s in cfg.device_seeds}
+    info["device_spread"] = spread
+    total = len(cfg.precisions) * len(cfg.policies) * (1 + len(volts))
     bar = None
-    total = len(cfg.precisions) * len(cfg.policies) * (1 + len(cfg.voltages))
     if progress:
         from tqdm import tqdm
         bar = tqdm(total=total, desc="run", unit="step")
-    clean = {}
+    rows, clean, cache = [], {}, {}
     for bits in cfg.precisions:
         W = model.network_weights(bits, cfg.rounding)
-        clean[bits] = evaluate(model, Xt, yt, precision=bits, rounding=cfg.rounding, seed=cfg.eval_seed)
+        clean[bits] = evaluate(model, Xt, yt, precision=bits, rounding=cfg.rounding, seed=cfg.eval_seed,
+                               per_sample=True)
+        clean_correct = clean[bits]["correct_all_activity"]
         for policy in cfg.policies:
-            layout = make_layout(spec, model.n_neurons, bits, policy, faults, cfg.packing, cfg.max_weakness)
-            wt = None
-            if cfg.trace_format and trace_dir is not None:
-                Path(trace_dir).mkdir(parents=True, exist_ok=True)
-                wt = (Path(trace_dir) / f"trace_{bits}b_{policy}.{cfg.trace_format}", cfg.trace_format)
-            rep = replay(spec, layout, ev, n_steps, cfg, write_trace=wt) if cfg.mode == "approximate" else None
+            layouts = {s: make_layout(spec, model.n_neurons, bits, policy, devices[s], cfg.packing, cfg.max_weakness,
+                                      cfg.controller_mapping, cfg.placement_knowledge) for s in cfg.device_seeds}
+            digests = {s: layout_digest(lay) for s, lay in layouts.items()}
+            busy, paced = {}, {}
+            for s in cfg.device_seeds:
+                d = digests[s]
+                if d in busy:
+                    continue
+                wt = None
+                if cfg.trace_format and trace_dir is not None and not busy:
+                    Path(trace_dir).mkdir(parents=True, exist_ok=True)
+                    wt = (Path(trace_dir) / f"trace_{bits}b_{policy}.{cfg.trace_format}", cfg.trace_format)
+                if cfg.mode == "approximate":
+                    busy[d] = replay(spec, layouts[s], ev[:n_busy], n_steps, cfg, write_trace=wt)
+                    paced[d] = replay(spec, layouts[s], ev[:n_paced], n_steps, cfg, paced=True)
+                else:
+                    busy[d] = paced[d] = None
             if bar is not None:
                 bar.update(1)
-            for v in cfg.voltages:
+            for v in volts:
                 op, ber = points[v]
-                r = rep if rep is not None else replay(op.spec, layout, ev, n_steps, cfg)
-                row = {"bits": bits, "policy": policy, "vdd_table_v": v, "vdd_v": op.vdd, "ber": ber,
-                       **energy_per_inference(r, op.spec),
-                       "dram_time_ns_per_inference": r.time_ns_per_inference,
-                       "throughput_gbps": r.throughput_gbps(spec.organization.burst_bytes),
-                       "requests_per_inference": r.requests / r.n_samples,
-                       "row_hits_per_inference": r.row_hits / r.n_samples,
-                       "row_misses_per_inference": r.row_misses / r.n_samples,
-                       "row_conflicts_per_inference": r.row_conflicts / r.n_samples,
-                       "bursts_above_threshold": layout.bursts_above_threshold}
+                e_busy, e_paced, reps = [], [], []
+                for s in cfg.device_seeds:
+                    d = digests[s]
+                    rb = busy[d] if busy[d] is not None else replay(op.spec, layouts[s], ev[:n_busy], n_steps, cfg)
+                    rp = paced[d] if paced[d] is not None else replay(op.spec, layouts[s], ev[:n_paced], n_steps,
+                                                                      cfg, paced=True)
+                    e_busy.append(energy_per_inference(rb, op.spec))
+                    e_paced.append(energy_per_inference(rp, op.spec))
+                    reps.append(rb)
+                mean = lambda key, es: float(np.mean([e[key] for e in es]))  # noqa: E731
+                rb = reps[0]
+                time_ns = float(np.mean([r.time_ns_per_inference for r in reps]))
+                weight_bytes = float(row_reads.sum()) * model.n_neurons * bits / 8 / max(n_busy, 1)
+                row = {"bits": bits, "policy": policy, "reference_policy": cfg.reference_policy,
+                       "vdd_v": v, "vdd_ddr3l_v": table_equivalent(spec, v, table), "ber": ber,
+                       "ber_lower_bound": bool(getattr(op, "ber_lower_bound", False)),
+                       "devices": len(cfg.device_seeds), "distinct_layouts": len(set(digests.values())),
+                       "energy_busy_pj_per_inference": mean("total", e_busy),
+                       **{f"energy_busy_{k}_pj": mean(k, e_busy) for k in ("act", "pre", "rd", "ref", "background")},
+                       "energy_paced_pj_per_inference": mean("total", e_paced),
+                       "energy_paced_idle_share": mean("background", e_paced) / mean("total", e_paced)
+                       + mean("ref", e_paced) / mean("total", e_paced),
+                       "paced_low_power": PACED_LABEL,
+                       "dram_time_ns_per_inference": time_ns,
+                       "bandwidth_gbps": rb.requests / rb.n_samples * spec.organization.burst_bytes / time_ns,
+                       "weight_bandwidth_gbps": weight_bytes / time_ns,
+                       "requests_per_inference": rb.requests / rb.n_samples,
+                       "row_hits_per_inference": rb.row_hits / rb.n_samples,
+                       "row_misses_per_inference": rb.row_misses / rb.n_samples,
+                       "row_conflicts_per_inference": rb.row_conflicts / rb.n_samples,
+                       "bursts_above_threshold": int(np.mean([lay.bursts_above_threshold for lay in layouts.values()]))}
                 if ber > 0:
-                    acc = accuracy_with_errors(model, W, bits, layout, faults, ber, cfg, Xt, yt,
-                                               draw_key=int(round(v * 1e4)))
+                    per = [_device_accuracy(model, W, bits, layouts[s], devices[s], ber, cfg, Xt, yt, clean[bits],
+                                            row_reads, cache, (bits, digests[s], s, ber)) for s in cfg.device_seeds]
+                    correct = np.stack([p["correct"] for p in per])
+                    fl = {k: float(np.mean([p[k] for p in per]))
+                          for k in ("flips", "repaired", "effective_ber", "effective_ber_read")}
+                    eff = [p["effective_ber"] for p in per]
+                    fl["effective_ber_min"], fl["effective_ber_max"] = float(min(eff)), float(max(eff))
                 else:
-                    acc = dict(clean[bits], flips=0)
-                row.update(accuracy=acc["accuracy_all_activity"], accuracy_proportion=acc["accuracy_proportion"],
-                           flips=acc["flips"])
+                    correct = clean_correct[None, :]
+                    fl = dict.fromkeys(("flips", "repaired", "effective_ber", "effective_ber_read",
+                                        "effective_ber_min", "effective_ber_max"), 0.0)
+                row.update(_accuracy_columns(correct, clean_correct))
+                row["clean_accuracy"] = clean[bits]["accuracy_all_activity"]
+                row.update(fl)
                 rows.append(row)
                 if bar is not None:
                     bar.update(1)
     if bar is not None:
         bar.close()
     info["clean_accuracy"] = {b: clean[b]["accuracy_all_activity"] for b in clean}
-    info["replay_samples"] = n_replay
+    info["replay_samples"] = n_busy
+    info["paced_samples"] = n_paced
     info["eval_samples"] = int(len(yt))
+    info["voltages"] = volts
     return pd.DataFrame(rows), info

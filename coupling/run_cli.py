@@ -9,8 +9,9 @@ from coupling.config import RunConfig
 
 #: Command-line overrides of config fields (flag -> (field, type)).
 OVERRIDES = {
-    "--access": ("access", str), "--buffer-kib": ("buffer_kib", float), "--arrival": ("arrival", str),
-    "--step-ns": ("step_ns", float), "--ber": ("ber", float), "--error-model": ("error_model", int),
+    "--access": ("access", str), "--buffer-kib": ("buffer_kib", float),
+    "--step-ns": ("step_ns", float), "--paced-samples": ("paced_samples", int),
+    "--placement-knowledge": ("placement_knowledge", str), "--ber": ("ber", float), "--error-model": ("error_model", int),
     "--error-mode": ("error_mode", str), "--standard": ("standard", str), "--neurons": ("neurons", int),
     "--replay-samples": ("replay_samples", int), "--eval-samples": ("eval_samples", int),
     "--data": ("data", str), "--trace-format": ("trace_format", str),

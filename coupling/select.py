@@ -36,20 +36,20 @@ from snn.quantize import footprint_bytes
 COLUMNS = ("neurons", "bits", "fat", "vdd", "accuracy", "clean_accuracy", "memory_bytes", "energy_pj")
 
 
-def ber_at(cfg: RunConfig, vdd_table_v: float) -> float:
-    """BER of the configured vendor at a table-scale voltage (``cfg.ber`` overrides below nominal)."""
+def ber_at(cfg: RunConfig, vdd: float) -> float:
+    """Nominal BER of the configured vendor at a core-rail voltage (``cfg.ber`` overrides below nominal)."""
     from coupling.tolerance import spec_and_weakness
     from dramsim.voltage import operating_point
     spec, _ = spec_and_weakness(cfg.standard, cfg.channels, cfg.ranks, cfg.vendor, cfg.ber_statistic)
-    op = operating_point(spec, pipeline.device_voltage(spec, vdd_table_v), mode=cfg.mode,
+    op = operating_point(spec, vdd, mode=cfg.mode,
                          scaling=cfg.voltage_scaling, vendor=cfg.vendor, statistic=cfg.ber_statistic)
     if cfg.ber is not None and cfg.mode == "approximate" and op.ber > 0:
         return float(cfg.ber)
     return float(op.ber)
 
 
-def dram_cost(model, images, cfg: RunConfig, bits: int, policy: str, vdd_table_v: float) -> dict:
-    """DRAM energy (pJ) and time (ns) per inference of the model's weight reads at a voltage.
+def dram_cost(model, images, cfg: RunConfig, bits: int, policy: str, vdd: float) -> dict:
+    """DRAM energy (pJ, busy and paced) and time (ns) per inference of the model's weight reads at a core-rail voltage.
 
     The first ``cfg.replay_samples`` of ``images`` are replayed (their input spikes at
     ``cfg.eval_seed``); the layout is placed with ``policy`` on device ``cfg.device_seed``.
@@ -61,19 +61,22 @@ def dram_cost(model, images, cfg: RunConfig, bits: int, policy: str, vdd_table_v
     n = min(cfg.replay_samples, len(images))
     _, events = infer(model, images[:n], seed=cfg.eval_seed, record_reads=True)
     ev = [events.sample(k) for k in range(events.n_samples)]
-    op = operating_point(spec, pipeline.device_voltage(spec, vdd_table_v), mode=cfg.mode,
+    op = operating_point(spec, vdd, mode=cfg.mode,
                          scaling=cfg.voltage_scaling, vendor=cfg.vendor, statistic=cfg.ber_statistic)
-    rep = pipeline.replay(op.spec if cfg.mode == "reliable" else spec, layout, ev, model.params.n_steps, cfg)
-    e = pipeline.energy_per_inference(rep, op.spec)
-    return {"energy_pj": e["energy_total_pj"], "dram_time_ns": rep.time_ns_per_inference,
-            "requests_per_inference": rep.requests / rep.n_samples}
+    sim_spec = op.spec if cfg.mode == "reliable" else spec
+    rep = pipeline.replay(sim_spec, layout, ev, model.params.n_steps, cfg)
+    paced = pipeline.replay(sim_spec, layout, ev[:max(1, min(cfg.paced_samples, n))], model.params.n_steps, cfg,
+                            paced=True)
+    return {"energy_pj": pipeline.energy_per_inference(rep, op.spec)["total"],
+            "energy_paced_pj": pipeline.energy_per_inference(paced, op.spec)["total"],
+            "dram_time_ns": rep.time_ns_per_inference, "requests_per_inference": rep.requests / rep.n_samples}
 
 
-def evaluate_candidate(model, images, labels, cfg: RunConfig, bits: int, policy: str, vdd_table_v: float,
+def evaluate_candidate(model, images, labels, cfg: RunConfig, bits: int, policy: str, vdd: float,
                        seeds=(0, 1, 2)) -> dict:
     """One candidate: accuracy at BER(V) (mean over device ``seeds``), error-free accuracy, memory, energy."""
     from coupling.tolerance import accuracy_at_ber
-    ber = ber_at(cfg, vdd_table_v)
+    ber = ber_at(cfg, vdd)
     clean = accuracy_at_ber(model, images, labels, cfg, bits, 0.0, 0, policy)["accuracy"]
     if ber > 0:
         acc = float(np.mean([accuracy_at_ber(model, images, labels, cfg, bits, ber, s, policy)["accuracy"]
@@ -83,7 +86,7 @@ def evaluate_candidate(model, images, labels, cfg: RunConfig, bits: int, policy:
     c = dataclasses.replace(cfg, device_seed=int(seeds[0]))
     return {"neurons": int(model.n_neurons), "ber": ber, "accuracy": acc, "clean_accuracy": clean,
             "memory_bytes": footprint_bytes(model.params.n_inputs, model.n_neurons, bits),
-            **dram_cost(model, images, c, bits, policy, vdd_table_v)}
+            **dram_cost(model, images, c, bits, policy, vdd)}
 
 
 def evaluate_grid(path, voltages=None, progress: bool = False) -> pd.DataFrame:
@@ -103,7 +106,12 @@ def evaluate_grid(path, voltages=None, progress: bool = False) -> pd.DataFrame:
         raise InputError(f"{path}: unknown key {unknown[0]!r}")
     cfg = RunConfig.from_dict(g.get("config") or {}, f"{path}: config")
     precisions = g.get("precisions") or [32, 8]
-    volts = voltages or g.get("voltages") or cfg.voltages
+    if voltages or g.get("voltages"):
+        volts = voltages or g.get("voltages")
+    else:
+        from coupling.tolerance import spec_and_weakness
+        volts = pipeline.run_voltages(spec_and_weakness(cfg.standard, cfg.channels, cfg.ranks, cfg.vendor,
+                                                        cfg.ber_statistic)[0], cfg)
     policy = g.get("policy", "drmap")
     seeds = g.get("seeds", [0, 1, 2])
     Xt, yt = snn_data.load(cfg.data, "test")

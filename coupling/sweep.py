@@ -11,7 +11,7 @@ A sweep file (YAML)::
       neurons: [100, 400]
       bits: [32, 8]
       policy: [drmap]
-      ber: [1.0e-5, 1.0e-3]  # or vdd: [1.35, 1.1] (table-scale volts; BER from the voltage table)
+      ber: [1.0e-5, 1.0e-3]  # or vdd: [1.2, 0.978] (core-rail volts, as dramsim --vdd; BER from the voltage table)
       error_model: [0, 2]
       seed: [0, 1, 2]        # device seed
     fat:                     # step fat only

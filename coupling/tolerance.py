@@ -6,7 +6,10 @@ Each point is one device instance (``device_seed``: its weak cells, EDEN model 0
 :class:`coupling.weights.DramWeightSource` (persistent errors by default), evaluated by
 :func:`snn.network.evaluate` on the same input spikes as the error-free model
 (``cfg.eval_seed``): the only difference between a point and the error-free accuracy is the
-bit errors. The flips of a point are drawn from ``Generator([device_seed, ber_key(ber)])``.
+bit errors. Persistent flips are the device's weak cells at that BER
+(:meth:`coupling.faults.FaultModel.persistent_flips`: nested across BERs, and the same cells
+``enforcesnn run`` flips for the same device, placement and BER); transient draws are keyed by
+``(device_seed, ber_key(ber))``.
 
 Summary per BER: mean accuracy over the seeds, standard deviation and a two-sided Student-t
 confidence interval of the mean (default 95 %). The *maximum tolerable BER* for an allowed drop
@@ -17,7 +20,6 @@ reading). ``None`` when even the smallest BER fails.
 """
 from __future__ import annotations
 
-import dataclasses
 import functools
 import math
 from dataclasses import dataclass
@@ -69,11 +71,6 @@ def parse_bers(text: str) -> list[float]:
     return sorted(set(out))
 
 
-def ber_key(ber: float) -> int:
-    """Draw key of a BER (``round(-log10(ber) x 1000)``): seeds the flips together with the device seed."""
-    return int(round(-math.log10(ber) * 1000)) if ber > 0 else 0
-
-
 @functools.lru_cache(maxsize=8)
 def spec_and_weakness(standard: str, channels: int, ranks: int, vendor: str, statistic: str):
     """The nominal spec and the vendor's relative error density per bank (cached per process)."""
@@ -83,34 +80,43 @@ def spec_and_weakness(standard: str, channels: int, ranks: int, vendor: str, sta
 
 
 def device(cfg: RunConfig, n_neurons: int, bits: int, policy: str, device_seed: int):
-    """(spec, layout, faults) of one device instance for a ``784 x n_neurons`` matrix at ``bits``."""
+    """(spec, layout, faults) of one device instance for a ``784 x n_neurons`` matrix at ``bits``.
+
+    Built exactly as :func:`coupling.pipeline.run` builds it, so both see the same cells.
+    """
     spec, weakness = spec_and_weakness(cfg.standard, cfg.channels, cfg.ranks, cfg.vendor, cfg.ber_statistic)
-    c = dataclasses.replace(cfg, device_seed=int(device_seed))
-    faults = pipeline.fault_model(spec, c, weakness)
-    layout = pipeline.make_layout(spec, n_neurons, bits, policy, faults, cfg.packing, cfg.max_weakness)
+    faults = pipeline.fault_model(spec, cfg, weakness, int(device_seed))
+    layout = pipeline.make_layout(spec, n_neurons, bits, policy, faults, cfg.packing, cfg.max_weakness,
+                                  cfg.controller_mapping, cfg.placement_knowledge)
     return spec, layout, faults
 
 
 def accuracy_at_ber(model, images, labels, cfg: RunConfig, bits: int, ber: float, device_seed: int,
-                    policy: str = "drmap") -> dict:
+                    policy: str = "drmap", per_sample: bool = False) -> dict:
     """Accuracy of ``model`` at ``bits`` with its weights read at ``ber`` from device ``device_seed``.
 
     Returns
     -------
     dict
-        ``accuracy`` (all-activity readout), ``accuracy_proportion`` (fractions), ``flips``.
+        ``accuracy`` (all-activity readout), ``accuracy_proportion`` (fractions), ``flips``,
+        ``effective_ber`` (flips / stored weight bits; transient: flips / bits read), ``repaired``
+        (float32 values the repair rule changed); with ``per_sample`` also ``correct`` (bool per digit).
     """
     if not 0 <= ber <= 1:
         raise InputError(f"ber is {ber!r}; expected a probability in [0, 1]")
     W = model.network_weights(bits, cfg.rounding)
     if ber == 0:
-        r = evaluate(model, images, labels, weights=W, seed=cfg.eval_seed)
-        return {"accuracy": r["accuracy_all_activity"], "accuracy_proportion": r["accuracy_proportion"], "flips": 0}
-    _, layout, faults = device(cfg, model.n_neurons, bits, policy, device_seed)
-    c = dataclasses.replace(cfg, device_seed=int(device_seed))
-    r = pipeline.accuracy_with_errors(model, W, bits, layout, faults, ber, c, images, labels, draw_key=ber_key(ber))
-    return {"accuracy": r["accuracy_all_activity"], "accuracy_proportion": r["accuracy_proportion"],
-            "flips": int(r["flips"])}
+        r = evaluate(model, images, labels, weights=W, seed=cfg.eval_seed, per_sample=per_sample)
+        r.update(flips=0, repaired=0, eff=0.0)
+    else:
+        _, layout, faults = device(cfg, model.n_neurons, bits, policy, device_seed)
+        r = pipeline.accuracy_with_errors(model, W, bits, layout, faults, ber, cfg, images, labels)
+        r["eff"] = r["flips_per_bit_read"] if "flips_per_bit_read" in r else r["flips"] / layout.n_bits
+    out = {"accuracy": r["accuracy_all_activity"], "accuracy_proportion": r["accuracy_proportion"],
+           "flips": int(r["flips"]), "effective_ber": float(r["eff"]), "repaired": int(r["repaired"])}
+    if per_sample:
+        out["correct"] = r["correct_all_activity"]
+    return out
 
 
 @dataclass

