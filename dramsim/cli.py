@@ -91,7 +91,8 @@ def summary_table(stats: dict, operating_point: dict | None = None) -> str:
                                f"rd {e['rd'] / 1e6:,.3f}, wr {e['wr'] / 1e6:,.3f}, ref {e['ref'] / 1e6:,.3f}, "
                                f"background {e['background'] / 1e6:,.3f})"))
         if op:
-            rows.append(("operating point", f"{op.get('vdd')} V, {op.get('mode')} mode, BER {op.get('ber')}"))
+            rows.append(("operating point", f"{op.get('vdd')} V {op.get('core_rail', '')} ({op.get('vdd_table_equivalent')} V "
+                                            f"on the voltage table's scale), {op.get('mode')} mode, BER {op.get('ber')}"))
     if "wall_s" in stats:
         rows.append(("wall time", f"{stats['wall_s']:.3f} s"))
     width = max(len(name) for name, _ in rows)

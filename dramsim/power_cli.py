@@ -1,13 +1,18 @@
-"""Command-line pieces for energy and voltage: ``energy-table``, ``sweep-voltage`` and the replay options.
+"""Command-line pieces for energy and voltage: ``energy-table``, ``sweep-voltage``, ``voltage-table`` and the replay options.
 
-The lead's ``dramsim`` CLI calls :func:`add_commands` for the two subcommands and, for
+``--vdd`` is always the device's own core-rail voltage (VDD; VDD2 for LPDDR); every output also
+shows ``vdd_table_equivalent``, the same voltage on the voltage table's scale (DDR3L, 1.35 V
+nominal), see :mod:`dramsim.voltage`.
+
+The lead's ``dramsim`` CLI calls :func:`add_commands` for the three subcommands and, for
 ``dramsim replay``, :func:`add_replay_options`, :func:`prepare_spec` and :func:`energy_json`.
-``python -m dramsim.power_cli`` runs the two subcommands on their own.
+``python -m dramsim.power_cli`` runs the three subcommands on their own.
 
 Examples::
 
     dramsim energy-table --standard DDR3-1600K --vdd 1.35:1.025:0.025 --csv table.csv
     dramsim sweep-voltage seq.trace --standard DDR3-1600K --vdd 1.35:1.025:0.025 --mode reliable --out sweep/
+    dramsim voltage-table ../shared/reference/voltron --out dramsim/tables/DDR3L_voltron.yaml
 """
 from __future__ import annotations
 
@@ -17,7 +22,8 @@ from pathlib import Path
 
 from dramsim.energy import compute_energy
 from dramsim.errors import InputError
-from dramsim.voltage import MODES, SCALINGS, STATISTICS, load_table, operating_point
+from dramsim.voltage import (DEFAULT_TABLE, MODES, SCALINGS, STATISTICS, load_table, operating_point, summary_lines,
+                             write_voltron_table)
 from traces._atomic import atomic_paths
 from traces.errors import InputError as TraceInputError
 
@@ -73,7 +79,7 @@ def _add_voltage_options(parser, vdd_help: str) -> None:
 
 def add_replay_options(parser: argparse.ArgumentParser) -> None:
     """Add --vdd, --mode, --voltage-table, --vendor, --ber-statistic, --scaling, --array-share, --io-energy."""
-    _add_voltage_options(parser, "core-rail voltage in V (default nominal)")
+    _add_voltage_options(parser, "the device's core-rail voltage in V (VDD; VDD2 for LPDDR; default nominal)")
 
 
 def _op(spec, args, vdd):
@@ -118,11 +124,17 @@ def cmd_energy_table(args) -> int:
     table = load_table(args.voltage_table, spec.standard) if args.voltage_table else None
     df = access_energy_table(spec, vdds, mode=args.mode, scaling=args.scaling, table=table, io=args.io_energy,
                              vendor=args.vendor, statistic=args.ber_statistic, array_share=args.array_share)
-    wide = df.pivot_table(index="vdd", columns=["access", "op"], values="energy_pj", sort=False)
+    points = {v: _op(spec, args, v) for v in df["vdd"].unique()}
+    df.insert(1, "vdd_table_equivalent", df["vdd"].map(lambda v: round(points[v].vdd_table_equivalent, 6)))
+    df["n_modules"] = df["vdd"].map(lambda v: points[v].n_modules)
+    df["ber_lower_bound"] = df["vdd"].map(lambda v: int(points[v].ber_lower_bound))
+    wide = df.pivot_table(index=["vdd", "vdd_table_equivalent"], columns=["access", "op"], values="energy_pj",
+                          sort=False)
     wide.columns = [f"{a}_{o}_pj" for a, o in wide.columns]
     wide = wide.sort_index(ascending=False)
     print(f"# {spec.name}: energy per {spec.organization.burst_bytes}-byte burst access per rank (pJ), "
-          f"mode {args.mode}; command energy + active-standby background over the service time")
+          f"mode {args.mode}; command energy + active-standby background over the service time; vdd on the "
+          f"{points[df['vdd'].iloc[0]].core_rail} rail, vdd_table_equivalent on the voltage table's scale")
     print(wide.round(1).to_string())
     if args.csv:
         _atomic_write(Path(args.csv), lambda tmp: df.to_csv(tmp, index=False))
@@ -156,7 +168,9 @@ def cmd_sweep_voltage(args) -> int:
         res = results[key]
         e = compute_energy(op.spec, res.commands, res.cycles, io=args.io_energy)
         tm = op.spec.timing
-        rows.append({"vdd": op.vdd, "mode": op.mode, "scaling": op.scaling, "ber": op.ber,
+        rows.append({"vdd": op.vdd, "vdd_table_equivalent": round(op.vdd_table_equivalent, 6), "mode": op.mode,
+                     "scaling": op.scaling, "ber": op.ber, "n_modules": op.n_modules,
+                     "ber_lower_bound": int(op.ber_lower_bound),
                      "timing_model": op.timing_model, "RCD": tm.RCD, "RP": tm.RP, "RAS": tm.RAS, "RC": tm.RC,
                      "cycles": res.cycles, "time_ns": res.cycles * tm.tck_ns,
                      **{f"energy_{k}_pj": v for k, v in e.to_dict().items() if k not in ("vdd", "per_rail")}})
@@ -164,7 +178,7 @@ def cmd_sweep_voltage(args) -> int:
     out = Path(args.out)
     _atomic_write(out / "sweep.csv", lambda tmp: df.to_csv(tmp, index=False))
     _atomic_write(out / "sweep.png", lambda tmp: _plot(df, spec.name, args, tmp))
-    print(df[["vdd", "ber", "RCD", "RP", "RAS", "cycles", "energy_total_pj"]].to_string(index=False))
+    print(df[["vdd", "vdd_table_equivalent", "ber", "RCD", "RP", "RAS", "cycles", "energy_total_pj"]].to_string(index=False))
     print(f"wrote {out / 'sweep.csv'} and {out / 'sweep.png'}")
     return 0
 
@@ -186,7 +200,7 @@ def _plot(df, name, args, path) -> None:
     else:
         axes[2].text(0.5, 0.5, "BER 0 at every voltage", ha="center", va="center", transform=axes[2].transAxes)
     axes[2].set_ylabel("BER")
-    axes[2].set_xlabel("core-rail voltage (V)")
+    axes[2].set_xlabel(f"{args.standard} core-rail voltage (V)")
     axes[0].set_title(f"{name}, {args.mode} mode, {Path(args.trace).name}; timing: {df['timing_model'].iloc[-1][:40]}",
                       fontsize=8)
     for ax in axes:
@@ -197,8 +211,18 @@ def _plot(df, name, args, path) -> None:
     plt.close(fig)
 
 
+# -- voltage-table ---------------------------------------------------------------------------------
+
+def cmd_voltage_table(args) -> int:
+    """Rebuild the voltage table from the Voltron data directory; print its key figures."""
+    data = write_voltron_table(Path(args.voltron_dir), Path(args.out))
+    print("\n".join(summary_lines(data, Path(args.voltron_dir))))
+    print(f"wrote {args.out}")
+    return 0
+
+
 def add_commands(subparsers) -> None:
-    """Add the ``energy-table`` and ``sweep-voltage`` subcommands (handler in ``func``)."""
+    """Add the ``energy-table``, ``sweep-voltage`` and ``voltage-table`` subcommands (handler in ``func``)."""
     p = subparsers.add_parser("energy-table", help="energy of row-hit/miss/conflict reads and writes per voltage")
     p.add_argument("--standard", default="DDR3-1600K", help="built-in standard or spec file (YAML/XML/JSON/INI)")
     _add_voltage_options(p, "voltages: START:STOP:STEP or a comma list (default nominal)")
@@ -217,6 +241,13 @@ def add_commands(subparsers) -> None:
     p.add_argument("--queue-depth", type=int, default=32)
     p.add_argument("--arrival", choices=("auto", "trace", "saturate"), default="auto")
     p.set_defaults(func=cmd_sweep_voltage)
+
+    p = subparsers.add_parser("voltage-table", help="rebuild the BER/timing voltage table from the Voltron data")
+    p.add_argument("voltron_dir", metavar="VOLTRON_DIR",
+                   help="directory with dimm_faulty_cachelines_out.csv and spatial_summary.txt")
+    p.add_argument("--out", default=str(DEFAULT_TABLE), metavar="FILE",
+                   help="YAML table to write (default: the shipped dramsim/tables/DDR3L_voltron.yaml)")
+    p.set_defaults(func=cmd_voltage_table)
 
 
 def main(argv=None) -> int:
