@@ -48,11 +48,13 @@ the vendor mean in two ways, both drawn from the device seed alone
   module-to-module spread of the Voltron measurements, ``device_spread`` of the voltage table):
   the device's BER curve is ``m x BER(V)``, so a weak module is weak at every voltage and the
   vendor mean is the expectation over devices. ``ber_spread_shape=None``: ``m = 1``.
-* **its per-bank weakness** ``w = n_banks x Dirichlet(c x w_vendor / n_banks)`` over the banks of
-  the memory system (``c = bank_concentration``, fitted to the spread of Voltron's per-module
-  bank maps; ``w_vendor`` the vendor-average profile ``bank_weakness``, mean 1; a bank whose
-  vendor weakness is 0 gets the floor ``BANK_FLOOR``): ``E[w_b] = w_vendor[b]`` and
-  ``mean_b w_b = 1``. ``bank_concentration=None``: every device has the vendor profile.
+* **its per-bank weakness** ``w = n_banks x Dirichlet(max(c x w_vendor / n_banks, floor))`` over
+  the banks of the memory system (``c = bank_concentration``, fitted to the spread of Voltron's
+  per-module bank maps; ``w_vendor`` the vendor-average profile ``bank_weakness``, mean 1; the
+  floor ``bank_floor`` keeps a bank whose vendor weakness is 0 drawable): ``E[w_b] = w_vendor[b]``
+  (up to the floor) and ``mean_b w_b = 1``. ``bank_concentration=None``: every device has the
+  vendor profile. A bank of a larger system (more ranks or channels than the 8 measured banks)
+  uses entry ``b mod 8`` of the profile and is drawn independently.
 
 A cell's probability is ``min(1, ber x m x w[flat_bank] x g)``. Where a placement puts the
 weights in weaker or stronger banks than average, the flips per stored bit (the *effective BER*)
@@ -74,8 +76,8 @@ from dramsim.errors import InputError
 
 MODELS = (0, 1, 2, 3)
 KNOWLEDGE = ("profiled", "vendor")
-#: Dirichlet parameter floor (relative to the mean profile) for banks whose vendor weakness is 0.
-BANK_FLOOR = 0.01
+#: Dirichlet parameter floor for banks whose vendor weakness is 0 (the voltage table's ``bank_floor``).
+BANK_FLOOR = 0.001
 _DEVICE_STREAM = 0xDE7
 _LINE_STREAM = 0xEDE1
 
@@ -101,6 +103,8 @@ class ErrorProfile:
     bank_concentration : float, optional
         Dirichlet concentration ``c`` of the device's bank weakness around ``bank_weakness``
         (None: every device has the vendor profile).
+    bank_floor : float
+        Smallest Dirichlet parameter of a bank.
     """
 
     model: int = 0
@@ -110,6 +114,7 @@ class ErrorProfile:
     bank_weakness: tuple | None = None
     ber_spread_shape: float | None = None
     bank_concentration: float | None = None
+    bank_floor: float = BANK_FLOOR
 
     def __post_init__(self):
         if self.model not in MODELS:
@@ -120,7 +125,7 @@ class ErrorProfile:
                 raise InputError(f"error profile: {name} is {v!r}; expected a number in (0, 1]")
         if not 0 <= self.one_to_zero_share <= 1:
             raise InputError(f"error profile: one_to_zero_share is {self.one_to_zero_share!r}; expected 0..1")
-        for name in ("ber_spread_shape", "bank_concentration"):
+        for name in ("ber_spread_shape", "bank_concentration", "bank_floor"):
             v = getattr(self, name)
             if v is not None and not (isinstance(v, (int, float)) and np.isfinite(v) and v > 0):
                 raise InputError(f"error profile: {name} is {v!r}; expected a positive number or None")
@@ -256,7 +261,7 @@ class FaultModel:
         k, c = profile.ber_spread_shape, profile.bank_concentration
         self.ber_multiplier = float(dev.gamma(k, 1.0 / k)) if k is not None else 1.0
         if c is not None:
-            alpha = c * np.maximum(vendor, BANK_FLOOR) / g.n_banks
+            alpha = np.maximum(c * vendor / g.n_banks, profile.bank_floor)
             self.bank_factor = g.n_banks * dev.dirichlet(alpha)
         else:
             self.bank_factor = vendor.copy()

@@ -50,7 +50,7 @@ import pandas as pd
 from coupling import stats
 from coupling.access import buffer_bursts, burst_reads, request_trace
 from coupling.config import RunConfig
-from coupling.faults import ErrorProfile, FaultModel
+from coupling.faults import BANK_FLOOR, ErrorProfile, FaultModel
 from coupling.layout import Geometry, WeightLayout
 from coupling.weights import DramWeightSource, ber_key
 from dramsim.energy import compute_energy, core_rail
@@ -100,12 +100,6 @@ def rail_nominal(spec) -> float:
     return float(spec.rail(core_rail(spec)).voltage_v)
 
 
-def table_equivalent(spec, vdd: float, table=None) -> float:
-    """A core-rail voltage of ``spec`` on the voltage table's scale (DDR3L, 1.35 V nominal)."""
-    table = load_table(None, spec.standard) if table is None else table
-    return float(vdd) * table.nominal_vdd / rail_nominal(spec)
-
-
 def default_voltages(spec, table=None) -> list[float]:
     """The Voltron DDR3L points :data:`DDR3L_GRID_V` converted to the spec's core rail (V)."""
     table = load_table(None, spec.standard) if table is None else table
@@ -125,8 +119,7 @@ def device_spread(cfg: RunConfig, table=None) -> dict:
     if not cfg.device_variation:
         return {}
     table = load_table(None) if table is None else table
-    spread = getattr(table, "device_spread", None) or {}
-    return dict(spread.get(cfg.vendor, {}))
+    return dict(table.device_spread.get(cfg.vendor, {}))
 
 
 def fault_model(spec, cfg: RunConfig, bank_weakness=None, device_seed: int | None = None,
@@ -142,7 +135,8 @@ def fault_model(spec, cfg: RunConfig, bank_weakness=None, device_seed: int | Non
                            weak_wordline_fraction=cfg.weak_wordline_fraction,
                            one_to_zero_share=cfg.one_to_zero_share, bank_weakness=weak,
                            ber_spread_shape=spread.get("ber_shape"),
-                           bank_concentration=spread.get("bank_concentration") if weak is not None else None)
+                           bank_concentration=spread.get("bank_concentration") if weak is not None else None,
+                           bank_floor=spread.get("bank_floor", BANK_FLOOR))
     seed = cfg.device_seed if device_seed is None else int(device_seed)
     return FaultModel(Geometry.from_spec(spec), profile, seed)
 
@@ -287,38 +281,24 @@ def _device_accuracy(model, W, bits, layout, faults, ber, cfg, Xt, yt, clean, ro
     return cache[key]
 
 
-def loss_verdict(diff_low: float, diff_high: float, max_drop_pp: float = 1.0) -> str:
-    """Verdict from the paired 95% interval of (accuracy with errors - error-free accuracy), fractions.
-
-    ``"no loss"`` -- the lower bound is above ``-max_drop_pp`` (non-inferior within the margin);
-    ``"loss"`` -- the upper bound is below 0 (a significant loss, larger than the margin or not);
-    ``"inconclusive"`` -- neither: more digits or devices are needed to tell.
-    """
-    if diff_low >= -max_drop_pp / 100.0:
-        return "no loss"
-    if diff_high < 0:
-        return "loss"
-    return "inconclusive"
-
-
 def _accuracy_columns(correct: np.ndarray, clean_correct: np.ndarray, max_drop_pp: float = 1.0) -> dict:
     """Accuracy with its 95% interval and the paired comparison with the error-free model.
 
-    ``correct``: (devices, samples) booleans. One device: Wilson interval over test samples; several:
-    two-level bootstrap over devices and samples. The paired difference pools the devices.
+    ``correct``: (devices, samples) booleans. One device: Wilson interval over test samples and
+    Newcombe's paired interval of the difference; several: two-level bootstrap over devices and
+    samples (paired on the digits for the difference). McNemar pools the devices. The verdict is
+    :func:`coupling.stats.verdict_from_interval` with a ``max_drop_pp`` margin.
     """
     n_dev, n = correct.shape
     acc = float(correct.mean())
     if n_dev == 1:
         lo, hi = stats.wilson_interval(int(correct.sum()), n)
-        diff, dlo, dhi = stats.paired_difference_interval(correct[0], clean_correct)
-        mc = stats.mcnemar(correct[0], clean_correct)
+        diff, dlo, dhi = stats.paired_difference_interval(clean_correct, correct[0])
     else:
         _, lo, hi = stats.two_level_interval(correct)
-        d = correct.astype(float) - clean_correct[None, :].astype(float)
-        diff, dlo, dhi = stats.two_level_interval(d)
-        mc = stats.mcnemar(correct.ravel(), np.tile(clean_correct, n_dev))
-    verdict = loss_verdict(dlo, dhi, max_drop_pp)
+        diff, dlo, dhi = stats.paired_two_level_interval(correct, clean_correct)
+    mc = stats.mcnemar(np.tile(clean_correct, n_dev), correct.ravel())
+    verdict = stats.verdict_from_interval(dlo, dhi, max_drop_pp)
     per_dev = correct.mean(axis=1)
     return {"accuracy": acc, "accuracy_ci_low": float(lo), "accuracy_ci_high": float(hi),
             "accuracy_device_sd": float(per_dev.std(ddof=1)) if n_dev > 1 else float("nan"),
@@ -417,8 +397,8 @@ def run(cfg: RunConfig, progress: bool = True, trace_dir=None) -> tuple[pd.DataF
                 time_ns = float(np.mean([r.time_ns_per_inference for r in reps]))
                 weight_bytes = float(row_reads.sum()) * model.n_neurons * bits / 8 / max(n_busy, 1)
                 row = {"bits": bits, "policy": policy, "reference_policy": cfg.reference_policy,
-                       "vdd_v": v, "vdd_ddr3l_v": table_equivalent(spec, v, table), "ber": ber,
-                       "ber_lower_bound": bool(getattr(op, "ber_lower_bound", False)),
+                       "vdd_v": v, "vdd_ddr3l_v": op.vdd_table_equivalent, "ber": ber,
+                       "ber_lower_bound": bool(op.ber_lower_bound), "ber_modules": op.n_modules,
                        "devices": len(cfg.device_seeds), "distinct_layouts": len(set(digests.values())),
                        "energy_busy_pj_per_inference": mean("total", e_busy),
                        **{f"energy_busy_{k}_pj": mean(k, e_busy) for k in ("act", "pre", "rd", "ref", "background")},
@@ -443,10 +423,17 @@ def run(cfg: RunConfig, progress: bool = True, trace_dir=None) -> tuple[pd.DataF
                     eff = [p["effective_ber"] for p in per]
                     fl["effective_ber_min"], fl["effective_ber_max"] = float(min(eff)), float(max(eff))
                 else:
-                    correct = clean_correct[None, :]
+                    per = []
                     fl = dict.fromkeys(("flips", "repaired", "effective_ber", "effective_ber_read",
                                         "effective_ber_min", "effective_ber_max"), 0.0)
-                row.update(_accuracy_columns(correct, clean_correct))
+                if all(p["flips"] == 0 for p in per):
+                    # no stored bit flips on any device: exactly the error-free network, nothing to test
+                    lo, hi = stats.wilson_interval(int(clean_correct.sum()), len(clean_correct))
+                    row.update(accuracy=float(clean_correct.mean()), accuracy_ci_low=lo, accuracy_ci_high=hi,
+                               accuracy_device_sd=0.0, delta_pp=0.0, delta_ci_low_pp=0.0, delta_ci_high_pp=0.0,
+                               mcnemar_p=1.0, verdict="no errors" if ber == 0 else "no flips")
+                else:
+                    row.update(_accuracy_columns(correct, clean_correct))
                 row["clean_accuracy"] = clean[bits]["accuracy_all_activity"]
                 row.update(fl)
                 rows.append(row)

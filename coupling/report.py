@@ -37,7 +37,8 @@ COLUMN_DOC = {
     "delta_pp": "accuracy minus the error-free model's on the same digits (pp)",
     "delta_ci_low_pp": "paired 95% interval of delta_pp",
     "mcnemar_p": "exact McNemar test against the error-free model (pooled over devices)",
-    "verdict": "no loss: delta's lower bound >= -1 pp; loss: upper bound < 0; else inconclusive",
+    "verdict": "no loss: delta's lower bound > -1 pp; loss: upper bound < -1 pp; else inconclusive; "
+               "no errors / no flips: BER 0 or no stored bit flipped on any device (the error-free network)",
     "effective_ber": "flips / stored weight bits (transient: flips / bits read), mean over devices",
     "effective_ber_read": "flips seen per weight bit read by the replayed samples' spikes",
     "flips": "flipped stored bits, mean over devices",
@@ -166,7 +167,8 @@ def report_markdown(df: pd.DataFrame, info: dict, cfg: RunConfig, command: str =
         "would change that, and these figures do not show it.",
         "- Accuracy at a reduced voltage is for these devices of the modelled vendor (device-to-device spread "
         "drawn from the Voltron modules); it does not show what another vendor, temperature or refresh interval "
-        "would give. 'no loss' is a paired non-inferiority judgement with a 1 pp margin, not equality.",
+        "would give. 'no loss' is a paired non-inferiority judgement with a 1 pp margin (the interval of the "
+        "difference lies above -1 pp), not equality; 'loss' means the whole interval lies below -1 pp.",
         "",
         "## Voltage, nominal BER",
         "",

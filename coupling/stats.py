@@ -239,8 +239,48 @@ def no_loss_verdict(correct_ref, correct_test, max_drop_pp: float = 1.0, level: 
     if not (math.isfinite(margin) and margin >= 0):
         raise InputError(f"max_drop_pp is {max_drop_pp}; expected percentage points >= 0")
     _, lo, hi = paired_difference_interval(correct_ref, correct_test, level)
+    return verdict_from_interval(lo, hi, max_drop_pp)
+
+
+def verdict_from_interval(lo: float, hi: float, max_drop_pp: float = 1.0) -> str:
+    """The :func:`no_loss_verdict` rule applied to a given interval ``(lo, hi)`` of ``acc(test) - acc(ref)``
+    (fractions): ``"no loss"`` if ``lo > -m``, ``"loss"`` if ``hi < -m``, else ``"inconclusive"``."""
+    margin = float(max_drop_pp) / 100.0
+    if not (math.isfinite(margin) and margin >= 0):
+        raise InputError(f"max_drop_pp is {max_drop_pp}; expected percentage points >= 0")
     if lo > -margin:
         return "no loss"
     if hi < -margin:
         return "loss"
     return "inconclusive"
+
+
+def paired_two_level_interval(correct_test, correct_ref, level: float = 0.95, n_boot: int = 2000,
+                              seed: int = 0) -> tuple[float, float, float]:
+    """Bootstrap interval of ``acc(test) - acc(ref)`` over devices and digits, paired on the digits.
+
+    ``correct_test`` is ``(devices, samples)``, ``correct_ref`` ``(samples,)`` (the error-free model
+    on the same digits). Each replicate resamples devices and, independently, digits; the same
+    resampled digits enter both accuracies, so the pairing is kept. Percentile interval.
+
+    Returns
+    -------
+    (difference, lo, hi) : tuple of float
+    """
+    level = _level(level)
+    t = _correct(correct_test, "correct_test", ndim=2).astype(float)
+    r = _correct(correct_ref, "correct_ref", ndim=1).astype(float)
+    if t.shape[1] != len(r):
+        raise InputError(f"correct_test has {t.shape[1]} samples per device, correct_ref {len(r)}; expected the same digits")
+    n_boot, seed = _count(n_boot, "n_boot"), _count(seed, "seed")
+    if n_boot < 100 or seed < 0:
+        raise InputError(f"n_boot {n_boot}, seed {seed}: expected n_boot >= 100, seed >= 0")
+    d = t - r[None, :]
+    rows, cols = d.shape
+    rng = np.random.default_rng(seed)
+    w_rows = rng.multinomial(rows, np.full(rows, 1.0 / rows), size=n_boot).astype(float)
+    w_cols = rng.multinomial(cols, np.full(cols, 1.0 / cols), size=n_boot).astype(float)
+    reps = np.einsum("kr,kr->k", w_rows, w_cols @ d.T) / (rows * cols)
+    alpha = 1 - level
+    lo, hi = np.quantile(reps, [alpha / 2, 1 - alpha / 2])
+    return float(d.mean()), float(lo), float(hi)

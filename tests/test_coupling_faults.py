@@ -200,7 +200,7 @@ def test_device_spread_multiplier_and_bank_weakness():
     expect = np.asarray(vendor) / np.mean(vendor)
     assert np.allclose(w.mean(axis=0), expect, atol=0.2)               # vendor profile = expectation
     # Dirichlet spread: var(w_b) = n^2 a_b (a0 - a_b) / (a0^2 (a0 + 1)), a = c w_vendor / n
-    a = 4.0 * np.maximum(expect, 0.01) / 8
+    a = np.maximum(4.0 * expect / 8, 0.001)
     var = 64 * a * (a.sum() - a) / (a.sum() ** 2 * (a.sum() + 1))
     assert np.allclose(w.var(axis=0), var, rtol=0.35)
     assert FaultModel(DEV, pr, 3).ber_multiplier == devs[3].ber_multiplier   # seeded
