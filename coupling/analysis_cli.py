@@ -66,6 +66,19 @@ def add_commands(sub) -> None:
     s.add_argument("--out", default="select-out", metavar="DIR", help="output directory (default select-out)")
     s.set_defaults(handler=cmd_select)
 
+    fl = sub.add_parser("flips", help="the stored weight bits a device flips at a voltage or BER, with their DRAM cells",
+                        description="List every stored bit of MODEL's weights that the device's weak cells flip "
+                                    "(persistent errors) at --vdd (core-rail volts, as dramsim --vdd) or --ber: one "
+                                    "line per bit, columns input,neuron,bit,channel,rank,bankgroup,bank,row,column.")
+    fl.add_argument("model", metavar="MODEL.npz")
+    level = fl.add_mutually_exclusive_group(required=True)
+    level.add_argument("--vdd", type=float, default=None, metavar="V", help="core-rail voltage (BER from the voltage table)")
+    level.add_argument("--ber", type=float, default=None, metavar="X", help="nominal bit error rate")
+    fl.add_argument("--device-seed", type=int, default=None, metavar="S", help="device instance (default: the config's, 0)")
+    fl.add_argument("--out", required=True, metavar="FLIPS.csv")
+    _error_args(fl)
+    fl.set_defaults(handler=cmd_flips)
+
     w = sub.add_parser("sweep", help="run a resumable parameter grid locally or on a Dask cluster",
                        description="Run every point of the sweep file's grid through a step (tolerance, energy, "
                                    "candidate, fat), storing each finished point at once; a restart skips finished "
@@ -240,6 +253,36 @@ def cmd_select(args) -> int:
     print(text)
     print(f"wrote {out / 'candidates.csv'}, {out / 'pareto.csv'}, {out / 'pareto.png'}, {out / 'selection.md'}")
     return 0 if sel.chosen is not None else 1
+
+
+def cmd_flips(args) -> int:
+    from coupling import tolerance
+    from coupling.select import ber_at
+    from snn.io import load_model
+    from snn.quantize import check_precision
+
+    out = Path(args.out)
+    if out.suffix != ".csv":
+        raise InputError(f"--out {out}: expected a .csv file")
+    if not out.parent.is_dir():
+        raise InputError(f"--out {out}: directory {out.parent} does not exist")
+    if args.device_seed is not None and args.device_seed < 0:
+        raise InputError(f"--device-seed {args.device_seed}: expected a non-negative integer")
+    cfg = _config(args)
+    seed = cfg.device_seed if args.device_seed is None else args.device_seed
+    if args.ber is not None and not 0 <= args.ber <= 1:
+        raise InputError(f"--ber {args.ber}: expected a probability in [0, 1]")
+    if cfg.error_mode != "persistent":
+        raise InputError("flips lists persistent errors; the config's error_mode is transient")
+    model = load_model(args.model)
+    bits = model.precision_bits if args.precision is None else check_precision(args.precision)
+    ber = args.ber if args.ber is not None else ber_at(cfg, args.vdd)
+    table = tolerance.flip_table(model, cfg, bits, args.policy, ber, seed)
+    _write_csv(table, out)
+    where = f"BER {ber:.3g}" + (f" ({args.vdd:g} V)" if args.vdd is not None else "")
+    print(f"{len(table)} of {784 * model.n_neurons * bits} stored bits flip at {where} on device {seed} "
+          f"({args.policy}, {bits} bits, EDEN model {cfg.error_model}); wrote {out}")
+    return 0
 
 
 def cmd_sweep(args) -> int:

@@ -39,6 +39,7 @@ table: ``vdd x 1.35 / rail nominal``, reported as ``vdd_ddr3l_v``).
 """
 from __future__ import annotations
 
+import functools
 import hashlib
 import json
 from dataclasses import dataclass
@@ -118,8 +119,13 @@ def device_spread(cfg: RunConfig, table=None) -> dict:
     or ``{}`` when ``cfg.device_variation`` is off."""
     if not cfg.device_variation:
         return {}
-    table = load_table(None) if table is None else table
+    table = _shipped_table() if table is None else table
     return dict(table.device_spread.get(cfg.vendor, {}))
+
+
+@functools.lru_cache(maxsize=1)
+def _shipped_table():
+    return load_table(None)
 
 
 def fault_model(spec, cfg: RunConfig, bank_weakness=None, device_seed: int | None = None,

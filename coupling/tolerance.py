@@ -119,6 +119,31 @@ def accuracy_at_ber(model, images, labels, cfg: RunConfig, bits: int, ber: float
     return out
 
 
+FLIP_COLUMNS = ("input", "neuron", "bit", "channel", "rank", "bankgroup", "bank", "row", "column")
+
+
+def flip_table(model, cfg: RunConfig, bits: int, policy: str, ber: float, device_seed: int) -> pd.DataFrame:
+    """The stored bits of ``model``'s weights that device ``device_seed`` flips at ``ber`` (persistent errors).
+
+    One row per flipped bit: ``input`` (weight row i), ``neuron`` (column j), ``bit`` (0 = least
+    significant; for float32 the IEEE bit), and the DRAM cell's ``channel, rank, bankgroup, bank,
+    row, column`` (device column address of its burst). The same cells :func:`accuracy_at_ber` and
+    ``enforcesnn run`` flip for this device, placement and BER.
+    """
+    from coupling.weights import DramWeightSource
+    if not 0 <= ber <= 1:
+        raise InputError(f"ber is {ber!r}; expected a probability in [0, 1]")
+    W = model.network_weights(bits, cfg.rounding)
+    _, layout, faults = device(cfg, model.n_neurons, bits, policy, device_seed)
+    src = DramWeightSource(W, bits, layout, faults, ber)
+    pos = src.flip_positions
+    i, j, k = layout.weight_of(pos)
+    burst = pos // layout.geometry.burst_bits
+    return pd.DataFrame({"input": i, "neuron": j, "bit": k, "channel": layout.channel[burst],
+                         "rank": layout.rank[burst], "bankgroup": layout.bankgroup[burst], "bank": layout.bank[burst],
+                         "row": layout.row[burst], "column": layout.column[burst]}, columns=list(FLIP_COLUMNS))
+
+
 @dataclass
 class ToleranceResult:
     """Outcome of :func:`analyse`.

@@ -209,3 +209,29 @@ def test_device_spread_multiplier_and_bank_weakness():
     assert flat.ber_multiplier == 1.0 and np.allclose(flat.bank_factor, expect)
     assert np.allclose(devs[3].region_weakness("vendor")[:, 0], expect)
     assert np.allclose(devs[3].region_weakness("profiled")[:, 0], devs[3].bank_factor)
+
+
+def test_devices_of_the_main_job_vary_like_voltron_modules():
+    """Per-device bank weakness and BER multiplier of `enforcesnn run`'s devices spread as the Voltron maps do."""
+    from pathlib import Path
+    from coupling import pipeline
+    from coupling.config import RunConfig
+    from dramsim.spec import load_spec
+    from dramsim.voltage import load_table, voltron_bank_maps
+    maps = Path(__file__).resolve().parents[2] / "shared" / "reference" / "voltron" / "spatial_summary.txt"
+    if not maps.is_file():
+        pytest.skip("shared reference data absent")
+    spec, cfg = load_spec("LPDDR3-1600"), RunConfig()          # vendor B, device variation on
+    weak = load_table(None).weakness("B", 8)
+    spread = pipeline.device_spread(cfg)
+    devs = [pipeline.fault_model(spec, cfg, weak, s, spread) for s in range(3000)]
+    w = np.array([d.bank_factor for d in devs])
+    m = np.array([d.ber_multiplier for d in devs])
+    profiles = 8 * voltron_bank_maps(maps)["B"][0]
+    assert np.allclose(w.mean(axis=0), weak, atol=0.12)                # the vendor mean is the expectation
+    ratio = w.var(axis=0).sum() / profiles.var(axis=0, ddof=1).sum()
+    assert 0.8 < ratio < 1.2, ratio                                    # as spread as the maps
+    assert w[:, 0].std() > 1.0                                         # bank 0 really varies (maps: 2.25)
+    assert abs(m.mean() - 1) < 0.25 and m.std() > 1.5                  # Gamma(0.16): mean 1, sd 2.5
+    off = pipeline.fault_model(spec, RunConfig(device_variation=False), weak, 5)
+    assert off.ber_multiplier == 1.0 and np.allclose(off.bank_factor, weak)

