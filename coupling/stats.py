@@ -284,3 +284,27 @@ def paired_two_level_interval(correct_test, correct_ref, level: float = 0.95, n_
     alpha = 1 - level
     lo, hi = np.quantile(reps, [alpha / 2, 1 - alpha / 2])
     return float(d.mean()), float(lo), float(hi)
+
+
+def bootstrap_mean_interval(values, level: float = 0.95, n_boot: int = 4000, seed: int = 0) -> tuple[float, float, float]:
+    """Percentile bootstrap interval of the mean of ``values`` (e.g. effective BER over devices).
+
+    Unlike :func:`mean_interval` it stays inside the values' range, which matters for skewed,
+    non-negative quantities such as a device's BER.
+
+    Returns
+    -------
+    (mean, lo, hi) : tuple of float
+    """
+    level = _level(level)
+    v = np.asarray(values, dtype=float)
+    if v.ndim != 1 or v.size == 0 or not np.all(np.isfinite(v)):
+        raise InputError(f"values: expected a non-empty 1-D array of finite numbers, got shape {v.shape}")
+    n_boot, seed = _count(n_boot, "n_boot"), _count(seed, "seed")
+    if n_boot < 100 or seed < 0:
+        raise InputError(f"n_boot {n_boot}, seed {seed}: expected n_boot >= 100, seed >= 0")
+    w = np.random.default_rng(seed).multinomial(len(v), np.full(len(v), 1.0 / len(v)), size=n_boot)
+    reps = w @ v / len(v)
+    alpha = 1 - level
+    lo, hi = np.quantile(reps, [alpha / 2, 1 - alpha / 2])
+    return float(v.mean()), float(lo), float(hi)

@@ -152,3 +152,25 @@ def test_no_loss_verdict():
 def test_input_errors(call, match):
     with pytest.raises(InputError, match=match):
         call()
+
+
+def test_bootstrap_mean_interval_and_paired_two_level():
+    from coupling.stats import bootstrap_mean_interval, paired_two_level_interval, verdict_from_interval
+    v = np.random.default_rng(1).gamma(0.2, 5.0, 30)
+    m, lo, hi = bootstrap_mean_interval(v)
+    assert m == pytest.approx(v.mean()) and v.min() <= lo < m < hi <= v.max()
+    assert bootstrap_mean_interval(v) == (m, lo, hi)                      # seeded
+    rng = np.random.default_rng(2)
+    ref = rng.random(400) < 0.8
+    test = np.stack([ref & (rng.random(400) > 0.1) for _ in range(5)])   # ~8 pp loss on every device
+    d, dlo, dhi = paired_two_level_interval(test, ref)
+    assert d == pytest.approx(test.mean() - ref.mean()) and dlo < d < dhi < -0.04
+    assert verdict_from_interval(dlo, dhi, 1.0) == "loss"
+    same = paired_two_level_interval(np.stack([ref, ref]), ref)
+    assert same == (0.0, 0.0, 0.0)                                      # identical digits: no spread at all
+    assert verdict_from_interval(-0.005, 0.01, 1.0) == "no loss"
+    assert verdict_from_interval(-0.02, 0.01, 1.0) == "inconclusive"
+    with pytest.raises(InputError):
+        paired_two_level_interval(test, ref[:10])
+    with pytest.raises(InputError):
+        bootstrap_mean_interval([])
