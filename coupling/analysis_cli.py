@@ -189,7 +189,7 @@ def cmd_fat(args) -> int:
     schedule = fat.parse_schedule(args.schedule, args.target_ber, args.steps)
     cfg = _config(args)
     model = load_model(args.model)
-    X, y = snn_data.load(cfg.data, "train")
+    X, y = snn_data.load(cfg.data, "train", cfg.validation_samples)
     if cfg.train_limit is not None:
         X, y = X[:cfg.train_limit], y[:cfg.train_limit]
     res = fat.fault_aware_training(model, X, y, cfg, args.target_ber, schedule, args.samples_per_step, bits,
@@ -240,6 +240,21 @@ def cmd_select(args) -> int:
             raise InputError("--voltages applies to a YAML grid, not to a candidate table")
         df = select.read_candidates(path)
     sel = select.select_model(df, args.accuracy_tolerance, budget, args.baseline_accuracy)
+    splits = set(df["split"]) if "split" in df.columns else set()
+    if splits == {"validation"}:
+        split_note = "Candidates' accuracies are on the validation split (training digits the models did not train on)."
+    elif splits:
+        split_note = (f"Warning: candidates' accuracies come from the {', '.join(sorted(map(str, splits)))} split; "
+                      "a choice made on test digits peeks at the figure it reports.")
+    else:
+        split_note = ("Warning: the candidate table has no `split` column; if its accuracies are test accuracies, "
+                      "the choice peeked at the test set.")
+    final = select.test_figure(sel.chosen) if sel.chosen is not None else None
+    if final is not None:
+        split_note += (f" Test figure of the chosen candidate (evaluated once, after the choice): "
+                       f"{100 * final['test_accuracy']:.1f}% [{100 * final['test_ci_low']:.1f}, "
+                       f"{100 * final['test_ci_high']:.1f}] over {final['test_devices']} devices and "
+                       f"{final['test_samples']} test digits (error-free {100 * final['test_clean_accuracy']:.1f}%).")
     out = Path(args.out)
     out.mkdir(parents=True, exist_ok=True)
     _write_csv(sel.table, out / "candidates.csv")
@@ -247,7 +262,7 @@ def cmd_select(args) -> int:
     select.plot_pareto(sel, out / "pareto.png")
     cols = [c for c in ("name", "neurons", "bits", "fat", "vdd", "accuracy", "clean_accuracy", "memory_bytes",
                         "energy_pj") if c in sel.pareto.columns]
-    text = (f"# Model selection\n\n{sel.reason}\n\n## Pareto front (accuracy, memory, energy)\n\n"
+    text = (f"# Model selection\n\n{sel.reason}\n\n{split_note}\n\n## Pareto front (accuracy, memory, energy)\n\n"
             + _md(sel.pareto[cols]) + "\n")
     _write_text(text, out / "selection.md")
     print(text)

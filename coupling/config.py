@@ -19,6 +19,7 @@ _DOC = {
     "epochs": "training passes over the training data",
     "train_limit": "use only the first K training samples (null = all)",
     "train_seed": "training seed",
+    "validation_samples": "the last K training digits are held out as the validation split: models train without them; select chooses on them; test digits give only the final figure",
     "preset": "snn parameter preset",
     "cache_dir": "where the trained model is cached (reused when data, N, epochs, seed, limit, preset match)",
     "precisions": "bits per stored weight; 32 = float32 (the baseline)",
@@ -84,6 +85,7 @@ class RunConfig:
     epochs: int = 1
     train_limit: int | None = None
     train_seed: int = 0
+    validation_samples: int = 500
     preset: str = "bindsnet"
     cache_dir: str = "~/.cache/enforcesnn"
     precisions: list = field(default_factory=lambda: [32, 16, 8, 4])
@@ -163,6 +165,9 @@ class RunConfig:
             v = getattr(self, name)
             if isinstance(v, bool) or not isinstance(v, int) or v < 1:
                 bad(name, "a positive integer")
+        if isinstance(self.validation_samples, bool) or not isinstance(self.validation_samples, int) \
+                or self.validation_samples < 0:
+            bad("validation_samples", "an integer >= 0")
         for name in ("train_limit", "eval_samples"):
             v = getattr(self, name)
             if v is not None and (isinstance(v, bool) or not isinstance(v, int) or v < 1):

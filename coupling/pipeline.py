@@ -82,14 +82,17 @@ def trained_model(cfg: RunConfig, progress: bool = False):
     """
     key = {"data": str(cfg.data), "neurons": cfg.neurons, "epochs": cfg.epochs, "seed": cfg.train_seed,
            "limit": cfg.train_limit, "params": preset(cfg.preset).to_dict()}
+    if cfg.validation_samples:
+        key["validation_samples"] = cfg.validation_samples
     digest = hashlib.sha1(json.dumps(key, sort_keys=True).encode()).hexdigest()[:12]
     path = Path(cfg.cache_dir).expanduser() / f"dc{cfg.neurons}_{digest}.npz"
     if path.exists():
         return load_model(path), True
-    X, y = snn_data.load(cfg.data, "train")
+    X, y = snn_data.load(cfg.data, "train", cfg.validation_samples)
     if cfg.train_limit is not None:
         X, y = X[:cfg.train_limit], y[:cfg.train_limit]
     model, _ = train(X, y, cfg.neurons, cfg.epochs, preset(cfg.preset), seed=cfg.train_seed, progress=progress)
+    model.extra = dict(model.extra, train_samples=int(len(X)), validation_samples=int(cfg.validation_samples))
     path.parent.mkdir(parents=True, exist_ok=True)
     save_model(path, model)
     return model, False

@@ -17,6 +17,13 @@ better on one.
 Candidates come from a table (CSV/Parquet with the columns of :data:`COLUMNS`, e.g. the
 results of a ``step: candidate`` sweep) or are evaluated here from a YAML grid
 (:func:`evaluate_grid`).
+
+Selection without peeking: a grid's candidates are evaluated on the *validation* split (the last
+``validation_samples`` training digits, which the models must not have trained on: a model whose
+``extra.validation_samples`` differs is refused); the choice is made on those accuracies, and only
+the chosen candidate is then evaluated on the test digits (:func:`test_figure`), the figure to
+report. A candidate table says which split its accuracies come from in a ``split`` column; the
+report states it, and warns when it is missing.
 """
 from __future__ import annotations
 
@@ -105,6 +112,9 @@ def evaluate_grid(path, voltages=None, progress: bool = False) -> pd.DataFrame:
     if unknown:
         raise InputError(f"{path}: unknown key {unknown[0]!r}")
     cfg = RunConfig.from_dict(g.get("config") or {}, f"{path}: config")
+    if cfg.validation_samples < 1:
+        raise InputError(f"{path}: config.validation_samples is 0; selection needs a validation split "
+                         "(training digits the models did not train on)")
     precisions = g.get("precisions") or [32, 8]
     if voltages or g.get("voltages"):
         volts = voltages or g.get("voltages")
@@ -114,21 +124,57 @@ def evaluate_grid(path, voltages=None, progress: bool = False) -> pd.DataFrame:
                                                         cfg.ber_statistic)[0], cfg)
     policy = g.get("policy", "drmap")
     seeds = g.get("seeds", [0, 1, 2])
-    Xt, yt = snn_data.load(cfg.data, "test")
-    if cfg.eval_samples is not None:
-        Xt, yt = Xt[:cfg.eval_samples], yt[:cfg.eval_samples]
+    Xv, yv = snn_data.load(cfg.data, "validation", cfg.validation_samples)
     rows = []
     for m in g["models"]:
         mp = Path(m) if Path(m).is_absolute() else path.parent / m
         model = load_model(mp)
+        held_out = model.extra.get("validation_samples", 0)
+        if held_out != cfg.validation_samples:
+            raise InputError(f"{mp}: trained with validation_samples {held_out}, so it saw the "
+                             f"{cfg.validation_samples} validation digits; train it with enforcesnn train "
+                             f"--validation-samples {cfg.validation_samples} (or set the grid's config.validation_samples)")
         for bits in precisions:
             for v in volts:
-                r = evaluate_candidate(model, Xt, yt, cfg, int(bits), policy, float(v), seeds)
+                r = evaluate_candidate(model, Xv, yv, cfg, int(bits), policy, float(v), seeds)
                 rows.append({"name": f"{mp.stem}/{bits}b/{v:g}V", "model": str(mp), "bits": int(bits),
-                             "fat": "fat" in model.extra, "vdd": float(v), **r})
+                             "fat": "fat" in model.extra, "vdd": float(v), "policy": policy, "split": "validation",
+                             "config": str(path), **r})
                 if progress:
                     print(rows[-1]["name"], f"acc {r['accuracy']:.4f} energy {r['energy_pj'] / 1e3:.1f} nJ")
     return pd.DataFrame(rows)
+
+
+def test_figure(chosen: dict, seeds=None) -> dict | None:
+    """The chosen grid candidate evaluated once on the test digits: the figure to report.
+
+    ``chosen`` is a row of an :func:`evaluate_grid` table (it names its model file and config).
+    Returns ``test_accuracy`` (mean over device ``seeds``, default the grid's) with a 95% interval
+    over devices and digits, ``test_clean_accuracy`` and ``test_samples``; None for a row without a
+    model file.
+    """
+    from coupling import stats
+    from coupling.tolerance import accuracy_at_ber
+    from snn import data as snn_data
+    from snn.io import load_model
+    if not chosen.get("model") or not chosen.get("config"):
+        return None
+    g = read_yaml(chosen["config"])
+    cfg = RunConfig.from_dict(g.get("config") or {}, f"{chosen['config']}: config")
+    seeds = list(g.get("seeds", [0, 1, 2]) if seeds is None else seeds)
+    Xt, yt = snn_data.load(cfg.data, "test")
+    if cfg.eval_samples is not None:
+        Xt, yt = Xt[:cfg.eval_samples], yt[:cfg.eval_samples]
+    model = load_model(chosen["model"])
+    bits, ber, policy = int(chosen["bits"]), float(chosen["ber"]), chosen.get("policy", "drmap")
+    clean = accuracy_at_ber(model, Xt, yt, cfg, bits, 0.0, 0, policy, per_sample=True)
+    runs = [accuracy_at_ber(model, Xt, yt, cfg, bits, ber, s, policy, per_sample=True) if ber > 0 else clean
+            for s in seeds]
+    correct = np.stack([r["correct"] for r in runs])
+    acc, lo, hi = stats.two_level_interval(correct) if len(seeds) > 1 else (
+        float(correct.mean()), *stats.wilson_interval(int(correct.sum()), correct.size))
+    return {"test_accuracy": acc, "test_ci_low": lo, "test_ci_high": hi, "test_clean_accuracy": clean["accuracy"],
+            "test_samples": int(len(yt)), "test_devices": len(seeds)}
 
 
 def read_candidates(path) -> pd.DataFrame:

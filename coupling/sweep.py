@@ -32,8 +32,10 @@ Steps (each a pure function of the point, :func:`run_point`):
     DRAM energy and time per inference of ``(neurons, bits, policy)`` at ``vdd``:
     :func:`coupling.select.dram_cost`.
 ``candidate``
-    Both, plus memory footprint: one model-selection candidate (:func:`coupling.select.evaluate_candidate`);
-    a candidate sweep's results file is a valid ``enforcesnn select --candidates`` input.
+    Both, plus memory footprint: one model-selection candidate (:func:`coupling.select.evaluate_candidate`),
+    accuracy and energy measured on the validation split (``validation_samples`` training digits the
+    model did not train on; column ``split``); a candidate sweep's results file is a valid
+    ``enforcesnn select --candidates`` input.
 ``fat``
     Fault-aware training at ``target_ber`` (``location_aware`` true/false), then accuracy at the
     point's ``ber`` (default the target) on device ``seed``.
@@ -179,7 +181,7 @@ def _config(base: dict, params: dict) -> RunConfig:
 
 def _model(cfg: RunConfig):
     from coupling.pipeline import trained_model
-    key = (cfg.data, cfg.neurons, cfg.epochs, cfg.train_seed, cfg.train_limit, cfg.preset,
+    key = (cfg.data, cfg.neurons, cfg.epochs, cfg.train_seed, cfg.train_limit, cfg.preset, cfg.validation_samples,
            str(Path(cfg.cache_dir).expanduser()))
     if key not in _MODELS:
         _MODELS[key] = trained_model(cfg, progress=False)[0]
@@ -188,9 +190,9 @@ def _model(cfg: RunConfig):
 
 def _data(cfg: RunConfig, part: str):
     from snn import data as snn_data
-    key = (cfg.data, part)
+    key = (cfg.data, part, cfg.validation_samples)
     if key not in _DATA:
-        _DATA[key] = snn_data.load(cfg.data, part)
+        _DATA[key] = snn_data.load(cfg.data, part, cfg.validation_samples)
     X, y = _DATA[key]
     if part == "test" and cfg.eval_samples is not None:
         X, y = X[:cfg.eval_samples], y[:cfg.eval_samples]
@@ -227,8 +229,10 @@ def run_point(point: dict) -> dict:
         Xt, yt = _data(cfg, "test")
         if step == "energy":
             out = dram_cost(model, Xt, cfg, bits, policy, params["vdd"])
-        else:
-            out = evaluate_candidate(model, Xt, yt, cfg, bits, policy, params["vdd"], seeds=[seed])
+        else:      # a candidate's accuracy is measured on the validation split: selection must not see test digits
+            Xv, yv = _data(cfg, "validation")
+            out = {**evaluate_candidate(model, Xv, yv, cfg, bits, policy, params["vdd"], seeds=[seed]),
+                   "split": "validation"}
     else:
         from coupling.fat import fault_aware_training
         model = _model(cfg)

@@ -33,6 +33,9 @@ def add_commands(subparsers) -> None:
     t.add_argument("--preset", default="bindsnet", help="parameter preset (default bindsnet)")
     t.add_argument("--seed", type=int, default=0)
     t.add_argument("--limit", type=int, default=None, help="use only the first N training samples")
+    t.add_argument("--validation-samples", type=int, default=_data.VALIDATION_SAMPLES, metavar="K",
+                   help="hold out the last K training digits as the validation split that enforcesnn select "
+                        f"chooses on (default {_data.VALIDATION_SAMPLES}; 0 = train on all)")
     t.add_argument("--out", required=True, help="model file to write (.npz)")
     t.add_argument("--json", default=None, help="write test results as JSON to FILE")
     t.add_argument("--no-progress", action="store_true")
@@ -75,7 +78,7 @@ def _emit(result: dict, json_path):
 
 
 def cmd_train(args) -> int:
-    X, y = _limit(*_data.load(args.data, "train"), args.limit)
+    X, y = _limit(*_data.load(args.data, "train", args.validation_samples), args.limit)
     Xt, yt = _test_set(args)
     if args.neurons < 1 or args.epochs < 1:
         raise InputError("--neurons and --epochs must be >= 1")
@@ -83,7 +86,8 @@ def cmd_train(args) -> int:
                         precision=args.precision, rounding=args.rounding,
                         quantize_during_training=args.quantize_during_training,
                         update_interval=args.update_interval, progress=not args.no_progress)
-    model.extra = {"train_samples": int(len(X)), "epochs": int(args.epochs), "data": str(args.data)}
+    model.extra = {"train_samples": int(len(X)), "epochs": int(args.epochs), "data": str(args.data),
+                   "validation_samples": int(args.validation_samples)}
     save_model(args.out, model)
     res = evaluate(model, Xt, yt, progress=not args.no_progress)
     res["train_s_per_sample"] = hist["s_per_sample"]

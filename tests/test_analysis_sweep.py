@@ -141,7 +141,10 @@ def test_energy_candidate_and_fat_steps_feed_selection(reference, tmp_path):
     (tmp_path / "energy.yaml").write_text(f"step: energy\nresults: e.parquet\nbase: {base}\n"
                                           "grid: {bits: [8], vdd: [1.2, 0.912]}\n")
     e = run_sweep(SweepSpec.load(tmp_path / "energy.yaml"), workers=0).results.set_index("vdd")
-    assert e.loc[0.912, "energy_pj"] == df.loc[(8, 0.912), "energy_pj"]    # the same replay, the same number
+    assert e.loc[0.912, "energy_pj"] < e.loc[1.2, "energy_pj"]
+    # candidates are measured on validation digits, the energy step on the test digits: other spikes, other reads
+    assert set(df.split) == {"validation"} and "split" not in e.columns
+    assert e.loc[0.912, "energy_pj"] != df.loc[(8, 0.912), "energy_pj"]
     (tmp_path / "fat.yaml").write_text(f"step: fat\nresults: f.csv\nbase: {base}\nfat: {{samples_per_step: 10, steps: 2}}\n"
                                        "grid: {target_ber: [0.01], location_aware: [true, false]}\n")
     f = run_sweep(SweepSpec.load(tmp_path / "fat.yaml"), workers=0).results
