@@ -158,7 +158,8 @@ def cmd_tolerance(args) -> int:
     text = (f"# Error tolerance of {args.model}\n\n"
             f"{res.settings['neurons']} neurons, {res.settings['bits']} bits, policy {args.policy}, EDEN model "
             f"{cfg.error_model} ({cfg.error_mode}), {cfg.standard}, {len(yt)} test samples, device seeds "
-            f"0..{args.seeds - 1}, {100 * args.confidence:g}% confidence intervals.\n\n"
+            f"0..{args.seeds - 1}, {100 * args.confidence:g}% intervals over device seeds and test digits. BER is the "
+            f"nominal (vendor-mean) BER; device variation {'on: each device draws its own BER multiplier and bank weakness (effective_ber_mean: flips per stored bit)' if cfg.device_variation else 'off'}.\n\n"
             f"Error-free accuracy: {100 * res.clean_accuracy:.2f}%\n\n"
             f"Maximum tolerable BER (drop <= {args.max_drop:g} pp): mean {_fmt(res.max_tolerable_ber)}, "
             f"lower confidence bound {_fmt(res.max_tolerable_ber_ci)}\n\n" + _md(res.summary) + "\n")

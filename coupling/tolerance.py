@@ -11,8 +11,10 @@ bit errors. Persistent flips are the device's weak cells at that BER
 ``enforcesnn run`` flips for the same device, placement and BER); transient draws are keyed by
 ``(device_seed, ber_key(ber))``.
 
-Summary per BER: mean accuracy over the seeds, standard deviation and a two-sided Student-t
-confidence interval of the mean (default 95 %). The *maximum tolerable BER* for an allowed drop
+Summary per BER: mean accuracy over the seeds, standard deviation, a 95% interval over device
+seeds and test digits (two-level bootstrap; Wilson for one seed), the effective BER (flips per
+stored bit; with ``device_variation`` each device's BER is its own multiple of the nominal one),
+and the paired comparison with the error-free model on the same digits (interval and verdict). The *maximum tolerable BER* for an allowed drop
 of ``max_drop_pp`` percentage points is the largest BER of the grid such that at that BER and at
 every smaller BER of the grid the mean accuracy is >= error-free accuracy - ``max_drop_pp``
 (``max_tolerable_ber_ci`` uses the lower confidence bound instead of the mean, a stricter
@@ -171,10 +173,20 @@ class ToleranceResult:
     settings: dict
 
 
-def summarize(points: pd.DataFrame, clean_accuracy: float, confidence: float = 0.95) -> pd.DataFrame:
-    """Per-BER mean, standard deviation and Student-t confidence interval of ``points.accuracy``."""
+def summarize(points: pd.DataFrame, clean_accuracy: float, confidence: float = 0.95, correct: dict | None = None,
+              clean_correct=None, max_drop_pp: float = 1.0) -> pd.DataFrame:
+    """Per-BER accuracy over device seeds with its interval, and the paired comparison with the error-free model.
+
+    Without per-digit data: mean, standard deviation and a Student-t interval over the seeds
+    (``ci_low``/``ci_high``). With ``correct`` (``ber -> (seeds, digits)`` booleans) and
+    ``clean_correct``: the interval covers test digits as well -- Wilson for one seed, else a
+    two-level bootstrap over seeds and digits -- and ``delta_*``/``verdict`` compare with the
+    error-free model on the same digits (:func:`coupling.stats.paired_two_level_interval`,
+    :func:`coupling.stats.verdict_from_interval` with a ``max_drop_pp`` margin).
+    """
     from scipy.stats import t as student_t
 
+    from coupling import stats
     rows = []
     for ber, g in points.groupby("ber", sort=True):
         a = g["accuracy"].to_numpy(dtype=float)
@@ -182,9 +194,21 @@ def summarize(points: pd.DataFrame, clean_accuracy: float, confidence: float = 0
         mean = float(a.mean())
         std = float(a.std(ddof=1)) if k > 1 else float("nan")
         half = float(student_t.ppf(0.5 + confidence / 2, k - 1) * std / math.sqrt(k)) if k > 1 else float("nan")
-        rows.append({"ber": float(ber), "seeds": k, "accuracy_mean": mean, "accuracy_std": std,
-                     "ci_low": mean - half, "ci_high": mean + half,
-                     "drop_pp": 100.0 * (clean_accuracy - mean)})
+        row = {"ber": float(ber), "seeds": k, "accuracy_mean": mean, "accuracy_std": std,
+               "ci_low": mean - half, "ci_high": mean + half, "drop_pp": 100.0 * (clean_accuracy - mean)}
+        if "effective_ber" in g:
+            row["effective_ber_mean"] = float(g["effective_ber"].mean())
+        if correct is not None and clean_correct is not None:
+            c = np.asarray(correct[ber])
+            if k == 1:
+                lo, hi = stats.wilson_interval(int(c.sum()), c.size, confidence)
+                _, dlo, dhi = stats.paired_difference_interval(clean_correct, c[0], confidence)
+            else:
+                _, lo, hi = stats.two_level_interval(c, confidence)
+                _, dlo, dhi = stats.paired_two_level_interval(c, clean_correct, confidence)
+            row.update(ci_low=lo, ci_high=hi, delta_ci_low_pp=100 * dlo, delta_ci_high_pp=100 * dhi,
+                       verdict=stats.verdict_from_interval(dlo, dhi, max_drop_pp))
+        rows.append(row)
     return pd.DataFrame(rows)
 
 
@@ -231,26 +255,29 @@ def analyse(model, images, labels, cfg: RunConfig, bers, seeds=(0, 1, 2), bits: 
     if max_drop_pp < 0:
         raise InputError(f"max drop is {max_drop_pp}; expected >= 0 percentage points")
     cfg.validate()
-    clean = accuracy_at_ber(model, images, labels, cfg, bits, 0.0, 0, policy)["accuracy"]
-    rows = []
+    clean_r = accuracy_at_ber(model, images, labels, cfg, bits, 0.0, 0, policy, per_sample=True)
+    clean = clean_r["accuracy"]
+    rows, correct = [], {}
     bar = None
     if progress:
         from tqdm import tqdm
         bar = tqdm(total=len(bers) * len(seeds), desc="tolerance", unit="point")
     for ber in bers:
         for s in seeds:
-            r = accuracy_at_ber(model, images, labels, cfg, bits, ber, s, policy)
+            r = accuracy_at_ber(model, images, labels, cfg, bits, ber, s, policy, per_sample=True)
+            correct.setdefault(ber, []).append(r.pop("correct"))
             rows.append({"ber": ber, "device_seed": s, **r})
             if bar is not None:
                 bar.update(1)
     if bar is not None:
         bar.close()
     points = pd.DataFrame(rows)
-    summary = summarize(points, clean, confidence)
+    summary = summarize(points, clean, confidence, {b: np.stack(c) for b, c in correct.items()},
+                        clean_r["correct"], max_drop_pp)
     settings = {"bits": bits, "policy": policy, "error_model": cfg.error_model, "error_mode": cfg.error_mode,
                 "standard": cfg.standard, "bank_weakness": cfg.bank_weakness, "vendor": cfg.vendor,
                 "float_repair": cfg.float_repair, "seeds": seeds, "samples": int(len(labels)),
-                "confidence": confidence, "neurons": int(model.n_neurons)}
+                "confidence": confidence, "neurons": int(model.n_neurons), "device_variation": cfg.device_variation}
     return ToleranceResult(points, summary, float(clean), float(max_drop_pp),
                            max_tolerable_ber(summary, clean, max_drop_pp),
                            max_tolerable_ber(summary, clean, max_drop_pp, "ci_low"), settings)

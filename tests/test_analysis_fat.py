@@ -53,7 +53,7 @@ def test_parse_schedule():
 
 def test_corrupted_forward_flips_only_where_the_model_puts_errors(setup):
     model, _, _ = setup
-    cfg = RunConfig(error_model=2, weak_wordline_fraction=0.5, bank_weakness=False, device_seed=3)
+    cfg = RunConfig(error_model=2, weak_wordline_fraction=0.5, bank_weakness=False, device_seed=3, device_variation=False)
     _, layout, faults = device(cfg, 10, 8, "drmap", 3)
     fwd = fat.CorruptedForward(8, layout, faults, 0.01, cfg, seed=1, step=0)
     Wq = quantize(model.weights, 8)
@@ -72,7 +72,7 @@ def test_corrupted_forward_flips_only_where_the_model_puts_errors(setup):
 
 def test_training_is_reproducible_and_sees_the_errors(setup):
     model, X, y = setup
-    cfg = RunConfig()
+    cfg = RunConfig(device_variation=False)
     kw = dict(samples_per_step=30, bits=8, update_interval=10, seed=4)
     a = fat.fault_aware_training(model, X, y, cfg, 0.05, schedule=[0.005, 0.05], **kw)
     b = fat.fault_aware_training(model, X, y, cfg, 0.05, schedule=[0.005, 0.05], **kw)

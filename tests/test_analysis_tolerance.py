@@ -31,7 +31,7 @@ def test_parse_bers():
 
 def test_point_matches_engine_and_is_reproducible(tiny):
     model, Xt, yt = tiny
-    cfg = RunConfig()
+    cfg = RunConfig(device_variation=False)
     clean = evaluate(model, Xt, yt, precision=8, seed=cfg.eval_seed)["accuracy_all_activity"]
     assert tolerance.accuracy_at_ber(model, Xt, yt, cfg, 8, 0.0, 0)["accuracy"] == clean
     tiny_ber = tolerance.accuracy_at_ber(model, Xt, yt, cfg, 8, 1e-12, 0)
@@ -49,7 +49,7 @@ def test_point_matches_engine_and_is_reproducible(tiny):
 
 def test_heavy_errors_destroy_float32_accuracy_and_summary(tiny):
     model, Xt, yt = tiny
-    cfg = RunConfig(bank_weakness=False)
+    cfg = RunConfig(bank_weakness=False, device_variation=False)
     res = tolerance.analyse(model, Xt, yt, cfg, [1e-6, 0.5], seeds=[0, 1, 2], bits=8, max_drop_pp=5)
     assert list(res.points.columns[:2]) == ["ber", "device_seed"] and len(res.points) == 6
     assert res.clean_accuracy > 0.4
