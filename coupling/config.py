@@ -42,7 +42,7 @@ _DOC = {
     "bank_weakness": "use the vendor's per-bank error density (error-aware placement needs it or model 2)",
     "device_variation": "each device seed draws its own BER multiplier and per-bank weakness from the Voltron module-to-module spread (false: every device is the vendor mean)",
     "placement_knowledge": "what the error-aware policy knows: profiled (the device's own weak banks/rows) or vendor (the vendor average only)",
-    "ber": "explicit BER for every voltage below nominal (null = from the voltage table)",
+    "ber": "explicit nominal BER for every voltage below nominal (null = from the voltage table); with device_variation each device multiplies it by its own BER multiplier",
     "access": "spike (each input spike reads its row of N weights), sample (matrix once per sample) or step (once per time step)",
     "buffer_kib": "on-chip LRU weight buffer in KiB (0 = none)",
     "step_ns": "paced energy: duration of an accelerator time step in ns (1e6 = real time, the network's dt of 1 ms; 1e3 = a 1000x faster accelerator)",

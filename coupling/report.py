@@ -56,7 +56,8 @@ def factor_table(df: pd.DataFrame, reference_policy: str, energy: str = "energy_
 
     The reference point is (largest precision, highest voltage, ``reference_policy``): float32
     weights at nominal voltage in that layout. Rows: each precision alone, each voltage alone,
-    each policy alone (the others at their reference value), and the least-energy point. The
+    each policy alone (the others at their reference value), 8 bits + drmap at the lowest voltage
+    (the paper's setting, when run), and the least-energy point. The
     speed-up is a ratio of DRAM times (busy); voltage does not change time in approximate mode.
     """
     b0, v0 = df.bits.max(), df.vdd_v.max()
@@ -75,6 +76,9 @@ def factor_table(df: pd.DataFrame, reference_policy: str, energy: str = "energy_
     add("precision", df[v_ok & (df.policy == reference_policy)])
     add("voltage", df[(df.bits == b0) & (df.policy == reference_policy)])
     add("mapping", df[(df.bits == b0) & v_ok])
+    paper = df[(df.bits == 8) & (df.policy == "drmap") & np.isclose(df.vdd_v, df.vdd_v.min())]
+    if len(paper):
+        add("combined: 8 bits + drmap + lowest V (the paper's setting)", paper)
     add("combined (least energy)", df.loc[[df[energy].idxmin()]])
     return pd.DataFrame(out)
 
