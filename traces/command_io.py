@@ -7,13 +7,17 @@ Formats (``fmt`` names):
                 ``cmd`` as its name (``ACT``, ``RD``, ...; see :data:`traces.commands.COMMANDS`).
 ``drampower4``  DRAMPower 4 command trace, write and read. ``<cycle>,<CMD>,<bank>`` with ``bank`` the
                 flat bank index within the rank (``bankgroup * banks_per_group + bank``; 0 for PREA
-                and REF), a final ``<cycle>,END`` line, one file per rank. REFpb is written as REFB.
+                and REF), a final ``<cycle>,END`` line, one file per rank. REFpb is written as REFB;
+                the low-power commands under their own (DRAMPower 4) names, bank 0.
                 With one channel and one rank the file is ``path`` itself; otherwise one file per
                 (channel, rank): ``OUT.trace`` -> ``OUT.ch0.rank0.trace``, ``OUT.ch0.rank1.trace``...
 ``drampower5``  DRAMPower 5 command trace, write and read.
                 ``<cycle>,<CMD>,<rank>,<bankgroup>,<bank>,<row>,<column>[,<data>]``; command names as
                 DRAMPower 5's ``CmdTypeUtil::from_string``: ACT PRE PREA RD WR RDA WRA, REF -> REFA,
-                REFpb -> REFB; fields that do not apply are 0; RD/WR/RDA/WRA carry a hex data field
+                REFpb -> REFB, PDN_F_PRE/PDN_S_PRE -> PDEP, PDN_F_ACT/PDN_S_ACT -> PDEA,
+                PUP_PRE -> PDXP, PUP_ACT -> PDXA, SREN -> SREFEN, SREX -> SREFEX (DRAMPower 5 has
+                no fast/slow distinction: PDEP/PDEA read back as the fast-exit entries); fields
+                that do not apply are 0; RD/WR/RDA/WRA carry a hex data field
                 (zeros, ``data_bytes`` bytes: DRAMPower 5 requires one); a final
                 ``<cycle>,END,0,0,0,0,0``. One file per channel: ``path`` for one channel, else
                 ``OUT.ch0.trace``, ``OUT.ch1.trace``...
@@ -34,13 +38,15 @@ if TYPE_CHECKING:  # pandas is imported where it is used (keeps replay's memory 
     import pandas as pd
 
 from traces._atomic import atomic_paths
-from traces.commands import COMMANDS, FIELDS, PREA, REF, CommandTrace
+from traces.commands import COMMANDS, FIELDS, PDN_F_PRE, RANK_COMMANDS, CommandTrace
 from traces.errors import InputError
 
 COMMAND_FORMATS = ("csv", "drampower4", "drampower5")
 
-_DP4_NAMES = ("ACT", "PRE", "PREA", "RD", "WR", "RDA", "WRA", "REF", "REFB")
-_DP5_NAMES = ("ACT", "PRE", "PREA", "RD", "WR", "RDA", "WRA", "REFA", "REFB")
+_LOW_POWER_NAMES = COMMANDS[PDN_F_PRE:]
+_DP4_NAMES = ("ACT", "PRE", "PREA", "RD", "WR", "RDA", "WRA", "REF", "REFB") + _LOW_POWER_NAMES
+_DP5_NAMES = ("ACT", "PRE", "PREA", "RD", "WR", "RDA", "WRA", "REFA", "REFB",
+              "PDEP", "PDEP", "PDEA", "PDEA", "PDXP", "PDXA", "SREFEN", "SREFEX")
 _HEADER = ",".join(name for name, _ in FIELDS)
 
 
@@ -96,8 +102,11 @@ def write_commands(commands: CommandTrace, path: str | Path, fmt: str = "csv", *
 
 
 def read_commands(path: str | Path, fmt: str = "auto", *, banks_per_group: int = 1,
-                  channel: int = 0, rank: int = 0) -> CommandTrace:
+                  channel: int = 0, rank: int = 0, with_end: bool = False):
     """Read a command trace in our CSV, DRAMPower 4 or DRAMPower 5 format.
+
+    With ``with_end=True`` returns ``(trace, end)``, ``end`` being the cycle of the file's END
+    line (DRAMPower formats) or None (our CSV, which has none).
 
     ``fmt="auto"`` picks CSV when the first line is our header, DRAMPower 5 when it has seven or
     more fields, else DRAMPower 4. A DRAMPower 4 file is one rank: its commands get ``channel``
@@ -113,13 +122,27 @@ def read_commands(path: str | Path, fmt: str = "auto", *, banks_per_group: int =
     path = Path(path)
     if fmt == "auto":
         fmt = _detect_command_format(path)
+    end = None
     if fmt == "csv":
-        return _read_csv(path)
-    if fmt == "drampower4":
-        return _read_dp4(path, banks_per_group, channel, rank)
-    if fmt == "drampower5":
-        return _read_dp5(path, channel)
-    raise InputError(f"unknown command trace format {fmt!r}; expected auto, {', '.join(COMMAND_FORMATS)}")
+        trace = _read_csv(path)
+    elif fmt == "drampower4":
+        trace, end = _read_dp4(path, banks_per_group, channel, rank)
+    elif fmt == "drampower5":
+        trace, end = _read_dp5(path, channel)
+    else:
+        raise InputError(f"unknown command trace format {fmt!r}; expected auto, {', '.join(COMMAND_FORMATS)}")
+    return (trace, end) if with_end else trace
+
+
+def _end_cycle(path: Path, df: pd.DataFrame, lineno: np.ndarray, end: np.ndarray) -> int | None:
+    """Cycle of the last END line of a DRAMPower trace (None without one)."""
+    if not end.any():
+        return None
+    i = int(np.flatnonzero(end)[-1])
+    value = str(df["cycle"].iloc[i]).strip()
+    if not value.isdigit():
+        raise InputError(f"{path}:{lineno[i]}: expected an integer cycle >= 0, got {_line(path, int(lineno[i]))!r}")
+    return int(value)
 
 
 def _detect_command_format(path: Path) -> str:
@@ -167,7 +190,7 @@ def _dp4_text(c: CommandTrace, sel: np.ndarray, banks_per_group: int, end: int) 
 
     cmd = c.cmd[sel]
     flat = c.bankgroup[sel].astype(np.int64) * banks_per_group + c.bank[sel]
-    flat = np.where((cmd == PREA) | (cmd == REF) | (flat < 0), 0, flat)
+    flat = np.where(np.isin(cmd, RANK_COMMANDS) | (flat < 0), 0, flat)
     df = pd.DataFrame({"cycle": c.cycle[sel], "cmd": np.asarray(_DP4_NAMES, dtype=object)[cmd], "bank": flat})
     return df.to_csv(index=False, header=False, lineterminator="\n") + f"{end},END\n"
 
@@ -292,9 +315,14 @@ def _columns_to_trace(path: Path, df: pd.DataFrame, names: list[str], first_line
     bad = df.isna().any(axis=1).to_numpy().copy()
     what = np.where(bad, f"{len(names)} comma-separated fields ({','.join(names)})", "").astype(object)
     names = df["cmd"].astype(object).str.strip().to_numpy(dtype=object, na_value="")
-    cmd = pd.Index(list(cmd_names)).get_indexer(names)
+    # a name listed twice (DRAMPower 5's PDEP for both exits) reads as its first code
+    first_code = {}
+    for code, name in enumerate(cmd_names):
+        first_code.setdefault(name, code)
+    pos = pd.Index(list(first_code)).get_indexer(names)
+    cmd = np.where(pos < 0, -1, np.asarray(list(first_code.values()) + [-1])[pos])
     bad_cmd = cmd < 0
-    what[bad_cmd & ~bad] = "a command name (" + " ".join(cmd_names) + ")"
+    what[bad_cmd & ~bad] = "a command name (" + " ".join(first_code) + ")"
     bad |= bad_cmd
     cols = {"cmd": np.where(cmd < 0, 0, cmd).astype(np.uint8)}
     for name, dtype in FIELDS:
@@ -319,26 +347,44 @@ def _columns_to_trace(path: Path, df: pd.DataFrame, names: list[str], first_line
     return CommandTrace(**cols)
 
 
-def _read_dp4(path: Path, banks_per_group: int, channel: int, rank: int) -> CommandTrace:
-    df = _read_strings(path, ["cycle", "cmd", "bank"], header=False)
-    lineno = np.arange(1, len(df) + 1)
-    blank = df.isna().all(axis=1).to_numpy()
-    df, lineno = df[~blank], lineno[~blank]
-    end = (df["cmd"].astype(object).str.strip() == "END").to_numpy()
-    df, lineno = df[~end], lineno[~end]
-    wide_name = df["cmd"].astype(object).str.strip().isin(["PREA", "REF"])
-    df = df.assign(bank=df["bank"].where(df["bank"].notna() | ~wide_name, "0"))  # bank optional there
-    trace = _columns_to_trace(path, df, ["cycle", "cmd", "bank"], 1, lineno=lineno, cmd_names=_DP4_NAMES)
-    flat = trace.bank.astype(np.int64)
-    rank_wide = (trace.cmd == PREA) | (trace.cmd == REF)
-    n = len(trace)
-    return CommandTrace(
-        cycle=trace.cycle, cmd=trace.cmd,
+def _read_dp4(path: Path, banks_per_group: int, channel: int, rank: int) -> tuple[CommandTrace, int | None]:
+    from traces import _dp4_parse
+
+    try:
+        buf = np.fromfile(path, np.uint8)
+    except OSError as exc:
+        raise InputError(f"{path}: cannot read ({exc.strerror})") from None
+    table, lengths = _dp4_parse.name_table(_DP4_NAMES + ("END",))
+    rank_wide_code = np.isin(np.arange(len(_DP4_NAMES) + 1), RANK_COMMANDS)
+    cycle, code, flat, end, bad = _dp4_parse.parse(buf, table, lengths, len(_DP4_NAMES), rank_wide_code)
+    if bad or (len(flat) and (flat.max() > np.iinfo(np.int16).max * banks_per_group)):
+        _read_dp4_slowly(path, bad)             # words the error
+    del buf
+    rank_wide = np.isin(code, RANK_COMMANDS)
+    n = len(code)
+    trace = CommandTrace(
+        cycle=cycle, cmd=code,
         channel=np.full(n, channel), rank=np.full(n, rank),
         bankgroup=np.where(rank_wide, -1, flat // banks_per_group),
         bank=np.where(rank_wide, -1, flat % banks_per_group),
         row=np.full(n, -1), column=np.full(n, -1),
     )
+    return trace, (None if end < 0 else int(end))
+
+
+def _read_dp4_slowly(path: Path, bad_line: int) -> None:
+    """Re-read a DRAMPower 4 trace the fast parser refused and raise the error for its bad line."""
+    df = _read_strings(path, ["cycle", "cmd", "bank"], header=False)
+    lineno = np.arange(1, len(df) + 1)
+    blank = df.isna().all(axis=1).to_numpy()
+    df, lineno = df[~blank], lineno[~blank]
+    end = (df["cmd"].astype(object).str.strip() == "END").to_numpy()
+    _end_cycle(path, df, lineno, end)
+    df, lineno = df[~end], lineno[~end]
+    wide_name = df["cmd"].astype(object).str.strip().isin([_DP4_NAMES[c] for c in RANK_COMMANDS])
+    df = df.assign(bank=df["bank"].where(df["bank"].notna() | ~wide_name, "0"))  # bank optional there
+    _columns_to_trace(path, df, ["cycle", "cmd", "bank"], 1, lineno=lineno, cmd_names=_DP4_NAMES)
+    raise InputError(f"{path}:{bad_line}: expected <cycle>,<command>[,<bank>], got {_line(path, bad_line)!r}")
 
 
 def _read_dp5(path: Path, channel: int) -> CommandTrace:
@@ -348,16 +394,17 @@ def _read_dp5(path: Path, channel: int) -> CommandTrace:
     blank = df.isna().all(axis=1).to_numpy()
     df, lineno = df[~blank], lineno[~blank]
     end = (df["cmd"].astype(object).str.strip() == "END").to_numpy()
+    end_cycle = _end_cycle(path, df, lineno, end)
     df, lineno = df[~end].drop(columns="data"), lineno[~end]
     t = _columns_to_trace(path, df, names[:7], 1, lineno=lineno, cmd_names=_DP5_NAMES)
-    wide = (t.cmd == PREA) | (t.cmd == REF)
+    wide = np.isin(t.cmd, RANK_COMMANDS)
     column = (t.cmd >= 3) & (t.cmd <= 6)  # RD WR RDA WRA
     has_row = column | (t.cmd == 0) | (t.cmd == 1)  # and ACT, PRE
     return CommandTrace(
         cycle=t.cycle, cmd=t.cmd, channel=np.full(len(t), channel), rank=t.rank,
         bankgroup=np.where(wide, -1, t.bankgroup), bank=np.where(wide, -1, t.bank),
         row=np.where(has_row, t.row, -1), column=np.where(column, t.column, -1),
-    )
+    ), end_cycle
 
 
 def _line(path: Path, line: int) -> str:

@@ -1,0 +1,159 @@
+"""Power-down and self-refresh energy: one hand-computed case per equation, and DRAMPower 4.1.
+
+Unit on DDR3-1600K: 1.35 V x 1.25 ns x 8 devices = 13.5 pJ per mA-cycle. The spec below gives
+distinct fast- and slow-exit currents so that every term is told apart.
+"""
+import dataclasses
+import json
+import warnings
+from pathlib import Path
+from types import MappingProxyType
+
+import numpy as np
+import pytest
+
+from dramsim.energy import compute_energy, residency
+from dramsim.spec import load_spec
+from traces import read_commands
+from traces.commands import CODE, RANK_COMMANDS, CommandTrace
+
+SHARED = Path(__file__).resolve().parents[2] / "shared"
+DRAM = SHARED / "reference" / "dram"
+U = 13.5  # pJ per mA-cycle (rank)
+
+
+def trace(rows):
+    """rows: (cycle, name[, bank]); rank commands get bank -1."""
+    cyc = [r[0] for r in rows]
+    code = np.array([CODE[r[1]] for r in rows])
+    bank = np.array([r[2] if len(r) > 2 else 0 for r in rows])
+    wide = np.isin(code, RANK_COMMANDS)
+    n = len(rows)
+    return CommandTrace(cycle=np.array(cyc), cmd=code, channel=np.zeros(n), rank=np.zeros(n),
+                        bankgroup=np.where(wide, -1, 0), bank=np.where(wide, -1, bank),
+                        row=np.where(wide, -1, 5), column=np.where(np.isin(code, [3, 4, 5, 6]), 0, -1))
+
+
+@pytest.fixture(scope="module")
+def ddr3():
+    """DDR3-1600K with IDD2P0 12, IDD2P1 18, IDD3P0 25, IDD3P1 30 mA (IDD6 20, IDD5 235)."""
+    spec = load_spec("DDR3-1600K")
+    vdd = spec.rails[0]
+    currents = dict(vdd.currents_ma, IDD2P0=12.0, IDD2P1=18.0, IDD3P0=25.0, IDD3P1=30.0)
+    return dataclasses.replace(spec, rails=(dataclasses.replace(vdd, currents_ma=MappingProxyType(currents)),))
+
+
+def test_precharge_powerdown_fast_exit(ddr3):
+    e = compute_energy(ddr3, trace([(100, "PDN_F_PRE"), (600, "PUP_PRE")]), 1000)
+    assert e.powerdown == pytest.approx(500 * 18 * U, abs=1e-6)           # 121500 pJ at IDD2P1
+    assert e.detail["pd_pre_fast"] == e.powerdown
+    assert e.background == pytest.approx(500 * 32 * U, abs=1e-6)          # the other 500 cycles
+    assert e.powerup == pytest.approx(5 * 32 * U, abs=1e-6)               # tXP at IDD2N, inside background
+    assert e.total == pytest.approx(500 * 18 * U + 500 * 32 * U, abs=1e-6)
+    assert e.counts["PDN"] == 1 and e.selfrefresh == 0.0
+
+
+def test_precharge_powerdown_slow_exit(ddr3):
+    e = compute_energy(ddr3, trace([(100, "PDN_S_PRE"), (600, "PUP_PRE")]), 1000)
+    assert e.powerdown == pytest.approx(500 * 12 * U, abs=1e-6)           # 81000 pJ at IDD2P0
+    # DRAMPower 4.1 counts tXPDLL - tRCD = 20 - 11 power-up cycles after a slow exit with a DLL
+    assert e.powerup == pytest.approx(9 * 32 * U, abs=1e-6)
+
+
+def test_active_powerdown_slow_and_fast(ddr3):
+    rows = [(0, "ACT", 2), (50, "PDN_S_ACT"), (450, "PUP_ACT"), (500, "PRE", 2)]
+    e = compute_energy(ddr3, trace(rows), 600)
+    assert e.detail["pd_act_slow"] == pytest.approx(400 * 25 * U, abs=1e-6)   # IDD3P0
+    # active standby [0,50) + [450,500), precharged [500,600)
+    assert e.active_cycles == 100 and e.precharged_cycles == 100
+    assert e.background == pytest.approx((100 * 38 + 100 * 32) * U, abs=1e-6)
+    assert e.powerup == pytest.approx(9 * 38 * U, abs=1e-6)
+    rows[1] = (50, "PDN_F_ACT")
+    e = compute_energy(ddr3, trace(rows), 600)
+    assert e.powerdown == pytest.approx(400 * 30 * U, abs=1e-6)               # IDD3P1
+    assert e.powerup == pytest.approx(5 * 38 * U, abs=1e-6)
+
+
+def test_self_refresh_longer_than_the_refresh(ddr3):
+    e = compute_energy(ddr3, trace([(100, "SREN"), (1100, "SREX")]), 2000)
+    # IDD6 over d - tRFC = 792 cycles, one refresh (IDD5 - IDD3N) x tRFC, and its background:
+    # tRFC - tRP = 197 cycles at IDD3P0, tRP = 11 at IDD2P0
+    assert e.detail["sref"] == pytest.approx((20 * 792 + 197 * 208) * U, abs=1e-6)
+    assert e.detail["sref_ref_act"] == pytest.approx(197 * 25 * U, abs=1e-6)
+    assert e.detail["sref_ref_pre"] == pytest.approx(11 * 12 * U, abs=1e-6)
+    assert e.detail["spup_ref"] == 0.0
+    assert e.selfrefresh == pytest.approx((20 * 792 + 197 * 208 + 197 * 25 + 11 * 12) * U, abs=1e-6)
+    assert e.background == pytest.approx(1000 * 32 * U, abs=1e-6)
+    assert e.powerup == pytest.approx((512 - 11) * 32 * U, abs=1e-6)          # tXSDLL - tRCD
+    assert e.counts["SREF"] == 1 and e.powerdown == 0.0
+
+
+def test_self_refresh_shorter_than_the_refresh(ddr3):
+    # d = 100 < tRFC - tRP: 100 active refresh cycles inside, 97 active and 11 precharged after SREX
+    e = compute_energy(ddr3, trace([(100, "SREN"), (200, "SREX")]), 1000)
+    assert e.detail["sref"] == pytest.approx(197 * 208 * U, abs=1e-6)         # no IDD6 cycles
+    assert e.detail["sref_ref_act"] == pytest.approx(100 * 25 * U, abs=1e-6)
+    assert e.detail["sref_ref_pre"] == 0.0
+    assert e.detail["spup_ref"] == pytest.approx((97 * 38 + 11 * 32) * U, abs=1e-6)
+    assert e.precharged_cycles == 1000 - 208                                     # standby resumes at SREN + tRFC
+    assert e.powerup == pytest.approx((501 - 97 - 11) * 32 * U, abs=1e-6)
+    # d = 200: inside, all 197 active cycles and 3 of the 11 precharged ones; 8 after SREX
+    e = compute_energy(ddr3, trace([(100, "SREN"), (300, "SREX")]), 1000)
+    assert e.detail["sref_ref_pre"] == pytest.approx(3 * 12 * U, abs=1e-6)
+    assert e.detail["spup_ref"] == pytest.approx(8 * 32 * U, abs=1e-6)
+    assert e.precharged_cycles == 1000 - 208
+
+
+def test_state_open_at_the_end_and_unmatched_commands(ddr3):
+    e = compute_energy(ddr3, trace([(100, "PDN_F_PRE")]), 600)
+    assert e.powerdown == pytest.approx(500 * 18 * U, abs=1e-6) and e.powerup == 0.0
+    e = compute_energy(ddr3, trace([(100, "PUP_PRE"), (200, "SREN"), (300, "PDN_F_PRE"), (400, "PUP_PRE")]), 500)
+    # ignored: the PUP without a PDN, and the PDN and PUP issued while in self-refresh
+    assert e.counts["LP_unmatched"] == 3
+    assert e.counts["SREF"] == 1 and e.powerdown == 0.0
+
+
+def test_two_rails_and_per_rank():
+    spec = load_spec("LPDDR3-1600", ranks=2)
+    tr = trace([(0, "PDN_F_PRE"), (1000, "PUP_PRE")])
+    e = compute_energy(spec, tr, 1000)
+    # rank 0: (1.8 V x 0.6 mA + 1.2 V x 0.87 mA) x 1.25 ns x 1000 cycles; rank 1: standby
+    assert e.powerdown == pytest.approx(2655.0, abs=1e-9)
+    assert e.background == pytest.approx((1.8 * 2 + 1.2 * 38) * 1.25 * 1000, abs=1e-9)
+    res = residency(spec, tr, 1000)
+    assert list(res.precharged) == [0, 1000]
+
+
+#: DRAMPower 4.1's component names -> ours (EnergyBreakdown attributes or detail keys).
+COMPONENTS = {"ACT": "act", "PRE": "pre", "RD": "rd", "WR": "wr", "REF": "ref", "ACT stby": "act_standby",
+              "PRE stby": "pre_standby", "PD act F": "pd_act_fast", "PD act S": "pd_act_slow",
+              "PD pre F": "pd_pre_fast", "PD pre S": "pd_pre_slow", "SREF": "sref",
+              "SREF ref act": "sref_ref_act", "SREF ref pre": "sref_ref_pre", "PUP act": "pup_act",
+              "PUP pre": "pup_pre", "SREF PUP": "sref_pup"}
+MEMSPECS = {"DDR3": "drampower4_DDR3_4Gb_x8_1600K_dramsim3IDD.xml", "LPDDR3": "MICRON_4Gb_LPDDR3-1600_32bit_A.xml"}
+FIGURES = DRAM / "peers2" / "figures.json"
+CASES = sorted(json.loads(FIGURES.read_text())["lowpower_drampower4"]) if FIGURES.exists() else []
+
+
+@pytest.mark.skipif(not CASES, reason="../shared not present")
+@pytest.mark.parametrize("case", CASES)
+def test_lowpower_traces_match_drampower4(case):
+    """Every shared low-power trace: total within 0.5% of DRAMPower 4.1's corrected total, every
+    component within 1%. DRAMPower counts the stretch from the last state change to END twice;
+    the traces all end in precharged standby, so its PRE stby is compared less that double count."""
+    fig = json.loads(FIGURES.read_text())["lowpower_drampower4"][case]
+    family, name = case.split("_")[1], case[3:]
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")        # the LPDDR3 memspec's RC < RAS + RP
+        spec = load_spec(DRAM / "configs" / MEMSPECS[family])
+    commands, end = read_commands(DRAM / "lowpower" / f"{name}.trace", "drampower4", with_end=True)
+    assert end == fig["end_cycle"]
+    e = compute_energy(spec, commands, end)
+    dev = spec.organization.devices_per_rank
+    assert e.total / dev == pytest.approx(fig["total_corrected_pJ"], rel=0.005)
+    theirs = dict(fig["energy_pJ_per_device"])
+    theirs["PRE stby"] -= theirs["total"] - fig["total_corrected_pJ"]
+    for dp_name, ours_name in COMPONENTS.items():
+        ours = getattr(e, ours_name) if ours_name in ("act", "pre", "rd", "wr", "ref") else e.detail[ours_name]
+        assert ours / dev == pytest.approx(theirs[dp_name], rel=0.01, abs=1e-6), dp_name
+    assert (e.powerdown > 0) == ("pdn" in name) and (e.selfrefresh > 0) == ("sref" in name)
