@@ -10,6 +10,8 @@
     dramsim standards
     dramsim show STANDARD
     dramsim check CMDTRACE --standard ... [--refresh all-bank|per-bank|none]
+    dramsim energy CMDTRACE (--spec FILE | --standard S) [--format auto|csv|drampower4|drampower5|ramulator2]
+                   [--ranks R] [--cycles N] [--json FILE]          (see dramsim.energy_cli)
 
 Bad input prints ``dramsim: error: MESSAGE`` to stderr and exits with status 2; output files are
 written whole (temporary file, then rename) or not at all. ``check`` exits 1 when it finds
@@ -238,6 +240,9 @@ def build_parser() -> argparse.ArgumentParser:
     p.set_defaults(func=cmd_check)
 
     power_cli.add_commands(sub)
+    from dramsim import energy_cli
+
+    energy_cli.add_command(sub)
     return parser
 
 

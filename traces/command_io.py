@@ -22,6 +22,13 @@ Formats (``fmt`` names):
                 ``<cycle>,END,0,0,0,0,0``. One file per channel: ``path`` for one channel, else
                 ``OUT.ch0.trace``, ``OUT.ch1.trace``...
 
+``ramulator2``  Ramulator 2.1's ``CmdTraceRecorder`` CSV, read only: a header
+                ``clock,command,Channel,Rank,[BankGroup,]Bank,Row,Column,type,source``, then one
+                command a line; names ``ACT``, ``PRE``/``PREpb``, ``PREA``/``PREab``, ``RD``, ``WR``,
+                ``RDA``, ``WRA``, ``REF``/``REFab``, ``REFpb``, ``SRE``/``SRX`` (self-refresh);
+                ``clock`` is the cycle, ``Column`` is kept as Ramulator writes it, ``type`` and
+                ``source`` are ignored. The file has no END.
+
 Every writer writes all its files to temporaries in the target directory and renames them at the
 end, so no partial output is ever left behind.
 """
@@ -38,16 +45,24 @@ if TYPE_CHECKING:  # pandas is imported where it is used (keeps replay's memory 
     import pandas as pd
 
 from traces._atomic import atomic_paths
-from traces.commands import COMMANDS, FIELDS, PDN_F_PRE, RANK_COMMANDS, CommandTrace
+from traces.commands import CODE, COMMANDS, FIELDS, PDN_F_PRE, RANK_COMMANDS, CommandTrace
 from traces.errors import InputError
 
 COMMAND_FORMATS = ("csv", "drampower4", "drampower5")
+#: Formats :func:`read_commands` reads (the writers' and Ramulator 2.1's command trace).
+READ_FORMATS = COMMAND_FORMATS + ("ramulator2",)
 
 _LOW_POWER_NAMES = COMMANDS[PDN_F_PRE:]
 _DP4_NAMES = ("ACT", "PRE", "PREA", "RD", "WR", "RDA", "WRA", "REF", "REFB") + _LOW_POWER_NAMES
 _DP5_NAMES = ("ACT", "PRE", "PREA", "RD", "WR", "RDA", "WRA", "REFA", "REFB",
               "PDEP", "PDEP", "PDEA", "PDEA", "PDXP", "PDXA", "SREFEN", "SREFEX")
 _HEADER = ",".join(name for name, _ in FIELDS)
+#: Ramulator 2.1 command names -> codes.
+_R2_CODES = {"ACT": CODE["ACT"], "PRE": CODE["PRE"], "PREpb": CODE["PRE"], "PREA": CODE["PREA"],
+             "PREab": CODE["PREA"], "RD": CODE["RD"], "WR": CODE["WR"], "RDA": CODE["RDA"], "WRA": CODE["WRA"],
+             "REF": CODE["REF"], "REFab": CODE["REF"], "REFpb": CODE["REFpb"], "SRE": CODE["SREN"],
+             "SRX": CODE["SREX"]}
+_R2_PREFIX = "clock,command,"
 
 
 def split_path(path: Path, **keys: int) -> Path:
@@ -108,8 +123,8 @@ def read_commands(path: str | Path, fmt: str = "auto", *, banks_per_group: int =
     With ``with_end=True`` returns ``(trace, end)``, ``end`` being the cycle of the file's END
     line (DRAMPower formats) or None (our CSV, which has none).
 
-    ``fmt="auto"`` picks CSV when the first line is our header, DRAMPower 5 when it has seven or
-    more fields, else DRAMPower 4. A DRAMPower 4 file is one rank: its commands get ``channel``
+    ``fmt="auto"`` picks CSV when the first line is our header, Ramulator 2 when it starts
+    ``clock,command,``, DRAMPower 5 when it has seven or more fields, else DRAMPower 4. A DRAMPower 4 file is one rank: its commands get ``channel``
     and ``rank``, the flat bank is split with ``banks_per_group``, and ``row``/``column`` are -1
     (the format does not carry them). A DRAMPower 5 file is one channel: its commands get
     ``channel``; the data field is ignored; fields that do not apply become -1.
@@ -129,8 +144,10 @@ def read_commands(path: str | Path, fmt: str = "auto", *, banks_per_group: int =
         trace, end = _read_dp4(path, banks_per_group, channel, rank)
     elif fmt == "drampower5":
         trace, end = _read_dp5(path, channel)
+    elif fmt == "ramulator2":
+        trace = _read_ramulator2(path)
     else:
-        raise InputError(f"unknown command trace format {fmt!r}; expected auto, {', '.join(COMMAND_FORMATS)}")
+        raise InputError(f"unknown command trace format {fmt!r}; expected auto, {', '.join(READ_FORMATS)}")
     return (trace, end) if with_end else trace
 
 
@@ -154,6 +171,8 @@ def _detect_command_format(path: Path) -> str:
     lines = [ln.strip() for ln in head if ln.strip()]
     if not lines or lines[0].replace(" ", "") == _HEADER:
         return "csv"
+    if lines[0].replace(" ", "").startswith(_R2_PREFIX):
+        return "ramulator2"
     return "drampower5" if lines[0].count(",") >= 6 else "drampower4"
 
 
@@ -284,7 +303,8 @@ class _Retry(Exception):
     """The fast path found a bad line but cannot tell its line number (blank lines were dropped)."""
 
 
-def _read_strings(path: Path, names: list[str], header: bool) -> pd.DataFrame:
+def _read_strings(path: Path, names: list[str] | None, header: bool, header_text: str = _HEADER) -> pd.DataFrame:
+    """The file's fields as strings; ``names=None`` takes the columns from its header line."""
     import pandas as pd
 
     try:
@@ -294,11 +314,12 @@ def _read_strings(path: Path, names: list[str], header: bool) -> pd.DataFrame:
     except pd.errors.ParserError as exc:
         m = re.search(r"line (\d+)", str(exc))
         line = int(m.group(1)) if m else 0
-        raise InputError(f"{path}:{line}: expected {len(names)} comma-separated fields "
-                         f"({','.join(names)}), got {_line(path, line)!r}") from None
+        fields = f"{len(names)} comma-separated fields ({','.join(names)})" if names else \
+            "as many comma-separated fields as the header"
+        raise InputError(f"{path}:{line}: expected {fields}, got {_line(path, line)!r}") from None
     except pd.errors.EmptyDataError:
-        raise InputError(f"{path}:1: expected header {_HEADER!r}, got an empty file") from None
-    if header and list(df.columns) != names:
+        raise InputError(f"{path}:1: expected header {header_text!r}, got an empty file") from None
+    if header and names is not None and list(df.columns) != names:
         raise InputError(f"{path}:1: expected header {_HEADER!r}, got {','.join(map(str, df.columns))!r}")
     return df
 
@@ -315,9 +336,10 @@ def _columns_to_trace(path: Path, df: pd.DataFrame, names: list[str], first_line
     bad = df.isna().any(axis=1).to_numpy().copy()
     what = np.where(bad, f"{len(names)} comma-separated fields ({','.join(names)})", "").astype(object)
     names = df["cmd"].astype(object).str.strip().to_numpy(dtype=object, na_value="")
-    # a name listed twice (DRAMPower 5's PDEP for both exits) reads as its first code
-    first_code = {}
-    for code, name in enumerate(cmd_names):
+    # a name listed twice (DRAMPower 5's PDEP for both exits) reads as its first code; a dict
+    # maps names to codes itself
+    first_code = dict(cmd_names) if isinstance(cmd_names, dict) else {}
+    for code, name in enumerate(() if isinstance(cmd_names, dict) else cmd_names):
         first_code.setdefault(name, code)
     pos = pd.Index(list(first_code)).get_indexer(names)
     cmd = np.where(pos < 0, -1, np.asarray(list(first_code.values()) + [-1])[pos])
@@ -405,6 +427,27 @@ def _read_dp5(path: Path, channel: int) -> CommandTrace:
         bankgroup=np.where(wide, -1, t.bankgroup), bank=np.where(wide, -1, t.bank),
         row=np.where(has_row, t.row, -1), column=np.where(column, t.column, -1),
     ), end_cycle
+
+
+def _read_ramulator2(path: Path) -> CommandTrace:
+    df = _read_strings(path, None, header=True,
+                       header_text="clock,command,Channel,Rank,[BankGroup,]Bank,Row,Column,type,source")
+    columns = [c.strip() for c in df.columns]
+    has_bg = "BankGroup" in columns
+    names = ["clock", "command", "Channel", "Rank"] + (["BankGroup"] if has_bg else []) + ["Bank", "Row", "Column"]
+    if columns[:len(names)] != names:
+        raise InputError(f"{path}:1: expected header {','.join(names)},type,source; got {','.join(columns)!r}")
+    df.columns = columns
+    df = df[names].rename(columns={"clock": "cycle", "command": "cmd", "Channel": "channel", "Rank": "rank",
+                                   "BankGroup": "bankgroup", "Bank": "bank", "Row": "row", "Column": "column"})
+    if not has_bg:
+        df["bankgroup"] = "0"
+    t = _columns_to_trace(path, df, [name for name, _ in FIELDS], 2, cmd_names=_R2_CODES)
+    wide = np.isin(t.cmd, RANK_COMMANDS)
+    return CommandTrace(cycle=t.cycle, cmd=t.cmd, channel=t.channel, rank=t.rank,
+                        bankgroup=np.where(wide, -1, t.bankgroup), bank=np.where(wide, -1, t.bank),
+                        row=np.where(wide | (t.cmd == CODE["REFpb"]), -1, t.row),
+                        column=np.where((t.cmd >= CODE["RD"]) & (t.cmd <= CODE["WRA"]), t.column, -1))
 
 
 def _line(path: Path, line: int) -> str:
