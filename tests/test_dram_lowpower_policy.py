@@ -129,6 +129,8 @@ def test_self_refresh_policy(name):
         nxt = c.cycle[j + 1] - c.cycle[j]
         assert nxt >= (t.XSDLL if c.cmd[j + 1] in (tc.RD, tc.WR, tc.RDA, tc.WRA) else t.XS)
     assert res.stats["commands"]["REF"] < simulate(spec, tr, arrival="trace").stats["commands"]["REF"]
+    v = check(c, spec, end_cycle=res.cycles)
+    assert not v, format_report(v)
 
 
 @pytest.mark.parametrize("seed", range(4))
