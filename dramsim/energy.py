@@ -22,7 +22,9 @@ Counting follows DRAMPower 4's command analysis:
 * ``n_ACT`` counts ACTs to a closed bank; ``n_PRE`` counts precharges that close an open bank: a
   PRE to an open bank, each open bank closed by a PREA, and the implicit precharge of every
   RDA/WRA (at ``max(t(RD) + RTP, t(ACT) + RAS)``, resp. ``max(t(WR) + CWL + nBL + WR,
-  t(ACT) + RAS)``). A PRE to a closed bank costs nothing. RDA/WRA count as RD/WR.
+  t(ACT) + RAS)``). A PRE to a closed bank costs nothing. RDA/WRA count as RD/WR. An RDA/WRA
+  closes its bank for the commands that follow it (a PRE before its implicit precharge is a
+  no-op), the bank's open interval ending at the implicit precharge.
 * Residency, per rank: a cycle is *active* when at least one bank of the rank is open, otherwise
   *precharged*. An all-bank REF counts as active for ``tRFC - tRP`` cycles from its issue and
   precharged afterwards (DRAMPower treats it as an ACT followed by a PRE ``tRP`` before its end);
@@ -46,7 +48,9 @@ SREF ref       V x [IDD3P0 x a + IDD2P0 x p + IDD3N x a' + IDD2N x p'] x tCK
 =============  ===========================================================================
 
 with ``c(X .. Y)`` the cycles from an entry to its exit (or to the end of the run; IDD2P0/1 and
-IDD3P0/1 fall back to IDD2P/IDD3P), ``d`` the cycles from SREN to SREX, and the refresh that
+IDD3P0/1 fall back to IDD2P/IDD3P; an entry counts when the rank's next low-power command is its
+exit, or when there is none; other entries and unpaired exits are ignored and counted in
+``LP_unmatched``), ``d`` the cycles from SREN to SREX, and the refresh that
 the device performs on entering self-refresh split as DRAMPower splits it: its ``tRFC - tRP``
 "active" cycles ``a = min(d, tRFC - tRP)`` and its ``tRP`` "precharged" cycles
 ``p = min(max(d - (tRFC - tRP), 0), tRP)`` inside self-refresh, and when SREX comes before the
@@ -63,6 +67,10 @@ exit with a DLL: DRAMPower counts ``tXPDLL - tRCD``), after SREX for ``tXS`` (wi
 ``tXSDLL - tRCD``) less the refresh remainder ``a' + p'``. :attr:`EnergyBreakdown.powerup`
 reports that energy, ``V x (IDD3N x n_PUP_ACT + IDD2N x n_PUP_PRE) x t_pup x tCK + V x IDD2N
 x sum(t_spup) x tCK``; it is included in ``background``, never added to ``total``.
+
+Everything is computed with whole-array NumPy operations (a stable sort of the bank events by
+bank, and a running maximum for the union of a rank's busy intervals), so the module needs no
+JIT compiler and ``dramsim energy`` starts without Numba.
 
 DRAMPower 4.1 counts the stretch from the last state change to the trace's END twice (it adds
 its own step at END - 1 and then handles END); the energies here count it once, which is
@@ -84,7 +92,6 @@ from typing import TYPE_CHECKING
 
 from dataclasses import dataclass, field
 
-import numba
 import numpy as np
 
 if TYPE_CHECKING:  # pandas is imported where it is used (keeps replay's memory low)
@@ -176,176 +183,154 @@ def core_rail(spec: Spec, name: str | None = None) -> str:
     return names[0]
 
 
-@numba.njit(cache=True)
-def _leave_low_power(lp, r, kind, start, t, end, is_exit, rfc, rp, t_pup, t_pup_slow, t_spup):
-    """Bill one low-power stay of rank ``r`` entered by ``kind`` at ``start`` and left at ``t``.
+def _previous_in_group(group: np.ndarray) -> np.ndarray:
+    """For a sequence sorted by group: whether each element has a predecessor in its group."""
+    has = np.zeros(len(group), bool)
+    has[1:] = group[1:] == group[:-1]
+    return has
 
-    ``is_exit``: left by an exit command (else the run ended). Adds the stay's cycles to
-    ``lp[r]`` (columns :data:`LOW_POWER_CYCLES`, clipped to ``end``) and returns the cycle at
-    which the rank is back in standby (after a self-refresh that ended before the refresh it
-    began: the end of that refresh).
+
+def _bank_intervals(cycle, cmd, rank_id, bank_id, nbanks, end, ras, rtp, wr_delay):
+    """Per bank, the open intervals [ACT, close) and the effective counts, vectorised.
+
+    A bank's events are its ACTs (open) and closes: PRE, each bank of a PREA, and the implicit
+    precharge of an RDA/WRA, which closes the bank for the commands after it and ends its open
+    interval at ``max(t + RTP, t(ACT) + RAS)`` (WRA: ``t + CWL + nBL + WR``). After an event the
+    bank is open exactly when it was an ACT, so an ACT counts when the bank was closed, a close
+    when it was open. Returns ``(act_index, close_cycle, counts)``: the trace index of every
+    counted ACT (sorted), the end of its interval, and ACT, PRE, ACT_ignored, PRE_noop.
     """
-    t = min(t, end)
-    d = max(t - start, 0)
-    if kind == SREN:
-        ref_act = rfc - rp
-        a = min(d, ref_act)
-        p = min(max(d - ref_act, 0), rp)
-        lp[r, 4] += max(d - rfc, 0)
-        lp[r, 5] += a
-        lp[r, 6] += p
-        if not is_exit:
-            return t
-        a2 = min(ref_act - a, max(end - t, 0))          # the refresh's remainder, after SREX
-        p2 = min(rp - p, max(end - t - a2, 0))
-        lp[r, 7] += a2
-        lp[r, 8] += p2
-        lp[r, 11] += max(t_spup - (ref_act - a) - (rp - p), 0)
-        return t + a2 + p2
-    if kind == PDN_F_ACT:
-        col = 0
-    elif kind == PDN_S_ACT:
-        col = 1
-    elif kind == PDN_F_PRE:
-        col = 2
-    else:
-        col = 3
-    lp[r, col] += d
-    if is_exit:
-        lp[r, 9 if col < 2 else 10] += t_pup_slow if col == 1 or col == 3 else t_pup
-    return t
+    events_per_code = np.zeros(len(COMMANDS), np.int64)
+    events_per_code[[ACT, PRE, RDA, WRA]] = 1
+    events_per_code[PREA] = nbanks
+    has_events = np.flatnonzero(events_per_code[cmd])       # (lookup tables: no np.isin pass)
+    per_cmd = events_per_code[cmd[has_events]]
+    src = np.repeat(has_events, per_cmd)                    # events in trace (time) order
+    if len(src) == 0:
+        return np.zeros(0, np.int64), np.zeros(0, np.int64), (0, 0, 0, 0)
+    first = np.cumsum(per_cmd) - per_cmd
+    within = np.arange(len(src)) - np.repeat(first, per_cmd)
+    ev_cmd = cmd[src]
+    bank = np.where(ev_cmd == PREA, within, bank_id[src]).astype(np.int64) + rank_id[src].astype(np.int64) * nbanks
+    # by bank, time order kept (16-bit keys sort by radix)
+    order = np.argsort(bank.astype(np.int16) if bank.max() < 2**15 else bank, kind="stable")
+    src, ev_cmd, bank = src[order], ev_cmd[order], bank[order]
+    t = cycle[src]
+    is_act = ev_cmd == ACT
+    same = _previous_in_group(bank)
+    was_open = np.zeros(len(src), bool)
+    was_open[1:] = is_act[:-1]
+    was_open &= same
+    counted = np.where(is_act, ~was_open, was_open)
+    # the close cycle of each event: an implicit precharge waits for RTP / write recovery and tRAS
+    close_t = t.copy()
+    auto = np.flatnonzero((ev_cmd == RDA) | (ev_cmd == WRA))
+    if len(auto):
+        # the ACT that opened the bank (an ACT to an open bank opens nothing)
+        last_act = np.maximum.accumulate(np.where(is_act & counted, np.arange(len(src)), -1))[auto]
+        opened = (last_act >= 0) & (bank[np.maximum(last_act, 0)] == bank[auto])
+        act_t = np.where(opened, t[np.maximum(last_act, 0)], t[auto])
+        delay = np.where(ev_cmd[auto] == RDA, rtp, wr_delay)
+        close_t[auto] = np.maximum(t[auto] + delay, act_t + ras)
+    # a counted ACT's interval ends at the bank's next counted event (a close), or the end
+    k = np.flatnonzero(counted)
+    acts = np.flatnonzero(is_act[k])
+    nxt = acts + 1
+    follows = nxt < len(k)
+    follows[follows] = bank[k[nxt[follows]]] == bank[k[acts[follows]]]
+    stop = np.full(len(acts), end, np.int64)
+    stop[follows] = close_t[k[nxt[follows]]]
+    acts = k[acts]
+    closes = counted & ~is_act
+    n_pre = int(np.count_nonzero(closes & (close_t <= end)))
+    noop_pre = int(np.count_nonzero((ev_cmd == PRE) & ~counted))
+    n_prea = int(np.count_nonzero(cmd[has_events] == PREA))
+    noop_prea = n_prea - len(np.unique(src[closes & (ev_cmd == PREA)]))
+    act_index = src[acts]
+    order = np.argsort(act_index, kind="stable")
+    counts = (len(act_index), n_pre, int(np.count_nonzero(is_act)) - len(act_index), noop_pre + noop_prea)
+    return act_index[order], np.minimum(stop[order], end), counts
 
 
-@numba.njit(cache=True)
-def _analyse(cycle, cmd, rank_id, bank_id, nbanks_per_rank, nranks, end, ras, rtp, wr_delay,
-             ref_active, refpb_active, rfc, rp, t_pup, t_pup_slow, t_spup):
-    """Scan a command trace once: effective counts and the residency of every rank.
+def _low_power_stays(cycle, cmd, rank_id, nranks, end, rfc, rp, t_pup, t_pup_slow, t_spup):
+    """The low-power stays of every rank: ``(index, stop, lp, counts)``.
 
-    ``rank_id``: global rank index per command; ``bank_id``: bank within the rank (-1 for rank
-    commands). Returns ``(counts, busy, lp)``: counts as :data:`COUNT_NAMES`; ``busy[r]`` the
-    cycles rank ``r`` is out of precharged standby (active or in a low-power state); ``lp[r]``
-    the low-power cycles by :data:`LOW_POWER_CYCLES`.
-
-    ``busy`` is the measure of the union of the rank's bank-open intervals [ACT, close), refresh
-    periods and low-power stays, clipped to [0, end). Every interval belongs to one ACT, REF,
-    REFpb or low-power entry, so at most n are recorded; an RDA/WRA's implicit precharge lies in
-    the future and is resolved when its bank (or rank) is next addressed, or at the end.
+    An entry takes effect when the rank's next low-power command is its exit (PUP_* after PDN_*,
+    SREX after SREN) or when it has none (the stay lasts to the end); any other entry, and an exit
+    not preceded by its entry, is ignored (counted in ``LP_unmatched``). ``index``: trace index of
+    each effective entry (sorted); ``stop``: the end of the stretch it takes out of standby (after
+    a self-refresh shorter than tRFC, the end of the refresh it began); ``lp``: cycles per rank and
+    :data:`LOW_POWER_CYCLES` column; counts: PDN, SREF, LP_unmatched.
     """
-    nb = nranks * nbanks_per_rank
-    is_open = np.zeros(nb, np.bool_)
-    act_t = np.zeros(nb, np.int64)
-    pend = np.full(nb, -1, np.int64)          # pending implicit precharge cycle (-1: none)
-    slot = np.zeros(nb, np.int64)             # interval of the bank's open row
-    lp_kind = np.full(nranks, -1, np.int64)   # entry command of the rank's low-power state
-    lp_start = np.zeros(nranks, np.int64)
-    lp_slot = np.zeros(nranks, np.int64)
-    lp = np.zeros((nranks, 12), np.int64)
-    counts = np.zeros(11, np.int64)
-    n = cycle.shape[0]
-    # intervals are recorded when they start (ACT, REF, REFpb, low-power entry), so they come
-    # sorted by start (cycles are non-decreasing); a bank's or state's end is filled in later
-    starts = np.empty(n, np.int64)
-    ends = np.empty(n, np.int64)
-    owner = np.empty(n, np.int32)
-    k = 0
-    for i in range(n):
-        t = cycle[i]
-        c = cmd[i]
-        r = rank_id[i]
-        if bank_id[i] < 0:
-            lo = r * nbanks_per_rank
-            hi = lo + nbanks_per_rank
-        else:
-            lo = r * nbanks_per_rank + bank_id[i]
-            hi = lo + 1
-        for j in range(lo, hi):               # implicit precharges due by now
-            if pend[j] >= 0 and pend[j] <= t:
-                ends[slot[j]] = pend[j]
-                is_open[j] = False
-                pend[j] = -1
-                counts[1] += 1
-        if c == ACT:
-            if is_open[lo]:
-                counts[6] += 1
-            else:
-                is_open[lo] = True
-                act_t[lo] = t
-                starts[k] = t
-                owner[k] = r
-                slot[lo] = k
-                k += 1
-                counts[0] += 1
-        elif c == PRE or c == PREA:
-            closed = False
-            for j in range(lo, hi):
-                if is_open[j] and (pend[j] < 0 or c == PREA):
-                    ends[slot[j]] = t
-                    is_open[j] = False
-                    pend[j] = -1
-                    counts[1] += 1
-                    closed = True
-            if not closed:
-                counts[7] += 1
-        elif c == RD or c == RDA:
-            counts[2] += 1
-            if c == RDA and is_open[lo] and pend[lo] < 0:
-                pend[lo] = max(t + rtp, act_t[lo] + ras)
-        elif c == WR or c == WRA:
-            counts[3] += 1
-            if c == WRA and is_open[lo] and pend[lo] < 0:
-                pend[lo] = max(t + wr_delay, act_t[lo] + ras)
-        elif c == REF or c == REFPB:
-            counts[4 if c == REF else 5] += 1
-            starts[k] = t
-            ends[k] = t + (ref_active if c == REF else refpb_active)
-            owner[k] = r
-            k += 1
-        elif c == PUP_PRE or c == PUP_ACT or c == SREX:
-            if lp_kind[r] < 0 or (c == SREX) != (lp_kind[r] == SREN):
-                counts[10] += 1                   # an exit without its entry: ignored
-            else:
-                ends[lp_slot[r]] = _leave_low_power(lp, r, lp_kind[r], lp_start[r], t, end, True,
-                                                    rfc, rp, t_pup, t_pup_slow, t_spup)
-                lp_kind[r] = -1
-        else:                                     # a power-down or self-refresh entry
-            if lp_kind[r] >= 0:
-                counts[10] += 1                   # already in a low-power state: ignored
-            else:
-                counts[9 if c == SREN else 8] += 1
-                lp_kind[r] = c
-                lp_start[r] = t
-                starts[k] = t
-                owner[k] = r
-                lp_slot[r] = k
-                k += 1
-    for j in range(nb):                        # still open at the end of the run
-        if is_open[j]:
-            ends[slot[j]] = end
-            if pend[j] >= 0 and pend[j] <= end:
-                ends[slot[j]] = pend[j]
-                counts[1] += 1
-    for r in range(nranks):                    # still in a low-power state at the end
-        if lp_kind[r] >= 0:
-            ends[lp_slot[r]] = _leave_low_power(lp, r, lp_kind[r], lp_start[r], end, end, False,
-                                                rfc, rp, t_pup, t_pup_slow, t_spup)
-    busy = np.zeros(nranks, np.int64)
-    cur_s = np.zeros(nranks, np.int64)
-    cur_e = np.zeros(nranks, np.int64)
-    for q in range(k):
-        r = owner[q]
-        s = min(max(starts[q], 0), end)
-        e = min(max(ends[q], 0), end)
-        if e <= s:
-            continue
-        if s > cur_e[r]:
-            busy[r] += cur_e[r] - cur_s[r]
-            cur_s[r] = s
-            cur_e[r] = e
-        elif e > cur_e[r]:
-            cur_e[r] = e
-    for r in range(nranks):
-        busy[r] += cur_e[r] - cur_s[r]
-    return counts, busy, lp
+    lp = np.zeros((nranks, len(LOW_POWER_CYCLES)), np.int64)
+    idx = np.flatnonzero(cmd >= PDN_F_PRE)
+    if len(idx) == 0:
+        return idx, idx, lp, (0, 0, 0)
+    idx = idx[np.argsort(rank_id[idx], kind="stable")]
+    c, r, t = cmd[idx], rank_id[idx].astype(np.int64), cycle[idx]
+    is_exit = (c == PUP_PRE) | (c == PUP_ACT) | (c == SREX)
+    has_next = np.zeros(len(idx), bool)
+    has_next[:-1] = r[1:] == r[:-1]
+    nc = np.where(has_next, np.roll(c, -1), -1)
+    matched = ~is_exit & np.where(c == SREN, nc == SREX, (nc == PUP_PRE) | (nc == PUP_ACT))
+    effective = ~is_exit & (matched | ~has_next)
+    exits_used = np.zeros(len(idx), bool)
+    exits_used[1:] = matched[:-1]
+    unmatched = int(np.count_nonzero(~is_exit & ~effective) + np.count_nonzero(is_exit & ~exits_used))
+    e = np.flatnonzero(effective)
+    kind, rk, start = c[e], r[e], t[e]
+    exited = matched[e]
+    leave = np.minimum(np.where(exited, t[np.minimum(e + 1, len(idx) - 1)], end), end)
+    d = np.maximum(leave - start, 0)
+    sref = kind == SREN
+    columns = {name: np.zeros(len(e), np.int64) for name in LOW_POWER_CYCLES}
+    for name, entry in (("pd_act_fast", PDN_F_ACT), ("pd_act_slow", PDN_S_ACT),
+                        ("pd_pre_fast", PDN_F_PRE), ("pd_pre_slow", PDN_S_PRE)):
+        columns[name] = np.where(kind == entry, d, 0)
+    slow = (kind == PDN_S_ACT) | (kind == PDN_S_PRE)
+    pup = np.where(exited & ~sref, np.where(slow, t_pup_slow, t_pup), 0)
+    columns["pup_act"] = np.where((kind == PDN_F_ACT) | (kind == PDN_S_ACT), pup, 0)
+    columns["pup_pre"] = np.where((kind == PDN_F_PRE) | (kind == PDN_S_PRE), pup, 0)
+    # self-refresh: the refresh it begins, split as DRAMPower splits it (module docstring)
+    ref_act = rfc - rp
+    a = np.minimum(d, ref_act)
+    p = np.clip(d - ref_act, 0, rp)
+    after = np.maximum(end - leave, 0)
+    a2 = np.where(exited, np.minimum(ref_act - a, after), 0)
+    p2 = np.where(exited, np.minimum(rp - p, np.maximum(after - a2, 0)), 0)
+    columns["sref_idd6"] = np.where(sref, np.maximum(d - rfc, 0), 0)
+    columns["sref_ref_act"] = np.where(sref, a, 0)
+    columns["sref_ref_pre"] = np.where(sref, p, 0)
+    columns["spup_ref_act"] = np.where(sref, a2, 0)
+    columns["spup_ref_pre"] = np.where(sref, p2, 0)
+    columns["spup"] = np.where(sref & exited, np.maximum(t_spup - (ref_act - a) - (rp - p), 0), 0)
+    for j, name in enumerate(LOW_POWER_CYCLES):
+        lp[:, j] = np.bincount(rk, weights=columns[name], minlength=nranks).astype(np.int64)
+    stop = np.where(sref, leave + columns["spup_ref_act"] + columns["spup_ref_pre"], leave)
+    order = np.argsort(idx[e], kind="stable")
+    counts = (int(np.count_nonzero(~sref)), int(np.count_nonzero(sref)), unmatched)
+    return idx[e][order], stop[order], lp, counts
+
+
+def _union_per_rank(start, stop, rank, nranks, end):
+    """Measure of the union of intervals [start, stop) per rank, clipped to [0, end).
+
+    ``start`` must be non-decreasing within each rank (the intervals come in trace order).
+    """
+    s = np.clip(start, 0, end)
+    e = np.clip(stop, 0, end)
+    if nranks > 1:
+        order = np.argsort(rank, kind="stable")
+        s, e, rank = s[order], e[order], rank[order]
+        shift = rank.astype(np.int64) * (end + 1)           # keeps the ranks apart
+        s, e = s + shift, e + shift
+    reach = np.maximum.accumulate(e) if len(e) else e
+    before = np.empty_like(reach)
+    if len(reach):
+        before[0] = s[0]
+        before[1:] = reach[:-1]
+    covered = np.maximum(e - np.maximum(s, before), 0)
+    return np.bincount(rank.astype(np.int64), weights=covered, minlength=nranks).astype(np.int64)
 
 
 @dataclass(frozen=True)
@@ -393,7 +378,9 @@ def residency(spec: Spec, commands: CommandTrace, cycles: int) -> Residency:
     bank_id = commands.bankgroup.astype(ids)
     bank_id *= org.banks_per_group
     bank_id += commands.bank
-    wide = np.isin(commands.cmd, RANK_COMMANDS)
+    is_rank_command = np.zeros(len(COMMANDS), bool)
+    is_rank_command[list(RANK_COMMANDS)] = True
+    wide = is_rank_command[commands.cmd]
     if np.any(~wide & ((bank_id < 0) | (bank_id >= org.banks))):
         raise InputError("command trace: bank outside the spec's organization")
     bank_id[wide] = -1
@@ -403,11 +390,23 @@ def residency(spec: Spec, commands: CommandTrace, cycles: int) -> Residency:
     dll_rcd = tm.RCD if spec.has_dll else 0
     t_pup_slow = tm.XPDLL - dll_rcd if spec.has_dll else tm.XP
     t_spup = tm.XSDLL - dll_rcd if spec.has_dll else tm.XS
-    c, busy, lp = _analyse(commands.cycle, commands.cmd, rank_id, bank_id, org.banks, nranks, cycles,
-                           tm.RAS, tm.RTP, tm.CWL + nbl + tm.WR, max(tm.RFC - tm.RP, 0),
-                           max(tm.RFCpb - tm.RP, 0), tm.RFC, tm.RP, tm.XP, t_pup_slow, t_spup)
+    act_index, act_stop, bank_counts = _bank_intervals(commands.cycle, commands.cmd, rank_id, bank_id, org.banks,
+                                                       cycles, tm.RAS, tm.RTP, tm.CWL + nbl + tm.WR)
+    lp_index, lp_stop, lp, lp_counts = _low_power_stays(commands.cycle, commands.cmd, rank_id, nranks, cycles,
+                                                        tm.RFC, tm.RP, tm.XP, t_pup_slow, t_spup)
+    # every rank's time out of precharged standby: open banks, refreshes, low-power stays
+    refs = np.flatnonzero((commands.cmd == REF) | (commands.cmd == REFPB))
+    ref_stop = commands.cycle[refs] + np.where(commands.cmd[refs] == REF, max(tm.RFC - tm.RP, 0),
+                                               max(tm.RFCpb - tm.RP, 0))
+    index = np.concatenate((act_index, refs, lp_index))
+    stop = np.concatenate((act_stop, ref_stop, lp_stop))
+    order = np.argsort(index, kind="stable")                 # trace order: starts non-decreasing
+    index, stop = index[order], stop[order]
+    busy = _union_per_rank(commands.cycle[index], stop, rank_id[index], nranks, cycles)
     in_states = lp[:, :9].sum(axis=1)
-    counts = {name: int(v) for name, v in zip(COUNT_NAMES, c)}
+    n = np.bincount(commands.cmd, minlength=len(COMMANDS))
+    values = (*bank_counts[:2], n[RD] + n[RDA], n[WR] + n[WRA], n[REF], n[REFPB], *bank_counts[2:], *lp_counts)
+    counts = {name: int(v) for name, v in zip(COUNT_NAMES, values)}
     return Residency(counts=counts, active=busy - in_states, precharged=cycles - busy, lowpower=lp)
 
 

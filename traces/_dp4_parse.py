@@ -1,17 +1,21 @@
-"""A one-pass byte parser for DRAMPower 4 command traces (``cycle,CMD[,bank]`` lines, ``cycle,END``).
+"""A vectorised parser for DRAMPower 4 command traces (``cycle,CMD[,bank]`` lines, ``cycle,END``).
 
-Reading a million-line trace with pandas takes seconds; this Numba kernel takes milliseconds. It
-only accepts well-formed input: on the first line it cannot read it returns that line's number,
-and :mod:`traces.command_io` re-reads the file slowly to word the error.
+Reading a million-line trace with pandas takes seconds; this takes a few NumPy passes over the
+bytes and needs no JIT compiler (``dramsim energy`` starts without Numba). It accepts the form
+DRAMPower and our writer produce -- no spaces, LF or CRLF line ends, blank lines allowed -- and
+returns the number of the first line it cannot read otherwise; :mod:`traces.command_io` then
+re-reads the file with pandas, which takes spaces too and words the error.
 """
 from __future__ import annotations
 
-import numba
 import numpy as np
+
+#: Longest cycle or bank field read here (digits); longer ones go to the slow reader.
+MAX_DIGITS = 16
 
 
 def name_table(names) -> tuple[np.ndarray, np.ndarray]:
-    """Command names as a padded ``uint8`` matrix and their lengths (the kernel's lookup table)."""
+    """Command names as a padded ``uint8`` matrix and their lengths (a name's row is its code)."""
     width = max(len(n) for n in names)
     table = np.zeros((len(names), width), np.uint8)
     for i, n in enumerate(names):
@@ -19,97 +23,108 @@ def name_table(names) -> tuple[np.ndarray, np.ndarray]:
     return table, np.array([len(n) for n in names], np.int64)
 
 
-@numba.njit(cache=True)
-def _skip_spaces(buf, i, n):
-    while i < n and (buf[i] == 32 or buf[i] == 9):
-        i += 1
-    return i
+def _windows(buf: np.ndarray, width: int) -> np.ndarray:
+    """Every ``width``-byte window of ``buf`` (zero-padded at the end), as a read-only view."""
+    padded = np.concatenate((buf, np.zeros(width, np.uint8)))
+    return np.lib.stride_tricks.sliding_window_view(padded, width)
 
 
-@numba.njit(cache=True)
-def _integer(buf, i, n):
-    """(value, next index); value -1 when no digits are at ``i``."""
-    i = _skip_spaces(buf, i, n)
-    start = i
-    v = 0
-    while i < n and 48 <= buf[i] <= 57 and i - start < 18:
-        v = v * 10 + (buf[i] - 48)
-        i += 1
-    if i == start:
-        return -1, i
-    return v, _skip_spaces(buf, i, n)
+_ZEROS = np.uint64(0x3030303030303030)      # "00000000"
+_HIGH = np.uint64(0xF0F0F0F0F0F0F0F0)
+_SIX = np.uint64(0x0606060606060606)
 
 
-@numba.njit(cache=True)
-def parse(buf, table, lengths, end_code, rank_wide):
+def _word(windows: np.ndarray, pos: np.ndarray) -> np.ndarray:
+    """The 8 bytes at each position as a little-endian uint64."""
+    return np.ascontiguousarray(windows[pos, :8]).view("<u8")[:, 0]
+
+
+def _eight_digits(word: np.ndarray, length: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """The number written in the first ``length`` (0-8) bytes of ``word``, and whether they are digits.
+
+    The digits are moved to the word's top bytes behind ASCII zeros, then combined pairwise
+    (SWAR: 8 digits in three multiply-add-mask steps; the lowest byte is the leading digit).
+    """
+    length = length.astype(np.uint64)
+    shift = (np.uint64(8) - length) * np.uint64(8)
+    digits = np.where(length == 0, _ZEROS,
+                      (word << np.minimum(shift, np.uint64(56)))
+                      | (_ZEROS >> np.minimum(length * np.uint64(8), np.uint64(56))) * (length < 8))
+    ok = ((digits & _HIGH) == _ZEROS) & (((digits + _SIX) & _HIGH) == _ZEROS)
+    x = digits - _ZEROS
+    x = (x * np.uint64(10) + (x >> np.uint64(8))) & np.uint64(0x00FF00FF00FF00FF)
+    x = (x * np.uint64(100) + (x >> np.uint64(16))) & np.uint64(0x0000FFFF0000FFFF)
+    x = (x * np.uint64(10000) + (x >> np.uint64(32))) & np.uint64(0xFFFFFFFF)
+    return x.astype(np.int64), ok
+
+
+def _digits(windows: np.ndarray, start: np.ndarray, length: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """The integers of ``length`` bytes at ``start`` per line, and whether each is 1-16 digits."""
+    inside = (length >= 1) & (length <= MAX_DIGITS)
+    length = np.where(inside, length, 1)
+    lower, ok = _eight_digits(_word(windows, start + np.maximum(length - 8, 0)), np.minimum(length, 8))
+    if (length > 8).any():                      # 9 to 16 digits: the leading ones as well
+        upper, ok_upper = _eight_digits(_word(windows, start), np.maximum(length - 8, 0))
+        lower += upper * 10**8
+        ok &= ok_upper
+    return lower, inside & ok
+
+
+def _name_keys(windows: np.ndarray, start: np.ndarray, length: np.ndarray) -> np.ndarray:
+    """The first 8 bytes of each name as a little-endian uint64 (bytes past its length zeroed)."""
+    word = np.ascontiguousarray(windows[start, :8]).view("<u8")[:, 0]
+    mask = np.where(length >= 8, np.uint64(2**64 - 1),
+                    (np.uint64(1) << (np.uint64(8) * np.clip(length, 0, 7).astype(np.uint64))) - np.uint64(1))
+    return word & mask
+
+
+def parse(buf: np.ndarray, table: np.ndarray, lengths: np.ndarray, end_code: int, rank_wide: np.ndarray):
     """Parse a DRAMPower 4 trace held in ``buf`` (uint8).
 
-    ``table``/``lengths``: command names (:func:`name_table`), a name's row being its code;
-    ``end_code``: the row of ``END``; ``rank_wide[code]``: the bank field may be omitted.
-    Returns ``(cycle, code, bank, end_cycle, bad_line)``: the commands (END excluded), the cycle
-    of the last END line (-1 if none), and the 1-based number of the first line it could not
-    read (0 when all were read; the arrays are then complete).
+    ``table``/``lengths``: command names (:func:`name_table`; their first 8 bytes must tell them
+    apart, as DRAMPower's do); ``end_code``: the row of ``END``; ``rank_wide[code]``: the bank
+    field may be omitted. Returns ``(cycle, code, bank, end_cycle, bad_line)``: the commands (END
+    excluded), the cycle of the last END line (-1 if none), and the 1-based number of the first
+    line not read (0 when all were; the arrays are then complete).
     """
-    n = buf.shape[0]
-    est = 1
-    for i in range(n):
-        if buf[i] == 10:
-            est += 1
-    cycle = np.empty(est, np.int64)
-    code = np.empty(est, np.uint8)
-    bank = np.empty(est, np.int64)
-    k = 0
-    end_cycle = -1
-    line = 0
-    i = 0
-    while i < n:
-        line += 1
-        j = i
-        while j < n and buf[j] != 10:
-            j += 1
-        stop = j
-        while stop > i and (buf[stop - 1] == 13 or buf[stop - 1] == 32 or buf[stop - 1] == 9):
-            stop -= 1
-        p = _skip_spaces(buf, i, stop)
-        if p == stop:                             # blank line
-            i = j + 1
-            continue
-        t, p = _integer(buf, p, stop)
-        if t < 0 or p >= stop or buf[p] != 44:
-            return cycle[:k], code[:k], bank[:k], end_cycle, line
-        p = _skip_spaces(buf, p + 1, stop)
-        q = p
-        while q < stop and buf[q] != 44 and buf[q] != 32 and buf[q] != 9:
-            q += 1
-        c = -1
-        for r in range(table.shape[0]):
-            if lengths[r] == q - p:
-                same = True
-                for s in range(q - p):
-                    if table[r, s] != buf[p + s]:
-                        same = False
-                        break
-                if same:
-                    c = r
-                    break
-        if c < 0:
-            return cycle[:k], code[:k], bank[:k], end_cycle, line
-        q = _skip_spaces(buf, q, stop)
-        b = 0
-        if q < stop:
-            if buf[q] != 44:
-                return cycle[:k], code[:k], bank[:k], end_cycle, line
-            b, q = _integer(buf, q + 1, stop)
-            if b < 0 or q != stop:
-                return cycle[:k], code[:k], bank[:k], end_cycle, line
-        elif c != end_code and not rank_wide[c]:
-            return cycle[:k], code[:k], bank[:k], end_cycle, line
-        if c == end_code:
-            end_cycle = t
-        else:
-            cycle[k] = t
-            code[k] = c
-            bank[k] = b
-            k += 1
-        i = j + 1
-    return cycle[:k], code[:k], bank[:k], end_cycle, 0
+    empty = np.zeros(0, np.int64)
+    n = len(buf)
+    newline = np.flatnonzero(buf == 10)
+    start = np.concatenate(([0], newline + 1))
+    stop = np.concatenate((newline, [n]))
+    cr = (stop > start) & (buf[np.maximum(stop - 1, 0)] == 13) if n else np.zeros(len(start), bool)
+    stop = stop - cr
+    line = np.flatnonzero(stop > start) + 1                 # blank lines are skipped
+    start, stop = start[line - 1], stop[line - 1]
+    if len(line) == 0:
+        return empty, empty.astype(np.uint8), empty, -1, 0
+    comma = np.concatenate((np.flatnonzero(buf == 44), [n + 1, n + 1, n + 1]))
+    k = np.searchsorted(comma, start)
+    first, second, third = comma[k], comma[k + 1], comma[k + 2]
+    has_second = second < stop
+    bad = (first >= stop) | (third < stop)
+    first = np.minimum(first, stop)
+    second = np.where(has_second, second, stop)
+    windows = _windows(buf, max(int(lengths.max()) + 1, 8))
+    cycle, ok = _digits(windows, start, first - start)
+    bad |= ~ok
+    # the command name: its first 8 bytes pick the row, its length and 9th byte must agree
+    name_len = second - first - 1
+    keys = _name_keys(windows, first + 1, name_len)
+    table_keys = _name_keys(_windows(table.reshape(-1), 9), np.arange(len(table)) * table.shape[1], lengths)
+    order = np.argsort(table_keys)
+    row = order[np.minimum(np.searchsorted(table_keys[order], keys), len(order) - 1)]
+    ninth = np.where(lengths[row] > 8, table[row, min(8, table.shape[1] - 1)], 0)
+    code = np.where((table_keys[row] == keys) & (lengths[row] == name_len)
+                    & (np.where(name_len > 8, windows[first + 1, 8], 0) == ninth) & (name_len <= 9), row, -1)
+    bad |= code < 0
+    bank, ok = _digits(windows, second + 1, stop - second - 1)
+    bad |= has_second & ~ok
+    bad |= ~has_second & (code >= 0) & (code != end_code) & ~rank_wide[np.maximum(code, 0)]
+    bank = np.where(has_second, bank, 0)
+    if bad.any():
+        return empty, empty.astype(np.uint8), empty, -1, int(line[np.argmax(bad)])
+    is_end = code == end_code
+    end_cycle = int(cycle[is_end][-1]) if is_end.any() else -1
+    keep = ~is_end
+    return cycle[keep], code[keep].astype(np.uint8), bank[keep], end_cycle, 0

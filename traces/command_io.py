@@ -379,9 +379,10 @@ def _read_dp4(path: Path, banks_per_group: int, channel: int, rank: int) -> tupl
     table, lengths = _dp4_parse.name_table(_DP4_NAMES + ("END",))
     rank_wide_code = np.isin(np.arange(len(_DP4_NAMES) + 1), RANK_COMMANDS)
     cycle, code, flat, end, bad = _dp4_parse.parse(buf, table, lengths, len(_DP4_NAMES), rank_wide_code)
-    if bad or (len(flat) and (flat.max() > np.iinfo(np.int16).max * banks_per_group)):
-        _read_dp4_slowly(path, bad)             # words the error
     del buf
+    if bad or (len(flat) and flat.max() > np.iinfo(np.int16).max):
+        # spaces, or a bad line: pandas reads it or words the error
+        cycle, code, flat, end = _read_dp4_slowly(path)
     rank_wide = np.isin(code, RANK_COMMANDS)
     n = len(code)
     trace = CommandTrace(
@@ -391,22 +392,22 @@ def _read_dp4(path: Path, banks_per_group: int, channel: int, rank: int) -> tupl
         bank=np.where(rank_wide, -1, flat % banks_per_group),
         row=np.full(n, -1), column=np.full(n, -1),
     )
-    return trace, (None if end < 0 else int(end))
+    return trace, (None if end is None or end < 0 else int(end))
 
 
-def _read_dp4_slowly(path: Path, bad_line: int) -> None:
-    """Re-read a DRAMPower 4 trace the fast parser refused and raise the error for its bad line."""
+def _read_dp4_slowly(path: Path):
+    """A DRAMPower 4 trace the fast parser refused, read with pandas: (cycle, code, bank, end)."""
     df = _read_strings(path, ["cycle", "cmd", "bank"], header=False)
     lineno = np.arange(1, len(df) + 1)
     blank = df.isna().all(axis=1).to_numpy()
     df, lineno = df[~blank], lineno[~blank]
     end = (df["cmd"].astype(object).str.strip() == "END").to_numpy()
-    _end_cycle(path, df, lineno, end)
+    end_cycle = _end_cycle(path, df, lineno, end)
     df, lineno = df[~end], lineno[~end]
     wide_name = df["cmd"].astype(object).str.strip().isin([_DP4_NAMES[c] for c in RANK_COMMANDS])
     df = df.assign(bank=df["bank"].where(df["bank"].notna() | ~wide_name, "0"))  # bank optional there
-    _columns_to_trace(path, df, ["cycle", "cmd", "bank"], 1, lineno=lineno, cmd_names=_DP4_NAMES)
-    raise InputError(f"{path}:{bad_line}: expected <cycle>,<command>[,<bank>], got {_line(path, bad_line)!r}")
+    t = _columns_to_trace(path, df, ["cycle", "cmd", "bank"], 1, lineno=lineno, cmd_names=_DP4_NAMES)
+    return t.cycle, t.cmd, t.bank.astype(np.int64), end_cycle
 
 
 def _read_dp5(path: Path, channel: int) -> CommandTrace:
