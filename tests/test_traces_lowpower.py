@@ -60,6 +60,7 @@ def test_fast_reader_agrees_with_the_format(tmp_path):
 
 @pytest.mark.parametrize("body, line, expected", [
     ("0,ACT,0\n5,XYZ,0\n", 2, "a command name"),
+    ("0,PDN_F_PRE\n5,PDN_F_PRX,0\n", 2, "a command name"),          # differs in its 9th byte only
     ("0,ACT,0\n5,RD\n", 2, "3 comma-separated fields"),
     ("0,ACT,0\n\nx,RD,0\n", 3, "an integer cycle"),
     ("0,ACT,0\n5,RD,0,9\n", 2, "3 comma-separated fields"),

@@ -114,9 +114,10 @@ def parse(buf: np.ndarray, table: np.ndarray, lengths: np.ndarray, end_code: int
     table_keys = _name_keys(_windows(table.reshape(-1), 9), np.arange(len(table)) * table.shape[1], lengths)
     order = np.argsort(table_keys)
     row = order[np.minimum(np.searchsorted(table_keys[order], keys), len(order) - 1)]
-    ninth = np.where(lengths[row] > 8, table[row, min(8, table.shape[1] - 1)], 0)
-    code = np.where((table_keys[row] == keys) & (lengths[row] == name_len)
-                    & (np.where(name_len > 8, windows[first + 1, 8], 0) == ninth) & (name_len <= 9), row, -1)
+    code = np.where((table_keys[row] == keys) & (lengths[row] == name_len) & (name_len <= 9), row, -1)
+    long = np.flatnonzero(name_len == 9)                    # PDN_F_PRE ...: the 9th byte too
+    if len(long) and table.shape[1] > 8:
+        code[long[windows[first[long] + 1, 8] != table[row[long], 8]]] = -1
     bad |= code < 0
     bank, ok = _digits(windows, second + 1, stop - second - 1)
     bad |= has_second & ~ok
