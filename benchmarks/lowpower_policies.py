@@ -19,7 +19,14 @@ Usage::
    ``--cmd-format drampower4``), best of ``--repeat`` (warm Numba cache). Issue 9 gives
    DRAMPower 4.1 0.83 s for 1 M commands on this kind of machine.
 
-Prints the tables and writes ``lowpower_policies.csv`` and ``lowpower_energy_speed.csv`` to ``--out``.
+3. DRAMPower 4.1 (needs ../shared): ``dramsim energy``'s evaluation (``read_commands`` +
+   ``compute_energy``) of every trace in ``shared/reference/dram/lowpower/`` with the memspec
+   PEERS-2.md names, against ``peers2/figures.json``: the total per device against DRAMPower's
+   ``total_corrected_pJ``, and the largest relative error over its printed components (its
+   "PRE stby" less the end stretch it counts twice, in which every one of these traces ends).
+
+Prints the tables and writes ``lowpower_policies.csv``, ``lowpower_energy_speed.csv`` and
+``lowpower_drampower4.csv`` to ``--out``.
 """
 from __future__ import annotations
 
@@ -117,6 +124,40 @@ def speed(out: Path, repeat: int) -> list[dict]:
     return rows
 
 
+def drampower(out: Path) -> list[dict]:
+    import json
+    import warnings
+
+    from dramsim.energy import DRAMPOWER4_COMPONENTS
+    from traces import read_commands
+
+    dram = ROOT.parent / "shared" / "reference" / "dram"
+    if not (dram / "peers2" / "figures.json").exists():
+        return []
+    figures = json.loads((dram / "peers2" / "figures.json").read_text())["lowpower_drampower4"]
+    memspecs = {"DDR3": "drampower4_DDR3_4Gb_x8_1600K_dramsim3IDD.xml", "LPDDR3": "MICRON_4Gb_LPDDR3-1600_32bit_A.xml"}
+    rows = []
+    for case, fig in figures.items():
+        family, name = case.split("_")[1], case[3:]
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")            # the LPDDR3 memspec's RC < RAS + RP
+            spec = load_spec(dram / "configs" / memspecs[family])
+        commands, end = read_commands(dram / "lowpower" / f"{name}.trace", "drampower4", with_end=True)
+        e = compute_energy(spec, commands, end)
+        dev = spec.organization.devices_per_rank
+        theirs = dict(fig["energy_pJ_per_device"])
+        theirs["PRE stby"] -= theirs["total"] - fig["total_corrected_pJ"]
+        errors = {k: abs(e.component(k) / dev - v) / v for k, v in theirs.items()
+                  if k in DRAMPOWER4_COMPONENTS and v}
+        worst = max(errors, key=errors.get) if max(errors.values()) > 1e-12 else "(none: all equal)"
+        rows.append({"trace": name, "ours_pj_per_device": round(e.total / dev, 2),
+                     "drampower41_corrected_pj": fig["total_corrected_pJ"],
+                     "diff_pct": round(100 * (e.total / dev / fig["total_corrected_pJ"] - 1), 6),
+                     "worst_component": worst, "worst_component_err_pct": round(100 * max(errors.values()), 6)})
+    _write(out / "lowpower_drampower4.csv", rows)
+    return rows
+
+
 def _write(path: Path, rows: list[dict]) -> None:
     path.parent.mkdir(parents=True, exist_ok=True)
     with open(path, "w", newline="") as f:
@@ -144,6 +185,10 @@ def main(argv=None) -> int:
     if not args.skip_speed:
         print()
         print(_table(speed(out, args.repeat)))
+    rows = drampower(out)
+    if rows:
+        print()
+        print(_table(rows))
     return 0
 
 

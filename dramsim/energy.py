@@ -123,6 +123,13 @@ LOW_POWER_CYCLES = ("pd_act_fast", "pd_act_slow", "pd_pre_fast", "pd_pre_slow", 
 #: the standby (``pup_act``, ``pup_pre``, ``sref_pup``: inside ``act/pre_standby``).
 DETAIL = ("act_standby", "pre_standby", "pd_act_fast", "pd_act_slow", "pd_pre_fast", "pd_pre_slow",
           "sref", "sref_ref_act", "sref_ref_pre", "spup_ref", "pup_act", "pup_pre", "sref_pup")
+#: DRAMPower 4.1's printed components -> ours (an :class:`EnergyBreakdown` attribute for the
+#: command terms, a :attr:`EnergyBreakdown.detail` key for the others).
+DRAMPOWER4_COMPONENTS = {"ACT": "act", "PRE": "pre", "RD": "rd", "WR": "wr", "REF": "ref",
+                         "ACT stby": "act_standby", "PRE stby": "pre_standby", "PD act F": "pd_act_fast",
+                         "PD act S": "pd_act_slow", "PD pre F": "pd_pre_fast", "PD pre S": "pd_pre_slow",
+                         "SREF": "sref", "SREF ref act": "sref_ref_act", "SREF ref pre": "sref_ref_pre",
+                         "PUP act": "pup_act", "PUP pre": "pup_pre", "SREF PUP": "sref_pup"}
 #: Names of the effective counts of :func:`analyse`.
 COUNT_NAMES = ("ACT", "PRE", "RD", "WR", "REF", "REFpb", "ACT_ignored", "PRE_noop",
                "PDN", "SREF", "LP_unmatched")
@@ -159,6 +166,11 @@ class EnergyBreakdown:
     active_cycles: int = 0
     precharged_cycles: int = 0
     detail: dict = field(default_factory=dict)
+
+    def component(self, name: str) -> float:
+        """One of DRAMPower 4.1's components (:data:`DRAMPOWER4_COMPONENTS` key), in pJ."""
+        ours = DRAMPOWER4_COMPONENTS[name]
+        return getattr(self, ours) if ours in PARTS else self.detail[ours]
 
     def to_dict(self) -> dict:
         """The ``energy_pj`` JSON object (``vdd`` in V)."""

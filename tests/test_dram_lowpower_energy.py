@@ -12,7 +12,7 @@ from types import MappingProxyType
 import numpy as np
 import pytest
 
-from dramsim.energy import compute_energy, residency
+from dramsim.energy import DRAMPOWER4_COMPONENTS, compute_energy, residency
 from dramsim.spec import load_spec
 from traces import read_commands
 from traces import commands as tc
@@ -127,12 +127,6 @@ def test_two_rails_and_per_rank():
     assert list(res.precharged) == [0, 1000]
 
 
-#: DRAMPower 4.1's component names -> ours (EnergyBreakdown attributes or detail keys).
-COMPONENTS = {"ACT": "act", "PRE": "pre", "RD": "rd", "WR": "wr", "REF": "ref", "ACT stby": "act_standby",
-              "PRE stby": "pre_standby", "PD act F": "pd_act_fast", "PD act S": "pd_act_slow",
-              "PD pre F": "pd_pre_fast", "PD pre S": "pd_pre_slow", "SREF": "sref",
-              "SREF ref act": "sref_ref_act", "SREF ref pre": "sref_ref_pre", "PUP act": "pup_act",
-              "PUP pre": "pup_pre", "SREF PUP": "sref_pup"}
 MEMSPECS = {"DDR3": "drampower4_DDR3_4Gb_x8_1600K_dramsim3IDD.xml", "LPDDR3": "MICRON_4Gb_LPDDR3-1600_32bit_A.xml"}
 FIGURES = DRAM / "peers2" / "figures.json"
 CASES = sorted(json.loads(FIGURES.read_text())["lowpower_drampower4"]) if FIGURES.exists() else []
@@ -156,9 +150,8 @@ def test_lowpower_traces_match_drampower4(case):
     assert e.total / dev == pytest.approx(fig["total_corrected_pJ"], rel=0.005)
     theirs = dict(fig["energy_pJ_per_device"])
     theirs["PRE stby"] -= theirs["total"] - fig["total_corrected_pJ"]
-    for dp_name, ours_name in COMPONENTS.items():
-        ours = getattr(e, ours_name) if ours_name in ("act", "pre", "rd", "wr", "ref") else e.detail[ours_name]
-        assert ours / dev == pytest.approx(theirs[dp_name], rel=0.01, abs=1e-6), dp_name
+    for dp_name in DRAMPOWER4_COMPONENTS:
+        assert e.component(dp_name) / dev == pytest.approx(theirs[dp_name], rel=0.01, abs=1e-6), dp_name
     assert (e.powerdown > 0) == ("pdn" in name) and (e.selfrefresh > 0) == ("sref" in name)
 
 

@@ -61,6 +61,9 @@ def _eight_digits(word: np.ndarray, length: np.ndarray) -> tuple[np.ndarray, np.
 def _digits(windows: np.ndarray, start: np.ndarray, length: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     """The integers of ``length`` bytes at ``start`` per line, and whether each is 1-16 digits."""
     inside = (length >= 1) & (length <= MAX_DIGITS)
+    if not (length > 1).any():                  # one digit each (a bank field, usually)
+        d = windows[start, 0].astype(np.int64) - 48
+        return d, inside & (d >= 0) & (d <= 9)
     length = np.where(inside, length, 1)
     lower, ok = _eight_digits(_word(windows, start + np.maximum(length - 8, 0)), np.minimum(length, 8))
     if (length > 8).any():                      # 9 to 16 digits: the leading ones as well
