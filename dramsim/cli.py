@@ -6,7 +6,7 @@
                    [--mapping RoBaRaCoCh] [--xor-bank-hash] [--row-policy open|closed]
                    [--queue-depth 32] [--scheduler fcfs-ready|frfcfs] [--refresh all-bank|per-bank|none] [--arrival auto|trace|saturate]
                    [--powerdown-after N] [--selfrefresh-after M] [--powerdown-exit fast|slow]
-                   [--wrap-addresses] [--reference] [--cmd-trace OUT [--cmd-format csv|drampower4|drampower5]]
+                   [--wrap-addresses] [--reference] [--cmd-trace OUT [--cmd-format csv|drampower4|drampower5|ramulator2]]
                    [--json FILE]
     dramsim standards
     dramsim show STANDARD
@@ -228,7 +228,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--wrap-addresses", action="store_true", help="drop address bits beyond the capacity")
     p.add_argument("--reference", action="store_true", help="slow mode: tick every cycle")
     p.add_argument("--cmd-trace", default=None, metavar="OUT", help="write the command trace")
-    p.add_argument("--cmd-format", choices=("csv", "drampower4", "drampower5"), default=None)
+    p.add_argument("--cmd-format", choices=("csv", "drampower4", "drampower5", "ramulator2"), default=None)
     p.add_argument("--json", default=None, metavar="FILE", help="write the statistics as JSON")
     from dramsim import power_cli
 

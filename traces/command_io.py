@@ -22,12 +22,14 @@ Formats (``fmt`` names):
                 ``<cycle>,END,0,0,0,0,0``. One file per channel: ``path`` for one channel, else
                 ``OUT.ch0.trace``, ``OUT.ch1.trace``...
 
-``ramulator2``  Ramulator 2.1's ``CmdTraceRecorder`` CSV, read only: a header
+``ramulator2``  Ramulator 2.1's ``CmdTraceRecorder`` CSV, write and read: a header
                 ``clock,command,Channel,Rank,[BankGroup,]Bank,Row,Column,type,source``, then one
                 command a line; names ``ACT``, ``PRE``/``PREpb``, ``PREA``/``PREab``, ``RD``, ``WR``,
-                ``RDA``, ``WRA``, ``REF``/``REFab``, ``REFpb``, ``SRE``/``SRX`` (self-refresh);
-                ``clock`` is the cycle, ``Column`` is kept as Ramulator writes it, ``type`` and
-                ``source`` are ignored. The file has no END.
+                ``RDA``, ``WRA``, ``REF``/``REFab``, ``REFpb``, ``SRE``/``SRX`` (self-refresh; the
+                writer uses PREpb, PREab, REFab as Ramulator 2.1 does); ``clock`` is the cycle,
+                ``Column`` is kept as written, ``type`` and ``source`` are ignored (written 0 and
+                -1). The file has no END. Power-down commands have no Ramulator name: writing them
+                is an error. ``BankGroup`` is written when ``banks_per_group`` < banks.
 
 Every writer writes all its files to temporaries in the target directory and renames them at the
 end, so no partial output is ever left behind.
@@ -48,9 +50,8 @@ from traces._atomic import atomic_paths
 from traces.commands import CODE, COMMANDS, FIELDS, PDN_F_PRE, RANK_COMMANDS, CommandTrace
 from traces.errors import InputError
 
-COMMAND_FORMATS = ("csv", "drampower4", "drampower5")
-#: Formats :func:`read_commands` reads (the writers' and Ramulator 2.1's command trace).
-READ_FORMATS = COMMAND_FORMATS + ("ramulator2",)
+COMMAND_FORMATS = ("csv", "drampower4", "drampower5", "ramulator2")
+READ_FORMATS = COMMAND_FORMATS
 
 _LOW_POWER_NAMES = COMMANDS[PDN_F_PRE:]
 _DP4_NAMES = ("ACT", "PRE", "PREA", "RD", "WR", "RDA", "WRA", "REF", "REFB") + _LOW_POWER_NAMES
@@ -83,9 +84,10 @@ def write_commands(commands: CommandTrace, path: str | Path, fmt: str = "csv", *
     commands : CommandTrace
     path : str or Path
         Output file (for DRAMPower with several ranks/channels, the base name; see module doc).
-    fmt : {"csv", "drampower4", "drampower5"}
+    fmt : {"csv", "drampower4", "drampower5", "ramulator2"}
     banks_per_group : int
-        Banks per bank group, to flatten (bankgroup, bank) for DRAMPower 4.
+        Banks per bank group, to flatten (bankgroup, bank) for DRAMPower 4; Ramulator 2 writes a
+        BankGroup column when the trace uses more than one bank group.
     channels, ranks : int, optional
         Number of channels and ranks per channel of the memory (default: as many as the trace
         uses). DRAMPower 4 writes one file for every rank, commands or not.
@@ -98,6 +100,8 @@ def write_commands(commands: CommandTrace, path: str | Path, fmt: str = "csv", *
         raise InputError(f"unknown command trace format {fmt!r}; expected one of {', '.join(COMMAND_FORMATS)}")
     if fmt == "csv":
         return _write(path, [(path, lambda f: _write_csv(commands, f))])
+    if fmt == "ramulator2":
+        return _write(path, [(path, _r2_text(commands))])
     n_ch = channels if channels is not None else int(commands.channel.max(initial=0)) + 1
     n_rk = ranks if ranks is not None else int(commands.rank.max(initial=0)) + 1
     end = int(commands.cycle.max(initial=0)) + 1
@@ -212,6 +216,27 @@ def _dp4_text(c: CommandTrace, sel: np.ndarray, banks_per_group: int, end: int) 
     flat = np.where(np.isin(cmd, RANK_COMMANDS) | (flat < 0), 0, flat)
     df = pd.DataFrame({"cycle": c.cycle[sel], "cmd": np.asarray(_DP4_NAMES, dtype=object)[cmd], "bank": flat})
     return df.to_csv(index=False, header=False, lineterminator="\n") + f"{end},END\n"
+
+
+#: Our command codes -> the names Ramulator 2.1's CmdTraceRecorder writes ("" : none).
+_R2_NAMES = ("ACT", "PREpb", "PREab", "RD", "WR", "RDA", "WRA", "REFab", "REFpb", "", "", "", "", "", "",
+             "SRE", "SRX")
+
+
+def _r2_text(c: CommandTrace) -> str:
+    import pandas as pd
+
+    names = np.asarray(_R2_NAMES, dtype=object)[c.cmd]
+    if len(c) and (names == "").any():
+        i = int(np.flatnonzero(names == "")[0])
+        raise InputError(f"command {i} ({COMMANDS[int(c.cmd[i])]}): Ramulator 2 has no such command; "
+                         "expected no power-down commands in a ramulator2 trace")
+    columns = {"clock": c.cycle, "command": names, "Channel": c.channel, "Rank": c.rank}
+    if len(c) and c.bankgroup.max() > 0:
+        columns["BankGroup"] = c.bankgroup
+    columns.update({"Bank": c.bank, "Row": c.row, "Column": c.column,
+                    "type": np.where(np.isin(c.cmd, (CODE["WR"], CODE["WRA"])), 1, 0), "source": -1})
+    return pd.DataFrame(columns).to_csv(index=False, lineterminator="\n")
 
 
 def _dp5_text(c: CommandTrace, sel: np.ndarray, end: int, data_bytes: int) -> str:
@@ -431,6 +456,50 @@ def _read_dp5(path: Path, channel: int) -> CommandTrace:
 
 
 def _read_ramulator2(path: Path) -> CommandTrace:
+    fast = _read_ramulator2_fast(path)
+    return fast if fast is not None else _read_ramulator2_slowly(path)
+
+
+def _read_ramulator2_fast(path: Path) -> CommandTrace | None:
+    """A well-formed Ramulator 2 command trace through pyarrow's typed reader; None otherwise."""
+    import pyarrow as pa
+    import pyarrow.compute as pac
+    import pyarrow.csv as pacsv
+
+    try:
+        table = pacsv.read_csv(path, convert_options=pacsv.ConvertOptions(
+            column_types={"command": pa.string()}))
+    except (pa.ArrowInvalid, pa.ArrowTypeError, OSError):
+        return None
+    names = table.column_names
+    has_bg = "BankGroup" in names
+    want = ["clock", "command", "Channel", "Rank"] + (["BankGroup"] if has_bg else []) + ["Bank", "Row", "Column"]
+    if names[:len(want)] != want or any(table.column(n).null_count for n in want) \
+            or any(not pa.types.is_integer(table.column(n).type) for n in want if n != "command"):
+        return None
+    known = list(_R2_CODES)
+    pos = pac.index_in(table.column("command"), value_set=pa.array(known))
+    if pos.null_count:
+        return None
+    code = np.asarray(list(_R2_CODES.values()), np.uint8)[pos.to_numpy()]
+    cols = {n: table.column(n).to_numpy() for n in want if n != "command"}
+    if len(code) and (cols["clock"].min() < 0 or min(v.min() for k, v in cols.items() if k != "clock") < -1
+                      or max(v.max() for k, v in cols.items() if k != "clock") > np.iinfo(np.int16).max):
+        return None
+    return _ramulator2_trace(cols["clock"], code, cols["Channel"], cols["Rank"], cols["BankGroup"] if has_bg else 0,
+                             cols["Bank"], cols["Row"], cols["Column"])
+
+
+def _ramulator2_trace(cycle, code, channel, rank, bankgroup, bank, row, column) -> CommandTrace:
+    """The trace, with the fields that do not apply to a command set to -1."""
+    wide = np.isin(code, RANK_COMMANDS)
+    return CommandTrace(cycle=cycle, cmd=code, channel=channel, rank=rank,
+                        bankgroup=np.where(wide, -1, bankgroup), bank=np.where(wide, -1, bank),
+                        row=np.where(wide | (code == CODE["REFpb"]), -1, row),
+                        column=np.where((code >= CODE["RD"]) & (code <= CODE["WRA"]), column, -1))
+
+
+def _read_ramulator2_slowly(path: Path) -> CommandTrace:
     df = _read_strings(path, None, header=True,
                        header_text="clock,command,Channel,Rank,[BankGroup,]Bank,Row,Column,type,source")
     columns = [c.strip() for c in df.columns]
@@ -444,11 +513,7 @@ def _read_ramulator2(path: Path) -> CommandTrace:
     if not has_bg:
         df["bankgroup"] = "0"
     t = _columns_to_trace(path, df, [name for name, _ in FIELDS], 2, cmd_names=_R2_CODES)
-    wide = np.isin(t.cmd, RANK_COMMANDS)
-    return CommandTrace(cycle=t.cycle, cmd=t.cmd, channel=t.channel, rank=t.rank,
-                        bankgroup=np.where(wide, -1, t.bankgroup), bank=np.where(wide, -1, t.bank),
-                        row=np.where(wide | (t.cmd == CODE["REFpb"]), -1, t.row),
-                        column=np.where((t.cmd >= CODE["RD"]) & (t.cmd <= CODE["WRA"]), t.column, -1))
+    return _ramulator2_trace(t.cycle, t.cmd, t.channel, t.rank, t.bankgroup, t.bank, t.row, t.column)
 
 
 def _line(path: Path, line: int) -> str:
