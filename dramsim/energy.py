@@ -215,50 +215,53 @@ def _bank_intervals(cycle, cmd, rank_id, bank_id, nbanks, end, ras, rtp, wr_dela
     events_per_code = np.zeros(len(COMMANDS), np.int64)
     events_per_code[[ACT, PRE, RDA, WRA]] = 1
     events_per_code[PREA] = nbanks
-    has_events = np.flatnonzero(events_per_code[cmd])       # (lookup tables: no np.isin pass)
-    per_cmd = events_per_code[cmd[has_events]]
-    src = np.repeat(has_events, per_cmd)                    # events in trace (time) order
+    src = np.flatnonzero(events_per_code[cmd])              # (lookup tables: no np.isin pass)
+    n_prea = int(np.count_nonzero(cmd[src] == PREA))
+    if n_prea:                                              # a PREA is one close per bank
+        src = np.repeat(src, events_per_code[cmd[src]])     # events in trace (time) order
     if len(src) == 0:
         return np.zeros(0, np.int64), np.zeros(0, np.int64), (0, 0, 0, 0)
-    first = np.cumsum(per_cmd) - per_cmd
-    within = np.arange(len(src)) - np.repeat(first, per_cmd)
     ev_cmd = cmd[src]
-    bank = np.where(ev_cmd == PREA, within, bank_id[src]).astype(np.int64) + rank_id[src].astype(np.int64) * nbanks
+    key = np.int16 if len(rank_id) == 0 or (int(rank_id.max()) + 1) * nbanks < 2**15 else np.int32
+    bank = rank_id[src].astype(key)
+    bank *= nbanks
+    local = bank_id[src].astype(key)
+    if n_prea:                                              # the banks of each PREA, 0 .. nbanks-1
+        prea = np.flatnonzero(ev_cmd == PREA)
+        local[prea] = np.arange(len(prea)) % nbanks
+    bank += local
+    del local
     # by bank, time order kept (16-bit keys sort by radix)
-    order = np.argsort(bank.astype(np.int16) if bank.max() < 2**15 else bank, kind="stable")
-    src, ev_cmd, bank = src[order], ev_cmd[order], bank[order]
-    t = cycle[src]
+    order = np.argsort(bank, kind="stable")
+    src, ev_cmd, bank = src[order].astype(np.int32 if len(cmd) < 2**31 else np.int64), ev_cmd[order], bank[order]
+    del order
     is_act = ev_cmd == ACT
     same = _previous_in_group(bank)
     was_open = np.zeros(len(src), bool)
     was_open[1:] = is_act[:-1]
     was_open &= same
     counted = np.where(is_act, ~was_open, was_open)
-    # the close cycle of each event: an implicit precharge waits for RTP / write recovery and tRAS
-    close_t = t.copy()
-    auto = np.flatnonzero((ev_cmd == RDA) | (ev_cmd == WRA))
+    del same, was_open
+    acts = np.flatnonzero(counted & is_act)
+    closes = np.flatnonzero(counted & ~is_act)
+    # a close's cycle: its command's, except an implicit precharge, which waits for RTP / write
+    # recovery and tRAS after the ACT that opened the bank (the counted ACT just before it)
+    close_t = cycle[src[closes]]
+    auto = np.flatnonzero((ev_cmd[closes] == RDA) | (ev_cmd[closes] == WRA))
     if len(auto):
-        # the ACT that opened the bank (an ACT to an open bank opens nothing)
-        last_act = np.maximum.accumulate(np.where(is_act & counted, np.arange(len(src)), -1))[auto]
-        opened = (last_act >= 0) & (bank[np.maximum(last_act, 0)] == bank[auto])
-        act_t = np.where(opened, t[np.maximum(last_act, 0)], t[auto])
-        delay = np.where(ev_cmd[auto] == RDA, rtp, wr_delay)
-        close_t[auto] = np.maximum(t[auto] + delay, act_t + ras)
-    # a counted ACT's interval ends at the bank's next counted event (a close), or the end
-    k = np.flatnonzero(counted)
-    acts = np.flatnonzero(is_act[k])
-    nxt = acts + 1
-    follows = nxt < len(k)
-    follows[follows] = bank[k[nxt[follows]]] == bank[k[acts[follows]]]
+        opener = acts[np.searchsorted(acts, closes[auto]) - 1]
+        delay = np.where(ev_cmd[closes[auto]] == RDA, rtp, wr_delay)
+        close_t[auto] = np.maximum(close_t[auto] + delay, cycle[src[opener]] + ras)
+    # a counted ACT's interval ends at the next counted close, if that is its bank's, or the end
+    nxt = np.searchsorted(closes, acts)
+    has = nxt < len(closes)
+    has[has] = bank[closes[nxt[has]]] == bank[acts[has]]
     stop = np.full(len(acts), end, np.int64)
-    stop[follows] = close_t[k[nxt[follows]]]
-    acts = k[acts]
-    closes = counted & ~is_act
-    n_pre = int(np.count_nonzero(closes & (close_t <= end)))
-    noop_pre = int(np.count_nonzero((ev_cmd == PRE) & ~counted))
-    n_prea = int(np.count_nonzero(cmd[has_events] == PREA))
-    noop_prea = n_prea - len(np.unique(src[closes & (ev_cmd == PREA)]))
-    act_index = src[acts]
+    stop[has] = close_t[nxt[has]]
+    n_pre = int(np.count_nonzero(close_t <= end))
+    noop_pre = int(np.count_nonzero(ev_cmd == PRE)) - int(np.count_nonzero(ev_cmd[closes] == PRE))
+    noop_prea = n_prea - len(np.unique(src[closes[ev_cmd[closes] == PREA]]))
+    act_index = src[acts].astype(np.int64)
     order = np.argsort(act_index, kind="stable")
     counts = (len(act_index), n_pre, int(np.count_nonzero(is_act)) - len(act_index), noop_pre + noop_prea)
     return act_index[order], np.minimum(stop[order], end), counts
@@ -416,7 +419,7 @@ def residency(spec: Spec, commands: CommandTrace, cycles: int) -> Residency:
     index, stop = index[order], stop[order]
     busy = _union_per_rank(commands.cycle[index], stop, rank_id[index], nranks, cycles)
     in_states = lp[:, :9].sum(axis=1)
-    n = np.bincount(commands.cmd, minlength=len(COMMANDS))
+    n = list(commands.counts().values())                     # per code, counted in slices
     values = (*bank_counts[:2], n[RD] + n[RDA], n[WR] + n[WRA], n[REF], n[REFPB], *bank_counts[2:], *lp_counts)
     counts = {name: int(v) for name, v in zip(COUNT_NAMES, values)}
     return Residency(counts=counts, active=busy - in_states, precharged=cycles - busy, lowpower=lp)
