@@ -27,9 +27,10 @@ published figures we validate against):
       for that bank (rank), so a row is never closed before the request that opened it.
 
 Low-power policy (off unless ``pd_after`` or ``sr_after`` >= 0; when off none of its code runs,
-so the command trace is the one of a controller without it). Per rank, before (a) in every
-scheduled cycle: a rank is *idle* when no request for it is queued or activated and none of its
-requests has issued a command for ``pd_after`` (``sr_after``) cycles, and it owes no refresh.
+so the command trace is the one of a controller without it). Per rank, in every scheduled cycle
+in which (a) issued nothing: a rank is *idle* when no request for it is queued or activated and
+none of its requests has issued a command for ``pd_after`` (``sr_after``) cycles, and it owes no
+refresh.
 
 0. An idle rank in standby enters power-down (``PDN_F_ACT``/``PDN_S_ACT`` with a row open, else
    ``PDN_F_PRE``/``PDN_S_PRE``; slow exit when ``pd_slow``) once JEDEC allows it (after RD:
@@ -374,8 +375,28 @@ def run(tm, n_ch, n_rk, n_bg, n_bpg, rbank, rrow, rcol, rwrite, rarrival,
             slot = -1
             tb = -1           # target flat bank
             trk = -1          # target flat rank
-            # 0. low-power entries and exits
-            if lp_on:
+            # a. activated buffer (never a request of a rank in a low-power state: it leaves the
+            # state before any request of its is queued)
+            for k in range(ab_n[c]):
+                i = ab[c, k]
+                g = rbank[i]
+                if open_row[g] != rrow[i]:
+                    continue  # cannot happen (rows are not closed under it); be safe
+                if rwrite[i]:
+                    e = max(b_col[g], r_cas[1, bank_rank[rbank[i]]], g_cas[1, bank_grp[rbank[i]]])
+                else:
+                    e = max(b_col[g], r_cas[0, bank_rank[rbank[i]]], g_cas[0, bank_grp[rbank[i]]])
+                if e <= now:
+                    found = True
+                    req = i
+                    src = 1
+                    slot = k
+                    cmd = _WR if rwrite[i] else _RD
+                    break
+                if e < earliest:
+                    earliest = e
+            # 0. low-power entries and exits (after a: an activated request never waits for them)
+            if lp_on and not found:
                 for r in range(c * n_rk, (c + 1) * n_rk):
                     cmd, e = _low_power_choice(r, now, lp, lp_kind, lp_exit_ok, r_pde, r_queued, r_req_last,
                                                ref_pend, n_open, open_row, b_pre, pre_done, r_ref, nbk,
@@ -384,27 +405,6 @@ def run(tm, n_ch, n_rk, n_bg, n_bpg, rbank, rrow, rcol, rwrite, rarrival,
                         found = True
                         src = 4
                         trk = r
-                        break
-                    if e < earliest:
-                        earliest = e
-            # a. activated buffer (never a request of a rank in a low-power state: it leaves the
-            # state before any request of its is queued)
-            if not found:
-                for k in range(ab_n[c]):
-                    i = ab[c, k]
-                    g = rbank[i]
-                    if open_row[g] != rrow[i]:
-                        continue  # cannot happen (rows are not closed under it); be safe
-                    if rwrite[i]:
-                        e = max(b_col[g], r_cas[1, bank_rank[rbank[i]]], g_cas[1, bank_grp[rbank[i]]])
-                    else:
-                        e = max(b_col[g], r_cas[0, bank_rank[rbank[i]]], g_cas[0, bank_grp[rbank[i]]])
-                    if e <= now:
-                        found = True
-                        req = i
-                        src = 1
-                        slot = k
-                        cmd = _WR if rwrite[i] else _RD
                         break
                     if e < earliest:
                         earliest = e
@@ -594,10 +594,7 @@ def run(tm, n_ch, n_rk, n_bg, n_bpg, rbank, rrow, rcol, rwrite, rarrival,
             # timing state
             if lp_on:
                 _note_for_powerdown(cmd, t, trk, r_pde, r_queued, CL + BL + 1, WR2PRE + 1, RFC)
-            if cmd >= _PDN_F_PRE:
-                _change_low_power(cmd, t, trk, nbk, lp, lp_kind, lp_exit_ok, r_pde, r_act, r_ref, r_cas,
-                                  b_pre, CKE, CKESR, XP, XPDLL, XS, XSDLL)
-            elif cmd == _ACT:
+            if cmd == _ACT:
                 gg = bank_grp[rbank[req]]
                 open_row[tb] = rrow[req]
                 n_open[trk] += 1
@@ -650,6 +647,9 @@ def run(tm, n_ch, n_rk, n_bg, n_bpg, rbank, rrow, rcol, rwrite, rarrival,
                 ref_pend[trk] -= 1
                 if ref_pend[trk] > 0:
                     ref_since[trk] = ref_since[trk] + interval
+            elif cmd >= _PDN_F_PRE:
+                _change_low_power(cmd, t, trk, nbk, lp, lp_kind, lp_exit_ok, r_pde, r_act, r_ref, r_cas,
+                                  b_pre, CKE, CKESR, XP, XPDLL, XS, XSDLL)
             else:
                 # column command
                 gg = bank_grp[rbank[req]]
