@@ -23,9 +23,21 @@ def name_table(names) -> tuple[np.ndarray, np.ndarray]:
     return table, np.array([len(n) for n in names], np.int64)
 
 
-def _windows(buf: np.ndarray, width: int) -> np.ndarray:
-    """Every ``width``-byte window of ``buf`` (zero-padded at the end), as a read-only view."""
-    padded = np.concatenate((buf, np.zeros(width, np.uint8)))
+#: Zero bytes :func:`read_padded` leaves after a file's content (windows read past a line end).
+PAD = 16
+
+
+def read_padded(path) -> tuple[np.ndarray, int]:
+    """A file's bytes followed by :data:`PAD` zero bytes, and its length."""
+    size = path.stat().st_size
+    data = np.zeros(size + PAD, np.uint8)
+    with open(path, "rb") as f:
+        f.readinto(memoryview(data)[:size])
+    return data, size
+
+
+def _windows(padded: np.ndarray, width: int) -> np.ndarray:
+    """Every ``width``-byte window of ``padded`` (which ends in at least ``width`` zeros), a view."""
     return np.lib.stride_tricks.sliding_window_view(padded, width)
 
 
@@ -81,8 +93,9 @@ def _name_keys(windows: np.ndarray, start: np.ndarray, length: np.ndarray) -> np
     return word & mask
 
 
-def parse(buf: np.ndarray, table: np.ndarray, lengths: np.ndarray, end_code: int, rank_wide: np.ndarray):
-    """Parse a DRAMPower 4 trace held in ``buf`` (uint8).
+def parse(padded: np.ndarray, n: int, table: np.ndarray, lengths: np.ndarray, end_code: int,
+          rank_wide: np.ndarray):
+    """Parse a DRAMPower 4 trace held in ``padded[:n]`` (uint8, :func:`read_padded`).
 
     ``table``/``lengths``: command names (:func:`name_table`; their first 8 bytes must tell them
     apart, as DRAMPower's do); ``end_code``: the row of ``END``; ``rank_wide[code]``: the bank
@@ -91,30 +104,39 @@ def parse(buf: np.ndarray, table: np.ndarray, lengths: np.ndarray, end_code: int
     line not read (0 when all were; the arrays are then complete).
     """
     empty = np.zeros(0, np.int64)
-    n = len(buf)
+    buf = padded[:n]
     newline = np.flatnonzero(buf == 10)
     start = np.concatenate(([0], newline + 1))
     stop = np.concatenate((newline, [n]))
-    cr = (stop > start) & (buf[np.maximum(stop - 1, 0)] == 13) if n else np.zeros(len(start), bool)
-    stop = stop - cr
-    line = np.flatnonzero(stop > start) + 1                 # blank lines are skipped
-    start, stop = start[line - 1], stop[line - 1]
-    if len(line) == 0:
+    del newline
+    cr = (stop > start) & (padded[np.maximum(stop - 1, 0)] == 13)
+    if cr.any():                                            # CRLF line ends
+        stop -= cr
+    del cr
+    nonblank = stop > start
+    line = None                                             # line numbers, when there are blank lines
+    if not nonblank.all():
+        line = np.flatnonzero(nonblank) + 1
+        start, stop = start[line - 1], stop[line - 1]
+    del nonblank
+    if len(start) == 0:
         return empty, empty.astype(np.uint8), empty, -1, 0
     comma = np.concatenate((np.flatnonzero(buf == 44), [n + 1, n + 1, n + 1]))
     k = np.searchsorted(comma, start)
-    first, second, third = comma[k], comma[k + 1], comma[k + 2]
+    first, second = comma[k], comma[k + 1]
+    bad = (first >= stop) | (comma[k + 2] < stop)
+    del comma, k
     has_second = second < stop
-    bad = (first >= stop) | (third < stop)
     first = np.minimum(first, stop)
     second = np.where(has_second, second, stop)
-    windows = _windows(buf, max(int(lengths.max()) + 1, 8))
+    windows = _windows(padded, max(int(lengths.max()) + 1, 8))
     cycle, ok = _digits(windows, start, first - start)
     bad |= ~ok
     # the command name: its first 8 bytes pick the row, its length and 9th byte must agree
     name_len = second - first - 1
     keys = _name_keys(windows, first + 1, name_len)
-    table_keys = _name_keys(_windows(table.reshape(-1), 9), np.arange(len(table)) * table.shape[1], lengths)
+    flat_table = np.concatenate((table.reshape(-1), np.zeros(PAD, np.uint8)))
+    table_keys = _name_keys(_windows(flat_table, 8), np.arange(len(table)) * table.shape[1], lengths)
     order = np.argsort(table_keys)
     row = order[np.minimum(np.searchsorted(table_keys[order], keys), len(order) - 1)]
     code = np.where((table_keys[row] == keys) & (lengths[row] == name_len) & (name_len <= 9), row, -1)
@@ -127,7 +149,8 @@ def parse(buf: np.ndarray, table: np.ndarray, lengths: np.ndarray, end_code: int
     bad |= ~has_second & (code >= 0) & (code != end_code) & ~rank_wide[np.maximum(code, 0)]
     bank = np.where(has_second, bank, 0)
     if bad.any():
-        return empty, empty.astype(np.uint8), empty, -1, int(line[np.argmax(bad)])
+        i = int(np.argmax(bad))
+        return empty, empty.astype(np.uint8), empty, -1, int(line[i]) if line is not None else i + 1
     is_end = code == end_code
     end_cycle = int(cycle[is_end][-1]) if is_end.any() else -1
     keep = ~is_end

@@ -398,13 +398,13 @@ def _read_dp4(path: Path, banks_per_group: int, channel: int, rank: int) -> tupl
     from traces import _dp4_parse
 
     try:
-        buf = np.fromfile(path, np.uint8)
+        data, size = _dp4_parse.read_padded(path)
     except OSError as exc:
         raise InputError(f"{path}: cannot read ({exc.strerror})") from None
     table, lengths = _dp4_parse.name_table(_DP4_NAMES + ("END",))
     rank_wide_code = np.isin(np.arange(len(_DP4_NAMES) + 1), RANK_COMMANDS)
-    cycle, code, flat, end, bad = _dp4_parse.parse(buf, table, lengths, len(_DP4_NAMES), rank_wide_code)
-    del buf
+    cycle, code, flat, end, bad = _dp4_parse.parse(data, size, table, lengths, len(_DP4_NAMES), rank_wide_code)
+    del data
     if bad or (len(flat) and flat.max() > np.iinfo(np.int16).max):
         # spaces, or a bad line: pandas reads it or words the error
         cycle, code, flat, end = _read_dp4_slowly(path)
