@@ -192,6 +192,7 @@ def test_replay_cli_options(tmp_path, capsys):
     assert stats["commands"]["PDN_F_PRE"] + stats["commands"]["PDN_F_ACT"] >= 4
     assert stats["energy_pj"]["powerdown"] > 0
     assert "powerdown" in capsys.readouterr().out
+    assert main(["check", str(cmds), "--standard", "DDR3-1600K"]) == 0        # through the CLI too
     assert main(["energy", str(cmds), "--standard", "DDR3-1600K", "--json", str(tmp_path / "e.json")]) == 0
     again = json.loads((tmp_path / "e.json").read_text())["energy_pj"]
     # the DRAMPower 4 file ends one cycle after its last command; the replay at the last completion
