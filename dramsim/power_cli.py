@@ -159,7 +159,7 @@ def cmd_sweep_voltage(args) -> int:
         rows.append({"vdd": op.vdd, "mode": op.mode, "scaling": op.scaling, "ber": op.ber,
                      "timing_model": op.timing_model, "RCD": tm.RCD, "RP": tm.RP, "RAS": tm.RAS, "RC": tm.RC,
                      "cycles": res.cycles, "time_ns": res.cycles * tm.tck_ns,
-                     **{f"energy_{k}_pj": v for k, v in e.to_dict().items() if k not in ("vdd", "per_rail")}})
+                     **{f"energy_{k}_pj": v for k, v in e.to_dict().items() if k not in ("vdd", "per_rail", "detail")}})
     df = pd.DataFrame(rows)
     out = Path(args.out)
     _atomic_write(out / "sweep.csv", lambda tmp: df.to_csv(tmp, index=False))
