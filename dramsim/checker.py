@@ -29,6 +29,18 @@ timing    1 tRC ACT->ACT same bank; 2 tRCD ACT->column same bank; 3 tRAS ACT->PR
           9*REFIpb apart ("tREFIpb") and each bank refreshed at most 9*REFI apart ("tREFI:bank");
           the end of the trace (or ``end_cycle``) counts as a deadline;
           16 "bus": at most one command per channel per cycle; "order": cycles non-decreasing.
+low power 17 CKE low: between a power-down entry (PDN_*) and its exit (PUP_*), or SREN and SREX,
+          the rank takes no command but that exit ("state:X while CKE is low"); an exit without
+          an entry is "state:X while CKE is high"; PDN_*_PRE and SREN need every bank closed,
+          PDN_*_ACT an open one ("state:X with open bank" / "... with every bank closed"), and SREN
+          tRP after each bank's precharge (as REF);
+          18 tCKE entry->exit of a power-down and exit->next entry (CKE pulse widths), tCKESR
+          SREN->SREX;
+          19 tXP PUP->any command; tXPDLL after a slow-exit power-down (PDN_S_*) PUP->RD/WR/RDA/WRA;
+          tXS SREX->any command but a column one, tXSDLL SREX->RD/WR/RDA/WRA;
+          20 refresh owed: self-refresh refreshes the rank, so SREX counts as its refresh for 15
+          (the next REF/REFpb is due within the same 9 intervals of SREX, and a run that ends in
+          self-refresh owes nothing); SREN itself must come within 9 intervals of the last one.
 
 For every command B and every rule, the checker reports at most one violation: the earlier
 command A that constrains B the most (largest shortfall). State violations, and the tRAS / tRTP /
@@ -54,27 +66,33 @@ import numpy as np
 
 from dramsim.errors import InputError
 from dramsim.spec import Spec
-from traces.commands import ACT, COMMANDS, PRE, PREA, RD, RDA, REF, REFPB, WR, WRA, CommandTrace
+from traces.commands import (ACT, COMMANDS, PDN_F_ACT, PDN_F_PRE, PDN_S_ACT, PDN_S_PRE, PRE, PREA, PUP_ACT,
+                             PUP_PRE, RD, RDA, REF, REFPB, SREN, SREX, WR, WRA, CommandTrace)
 
 REFRESH_MODES = ("all-bank", "per-bank", "none")
 
 # Rule codes used by the kernel; RULES[code] is the rule's name ("state:*" names get the command).
 (R_ORDER, R_BUS, R_RC, R_RCD, R_RAS, R_RP, R_RP_AUTO, R_RPAB, R_RTP, R_WR, R_RRD_L, R_RRD_S,
  R_FAW, R_CCD_L, R_CCD_S, R_RTW, R_WTR_L, R_WTR_S, R_RTRS, R_RFC, R_RFCPB, R_REFI, R_REFIPB,
- R_REFI_BANK, S_OPEN, S_CLOSED, S_ROW, S_REF_OPEN) = range(28)
+ R_REFI_BANK, S_OPEN, S_CLOSED, S_ROW, S_REF_OPEN, R_CKE, R_CKESR, R_XP, R_XPDLL, R_XS, R_XSDLL,
+ S_CKE_LOW, S_CKE_HIGH, S_LP_OPEN, S_LP_CLOSED) = range(38)
 RULES = ("order", "bus", "tRC", "tRCD", "tRAS", "tRP", "tRP:auto-precharge", "tRPab", "tRTP", "tWR",
          "tRRD_L", "tRRD_S", "tFAW", "tCCD_L", "tCCD_S", "tRTW", "tWTR_L", "tWTR_S", "tRTRS",
          "tRFC", "tRFCpb", "tREFI", "tREFIpb", "tREFI:bank",
          "state:{cmd} to open bank", "state:{cmd} to closed bank", "state:{cmd} to a row not open",
-         "state:REF with open bank")
+         "state:REF with open bank", "tCKE", "tCKESR", "tXP", "tXPDLL", "tXS", "tXSDLL",
+         "state:{cmd} while CKE is low", "state:{cmd} while CKE is high", "state:{cmd} with open bank",
+         "state:{cmd} with every bank closed")
 #: Rules that bound a distance from above (``actual`` must not exceed ``required``).
 MAX_RULES = frozenset({R_REFI, R_REFIPB, R_REFI_BANK})
 
 # Indices into the timing vector handed to the kernel.
 (T_CL, T_CWL, T_RCD, T_RP, T_RAS, T_RC, T_CCD_S, T_CCD_L, T_RRD_S, T_RRD_L, T_FAW, T_WTR_S,
- T_WTR_L, T_RTP, T_WR, T_RFC, T_REFI, T_RPAB, T_RFCPB, T_REFIPB, T_RTRS, T_NBL) = range(22)
+ T_WTR_L, T_RTP, T_WR, T_RFC, T_REFI, T_RPAB, T_RFCPB, T_REFIPB, T_RTRS, T_CKE, T_CKESR, T_XP,
+ T_XPDLL, T_XS, T_XSDLL, T_NBL) = range(28)
 _TIMING_NAMES = ("CL", "CWL", "RCD", "RP", "RAS", "RC", "CCD_S", "CCD_L", "RRD_S", "RRD_L", "FAW",
-                 "WTR_S", "WTR_L", "RTP", "WR", "RFC", "REFI", "RPab", "RFCpb", "REFIpb", "RTRS")
+                 "WTR_S", "WTR_L", "RTP", "WR", "RFC", "REFI", "RPab", "RFCpb", "REFIpb", "RTRS",
+                 "CKE", "CKESR", "XP", "XPDLL", "XS", "XSDLL")
 
 _BANK_COMMANDS = (ACT, PRE, RD, WR, RDA, WRA, REFPB)
 _ROW_COMMANDS = (ACT, RD, WR, RDA, WRA)
@@ -261,6 +279,64 @@ def _record(code, a_idx, b_idx, req, act, k, cap, rule, a, b, required, actual):
 
 
 @numba.njit(cache=True)
+def _low_power(c, i, t, r, first_bank, bpr, cycle, cmd, lp_i, ex_i, ex_kind, is_open, act_i, pre_t, pre_i,
+               pre_all, pre_auto, prea_t, prea_i, bref_t, bref_i, rate_t, rate_i, refresh_mode, T,
+               code, a_idx, b_idx, req, act, k, cap):
+    """Rules 17-20 for a low-power command ``c`` (index ``i``, cycle ``t``) of flat rank ``r``."""
+    if c == PUP_PRE or c == PUP_ACT or c == SREX:
+        a = lp_i[r]
+        if a < 0:
+            return _record(code, a_idx, b_idx, req, act, k, cap, S_CKE_HIGH, ex_i[r], i, 0, 0)
+        if (c == SREX) != (cmd[a] == SREN):            # the other state's exit
+            return _record(code, a_idx, b_idx, req, act, k, cap, S_CKE_LOW, a, i, 0, 0)
+        rule, need = (R_CKESR, T[T_CKESR]) if c == SREX else (R_CKE, T[T_CKE])
+        if t - cycle[a] < need:
+            k = _record(code, a_idx, b_idx, req, act, k, cap, rule, a, i, need, t - cycle[a])
+        lp_i[r] = -1
+        ex_i[r] = i
+        ex_kind[r] = 2 if c == SREX else (1 if cmd[a] == PDN_S_PRE or cmd[a] == PDN_S_ACT else 0)
+        if c == SREX:                                   # 20: the stay refreshed the rank
+            rate_t[r] = t
+            rate_i[r] = i
+            for ob in range(first_bank, first_bank + bpr):
+                bref_t[ob] = t
+                bref_i[ob] = i
+        return k
+    # an entry
+    if lp_i[r] >= 0:
+        return _record(code, a_idx, b_idx, req, act, k, cap, S_CKE_LOW, lp_i[r], i, 0, 0)
+    if ex_i[r] >= 0 and t - cycle[ex_i[r]] < T[T_CKE]:
+        k = _record(code, a_idx, b_idx, req, act, k, cap, R_CKE, ex_i[r], i, T[T_CKE], t - cycle[ex_i[r]])
+    any_open = -1
+    for ob in range(first_bank, first_bank + bpr):
+        if is_open[ob]:
+            any_open = ob
+            break
+    if c == PDN_F_ACT or c == PDN_S_ACT:
+        if any_open < 0:
+            k = _record(code, a_idx, b_idx, req, act, k, cap, S_LP_CLOSED, -1, i, 0, 0)
+    elif any_open >= 0:
+        k = _record(code, a_idx, b_idx, req, act, k, cap, S_LP_OPEN, act_i[any_open], i, 0, 0)
+    if c == SREN:
+        for ob in range(first_bank, first_bank + bpr):   # every precharge done, as for REF
+            if not is_open[ob] and pre_i[ob] >= 0 and not pre_all[ob]:
+                a = pre_i[ob]
+                need = pre_t[ob] - cycle[a] + T[T_RP]
+                if t - cycle[a] < need:
+                    k = _record(code, a_idx, b_idx, req, act, k, cap, R_RP_AUTO if pre_auto[ob] else R_RP,
+                                a, i, need, t - cycle[a])
+        if prea_i[r] >= 0 and t - prea_t[r] < T[T_RPAB]:
+            k = _record(code, a_idx, b_idx, req, act, k, cap, R_RPAB, prea_i[r], i, T[T_RPAB], t - prea_t[r])
+        interval = T[T_REFI] if refresh_mode == 0 else (T[T_REFIPB] if refresh_mode == 1 else 0)
+        last = rate_t[r] if rate_i[r] >= 0 else 0
+        if interval and t - last > 9 * interval:        # 20: no refresh owed on entry
+            k = _record(code, a_idx, b_idx, req, act, k, cap, R_REFIPB if refresh_mode == 1 else R_REFI,
+                        rate_i[r], i, 9 * interval, t - last)
+    lp_i[r] = i
+    return k
+
+
+@numba.njit(cache=True)
 def _walk(cycle, cmd, channel, rank, bank, bankgroup, row, T, n_channels, ranks_per_channel,
           n_bg, banks_per_group, refresh_mode, end, cap):
     """Walk the trace once, keeping per-bank / per-rank / per-channel history; record violations.
@@ -322,6 +398,14 @@ def _walk(cycle, cmd, channel, rank, bank, bankgroup, row, T, n_channels, ranks_
     # per channel
     ch_t = np.zeros(n_channels, np.int64)
     ch_i = np.full(n_channels, -1, np.int64)
+    # per rank, low power (rules 17-20): the open stay's entry (-1: CKE high), the last exit and
+    # whether it ended a slow power-down (1) or a self-refresh (2), and the last refresh of the
+    # rank for the rate rule 15 (REF or SREX; REFpb for per-bank refresh)
+    lp_i = np.full(n_ranks, -1, np.int64)
+    ex_i = np.full(n_ranks, -1, np.int64)
+    ex_kind = np.zeros(n_ranks, np.int64)
+    rate_t = np.zeros(n_ranks, np.int64)
+    rate_i = np.full(n_ranks, -1, np.int64)
 
     wr_to_pre = T[T_CWL] + nbl + T[T_WR]
 
@@ -342,6 +426,23 @@ def _walk(cycle, cmd, channel, rank, bank, bankgroup, row, T, n_channels, ranks_
                 k = _record(code, a_idx, b_idx, req, act, k, cap, R_BUS, ch_i[ch], i, 1, 0)
         ch_t[ch] = t
         ch_i[ch] = i
+
+        # 17-19: CKE low, exits and what follows them
+        if c >= PDN_F_PRE:
+            k = _low_power(c, i, t, r, first_bank, bpr, cycle, cmd, lp_i, ex_i, ex_kind, is_open, act_i,
+                           pre_t, pre_i, pre_all, pre_auto, prea_t, prea_i, bref_t, bref_i, rate_t, rate_i,
+                           refresh_mode, T, code, a_idx, b_idx, req, act, k, cap)
+            continue
+        if lp_i[r] >= 0:
+            k = _record(code, a_idx, b_idx, req, act, k, cap, S_CKE_LOW, lp_i[r], i, 0, 0)
+        if ex_i[r] >= 0:
+            column = c == RD or c == WR or c == RDA or c == WRA
+            if ex_kind[r] == 2:
+                rule, need = (R_XSDLL, T[T_XSDLL]) if column else (R_XS, T[T_XS])
+            else:
+                rule, need = (R_XPDLL, T[T_XPDLL]) if column and ex_kind[r] == 1 else (R_XP, T[T_XP])
+            if t - cycle[ex_i[r]] < need:
+                k = _record(code, a_idx, b_idx, req, act, k, cap, rule, ex_i[r], i, need, t - cycle[ex_i[r]])
 
         if c == ACT or c == REFPB:
             if is_open[b]:
@@ -403,9 +504,9 @@ def _walk(cycle, cmd, channel, rank, bank, bankgroup, row, T, n_channels, ranks_
             else:
                 # 15: per-bank refresh rate
                 if refresh_mode == 1:
-                    last = rrfb_t[r] if rrfb_i[r] >= 0 else 0
+                    last = rate_t[r] if rate_i[r] >= 0 else 0
                     if t - last > 9 * T[T_REFIPB]:
-                        k = _record(code, a_idx, b_idx, req, act, k, cap, R_REFIPB, rrfb_i[r], i, 9 * T[T_REFIPB], t - last)
+                        k = _record(code, a_idx, b_idx, req, act, k, cap, R_REFIPB, rate_i[r], i, 9 * T[T_REFIPB], t - last)
                     last = bref_t[b] if bref_i[b] >= 0 else 0
                     if t - last > 9 * T[T_REFI]:
                         k = _record(code, a_idx, b_idx, req, act, k, cap, R_REFI_BANK, bref_i[b], i, 9 * T[T_REFI], t - last)
@@ -413,6 +514,8 @@ def _walk(cycle, cmd, channel, rank, bank, bankgroup, row, T, n_channels, ranks_
                 rfb_i[b] = i
                 rrfb_t[r] = t
                 rrfb_i[r] = i
+                rate_t[r] = t
+                rate_i[r] = i
                 bref_t[b] = t
                 bref_i[b] = i
 
@@ -555,24 +658,30 @@ def _walk(cycle, cmd, channel, rank, bank, bankgroup, row, T, n_channels, ranks_
             if ref_i[r] >= 0 and t - ref_t[r] < T[T_RFC]:
                 k = _record(code, a_idx, b_idx, req, act, k, cap, R_RFC, ref_i[r], i, T[T_RFC], t - ref_t[r])
             if refresh_mode == 0:
-                last = ref_t[r] if ref_i[r] >= 0 else 0
+                last = rate_t[r] if rate_i[r] >= 0 else 0
                 if t - last > 9 * T[T_REFI]:
-                    k = _record(code, a_idx, b_idx, req, act, k, cap, R_REFI, ref_i[r], i, 9 * T[T_REFI], t - last)
+                    k = _record(code, a_idx, b_idx, req, act, k, cap, R_REFI, rate_i[r], i, 9 * T[T_REFI], t - last)
+                rate_t[r] = t
+                rate_i[r] = i
             ref_t[r] = t
             ref_i[r] = i
 
     # 15: refresh deadlines still open at the end of the run
+    # (a rank still in self-refresh refreshes itself: it owes nothing)
     if refresh_mode == 0:
         for r in range(n_ranks):
-            last = ref_t[r] if ref_i[r] >= 0 else 0
-            if end - last > 9 * T[T_REFI]:
-                k = _record(code, a_idx, b_idx, req, act, k, cap, R_REFI, ref_i[r], -2 - r, 9 * T[T_REFI], end - last)
+            last = rate_t[r] if rate_i[r] >= 0 else 0
+            if end - last > 9 * T[T_REFI] and not (lp_i[r] >= 0 and cmd[lp_i[r]] == SREN):
+                k = _record(code, a_idx, b_idx, req, act, k, cap, R_REFI, rate_i[r], -2 - r, 9 * T[T_REFI], end - last)
     elif refresh_mode == 1:
         for r in range(n_ranks):
-            last = rrfb_t[r] if rrfb_i[r] >= 0 else 0
-            if end - last > 9 * T[T_REFIPB]:
-                k = _record(code, a_idx, b_idx, req, act, k, cap, R_REFIPB, rrfb_i[r], -2 - r, 9 * T[T_REFIPB], end - last)
+            last = rate_t[r] if rate_i[r] >= 0 else 0
+            if end - last > 9 * T[T_REFIPB] and not (lp_i[r] >= 0 and cmd[lp_i[r]] == SREN):
+                k = _record(code, a_idx, b_idx, req, act, k, cap, R_REFIPB, rate_i[r], -2 - r, 9 * T[T_REFIPB], end - last)
         for ob in range(n_banks):
+            r = ob // bpr
+            if lp_i[r] >= 0 and cmd[lp_i[r]] == SREN:
+                continue
             last = bref_t[ob] if bref_i[ob] >= 0 else 0
             if end - last > 9 * T[T_REFI]:
                 k = _record(code, a_idx, b_idx, req, act, k, cap, R_REFI_BANK, bref_i[ob], -2 - ob, 9 * T[T_REFI], end - last)

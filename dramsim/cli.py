@@ -5,11 +5,14 @@
     dramsim replay TRACE [--standard DDR3-1600K | --spec FILE] [--channels 1] [--ranks 1]
                    [--mapping RoBaRaCoCh] [--xor-bank-hash] [--row-policy open|closed]
                    [--queue-depth 32] [--scheduler fcfs-ready|frfcfs] [--refresh all-bank|per-bank|none] [--arrival auto|trace|saturate]
-                   [--wrap-addresses] [--reference] [--cmd-trace OUT [--cmd-format csv|drampower4|drampower5]]
+                   [--powerdown-after N] [--selfrefresh-after M] [--powerdown-exit fast|slow]
+                   [--wrap-addresses] [--reference] [--cmd-trace OUT [--cmd-format csv|drampower4|drampower5|ramulator2]]
                    [--json FILE]
     dramsim standards
     dramsim show STANDARD
     dramsim check CMDTRACE --standard ... [--refresh all-bank|per-bank|none]
+    dramsim energy CMDTRACE (--spec FILE | --standard S) [--format auto|csv|drampower4|drampower5|ramulator2]
+                   [--ranks R] [--cycles N] [--json FILE]          (see dramsim.energy_cli)
 
 Bad input prints ``dramsim: error: MESSAGE`` to stderr and exits with status 2; output files are
 written whole (temporary file, then rename) or not at all. ``check`` exits 1 when it finds
@@ -89,7 +92,9 @@ def summary_table(stats: dict, operating_point: dict | None = None) -> str:
         e, op = stats["energy_pj"], operating_point or {}
         rows.append(("energy", f"{e['total'] / 1e6:,.3f} uJ (act {e['act'] / 1e6:,.3f}, pre {e['pre'] / 1e6:,.3f}, "
                                f"rd {e['rd'] / 1e6:,.3f}, wr {e['wr'] / 1e6:,.3f}, ref {e['ref'] / 1e6:,.3f}, "
-                               f"background {e['background'] / 1e6:,.3f})"))
+                               f"background {e['background'] / 1e6:,.3f}"
+                               + "".join(f", {k} {e[k] / 1e6:,.3f}" for k in ("powerdown", "selfrefresh") if e.get(k))
+                               + ")"))
         if op:
             rows.append(("operating point", f"{op.get('vdd')} V {op.get('core_rail', '')} ({op.get('vdd_table_equivalent')} V "
                                             f"on the voltage table's scale), {op.get('mode')} mode, BER {op.get('ber')}"))
@@ -119,7 +124,8 @@ def cmd_replay(args) -> int:
         res = simulate(spec, requests, mapping=args.mapping, xor_bank_hash=args.xor_bank_hash,
                        row_policy=args.row_policy, queue_depth=args.queue_depth, refresh=args.refresh,
                        arrival=args.arrival, wrap_addresses=args.wrap_addresses, reference=args.reference,
-                       scheduler=args.scheduler)
+                       scheduler=args.scheduler, powerdown_after=args.powerdown_after,
+                       selfrefresh_after=args.selfrefresh_after, powerdown_exit=args.powerdown_exit)
     except InputError as exc:
         if str(exc).startswith("request "):  # name the trace file for per-request errors
             raise InputError(f"{args.trace}: {exc}") from None
@@ -214,10 +220,16 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--refresh", choices=("all-bank", "per-bank", "none"), default="all-bank")
     p.add_argument("--arrival", choices=("auto", "trace", "saturate"), default="auto",
                    help="auto: the trace's cycles if it has them, else saturate")
+    p.add_argument("--powerdown-after", type=int, default=None, metavar="N",
+                   help="low-power policy: a rank idle for N cycles enters power-down (default: never)")
+    p.add_argument("--selfrefresh-after", type=int, default=None, metavar="M",
+                   help="low-power policy: a rank idle for M cycles enters self-refresh (default: never)")
+    p.add_argument("--powerdown-exit", choices=("fast", "slow"), default="fast",
+                   help="power-down with fast (DLL on, default) or slow exit (DLL off)")
     p.add_argument("--wrap-addresses", action="store_true", help="drop address bits beyond the capacity")
     p.add_argument("--reference", action="store_true", help="slow mode: tick every cycle")
     p.add_argument("--cmd-trace", default=None, metavar="OUT", help="write the command trace")
-    p.add_argument("--cmd-format", choices=("csv", "drampower4", "drampower5"), default=None)
+    p.add_argument("--cmd-format", choices=("csv", "drampower4", "drampower5", "ramulator2"), default=None)
     p.add_argument("--json", default=None, metavar="FILE", help="write the statistics as JSON")
     from dramsim import power_cli
 
@@ -239,6 +251,9 @@ def build_parser() -> argparse.ArgumentParser:
     p.set_defaults(func=cmd_check)
 
     power_cli.add_commands(sub)
+    from dramsim import energy_cli
+
+    energy_cli.add_command(sub)
     return parser
 
 

@@ -22,15 +22,60 @@ Counting follows DRAMPower 4's command analysis:
 * ``n_ACT`` counts ACTs to a closed bank; ``n_PRE`` counts precharges that close an open bank: a
   PRE to an open bank, each open bank closed by a PREA, and the implicit precharge of every
   RDA/WRA (at ``max(t(RD) + RTP, t(ACT) + RAS)``, resp. ``max(t(WR) + CWL + nBL + WR,
-  t(ACT) + RAS)``). A PRE to a closed bank costs nothing. RDA/WRA count as RD/WR.
+  t(ACT) + RAS)``). A PRE to a closed bank costs nothing. RDA/WRA count as RD/WR. An RDA/WRA
+  closes its bank for the commands that follow it (a PRE before its implicit precharge is a
+  no-op), the bank's open interval ending at the implicit precharge.
 * Residency, per rank: a cycle is *active* when at least one bank of the rank is open, otherwise
   *precharged*. An all-bank REF counts as active for ``tRFC - tRP`` cycles from its issue and
   precharged afterwards (DRAMPower treats it as an ACT followed by a PRE ``tRP`` before its end);
   a REFpb likewise for ``tRFCpb - tRP``. Banks still open at the end stay active until
   ``cycles``. Precharged cycles = ``cycles`` - active cycles, so every rank of every channel
   contributes background energy for the whole run, used or not.
-* Power-down and self-refresh terms (IDD2P, IDD3P, IDD6) are zero: the command set of
-  :mod:`traces.commands` has no power-down commands, so the controller never uses them.
+
+Power-down and self-refresh (DRAMPower 4.1, ``CommandAnalysis::handlePdn*/handlePup*/handleSR*``
+and ``MemoryPowerModel::engy_sref``), per rank; a low-power state is named by its entry command,
+as DRAMPower does, whatever the banks' states:
+
+=============  ===========================================================================
+term           energy per device and rail
+=============  ===========================================================================
+PD act fast    V x IDD3P1 x c(PDN_F_ACT .. PUP) x tCK
+PD act slow    V x IDD3P0 x c(PDN_S_ACT .. PUP) x tCK
+PD pre fast    V x IDD2P1 x c(PDN_F_PRE .. PUP) x tCK
+PD pre slow    V x IDD2P0 x c(PDN_S_PRE .. PUP) x tCK
+SREF           V x [IDD6 x max(0, d - tRFC) + (IDD5 - IDD3N) x tRFC] x tCK
+SREF ref       V x [IDD3P0 x a + IDD2P0 x p + IDD3N x a' + IDD2N x p'] x tCK
+=============  ===========================================================================
+
+with ``c(X .. Y)`` the cycles from an entry to its exit (or to the end of the run; IDD2P0/1 and
+IDD3P0/1 fall back to IDD2P/IDD3P; an entry counts when the rank's next low-power command is its
+exit, or when there is none; other entries and unpaired exits are ignored and counted in
+``LP_unmatched``), ``d`` the cycles from SREN to SREX, and the refresh that
+the device performs on entering self-refresh split as DRAMPower splits it: its ``tRFC - tRP``
+"active" cycles ``a = min(d, tRFC - tRP)`` and its ``tRP`` "precharged" cycles
+``p = min(max(d - (tRFC - tRP), 0), tRP)`` inside self-refresh, and when SREX comes before the
+refresh is done (``d < tRFC``) the rest after it, ``a' = tRFC - tRP - a`` and ``p' = tRP - p``,
+so every self-refresh is billed one full refresh. ``powerdown`` is the sum of the four PD
+terms, ``selfrefresh`` of SREF and SREF ref.
+
+Residency with low-power states: precharged-standby billing stops at an entry and resumes at
+the exit (after a self-refresh, at ``max(SREX, SREN + tRFC)``); active-standby cycles are the
+rank's active cycles outside low-power states. The power-up transitions are billed at standby
+current, as DRAMPower 4.1 bills them (its "PUP" and "SREF PUP" energies are part of its
+standby energies, not added to the total): after PUP the rank is in standby for ``tXP`` (slow
+exit with a DLL: DRAMPower counts ``tXPDLL - tRCD``), after SREX for ``tXS`` (with a DLL:
+``tXSDLL - tRCD``) less the refresh remainder ``a' + p'``. :attr:`EnergyBreakdown.powerup`
+reports that energy, ``V x (IDD3N x n_PUP_ACT + IDD2N x n_PUP_PRE) x t_pup x tCK + V x IDD2N
+x sum(t_spup) x tCK``; it is included in ``background``, never added to ``total``.
+
+Everything is computed with whole-array NumPy operations (a stable sort of the bank events by
+bank, and a running maximum for the union of a rank's busy intervals), so the module needs no
+JIT compiler and ``dramsim energy`` starts without Numba.
+
+DRAMPower 4.1 counts the stretch from the last state change to the trace's END twice (it adds
+its own step at END - 1 and then handles END); the energies here count it once, which is
+DRAMPower's ``total`` less that double count (``total_corrected_pJ`` in
+``shared/reference/dram/peers2/figures.json``).
 
 Every rail of the spec is summed (VDD; VDD and VPP for DDR4; VDD1, VDD2, VDDQ for LPDDR3/LPDDR4);
 a rail without a current contributes 0 for it. Unlike DRAMPower 4, which evaluates one rank and
@@ -47,7 +92,6 @@ from typing import TYPE_CHECKING
 
 from dataclasses import dataclass, field
 
-import numba
 import numpy as np
 
 if TYPE_CHECKING:  # pandas is imported where it is used (keeps replay's memory low)
@@ -55,7 +99,9 @@ if TYPE_CHECKING:  # pandas is imported where it is used (keeps replay's memory 
 
 from dramsim.errors import InputError
 from dramsim.spec import Spec
-from traces.commands import ACT, PRE, PREA, RD, RDA, REF, REFPB, WR, WRA, CommandTrace
+from traces.commands import (ACT, COMMANDS, PDN_F_ACT, PDN_F_PRE, PDN_S_ACT, PDN_S_PRE, PRE, PREA,
+                             PUP_ACT, PUP_PRE, RANK_COMMANDS, RD, RDA, REF, REFPB, SREN, SREX, WR, WRA,
+                             CommandTrace)
 
 #: Read I/O power per DQ/DQS pin (mW) and write ODT power per DQ/DQS/DM pin (mW): DRAMPower 4's
 #: DDR3 defaults (Micron DDR3 power calculator).
@@ -65,16 +111,41 @@ ODT_WRITE_MW = 21.2
 #: The rail whose voltage is reported and scaled, per family (see :mod:`dramsim.voltage`).
 CORE_RAIL = {"DDR3": "VDD", "DDR4": "VDD", "LPDDR3": "VDD2", "LPDDR4": "VDD2"}
 
-PARTS = ("act", "pre", "rd", "wr", "ref", "background", "io")
+PARTS = ("act", "pre", "rd", "wr", "ref", "background", "powerdown", "selfrefresh", "io")
+
+#: Columns of the low-power residency (cycles per rank, :attr:`Residency.lowpower`).
+LOW_POWER_CYCLES = ("pd_act_fast", "pd_act_slow", "pd_pre_fast", "pd_pre_slow", "sref_idd6",
+                    "sref_ref_act", "sref_ref_pre", "spup_ref_act", "spup_ref_pre",
+                    "pup_act", "pup_pre", "spup")
+#: DRAMPower 4's background components, in :attr:`EnergyBreakdown.detail` (pJ): standby,
+#: power-down, self-refresh (``sref``: IDD6 and the refresh current; ``sref_ref_act/pre``: the
+#: refresh's background inside self-refresh; ``spup_ref``: after SREX) and the power-up parts of
+#: the standby (``pup_act``, ``pup_pre``, ``sref_pup``: inside ``act/pre_standby``).
+DETAIL = ("act_standby", "pre_standby", "pd_act_fast", "pd_act_slow", "pd_pre_fast", "pd_pre_slow",
+          "sref", "sref_ref_act", "sref_ref_pre", "spup_ref", "pup_act", "pup_pre", "sref_pup")
+#: DRAMPower 4.1's printed components -> ours (an :class:`EnergyBreakdown` attribute for the
+#: command terms, a :attr:`EnergyBreakdown.detail` key for the others).
+DRAMPOWER4_COMPONENTS = {"ACT": "act", "PRE": "pre", "RD": "rd", "WR": "wr", "REF": "ref",
+                         "ACT stby": "act_standby", "PRE stby": "pre_standby", "PD act F": "pd_act_fast",
+                         "PD act S": "pd_act_slow", "PD pre F": "pd_pre_fast", "PD pre S": "pd_pre_slow",
+                         "SREF": "sref", "SREF ref act": "sref_ref_act", "SREF ref pre": "sref_ref_pre",
+                         "PUP act": "pup_act", "PUP pre": "pup_pre", "SREF PUP": "sref_pup"}
+#: Names of the effective counts of :func:`analyse`.
+COUNT_NAMES = ("ACT", "PRE", "RD", "WR", "REF", "REFpb", "ACT_ignored", "PRE_noop",
+               "PDN", "SREF", "LP_unmatched")
 
 
 @dataclass(frozen=True)
 class EnergyBreakdown:
     """Energy of a run in pJ, summed over channels, ranks, devices and rails.
 
-    ``ref`` includes per-bank refresh; ``io`` is 0 unless requested. ``vdd`` is the voltage (V)
-    of the core rail, ``per_rail`` the total per rail (pJ), ``counts`` the effective command
-    counts and ``active_cycles`` / ``precharged_cycles`` the residency summed over ranks.
+    ``ref`` includes per-bank refresh; ``background`` is active plus precharged standby;
+    ``powerdown`` and ``selfrefresh`` are the low-power terms; ``io`` is 0 unless requested.
+    ``vdd`` is the voltage (V) of the core rail, ``per_rail`` the total per rail (pJ),
+    ``counts`` the effective command counts and ``active_cycles`` / ``precharged_cycles`` the
+    standby residency summed over ranks. ``powerup`` is the part of ``background`` spent in
+    power-up transitions (not added to ``total``); ``detail`` splits background, powerdown and
+    selfrefresh into DRAMPower 4's components (pJ).
     """
 
     total: float
@@ -87,16 +158,27 @@ class EnergyBreakdown:
     io: float
     vdd: float
     cycles: int
+    powerdown: float = 0.0
+    selfrefresh: float = 0.0
+    powerup: float = 0.0
     per_rail: dict = field(default_factory=dict)
     counts: dict = field(default_factory=dict)
     active_cycles: int = 0
     precharged_cycles: int = 0
+    detail: dict = field(default_factory=dict)
+
+    def component(self, name: str) -> float:
+        """One of DRAMPower 4.1's components (:data:`DRAMPOWER4_COMPONENTS` key), in pJ."""
+        ours = DRAMPOWER4_COMPONENTS[name]
+        return getattr(self, ours) if ours in PARTS else self.detail[ours]
 
     def to_dict(self) -> dict:
         """The ``energy_pj`` JSON object (``vdd`` in V)."""
         return {"total": self.total, "act": self.act, "pre": self.pre, "rd": self.rd,
-                "wr": self.wr, "ref": self.ref, "background": self.background, "io": self.io,
-                "vdd": self.vdd, "per_rail": dict(self.per_rail)}
+                "wr": self.wr, "ref": self.ref, "background": self.background,
+                "powerdown": self.powerdown, "selfrefresh": self.selfrefresh, "io": self.io,
+                "powerup_in_background": self.powerup, "vdd": self.vdd, "per_rail": dict(self.per_rail),
+                "detail": dict(self.detail)}
 
 
 def core_rail(spec: Spec, name: str | None = None) -> str:
@@ -113,122 +195,182 @@ def core_rail(spec: Spec, name: str | None = None) -> str:
     return names[0]
 
 
-@numba.njit(cache=True)
-def _analyse(cycle, cmd, rank_id, bank_id, nbanks_per_rank, nranks, end, ras, rtp, wr_delay,
-             ref_active, refpb_active):
-    """Scan a command trace once: effective counts and active cycles per rank.
+def _previous_in_group(group: np.ndarray) -> np.ndarray:
+    """For a sequence sorted by group: whether each element has a predecessor in its group."""
+    has = np.zeros(len(group), bool)
+    has[1:] = group[1:] == group[:-1]
+    return has
 
-    ``rank_id``: global rank index per command; ``bank_id``: bank within the rank (-1 for PREA
-    and REF). Returns ``(counts, active)`` with counts ACT, PRE (effective, implicit included),
-    RD, WR, REF, REFpb, ignored ACTs, no-op PREs, and active cycles per rank.
 
-    A rank's active cycles are the measure of the union of its bank-open intervals [ACT, close)
-    and refresh periods, clipped to [0, end). Every interval belongs to one ACT, REF or REFpb,
-    so at most n are recorded; an RDA/WRA's implicit precharge lies in the future and is
-    resolved when its bank (or rank) is next addressed, or at the end.
+def _bank_intervals(cycle, cmd, rank_id, bank_id, nbanks, end, ras, rtp, wr_delay):
+    """Per bank, the open intervals [ACT, close) and the effective counts, vectorised.
+
+    A bank's events are its ACTs (open) and closes: PRE, each bank of a PREA, and the implicit
+    precharge of an RDA/WRA, which closes the bank for the commands after it and ends its open
+    interval at ``max(t + RTP, t(ACT) + RAS)`` (WRA: ``t + CWL + nBL + WR``). After an event the
+    bank is open exactly when it was an ACT, so an ACT counts when the bank was closed, a close
+    when it was open. Returns ``(act_index, close_cycle, counts)``: the trace index of every
+    counted ACT (sorted), the end of its interval, and ACT, PRE, ACT_ignored, PRE_noop.
     """
-    nb = nranks * nbanks_per_rank
-    is_open = np.zeros(nb, np.bool_)
-    act_t = np.zeros(nb, np.int64)
-    pend = np.full(nb, -1, np.int64)          # pending implicit precharge cycle (-1: none)
-    slot = np.zeros(nb, np.int64)             # interval of the bank's open row
-    counts = np.zeros(8, np.int64)
-    n = cycle.shape[0]
-    # intervals are recorded when they start (ACT, REF, REFpb), so they come sorted by start
-    # (cycles are non-decreasing); a bank's end is filled in when it closes
-    starts = np.empty(n, np.int64)
-    ends = np.empty(n, np.int64)
-    owner = np.empty(n, np.int32)
-    k = 0
-    for i in range(n):
-        t = cycle[i]
-        c = cmd[i]
-        r = rank_id[i]
-        if c == REF or c == PREA:
-            lo = r * nbanks_per_rank
-            hi = lo + nbanks_per_rank
-        else:
-            lo = r * nbanks_per_rank + bank_id[i]
-            hi = lo + 1
-        for j in range(lo, hi):               # implicit precharges due by now
-            if pend[j] >= 0 and pend[j] <= t:
-                ends[slot[j]] = pend[j]
-                is_open[j] = False
-                pend[j] = -1
-                counts[1] += 1
-        if c == ACT:
-            if is_open[lo]:
-                counts[6] += 1
-            else:
-                is_open[lo] = True
-                act_t[lo] = t
-                starts[k] = t
-                owner[k] = r
-                slot[lo] = k
-                k += 1
-                counts[0] += 1
-        elif c == PRE or c == PREA:
-            closed = False
-            for j in range(lo, hi):
-                if is_open[j] and (pend[j] < 0 or c == PREA):
-                    ends[slot[j]] = t
-                    is_open[j] = False
-                    pend[j] = -1
-                    counts[1] += 1
-                    closed = True
-            if not closed:
-                counts[7] += 1
-        elif c == RD or c == RDA:
-            counts[2] += 1
-            if c == RDA and is_open[lo] and pend[lo] < 0:
-                pend[lo] = max(t + rtp, act_t[lo] + ras)
-        elif c == WR or c == WRA:
-            counts[3] += 1
-            if c == WRA and is_open[lo] and pend[lo] < 0:
-                pend[lo] = max(t + wr_delay, act_t[lo] + ras)
-        elif c == REF or c == REFPB:
-            counts[4 if c == REF else 5] += 1
-            starts[k] = t
-            ends[k] = t + (ref_active if c == REF else refpb_active)
-            owner[k] = r
-            k += 1
-    for j in range(nb):                        # still open at the end of the run
-        if is_open[j]:
-            ends[slot[j]] = end
-            if pend[j] >= 0 and pend[j] <= end:
-                ends[slot[j]] = pend[j]
-                counts[1] += 1
-    active = np.zeros(nranks, np.int64)
-    cur_s = np.zeros(nranks, np.int64)
-    cur_e = np.zeros(nranks, np.int64)
-    for q in range(k):
-        r = owner[q]
-        s = min(max(starts[q], 0), end)
-        e = min(max(ends[q], 0), end)
-        if e <= s:
-            continue
-        if s > cur_e[r]:
-            active[r] += cur_e[r] - cur_s[r]
-            cur_s[r] = s
-            cur_e[r] = e
-        elif e > cur_e[r]:
-            cur_e[r] = e
-    for r in range(nranks):
-        active[r] += cur_e[r] - cur_s[r]
-    return counts, active
+    events_per_code = np.zeros(len(COMMANDS), np.int64)
+    events_per_code[[ACT, PRE, RDA, WRA]] = 1
+    events_per_code[PREA] = nbanks
+    src = np.flatnonzero(events_per_code[cmd])              # (lookup tables: no np.isin pass)
+    n_prea = int(np.count_nonzero(cmd[src] == PREA))
+    if n_prea:                                              # a PREA is one close per bank
+        src = np.repeat(src, events_per_code[cmd[src]])     # events in trace (time) order
+    if len(src) == 0:
+        return np.zeros(0, np.int64), np.zeros(0, np.int64), (0, 0, 0, 0)
+    ev_cmd = cmd[src]
+    key = np.int16 if len(rank_id) == 0 or (int(rank_id.max()) + 1) * nbanks < 2**15 else np.int32
+    bank = rank_id[src].astype(key)
+    bank *= nbanks
+    local = bank_id[src].astype(key)
+    if n_prea:                                              # the banks of each PREA, 0 .. nbanks-1
+        prea = np.flatnonzero(ev_cmd == PREA)
+        local[prea] = np.arange(len(prea)) % nbanks
+    bank += local
+    del local
+    # by bank, time order kept (16-bit keys sort by radix)
+    order = np.argsort(bank, kind="stable")
+    src, ev_cmd, bank = src[order].astype(np.int32 if len(cmd) < 2**31 else np.int64), ev_cmd[order], bank[order]
+    del order
+    is_act = ev_cmd == ACT
+    same = _previous_in_group(bank)
+    was_open = np.zeros(len(src), bool)
+    was_open[1:] = is_act[:-1]
+    was_open &= same
+    counted = np.where(is_act, ~was_open, was_open)
+    del same, was_open
+    acts = np.flatnonzero(counted & is_act)
+    closes = np.flatnonzero(counted & ~is_act)
+    # a close's cycle: its command's, except an implicit precharge, which waits for RTP / write
+    # recovery and tRAS after the ACT that opened the bank (the counted ACT just before it)
+    close_t = cycle[src[closes]]
+    auto = np.flatnonzero((ev_cmd[closes] == RDA) | (ev_cmd[closes] == WRA))
+    if len(auto):
+        opener = acts[np.searchsorted(acts, closes[auto]) - 1]
+        delay = np.where(ev_cmd[closes[auto]] == RDA, rtp, wr_delay)
+        close_t[auto] = np.maximum(close_t[auto] + delay, cycle[src[opener]] + ras)
+    # a counted ACT's interval ends at the next counted close, if that is its bank's, or the end
+    nxt = np.searchsorted(closes, acts)
+    has = nxt < len(closes)
+    has[has] = bank[closes[nxt[has]]] == bank[acts[has]]
+    stop = np.full(len(acts), end, np.int64)
+    stop[has] = close_t[nxt[has]]
+    n_pre = int(np.count_nonzero(close_t <= end))
+    noop_pre = int(np.count_nonzero(ev_cmd == PRE)) - int(np.count_nonzero(ev_cmd[closes] == PRE))
+    noop_prea = n_prea - len(np.unique(src[closes[ev_cmd[closes] == PREA]]))
+    act_index = src[acts].astype(np.int64)
+    order = np.argsort(act_index, kind="stable")
+    counts = (len(act_index), n_pre, int(np.count_nonzero(is_act)) - len(act_index), noop_pre + noop_prea)
+    return act_index[order], np.minimum(stop[order], end), counts
 
 
-def analyse(spec: Spec, commands: CommandTrace, cycles: int) -> tuple[dict, np.ndarray]:
-    """Effective command counts and active cycles per rank (channel-major) of a trace.
+def _low_power_stays(cycle, cmd, rank_id, nranks, end, rfc, rp, t_pup, t_pup_slow, t_spup):
+    """The low-power stays of every rank: ``(index, stop, lp, counts)``.
 
-    Returns
-    -------
-    counts : dict
-        ``ACT``, ``PRE`` (precharges that closed an open bank, implicit ones included), ``RD``,
-        ``WR`` (auto-precharge variants included), ``REF``, ``REFpb``, ``ACT_ignored`` (ACT to
-        an open bank), ``PRE_noop`` (PRE to a closed bank).
-    active : ndarray of int64
-        Active-standby cycles per rank, shape ``(channels * ranks,)``.
+    An entry takes effect when the rank's next low-power command is its exit (PUP_* after PDN_*,
+    SREX after SREN) or when it has none (the stay lasts to the end); any other entry, and an exit
+    not preceded by its entry, is ignored (counted in ``LP_unmatched``). ``index``: trace index of
+    each effective entry (sorted); ``stop``: the end of the stretch it takes out of standby (after
+    a self-refresh shorter than tRFC, the end of the refresh it began); ``lp``: cycles per rank and
+    :data:`LOW_POWER_CYCLES` column; counts: PDN, SREF, LP_unmatched.
+    """
+    lp = np.zeros((nranks, len(LOW_POWER_CYCLES)), np.int64)
+    idx = np.flatnonzero(cmd >= PDN_F_PRE)
+    if len(idx) == 0:
+        return idx, idx, lp, (0, 0, 0)
+    idx = idx[np.argsort(rank_id[idx], kind="stable")]
+    c, r, t = cmd[idx], rank_id[idx].astype(np.int64), cycle[idx]
+    is_exit = (c == PUP_PRE) | (c == PUP_ACT) | (c == SREX)
+    has_next = np.zeros(len(idx), bool)
+    has_next[:-1] = r[1:] == r[:-1]
+    nc = np.where(has_next, np.roll(c, -1), -1)
+    matched = ~is_exit & np.where(c == SREN, nc == SREX, (nc == PUP_PRE) | (nc == PUP_ACT))
+    effective = ~is_exit & (matched | ~has_next)
+    exits_used = np.zeros(len(idx), bool)
+    exits_used[1:] = matched[:-1]
+    unmatched = int(np.count_nonzero(~is_exit & ~effective) + np.count_nonzero(is_exit & ~exits_used))
+    e = np.flatnonzero(effective)
+    kind, rk, start = c[e], r[e], t[e]
+    exited = matched[e]
+    leave = np.minimum(np.where(exited, t[np.minimum(e + 1, len(idx) - 1)], end), end)
+    d = np.maximum(leave - start, 0)
+    sref = kind == SREN
+    columns = {name: np.zeros(len(e), np.int64) for name in LOW_POWER_CYCLES}
+    for name, entry in (("pd_act_fast", PDN_F_ACT), ("pd_act_slow", PDN_S_ACT),
+                        ("pd_pre_fast", PDN_F_PRE), ("pd_pre_slow", PDN_S_PRE)):
+        columns[name] = np.where(kind == entry, d, 0)
+    slow = (kind == PDN_S_ACT) | (kind == PDN_S_PRE)
+    pup = np.where(exited & ~sref, np.where(slow, t_pup_slow, t_pup), 0)
+    columns["pup_act"] = np.where((kind == PDN_F_ACT) | (kind == PDN_S_ACT), pup, 0)
+    columns["pup_pre"] = np.where((kind == PDN_F_PRE) | (kind == PDN_S_PRE), pup, 0)
+    # self-refresh: the refresh it begins, split as DRAMPower splits it (module docstring)
+    ref_act = rfc - rp
+    a = np.minimum(d, ref_act)
+    p = np.clip(d - ref_act, 0, rp)
+    after = np.maximum(end - leave, 0)
+    a2 = np.where(exited, np.minimum(ref_act - a, after), 0)
+    p2 = np.where(exited, np.minimum(rp - p, np.maximum(after - a2, 0)), 0)
+    columns["sref_idd6"] = np.where(sref, np.maximum(d - rfc, 0), 0)
+    columns["sref_ref_act"] = np.where(sref, a, 0)
+    columns["sref_ref_pre"] = np.where(sref, p, 0)
+    columns["spup_ref_act"] = np.where(sref, a2, 0)
+    columns["spup_ref_pre"] = np.where(sref, p2, 0)
+    columns["spup"] = np.where(sref & exited, np.maximum(t_spup - (ref_act - a) - (rp - p), 0), 0)
+    for j, name in enumerate(LOW_POWER_CYCLES):
+        lp[:, j] = np.bincount(rk, weights=columns[name], minlength=nranks).astype(np.int64)
+    stop = np.where(sref, leave + columns["spup_ref_act"] + columns["spup_ref_pre"], leave)
+    order = np.argsort(idx[e], kind="stable")
+    counts = (int(np.count_nonzero(~sref)), int(np.count_nonzero(sref)), unmatched)
+    return idx[e][order], stop[order], lp, counts
+
+
+def _union_per_rank(start, stop, rank, nranks, end):
+    """Measure of the union of intervals [start, stop) per rank, clipped to [0, end).
+
+    ``start`` must be non-decreasing within each rank (the intervals come in trace order).
+    """
+    s = np.clip(start, 0, end)
+    e = np.clip(stop, 0, end)
+    if nranks > 1:
+        order = np.argsort(rank, kind="stable")
+        s, e, rank = s[order], e[order], rank[order]
+        shift = rank.astype(np.int64) * (end + 1)           # keeps the ranks apart
+        s, e = s + shift, e + shift
+    reach = np.maximum.accumulate(e) if len(e) else e
+    before = np.empty_like(reach)
+    if len(reach):
+        before[0] = s[0]
+        before[1:] = reach[:-1]
+    covered = np.maximum(e - np.maximum(s, before), 0)
+    return np.bincount(rank.astype(np.int64), weights=covered, minlength=nranks).astype(np.int64)
+
+
+@dataclass(frozen=True)
+class Residency:
+    """Where each rank spent the run (cycles, arrays of shape ``(channels * ranks,)``).
+
+    ``active`` and ``precharged`` are standby cycles (outside low-power states); ``lowpower``
+    has one column per :data:`LOW_POWER_CYCLES` name (``pup_act``, ``pup_pre`` and ``spup`` are
+    power-up cycles inside the standby ones); ``counts`` as :func:`analyse`.
+    """
+
+    counts: dict
+    active: np.ndarray
+    precharged: np.ndarray
+    lowpower: np.ndarray
+
+    def lowpower_total(self, name: str) -> int:
+        """Low-power cycles of one :data:`LOW_POWER_CYCLES` kind, summed over ranks."""
+        return int(self.lowpower[:, LOW_POWER_CYCLES.index(name)].sum())
+
+
+def residency(spec: Spec, commands: CommandTrace, cycles: int) -> Residency:
+    """Effective command counts and the standby and low-power residency of every rank.
+
+    Ranks are channel-major (``channel * ranks + rank``). See :func:`analyse` for the counts.
     """
     org, tm = spec.organization, spec.timing
     cycles = int(cycles)
@@ -241,7 +383,7 @@ def analyse(spec: Spec, commands: CommandTrace, cycles: int) -> tuple[dict, np.n
         if commands.channel.max() >= org.channels or commands.rank.max() >= org.ranks \
                 or commands.channel.min() < 0 or commands.rank.min() < 0:
             raise InputError("command trace: channel or rank outside the spec's organization")
-        if commands.cmd.max() > REFPB:
+        if commands.cmd.max() >= len(COMMANDS):
             raise InputError("command trace: unknown command code")
     # small ids and in-place updates: a long trace's temporaries stay small (peak memory)
     ids = np.int16 if max(nranks, org.banks) < 2**15 else np.int32
@@ -251,34 +393,79 @@ def analyse(spec: Spec, commands: CommandTrace, cycles: int) -> tuple[dict, np.n
     bank_id = commands.bankgroup.astype(ids)
     bank_id *= org.banks_per_group
     bank_id += commands.bank
-    per_bank = (commands.cmd != REF) & (commands.cmd != PREA)
-    if np.any(per_bank & ((bank_id < 0) | (bank_id >= org.banks))):
+    is_rank_command = np.zeros(len(COMMANDS), bool)
+    is_rank_command[list(RANK_COMMANDS)] = True
+    wide = is_rank_command[commands.cmd]
+    if np.any(~wide & ((bank_id < 0) | (bank_id >= org.banks))):
         raise InputError("command trace: bank outside the spec's organization")
-    np.logical_not(per_bank, out=per_bank)
-    bank_id[per_bank] = -1
-    del per_bank
+    bank_id[wide] = -1
+    del wide
     nbl = spec.burst_cycles
-    c, active = _analyse(commands.cycle, commands.cmd, rank_id, bank_id, org.banks, nranks, cycles,
-                         tm.RAS, tm.RTP, tm.CWL + nbl + tm.WR, max(tm.RFC - tm.RP, 0),
-                         max(tm.RFCpb - tm.RP, 0))
-    names = ("ACT", "PRE", "RD", "WR", "REF", "REFpb", "ACT_ignored", "PRE_noop")
-    return {name: int(v) for name, v in zip(names, c)}, active
+    # power-up cycles as DRAMPower 4.1 counts them (with a DLL a slow exit / SREX: less tRCD)
+    dll_rcd = tm.RCD if spec.has_dll else 0
+    t_pup_slow = tm.XPDLL - dll_rcd if spec.has_dll else tm.XP
+    t_spup = tm.XSDLL - dll_rcd if spec.has_dll else tm.XS
+    act_index, act_stop, bank_counts = _bank_intervals(commands.cycle, commands.cmd, rank_id, bank_id, org.banks,
+                                                       cycles, tm.RAS, tm.RTP, tm.CWL + nbl + tm.WR)
+    lp_index, lp_stop, lp, lp_counts = _low_power_stays(commands.cycle, commands.cmd, rank_id, nranks, cycles,
+                                                        tm.RFC, tm.RP, tm.XP, t_pup_slow, t_spup)
+    # every rank's time out of precharged standby: open banks, refreshes, low-power stays
+    refs = np.flatnonzero((commands.cmd == REF) | (commands.cmd == REFPB))
+    ref_stop = commands.cycle[refs] + np.where(commands.cmd[refs] == REF, max(tm.RFC - tm.RP, 0),
+                                               max(tm.RFCpb - tm.RP, 0))
+    index = np.concatenate((act_index, refs, lp_index))
+    stop = np.concatenate((act_stop, ref_stop, lp_stop))
+    order = np.argsort(index, kind="stable")                 # trace order: starts non-decreasing
+    index, stop = index[order], stop[order]
+    busy = _union_per_rank(commands.cycle[index], stop, rank_id[index], nranks, cycles)
+    in_states = lp[:, :9].sum(axis=1)
+    n = list(commands.counts().values())                     # per code, counted in slices
+    values = (*bank_counts[:2], n[RD] + n[RDA], n[WR] + n[WRA], n[REF], n[REFPB], *bank_counts[2:], *lp_counts)
+    counts = {name: int(v) for name, v in zip(COUNT_NAMES, values)}
+    return Residency(counts=counts, active=busy - in_states, precharged=cycles - busy, lowpower=lp)
+
+
+def analyse(spec: Spec, commands: CommandTrace, cycles: int) -> tuple[dict, np.ndarray]:
+    """Effective command counts and active-standby cycles per rank (channel-major) of a trace.
+
+    Returns
+    -------
+    counts : dict
+        ``ACT``, ``PRE`` (precharges that closed an open bank, implicit ones included), ``RD``,
+        ``WR`` (auto-precharge variants included), ``REF``, ``REFpb``, ``ACT_ignored`` (ACT to
+        an open bank), ``PRE_noop`` (PRE to a closed bank), ``PDN`` (power-down entries),
+        ``SREF`` (self-refresh entries), ``LP_unmatched`` (an exit without its entry, or an
+        entry while already in a low-power state: ignored).
+    active : ndarray of int64
+        Active-standby cycles per rank, shape ``(channels * ranks,)``.
+    """
+    res = residency(spec, commands, cycles)
+    return res.counts, res.active
+
+
+#: Per-cycle powers of :func:`command_energies_pj` (pJ per cycle, rank) and the current of each.
+_CYCLE_CURRENTS = {"bg_active": "IDD3N", "bg_precharged": "IDD2N", "pd_act_fast": "IDD3P1",
+                   "pd_act_slow": "IDD3P0", "pd_pre_fast": "IDD2P1", "pd_pre_slow": "IDD2P0",
+                   "sref_idd6": "IDD6"}
 
 
 def command_energies_pj(spec: Spec) -> dict[str, dict[str, float]]:
     """Energy of one command of each kind, per rank (all devices), per rail, in pJ.
 
-    Keys of the outer dict: ``act``, ``pre``, ``rd``, ``wr``, ``ref``, ``refpb``, and the
-    background powers per cycle ``bg_active`` and ``bg_precharged`` (pJ per cycle).
+    Keys of the outer dict: ``act``, ``pre``, ``rd``, ``wr``, ``ref``, ``refpb``; the power per
+    cycle (pJ per cycle) of the background states ``bg_active`` (IDD3N), ``bg_precharged``
+    (IDD2N), ``pd_act_fast`` (IDD3P1), ``pd_act_slow`` (IDD3P0), ``pd_pre_fast`` (IDD2P1),
+    ``pd_pre_slow`` (IDD2P0), ``sref_idd6`` (IDD6); and ``sref_refresh``, the refresh current
+    above active standby (IDD5 - IDD3N) per cycle of the refresh a self-refresh performs.
     """
     tm, org = spec.timing, spec.organization
     tck, nbl, dev = tm.tck_ns, spec.burst_cycles, org.devices_per_rank
-    out = {k: {} for k in ("act", "pre", "rd", "wr", "ref", "refpb", "bg_active", "bg_precharged")}
+    out = {k: {} for k in ("act", "pre", "rd", "wr", "ref", "refpb", "sref_refresh", *_CYCLE_CURRENTS)}
     for rail in spec.rails:
         v, i = rail.voltage_v, rail.current
         e = lambda di, n: v * di * n * tck * dev  # noqa: E731  mA x V x ns = pJ
         out["act"][rail.name] = e(i("IDD0") - i("IDD3N"), tm.RAS)
-        out["pre"][rail.name] = e(i("IDD0") - i("IDD2N"), tm.RC - tm.RAS)
+        out["pre"][rail.name] = e(i("IDD0") - i("IDD2N"), tm.rc_energy - tm.RAS)
         out["rd"][rail.name] = e(i("IDD4R") - i("IDD3N"), nbl)
         out["wr"][rail.name] = e(i("IDD4W") - i("IDD3N"), nbl)
         out["ref"][rail.name] = e(i("IDD5") - i("IDD3N"), tm.RFC)
@@ -286,8 +473,9 @@ def command_energies_pj(spec: Spec) -> dict[str, dict[str, float]]:
             out["refpb"][rail.name] = e(i("IDD5PB") - i("IDD3N"), tm.RFCpb)
         else:
             out["refpb"][rail.name] = out["ref"][rail.name] / org.banks
-        out["bg_active"][rail.name] = e(i("IDD3N"), 1)
-        out["bg_precharged"][rail.name] = e(i("IDD2N"), 1)
+        out["sref_refresh"][rail.name] = e(i("IDD5") - i("IDD3N"), 1)
+        for key, current in _CYCLE_CURRENTS.items():
+            out[key][rail.name] = e(i(current), 1)
     return out
 
 
@@ -314,32 +502,59 @@ def compute_energy(spec: Spec, commands: CommandTrace, cycles: int, *, io: bool 
     EnergyBreakdown
         All energies in pJ.
     """
-    counts, active = analyse(spec, commands, cycles)
-    nranks = spec.organization.channels * spec.organization.ranks
-    act_cycles = int(active.sum())
-    pre_cycles = int(nranks * int(cycles) - act_cycles)
+    res = residency(spec, commands, cycles)
+    counts = res.counts
+    cyc = {name: res.lowpower_total(name) for name in LOW_POWER_CYCLES}
+    cyc["bg_active"] = act_cycles = int(res.active.sum())
+    cyc["bg_precharged"] = pre_cycles = int(res.precharged.sum())
+    refresh_in_sref = cyc["sref_ref_act"] + cyc["sref_ref_pre"] + cyc["spup_ref_act"] + cyc["spup_ref_pre"]
     per_cmd = command_energies_pj(spec)
     parts = dict.fromkeys(PARTS, 0.0)
+    detail = dict.fromkeys(DETAIL, 0.0)
+    powerup = 0.0
     per_rail = {}
     for rail in spec.rails:
         n = rail.name
+        p = {key: per_cmd[key][n] for key in per_cmd}
+        d = {
+            "act_standby": act_cycles * p["bg_active"],
+            "pre_standby": pre_cycles * p["bg_precharged"],
+            "pd_act_fast": cyc["pd_act_fast"] * p["pd_act_fast"],
+            "pd_act_slow": cyc["pd_act_slow"] * p["pd_act_slow"],
+            "pd_pre_fast": cyc["pd_pre_fast"] * p["pd_pre_fast"],
+            "pd_pre_slow": cyc["pd_pre_slow"] * p["pd_pre_slow"],
+            "sref": cyc["sref_idd6"] * p["sref_idd6"] + refresh_in_sref * p["sref_refresh"],
+            "sref_ref_act": cyc["sref_ref_act"] * p["pd_act_slow"],
+            "sref_ref_pre": cyc["sref_ref_pre"] * p["pd_pre_slow"],
+            "spup_ref": cyc["spup_ref_act"] * p["bg_active"] + cyc["spup_ref_pre"] * p["bg_precharged"],
+        }
         r = {
-            "act": counts["ACT"] * per_cmd["act"][n],
-            "pre": counts["PRE"] * per_cmd["pre"][n],
-            "rd": counts["RD"] * per_cmd["rd"][n],
-            "wr": counts["WR"] * per_cmd["wr"][n],
-            "ref": counts["REF"] * per_cmd["ref"][n] + counts["REFpb"] * per_cmd["refpb"][n],
-            "background": act_cycles * per_cmd["bg_active"][n] + pre_cycles * per_cmd["bg_precharged"][n],
+            "act": counts["ACT"] * p["act"],
+            "pre": counts["PRE"] * p["pre"],
+            "rd": counts["RD"] * p["rd"],
+            "wr": counts["WR"] * p["wr"],
+            "ref": counts["REF"] * p["ref"] + counts["REFpb"] * p["refpb"],
+            "background": d["act_standby"] + d["pre_standby"],
+            "powerdown": d["pd_act_fast"] + d["pd_act_slow"] + d["pd_pre_fast"] + d["pd_pre_slow"],
+            "selfrefresh": d["sref"] + d["sref_ref_act"] + d["sref_ref_pre"] + d["spup_ref"],
         }
         for k, v in r.items():
             parts[k] += v
+        for k, v in d.items():
+            detail[k] += v
+        pup = {"pup_act": cyc["pup_act"] * p["bg_active"], "pup_pre": cyc["pup_pre"] * p["bg_precharged"],
+               "sref_pup": cyc["spup"] * p["bg_precharged"]}
+        for k, v in pup.items():
+            detail[k] += v
+        powerup += sum(pup.values())
         per_rail[n] = sum(r.values())
     if io:
         parts["io"] = io_energy_pj(spec, counts["RD"], counts["WR"])
     total = sum(parts.values())
     vdd = spec.rail(core_rail(spec, core)).voltage_v
     return EnergyBreakdown(total=total, vdd=vdd, cycles=int(cycles), per_rail=per_rail, counts=counts,
-                           active_cycles=act_cycles, precharged_cycles=pre_cycles, **parts)
+                           active_cycles=act_cycles, precharged_cycles=pre_cycles, powerup=powerup,
+                           detail=detail, **parts)
 
 
 def io_energy_pj(spec: Spec, reads: int, writes: int) -> float:

@@ -24,7 +24,9 @@ Organization fields a memspec may lack (documented choices):
 * ``ranks`` and ``channels``: 1, except DRAMsim3 INI (``channels``; ranks = ``channel_size``
   MB / rank capacity, as DRAMsim3 derives them).
 * ``RC`` missing: ``RAS + RP``; a file with ``RC < RAS + RP`` (Micron LPDDR3 4 Gb) is raised to
-  ``RAS + RP`` with a warning. ``RTRS`` missing: 1. ``CWL`` is the memspec's ``WL``.
+  ``RAS + RP`` with a warning, and its own value kept as ``RC_energy`` for the PRE energy term.
+* Low-power timing (``CKE``, ``CKESR``, ``XP``, ``XPDLL``, ``XS``, ``XSDLL``) when the file gives
+  it (DRAMSys LPDDR4: ``SR`` -> CKESR, ``XSR`` -> XS; DRAMsim3: ``tCKE``, ``tXP``, ...). ``RTRS`` missing: 1. ``CWL`` is the memspec's ``WL``.
 """
 from __future__ import annotations
 
@@ -35,7 +37,7 @@ import xml.etree.ElementTree as ET
 from pathlib import Path
 
 from dramsim.errors import InputError
-from dramsim.spec import Spec, spec_from_dict
+from dramsim.spec import LOW_POWER_TIMING, Spec, spec_from_dict
 
 CHANNEL_BITS = {"DDR3": 64, "DDR4": 64, "LPDDR3": 64, "LPDDR4": 32}
 VPP_DEFAULT_V = 2.5
@@ -98,7 +100,9 @@ def _fix_rc(timing: dict, where: str) -> dict:
     if "RC" not in timing:
         timing["RC"] = low
     elif timing["RC"] < low:
-        warnings.warn(f"{where}: RC {timing['RC']} < RAS + RP = {low}; using {low}", stacklevel=3)
+        warnings.warn(f"{where}: RC {timing['RC']} < RAS + RP = {low}; using {low} "
+                      f"(the energy model's PRE term keeps RC {timing['RC']}, as DRAMPower)", stacklevel=3)
+        timing["RC_energy"] = timing["RC"]
         timing["RC"] = low
     return timing
 
@@ -143,10 +147,14 @@ def _read_xml(text: str, where: str) -> dict:
                 continue
             raise InputError(f"{where}: missing memtimingspec parameter {theirs[0]!r}")
         timing[ours] = t(next(k for k in theirs if k in tim))
+    for name in LOW_POWER_TIMING:
+        if name in tim:
+            timing[name] = t(name)
     timing = _ints(_fix_rc(timing, where))
     p = lambda k: _num(pwr, k, where, "mempowerspec")  # noqa: E731
     names = {"IDD0": "idd0", "IDD2N": "idd2n", "IDD3N": "idd3n", "IDD4R": "idd4r", "IDD4W": "idd4w",
-             "IDD5": "idd5", "IDD2P": ("idd2p0", "idd2p1"), "IDD3P": ("idd3p0", "idd3p1"), "IDD6": "idd6"}
+             "IDD5": "idd5", "IDD2P": ("idd2p0", "idd2p1"), "IDD3P": ("idd3p0", "idd3p1"), "IDD6": "idd6",
+             "IDD2P0": "idd2p0", "IDD2P1": "idd2p1", "IDD3P0": "idd3p0", "IDD3P1": "idd3p1"}
 
     def currents(suffix):
         out = {}
@@ -155,6 +163,10 @@ def _read_xml(text: str, where: str) -> dict:
                 if k + suffix in pwr:
                     out[ours] = p(k + suffix)
                     break
+        for both in ("IDD2P", "IDD3P"):       # fast = slow exit: IDD2P / IDD3P says it once
+            if out.get(both + "0") == out.get(both + "1"):
+                out.pop(both + "0", None)
+                out.pop(both + "1", None)
         return out
 
     power = {}
@@ -201,7 +213,9 @@ def _read_json(text: str, where: str) -> dict:
               "CCD_S": t("CCD_S", "CCD"), "CCD_L": t("CCD_L", "CCD"), "RRD_S": t("RRD_S", "RRD"),
               "RRD_L": t("RRD_L", "RRD"), "WTR_S": t("WTR_S", "WTR"), "WTR_L": t("WTR_L", "WTR")}
     for ours, keys in (("RC", ("RC", "RCPB")), ("RPab", ("RPAB",)), ("RTRS", ("RTRS",)),
-                       ("RFCpb", ("RFCPB",)), ("REFIpb", ("REFIPB",))):
+                       ("RFCpb", ("RFCPB",)), ("REFIpb", ("REFIPB",)), ("CKE", ("CKE",)),
+                       ("CKESR", ("CKESR", "SR")), ("XP", ("XP",)), ("XPDLL", ("XPDLL",)),
+                       ("XS", ("XS", "XSR")), ("XSDLL", ("XSDLL",))):
         if any(k in tim for k in keys):
             timing[ours] = t(*keys)
     timing = _ints(_fix_rc(timing, where))
@@ -288,6 +302,9 @@ def _read_ini(text: str, where: str) -> dict:
               "WR": t("tWR"), "RTP": t("tRTP"), "CCD_S": t("tCCD_S"), "CCD_L": t("tCCD_L")}
     if "tRTRS" in tim:
         timing["RTRS"] = t("tRTRS")
+    for name in LOW_POWER_TIMING:
+        if "t" + name in tim:
+            timing[name] = t("t" + name)
     if "tRFCb" in tim and "tREFIb" in tim:
         timing["RFCpb"], timing["REFIpb"] = t("tRFCb"), t("tREFIb")
     timing = _ints(_fix_rc(timing, where))

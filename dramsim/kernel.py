@@ -26,6 +26,25 @@ published figures we validate against):
    d. a PRE/PREA chosen in (b) or (c) is held back while the activated buffer has a request
       for that bank (rank), so a row is never closed before the request that opened it.
 
+Low-power policy (off unless ``pd_after`` or ``sr_after`` >= 0; when off none of its code runs,
+so the command trace is the one of a controller without it). Per rank, in every scheduled cycle
+in which (a) issued nothing: a rank is *idle* when no request for it is queued or activated and
+none of its requests has issued a command for ``pd_after`` (``sr_after``) cycles, and it owes no
+refresh.
+
+0. An idle rank in standby enters power-down (``PDN_F_ACT``/``PDN_S_ACT`` with a row open, else
+   ``PDN_F_PRE``/``PDN_S_PRE``; slow exit when ``pd_slow``) once JEDEC allows it (after RD:
+   CL + BL + 1, after WR: CWL + BL + WR + 1, after ACT/PRE: 1, after REF: tRFC, after an exit:
+   max(tXP, tCKE)). Idle for ``sr_after`` cycles, it enters self-refresh instead: out of
+   power-down first (PUP), all banks precharged (PREA), then ``SREN`` once every precharge is
+   done. A rank in a low-power state leaves it (``PUP_*`` / ``SREX``) when a request for it
+   arrives, when a power-down rank owes a refresh (JEDEC: exit, refresh, re-enter), or when a
+   power-down rank is due for self-refresh; never before tCKE (power-down) or tCKESR
+   (self-refresh) from its entry. After PUP the rank takes no command for tXP (RD/WR: tXPDLL
+   after a slow exit); after SREX none for tXS (RD/WR: tXSDLL). In self-refresh the device
+   refreshes itself: the refresh clock runs on but owes nothing. While CKE is low the rank
+   takes no other command: (b) holds its refresh and (c) sees its banks as never ready.
+
 Row-buffer outcome per request (as Ramulator counts it): the kind of the first command issued
 on its behalf: RD/WR -> hit (0), ACT -> miss (1), PRE -> conflict (2).
 
@@ -55,10 +74,12 @@ TIMING_LAYOUT = (
     "CL", "CWL", "BL", "RCD", "RP", "RPab", "RAS", "RC", "CCD_S", "CCD_L", "RRD_S", "RRD_L",
     "FAW", "RTP", "RFC", "REFI", "RFCpb", "REFIpb",
     "RD2WR", "WR2RD_S", "WR2RD_L", "WR2PRE", "RD2RD_R", "WR2WR_R", "RD2WR_R", "WR2RD_R",
+    "CKE", "CKESR", "XP", "XPDLL", "XS", "XSDLL",
 )
 
 # command codes (must equal traces.commands; a test checks it)
 _ACT, _PRE, _PREA, _RD, _WR, _RDA, _WRA, _REF, _REFPB = 0, 1, 2, 3, 4, 5, 6, 7, 8
+_PDN_F_PRE, _PDN_S_PRE, _PDN_F_ACT, _PDN_S_ACT, _PUP_PRE, _PUP_ACT, _SREN, _SREX = 9, 10, 11, 12, 13, 14, 15, 16
 _NEVER = np.int64(1) << np.int64(62)
 _FAR_PAST = -(np.int64(1) << np.int64(40))
 
@@ -72,10 +93,106 @@ def _remove(q, qb, qr, qn, c, d, slot):
     qn[c, d] -= 1
 
 
+@njit(cache=True)
+def _low_power_choice(r, now, lp, lp_kind, lp_exit_ok, r_pde, r_queued, r_req_last, ref_pend, n_open,
+                      open_row, b_pre, pre_done, r_ref, nbk, pd_after, sr_after, pd_slow):
+    """The low-power command rank ``r`` issues now, or (-1, the cycle to look again)."""
+    idle_since = r_req_last[r]
+    base = r * nbk
+    if lp[r] != 0:
+        to_sref = lp[r] == 1 and sr_after >= 0 and r_queued[r] == 0
+        if r_queued[r] > 0 or (lp[r] == 1 and ref_pend[r] > 0) or (to_sref and now - idle_since >= sr_after):
+            if now >= lp_exit_ok[r]:
+                if lp[r] == 2:
+                    return _SREX, now
+                return (_PUP_ACT if lp_kind[r] >= _PDN_F_ACT else _PUP_PRE), now
+            return -1, lp_exit_ok[r]
+        if to_sref:
+            return -1, max(idle_since + sr_after, lp_exit_ok[r])
+        return -1, _NEVER
+    if r_queued[r] > 0 or ref_pend[r] > 0:
+        return -1, _NEVER                      # work to do (a queued request or refresh)
+    ready = max(r_pde[r], r_ref[r])
+    if sr_after >= 0 and now - idle_since >= sr_after:
+        if n_open[r] > 0:                      # close every row first
+            e = ready
+            for b in range(base, base + nbk):
+                if open_row[b] >= 0 and b_pre[b] > e:
+                    e = b_pre[b]
+            return (_PREA, now) if e <= now else (-1, e)
+        for b in range(base, base + nbk):
+            if pre_done[b] > ready:
+                ready = pre_done[b]
+        return (_SREN, now) if ready <= now else (-1, ready)
+    if pd_after >= 0 and now - idle_since >= pd_after:
+        if ready > now:
+            return -1, ready
+        if n_open[r] > 0:
+            return (_PDN_S_ACT if pd_slow else _PDN_F_ACT), now
+        return (_PDN_S_PRE if pd_slow else _PDN_F_PRE), now
+    wait = pd_after if pd_after >= 0 else sr_after
+    return -1, max(idle_since + wait, ready)
+
+
+@njit(cache=True)
+def _refresh_waits_for_exit(c, n_rk, ref_pend, lp):
+    """Whether a rank of channel ``c`` owes a refresh but is in power-down (it must exit first)."""
+    for r in range(c * n_rk, (c + 1) * n_rk):
+        if ref_pend[r] > 0 and lp[r] != 0:
+            return True
+    return False
+
+
+@njit(cache=True)
+def _note_for_powerdown(cmd, t, r, r_pde, r_queued, rd_pde, wr_pde, RFC):
+    """Earliest power-down/self-refresh entry of rank ``r`` after ``cmd`` at ``t`` (JEDEC
+    tRDPDEN = CL + BL + 1 after a read, tWRPDEN = CWL + BL + WR + 1 after a write, tACTPDEN and
+    tPRPDEN = 1; after REF its tRFC), and one request fewer queued after a column command."""
+    if cmd == _RD or cmd == _RDA:
+        r_pde[r] = max(r_pde[r], t + rd_pde)
+        r_queued[r] -= 1
+    elif cmd == _WR or cmd == _WRA:
+        r_pde[r] = max(r_pde[r], t + wr_pde)
+        r_queued[r] -= 1
+    elif cmd == _REF or cmd == _REFPB:
+        r_pde[r] = max(r_pde[r], t + RFC)
+    elif cmd <= _PREA:
+        r_pde[r] = max(r_pde[r], t + 1)
+
+
+@njit(cache=True)
+def _change_low_power(cmd, t, r, nbk, lp, lp_kind, lp_exit_ok, r_pde, r_act, r_ref, r_cas, b_pre,
+                      CKE, CKESR, XP, XPDLL, XS, XSDLL):
+    """Rank ``r``'s state after the low-power command ``cmd`` at ``t``."""
+    if cmd == _SREN:
+        lp[r] = 2
+        lp_exit_ok[r] = t + CKESR
+        return
+    if cmd < _PUP_PRE:                         # a power-down entry
+        lp[r] = 1
+        lp_kind[r] = cmd
+        lp_exit_ok[r] = t + CKE
+        return
+    if cmd == _SREX:
+        other, column = XS, XSDLL
+    elif lp_kind[r] == _PDN_S_PRE or lp_kind[r] == _PDN_S_ACT:
+        other, column = XP, XPDLL
+    else:
+        other, column = XP, XP
+    lp[r] = 0
+    r_act[r] = max(r_act[r], t + other)
+    r_ref[r] = max(r_ref[r], t + other)
+    r_cas[0, r] = max(r_cas[0, r], t + column)
+    r_cas[1, r] = max(r_cas[1, r], t + column)
+    for b in range(r * nbk, (r + 1) * nbk):
+        b_pre[b] = max(b_pre[b], t + other)
+    r_pde[r] = max(r_pde[r], t + max(other, CKE))
+
+
 @njit(cache=True, error_model="numpy")
 def run(tm, n_ch, n_rk, n_bg, n_bpg, rbank, rrow, rcol, rwrite, rarrival,
         saturate, queue_depth, write_high, write_low, closed_row, refresh_mode, hit_first, skip,
-        cap):
+        pd_after, sr_after, pd_slow, cap):
     """Simulate the requests; see the module docstring.
 
     Parameters
@@ -88,6 +205,8 @@ def run(tm, n_ch, n_rk, n_bg, n_bpg, rbank, rrow, rcol, rwrite, rarrival,
     queue_depth, write_high, write_low : entries. closed_row, hit_first, skip : bool
         (``hit_first``: FR-FCFS, ready row hits before older ready ACT/PRE; see the module doc).
     refresh_mode : 0 none, 1 all-bank, 2 per-bank.
+    pd_after, sr_after : idle cycles before power-down / self-refresh (-1: never); pd_slow:
+        power-down with slow exit (DLL off). See the module docstring.
     cap : capacity of the command arrays. When more commands are needed the kernel stops and
         returns ``overflow`` True; the caller runs it again with a larger ``cap`` (results are
         deterministic). This keeps array reallocation out of the hot loop.
@@ -102,6 +221,7 @@ def run(tm, n_ch, n_rk, n_bg, n_bpg, rbank, rrow, rcol, rwrite, rarrival,
     RTP = tm[13]; RFC = tm[14]; REFI = tm[15]; RFCpb = tm[16]; REFIpb = tm[17]
     RD2WR = tm[18]; WR2RD_S = tm[19]; WR2RD_L = tm[20]; WR2PRE = tm[21]; RD2RD_R = tm[22]
     WR2WR_R = tm[23]; RD2WR_R = tm[24]; WR2RD_R = tm[25]
+    CKE = tm[26]; CKESR = tm[27]; XP = tm[28]; XPDLL = tm[29]; XS = tm[30]; XSDLL = tm[31]
 
     n = rbank.shape[0]
     nbk = n_bg * n_bpg
@@ -160,6 +280,15 @@ def run(tm, n_ch, n_rk, n_bg, n_bpg, rbank, rrow, rcol, rwrite, rarrival,
     elif refresh_mode == 2:
         ref_due[:] = REFIpb
     interval = REFI if refresh_mode == 1 else REFIpb
+    # low-power policy, per rank: state (0 standby, 1 power-down, 2 self-refresh), the entry's
+    # kind, earliest exit, earliest entry, requests queued or activated, last request command
+    lp_on = pd_after >= 0 or sr_after >= 0
+    lp = np.zeros(NR, np.int64)
+    lp_kind = np.zeros(NR, np.int64)
+    lp_exit_ok = np.zeros(NR, np.int64)
+    r_pde = np.zeros(NR, np.int64)
+    r_queued = np.zeros(NR, np.int64)
+    r_req_last = np.zeros(NR, np.int64)
     # outputs
     arrival = np.full(n, -1, np.int64)
     issue = np.full(n, -1, np.int64)
@@ -192,6 +321,8 @@ def run(tm, n_ch, n_rk, n_bg, n_bpg, rbank, rrow, rcol, rwrite, rarrival,
                         QR[c, 1, qn[c, 1]] = rrow[nxt]
                         qn[c, 1] += 1
                         arrival[nxt] = offered
+                        if lp_on:
+                            r_queued[bank_rank[rbank[nxt]]] += 1
                         nxt += 1
                         offered = now + 1
                 elif qn[c, 0] < queue_depth:
@@ -200,6 +331,8 @@ def run(tm, n_ch, n_rk, n_bg, n_bpg, rbank, rrow, rcol, rwrite, rarrival,
                     QR[c, 0, qn[c, 0]] = rrow[nxt]
                     qn[c, 0] += 1
                     arrival[nxt] = offered
+                    if lp_on:
+                        r_queued[bank_rank[rbank[nxt]]] += 1
                     nxt += 1
                     offered = now + 1
         else:
@@ -220,14 +353,17 @@ def run(tm, n_ch, n_rk, n_bg, n_bpg, rbank, rrow, rcol, rwrite, rarrival,
                     QR[c, 0, qn[c, 0]] = rrow[nxt]
                     qn[c, 0] += 1
                 arrival[nxt] = rarrival[nxt]
+                if lp_on:
+                    r_queued[bank_rank[rbank[nxt]]] += 1
                 nxt += 1
         # ---- 2. refresh requests
         if refresh_mode != 0:
             for r in range(NR):
                 if now >= ref_due[r]:
-                    if ref_pend[r] == 0:
-                        ref_since[r] = ref_due[r]
-                    ref_pend[r] += 1
+                    if lp[r] != 2:                    # in self-refresh the device refreshes
+                        if ref_pend[r] == 0:
+                            ref_since[r] = ref_due[r]
+                        ref_pend[r] += 1
                     ref_due[r] += interval
         # ---- 3. schedule every channel
         earliest = _NEVER
@@ -239,7 +375,8 @@ def run(tm, n_ch, n_rk, n_bg, n_bpg, rbank, rrow, rcol, rwrite, rarrival,
             slot = -1
             tb = -1           # target flat bank
             trk = -1          # target flat rank
-            # a. activated buffer
+            # a. activated buffer (never a request of a rank in a low-power state: it leaves the
+            # state before any request of its is queued)
             for k in range(ab_n[c]):
                 i = ab[c, k]
                 g = rbank[i]
@@ -258,9 +395,22 @@ def run(tm, n_ch, n_rk, n_bg, n_bpg, rbank, rrow, rcol, rwrite, rarrival,
                     break
                 if e < earliest:
                     earliest = e
+            # 0. low-power entries and exits (after a: an activated request never waits for them)
+            if lp_on and not found:
+                for r in range(c * n_rk, (c + 1) * n_rk):
+                    cmd, e = _low_power_choice(r, now, lp, lp_kind, lp_exit_ok, r_pde, r_queued, r_req_last,
+                                               ref_pend, n_open, open_row, b_pre, pre_done, r_ref, nbk,
+                                               pd_after, sr_after, pd_slow)
+                    if cmd >= 0:
+                        found = True
+                        src = 4
+                        trk = r
+                        break
+                    if e < earliest:
+                        earliest = e
             blocked = False
             # b. refresh
-            if not found:
+            if not found and not (lp_on and _refresh_waits_for_exit(c, n_rk, ref_pend, lp)):
                 best_r = -1
                 for r in range(c * n_rk, (c + 1) * n_rk):
                     if ref_pend[r] > 0 and (best_r < 0 or ref_since[r] < ref_since[best_r]):
@@ -330,6 +480,10 @@ def run(tm, n_ch, n_rk, n_bg, n_bpg, rbank, rrow, rcol, rwrite, rarrival,
                                 e_act[b] = b_pre[b]
                             else:
                                 e_act[b] = max(b_act[b], ra, g_act[gg])
+                        if lp_on and lp[r] != 0:          # CKE low: only its exit may issue
+                            for b in range(r * nbk, (r + 1) * nbk):
+                                e_col[b] = _NEVER
+                                e_act[b] = _NEVER
                 first_any = -1
                 for k in range(n_q):
                     g = QB[c, d, k]
@@ -383,6 +537,8 @@ def run(tm, n_ch, n_rk, n_bg, n_bpg, rbank, rrow, rcol, rwrite, rarrival,
             if req >= 0:
                 tb = rbank[req]
                 trk = bank_rank[rbank[req]]
+                if lp_on:
+                    r_req_last[trk] = t
                 if outcome[req] < 0:
                     if cmd == _ACT:
                         outcome[req] = 1
@@ -436,6 +592,8 @@ def run(tm, n_ch, n_rk, n_bg, n_bpg, rbank, rrow, rcol, rwrite, rarrival,
                     c_col[nc] = rcol[req]
             nc += 1
             # timing state
+            if lp_on:
+                _note_for_powerdown(cmd, t, trk, r_pde, r_queued, CL + BL + 1, WR2PRE + 1, RFC)
             if cmd == _ACT:
                 gg = bank_grp[rbank[req]]
                 open_row[tb] = rrow[req]
@@ -489,6 +647,9 @@ def run(tm, n_ch, n_rk, n_bg, n_bpg, rbank, rrow, rcol, rwrite, rarrival,
                 ref_pend[trk] -= 1
                 if ref_pend[trk] > 0:
                     ref_since[trk] = ref_since[trk] + interval
+            elif cmd >= _PDN_F_PRE:
+                _change_low_power(cmd, t, trk, nbk, lp, lp_kind, lp_exit_ok, r_pde, r_act, r_ref, r_cas,
+                                  b_pre, CKE, CKESR, XP, XPDLL, XS, XSDLL)
             else:
                 # column command
                 gg = bank_grp[rbank[req]]

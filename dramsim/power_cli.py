@@ -173,7 +173,7 @@ def cmd_sweep_voltage(args) -> int:
                      "ber_lower_bound": int(op.ber_lower_bound),
                      "timing_model": op.timing_model, "RCD": tm.RCD, "RP": tm.RP, "RAS": tm.RAS, "RC": tm.RC,
                      "cycles": res.cycles, "time_ns": res.cycles * tm.tck_ns,
-                     **{f"energy_{k}_pj": v for k, v in e.to_dict().items() if k not in ("vdd", "per_rail")}})
+                     **{f"energy_{k}_pj": v for k, v in e.to_dict().items() if k not in ("vdd", "per_rail", "detail")}})
     df = pd.DataFrame(rows)
     out = Path(args.out)
     _atomic_write(out / "sweep.csv", lambda tmp: df.to_csv(tmp, index=False))

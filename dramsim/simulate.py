@@ -19,7 +19,7 @@ from dramsim.errors import InputError
 from dramsim.mapping import AddressMapping
 from dramsim.spec import Spec
 from dramsim.timing import timing_array
-from traces.commands import CommandTrace
+from traces.commands import COMMANDS, LOW_POWER, CommandTrace
 from traces.requests import RequestTrace
 
 ROW_POLICIES = ("open", "closed")
@@ -30,6 +30,18 @@ ARRIVALS = ("auto", "trace", "saturate")
 SCHEDULERS = ("fcfs-ready", "frfcfs")
 #: Command names counted in ``stats["commands"]`` (plus ``REFpb`` under per-bank refresh).
 COUNTED = ("ACT", "PRE", "PREA", "RD", "WR", "RDA", "WRA", "REF")
+#: Low-power commands, counted too when the low-power policy is on.
+LOW_POWER_NAMES = tuple(COMMANDS[code] for code in LOW_POWER)
+POWERDOWN_EXITS = ("fast", "slow")
+
+
+def _idle_cycles(value, name: str) -> int:
+    """A policy's idle threshold as the kernel takes it (-1: off)."""
+    if value is None:
+        return -1
+    if isinstance(value, bool) or not float(value).is_integer() or int(value) < 0:
+        raise InputError(f"{name} {value!r}: expected a non-negative number of idle cycles")
+    return int(value)
 
 
 @dataclass
@@ -70,7 +82,9 @@ class SimResult:
 def simulate(spec: Spec, requests: RequestTrace, *, mapping: str = "RoBaRaCoCh", xor_bank_hash: bool = False,
              row_policy: str = "open", queue_depth: int = 32, write_high: int | None = None,
              write_low: int | None = None, refresh: str = "all-bank", arrival: str = "auto",
-             wrap_addresses: bool = False, reference: bool = False, scheduler: str = "fcfs-ready") -> SimResult:
+             wrap_addresses: bool = False, reference: bool = False, scheduler: str = "fcfs-ready",
+             powerdown_after: int | None = None, selfrefresh_after: int | None = None,
+             powerdown_exit: str = "fast") -> SimResult:
     """Simulate ``requests`` on ``spec`` (its channels and ranks) and return a :class:`SimResult`.
 
     Parameters
@@ -93,6 +107,13 @@ def simulate(spec: Spec, requests: RequestTrace, *, mapping: str = "RoBaRaCoCh",
     scheduler : ``"fcfs-ready"`` (default): the oldest ready command of the queue, whatever its
         kind (Ramulator 2's rule); ``"frfcfs"``: the oldest ready row hit (column command) first,
         then the oldest ready command (slower on row-miss-heavy traces; see :mod:`dramsim.kernel`).
+    powerdown_after, selfrefresh_after : the low-power policy, per rank (off by default): enter
+        power-down after this many idle cycles (no request of the rank queued, none of its
+        requests' commands for that long, no refresh owed), self-refresh after that many; leave
+        on demand, paying tXP/tXPDLL/tXS/tXSDLL; while powered down the rank is refreshed
+        (exit, REF, re-enter), in self-refresh it refreshes itself (see :mod:`dramsim.kernel`).
+        Needs the spec's CKE, XP and XS (and CKESR for self-refresh).
+    powerdown_exit : ``"fast"`` (DLL on: PDN_F_*, the default) or ``"slow"`` (DLL off: PDN_S_*).
 
     Raises
     ------
@@ -109,6 +130,15 @@ def simulate(spec: Spec, requests: RequestTrace, *, mapping: str = "RoBaRaCoCh",
         raise InputError(f"{spec.name}: per-bank refresh needs timing.RFCpb and timing.REFIpb in the spec")
     if scheduler not in SCHEDULERS:
         raise InputError(f"scheduler {scheduler!r}; expected one of {', '.join(SCHEDULERS)}")
+    pd_after, sr_after = (_idle_cycles(v, name) for v, name in
+                          ((powerdown_after, "powerdown_after"), (selfrefresh_after, "selfrefresh_after")))
+    if powerdown_exit not in POWERDOWN_EXITS:
+        raise InputError(f"powerdown exit {powerdown_exit!r}; expected one of {', '.join(POWERDOWN_EXITS)}")
+    t = spec.timing
+    if pd_after >= 0 and not (t.CKE and t.XP):
+        raise InputError(f"{spec.name}: the power-down policy needs timing.CKE and timing.XP in the spec")
+    if sr_after >= 0 and not (t.CKESR and t.XS):
+        raise InputError(f"{spec.name}: the self-refresh policy needs timing.CKESR and timing.XS in the spec")
     if int(queue_depth) < 1:
         raise InputError(f"queue depth {queue_depth}; expected a positive integer")
     queue_depth = int(queue_depth)
@@ -141,7 +171,8 @@ def simulate(spec: Spec, requests: RequestTrace, *, mapping: str = "RoBaRaCoCh",
                          bank, row, column,
                          requests.is_write, arr, arrival == "saturate", queue_depth, write_high, write_low,
                          row_policy == "closed", {"none": 0, "all-bank": 1, "per-bank": 2}[refresh],
-                         scheduler == "frfcfs", not reference, cap)
+                         scheduler == "frfcfs", not reference, pd_after, sr_after,
+                         powerdown_exit == "slow", cap)
         if not out[12]:
             break
         cap *= 2
@@ -151,7 +182,8 @@ def simulate(spec: Spec, requests: RequestTrace, *, mapping: str = "RoBaRaCoCh",
     cycles = int(completion_c.max()) if len(completion_c) else 0
     options = dict(mapping=mapping, xor_bank_hash=xor_bank_hash, row_policy=row_policy, queue_depth=queue_depth,
                    write_high=write_high, write_low=write_low, refresh=refresh, arrival=arrival,
-                   reference=reference, scheduler=scheduler)
+                   reference=reference, scheduler=scheduler, powerdown_after=powerdown_after,
+                   selfrefresh_after=selfrefresh_after, powerdown_exit=powerdown_exit)
     res = SimResult(cmds, arrival_c, issue_c, completion_c, outcome, cycles, {}, spec, options)
     res.stats = statistics(res, requests)
     return res
@@ -173,6 +205,8 @@ def statistics(res: SimResult, requests: RequestTrace) -> dict:
     commands = {name: counts[name] for name in COUNTED}
     if res.options.get("refresh") == "per-bank":
         commands["REFpb"] = counts["REFpb"]
+    if res.options.get("powerdown_after") is not None or res.options.get("selfrefresh_after") is not None:
+        commands.update({name: counts[name] for name in LOW_POWER_NAMES})
     time_ns = res.cycles * spec.timing.tck_ns
     return {
         "standard": spec.name,

@@ -41,7 +41,15 @@ STANDARDS_DIR = Path(__file__).with_name("standards")
 FAMILIES = ("DDR3", "DDR4", "LPDDR3", "LPDDR4")
 
 #: IDD currents an energy model may read, per rail, in mA per device (DRAMPower naming).
-CURRENTS = ("IDD0", "IDD2N", "IDD3N", "IDD4R", "IDD4W", "IDD5", "IDD5PB", "IDD2P", "IDD3P", "IDD6")
+#: ``IDD2P0``/``IDD3P0`` are the slow-exit (DLL off) and ``IDD2P1``/``IDD3P1`` the fast-exit power-down
+#: currents; a rail that gives only ``IDD2P``/``IDD3P`` uses it for both.
+CURRENTS = ("IDD0", "IDD2N", "IDD3N", "IDD4R", "IDD4W", "IDD5", "IDD5PB", "IDD2P", "IDD3P", "IDD6",
+            "IDD2P0", "IDD2P1", "IDD3P0", "IDD3P1")
+_CURRENT_FALLBACK = {"IDD2P0": "IDD2P", "IDD2P1": "IDD2P", "IDD3P0": "IDD3P", "IDD3P1": "IDD3P"}
+#: Families with a DLL: their slow-exit power-down and self-refresh exits wait tXPDLL / tXSDLL.
+DLL_FAMILIES = ("DDR3", "DDR4")
+#: LPDDR spellings of low-power timing parameters, read as ours (JESD209-3/-4: tXSR; LPDDR4: tSR).
+LPDDR_TIMING_ALIASES = {"XSR": "XS", "SR": "CKESR"}
 
 
 @dataclass(frozen=True)
@@ -108,6 +116,8 @@ class Organization:
         return self.channels * self.ranks * self.banks * self.rows * self.row_bytes
 
 
+#: Low-power timing parameters (optional; see Timing).
+LOW_POWER_TIMING = ("CKE", "CKESR", "XP", "XPDLL", "XS", "XSDLL")
 #: Timing parameters, all in memory-clock cycles. Optional ones default as noted in Timing.
 TIMING_REQUIRED = ("CL", "CWL", "RCD", "RP", "RAS", "RC", "CCD_S", "RRD_S", "FAW", "WTR_S",
                    "RTP", "WR", "RFC", "REFI")
@@ -121,6 +131,15 @@ class Timing:
     (equal for standards without bank groups). ``RPab``: precharge-all (LPDDR; = RP elsewhere).
     ``RFCpb``, ``REFIpb``: per-bank refresh (LPDDR; 0 when the standard has none). ``RTRS``:
     rank-to-rank data-bus switching gap. ``BL`` on the bus is ``burst_length / 2`` cycles (DDR).
+
+    Low-power timing (0 when the spec does not give it; the power-down policy then refuses to
+    run): ``CKE`` minimum CKE low (and high) pulse, i.e. minimum power-down residency;
+    ``CKESR`` minimum self-refresh residency (LPDDR4: tSR); ``XP`` power-down exit to the next
+    command; ``XPDLL`` the same after a slow exit (DLL off; = XP without a DLL); ``XS``
+    self-refresh exit to a command that needs no DLL (LPDDR: tXSR); ``XSDLL`` to one that does
+    (a RD/WR; = XS without a DLL). ``RC_energy``: the tRC the energy model's PRE term uses when a
+    memspec's own tRC is below RAS + RP (Micron LPDDR3 4 Gb: 48, where timing uses 51), as
+    DRAMPower bills the memspec's value; 0 means ``RC``.
     """
 
     tck_ns: float
@@ -145,6 +164,18 @@ class Timing:
     RFCpb: int = 0
     REFIpb: int = 0
     RTRS: int = 1
+    CKE: int = 0
+    CKESR: int = 0
+    XP: int = 0
+    XPDLL: int = 0
+    XS: int = 0
+    XSDLL: int = 0
+    RC_energy: int = 0
+
+    @property
+    def rc_energy(self) -> int:
+        """tRC as the energy model's PRE term uses it (``RC_energy`` when given, else ``RC``)."""
+        return self.RC_energy or self.RC
 
     def ns(self, name: str) -> float:
         """A timing parameter converted to nanoseconds."""
@@ -160,7 +191,12 @@ class Rail:
     currents_ma: Mapping[str, float] = field(default_factory=dict)
 
     def current(self, name: str) -> float:
-        """IDD current in mA (0 when the datasheet gives none for this rail)."""
+        """IDD current in mA (0 when the datasheet gives none for this rail).
+
+        ``IDD2P0``/``IDD2P1`` fall back to ``IDD2P`` and ``IDD3P0``/``IDD3P1`` to ``IDD3P``.
+        """
+        if name not in self.currents_ma and name in _CURRENT_FALLBACK:
+            name = _CURRENT_FALLBACK[name]
         return float(self.currents_ma.get(name, 0.0))
 
 
@@ -181,6 +217,11 @@ class Spec:
     def burst_cycles(self) -> int:
         """Data-bus cycles of one burst (double data rate)."""
         return self.organization.burst_length // 2
+
+    @property
+    def has_dll(self) -> bool:
+        """Whether the family has a DLL (DDR3, DDR4): slow exits and RD/WR after SREX wait for it."""
+        return self.standard in DLL_FAMILIES
 
     def rail(self, name: str) -> Rail:
         for r in self.rails:
@@ -293,7 +334,13 @@ def spec_from_dict(data: Mapping, where: str = "<spec>") -> Spec:
         raise InputError(f"{where}: organization gives {bits / 2**30:g} Gbit per device "
                          f"(banks x rows x columns x dq) but density_gbit is {org.density_gbit:g}")
 
-    t = _mapping(data["timing"], "timing", where)
+    t = dict(_mapping(data["timing"], "timing", where))
+    if standard.startswith("LP"):
+        for theirs, ours in LPDDR_TIMING_ALIASES.items():
+            if theirs in t:
+                if ours in t:
+                    raise InputError(f"{where}: timing gives both {theirs} and {ours} (the same parameter)")
+                t[ours] = t.pop(theirs)
     for name in TIMING_REQUIRED:
         _req(t, name, "timing", where)
     tck_ns = _positive_float(_req(t, "tck_ns", "timing", where), "timing.tck_ns", where)
@@ -302,9 +349,9 @@ def spec_from_dict(data: Mapping, where: str = "<spec>") -> Spec:
         if f.name == "tck_ns":
             continue
         default = {"CCD_L": t.get("CCD_S"), "RRD_L": t.get("RRD_S"), "WTR_L": t.get("WTR_S"),
-                   "RPab": t.get("RP")}.get(f.name, f.default)
+                   "RPab": t.get("RP"), "XPDLL": t.get("XP", 0), "XSDLL": t.get("XS", 0)}.get(f.name, f.default)
         raw = t.get(f.name, default)
-        if f.name in ("RFCpb", "REFIpb", "RTRS"):
+        if f.name in ("RFCpb", "REFIpb", "RTRS") or f.name in LOW_POWER_TIMING or f.name == "RC_energy":
             values[f.name] = _nonnegative_int(raw, f"timing.{f.name}", where)
         else:
             values[f.name] = _positive_int(raw, f"timing.{f.name}", where)
@@ -320,6 +367,8 @@ def spec_from_dict(data: Mapping, where: str = "<spec>") -> Spec:
         raise InputError(f"{where}: timing.RFCpb and timing.REFIpb must be given together")
     if timing.CCD_L < timing.CCD_S or timing.RRD_L < timing.RRD_S or timing.WTR_L < timing.WTR_S:
         raise InputError(f"{where}: timing *_L values must be >= their *_S counterparts")
+    if timing.XPDLL < timing.XP or timing.XSDLL < timing.XS:
+        raise InputError(f"{where}: timing.XPDLL / XSDLL must be >= XP / XS (the DLL only adds to an exit)")
 
     p = _mapping(data["power"], "power", where)
     rails = []

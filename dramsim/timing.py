@@ -36,6 +36,7 @@ def derived(spec: Spec) -> dict[str, int]:
         "WR2WR_R": bl + t.RTRS,
         "RD2WR_R": t.CL + bl + t.RTRS - t.CWL,
         "WR2RD_R": t.CWL + bl + t.RTRS - t.CL,
+        "CKE": t.CKE, "CKESR": t.CKESR, "XP": t.XP, "XPDLL": t.XPDLL, "XS": t.XS, "XSDLL": t.XSDLL,
     }
     return v
 

@@ -22,7 +22,10 @@ def test_builtin_is_consistent(name):
     assert t.REFI * t.tck_ns == pytest.approx(7800 if spec.standard.startswith("DDR") else 3900, rel=0.01)
     for rail in spec.rails:
         assert set(rail.currents_ma) <= set(CURRENTS)
-    assert len(timing_array(spec)) == 26 and (timing_array(spec) > -100).all()
+    assert len(timing_array(spec)) == 32 and (timing_array(spec) > -100).all()
+    # low-power timing from the memspecs: every built-in has it, exits no shorter than entries allow
+    assert t.CKE > 0 and t.CKESR >= t.CKE and t.XP > 0 and t.XPDLL >= t.XP and t.XS > t.RFC and t.XSDLL >= t.XS
+    assert (t.XPDLL > t.XP) == spec.has_dll or spec.standard == "DDR4"
     assert constraints(spec)
     text = (Path(__file__).resolve().parents[1] / "dramsim" / "standards" / f"{name}.yaml").read_text()
     assert text.startswith("#")  # a header says where the numbers come from

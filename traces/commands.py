@@ -3,6 +3,12 @@
 Command codes are small integers indexing :data:`COMMANDS`; the simulator emits them, the timing
 checker and the energy model read them, and :mod:`traces` writes them as our CSV or as DRAMPower 4/5
 command traces.
+
+The low-power commands are rank-wide (bank -1) and carry DRAMPower 4's names: power-down entry
+``PDN_F_PRE`` / ``PDN_S_PRE`` (precharge power-down, fast / slow exit: DLL on / off) and
+``PDN_F_ACT`` / ``PDN_S_ACT`` (active power-down, a row still open), power-down exit ``PUP_PRE`` /
+``PUP_ACT``, self-refresh entry ``SREN`` and exit ``SREX``. An entry is the cycle CKE goes low, an
+exit the cycle it goes high again.
 """
 from __future__ import annotations
 
@@ -11,9 +17,17 @@ from dataclasses import dataclass
 import numpy as np
 
 #: Command names; a command's code is its index here.
-COMMANDS = ("ACT", "PRE", "PREA", "RD", "WR", "RDA", "WRA", "REF", "REFpb")
-ACT, PRE, PREA, RD, WR, RDA, WRA, REF, REFPB = range(len(COMMANDS))
+COMMANDS = ("ACT", "PRE", "PREA", "RD", "WR", "RDA", "WRA", "REF", "REFpb",
+            "PDN_F_PRE", "PDN_S_PRE", "PDN_F_ACT", "PDN_S_ACT", "PUP_PRE", "PUP_ACT", "SREN", "SREX")
+(ACT, PRE, PREA, RD, WR, RDA, WRA, REF, REFPB,
+ PDN_F_PRE, PDN_S_PRE, PDN_F_ACT, PDN_S_ACT, PUP_PRE, PUP_ACT, SREN, SREX) = range(len(COMMANDS))
 CODE = {name: code for code, name in enumerate(COMMANDS)}
+#: Commands that address a whole rank (their bankgroup, bank, row and column are -1).
+RANK_COMMANDS = (PREA, REF, PDN_F_PRE, PDN_S_PRE, PDN_F_ACT, PDN_S_ACT, PUP_PRE, PUP_ACT, SREN, SREX)
+#: Power-down entries, power-down exits, and all commands that change the CKE level.
+POWERDOWN_ENTRIES = (PDN_F_PRE, PDN_S_PRE, PDN_F_ACT, PDN_S_ACT)
+POWERDOWN_EXITS = (PUP_PRE, PUP_ACT)
+LOW_POWER = POWERDOWN_ENTRIES + POWERDOWN_EXITS + (SREN, SREX)
 
 #: Field names and dtypes of a command trace, in column order.
 FIELDS = (
@@ -41,9 +55,9 @@ class CommandTrace:
     channel, rank, bankgroup, bank : ndarray of int16
         Target. ``bank`` is the bank index *within its bank group* (0 for standards without bank
         groups this is simply the bank). Fields that do not apply (the bank of a PREA or an
-        all-bank REF) are -1.
+        all-bank REF, a low-power command: :data:`RANK_COMMANDS`) are -1.
     row : ndarray of int32
-        The row an ACT opens or a RD/WR/RDA/WRA/PRE acts on (-1 for PREA, REF, REFpb).
+        The row an ACT opens or a RD/WR/RDA/WRA/PRE acts on (-1 for REFpb and rank commands).
     column : ndarray of int32
         Column of a RD/WR/RDA/WRA (-1 elsewhere). Column counts device column addresses, as in
         the standards, so consecutive bursts differ by the burst length.

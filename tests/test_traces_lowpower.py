@@ -1,0 +1,103 @@
+"""Low-power commands in the command trace formats, and the fast DRAMPower 4 reader."""
+import numpy as np
+import pytest
+
+from traces import CommandTrace, InputError, read_commands, write_commands
+from traces.commands import CODE, COMMANDS, FIELDS, RANK_COMMANDS
+
+LOW = ["PDN_F_PRE", "PUP_PRE", "PDN_S_PRE", "PUP_PRE", "SREN", "SREX", "PDN_F_ACT", "PUP_ACT", "PDN_S_ACT", "PUP_ACT"]
+
+
+def _trace():
+    names = ["ACT", "RD", "PRE"] + LOW[:6] + ["ACT"] + LOW[6:] + ["PRE"]
+    code = np.array([CODE[n] for n in names])
+    wide = np.isin(code, RANK_COMMANDS)
+    n = len(names)
+    return CommandTrace(cycle=np.arange(n) * 10, cmd=code, channel=np.zeros(n), rank=np.zeros(n),
+                        bankgroup=np.where(wide, -1, 0), bank=np.where(wide, -1, 3),
+                        row=np.where(wide, -1, 7), column=np.where(code == CODE["RD"], 8, -1))
+
+
+def _equal(a, b, fields=None):
+    return all(np.array_equal(getattr(a, f), getattr(b, f)) for f, _ in FIELDS if fields is None or f in fields)
+
+
+def test_low_power_commands_round_trip_csv_and_drampower4(tmp_path):
+    c = _trace()
+    write_commands(c, tmp_path / "c.csv")
+    assert _equal(read_commands(tmp_path / "c.csv"), c)
+    write_commands(c, tmp_path / "c.trace", "drampower4", banks_per_group=8)
+    lines = (tmp_path / "c.trace").read_text().splitlines()
+    assert lines[2] == "20,PRE,3" and lines[3] == "30,PDN_F_PRE,0" and lines[7] == "70,SREN,0" and lines[-1] == f"{len(c) * 10 - 9},END"
+    back, end = read_commands(tmp_path / "c.trace", banks_per_group=8, with_end=True)
+    assert end == len(c) * 10 - 9
+    assert _equal(back, c, ("cycle", "cmd", "bankgroup", "bank"))
+
+
+def test_drampower5_has_no_fast_or_slow_exit(tmp_path):
+    c = _trace()
+    write_commands(c, tmp_path / "c5.trace", "drampower5")
+    text = (tmp_path / "c5.trace").read_text()
+    for name in ("PDEP", "PDXP", "SREFEN", "SREFEX", "PDEA", "PDXA"):
+        assert f",{name}," in text
+    back, end = read_commands(tmp_path / "c5.trace", with_end=True)
+    names = [COMMANDS[k] for k in back.cmd]
+    assert "PDN_S_PRE" not in names and names.count("PDN_F_PRE") == 2 and names.count("PDN_F_ACT") == 2
+    assert end == len(c) * 10 - 9
+
+
+def test_fast_reader_agrees_with_the_format(tmp_path):
+    p = tmp_path / "t.trace"
+    p.write_text("0,ACT,3\r\n 4 , RD , 3\n\n9,PREA\n12,REF,0\n20,SREN\n300,SREX,0\n400,END\n")
+    c, end = read_commands(p, "drampower4", banks_per_group=2, with_end=True)
+    assert c.cycle.tolist() == [0, 4, 9, 12, 20, 300] and end == 400
+    assert [COMMANDS[k] for k in c.cmd] == ["ACT", "RD", "PREA", "REF", "SREN", "SREX"]
+    assert c.bankgroup.tolist() == [1, 1, -1, -1, -1, -1] and c.bank.tolist() == [1, 1, -1, -1, -1, -1]
+    p2 = tmp_path / "noend.trace"
+    p2.write_text("0,ACT,0\n")
+    assert read_commands(p2, "drampower4", with_end=True)[1] is None
+
+
+@pytest.mark.parametrize("body, line, expected", [
+    ("0,ACT,0\n5,XYZ,0\n", 2, "a command name"),
+    ("0,PDN_F_PRE\n5,PDN_F_PRX,0\n", 2, "a command name"),          # differs in its 9th byte only
+    ("0,ACT,0\n5,RD\n", 2, "3 comma-separated fields"),
+    ("0,ACT,0\n\nx,RD,0\n", 3, "an integer cycle"),
+    ("0,ACT,0\n5,RD,0,9\n", 2, "3 comma-separated fields"),
+    ("0,ACT,0\nz,END\n", 2, "an integer cycle"),
+])
+def test_drampower4_bad_lines(tmp_path, body, line, expected):
+    p = tmp_path / "bad.trace"
+    p.write_text(body)
+    with pytest.raises(InputError) as exc:
+        read_commands(p, "drampower4")
+    assert str(exc.value).startswith(f"{p}:{line}: expected {expected}"), str(exc.value)
+
+
+@pytest.mark.parametrize("seed", range(6))
+def test_fast_reader_equals_the_pandas_reader(tmp_path, seed):
+    """Random well-formed DRAMPower 4 files (every command name, cycles of 1 to 15 digits, banks,
+    CRLF, blank lines): the vectorised parser and the pandas reader give the same trace (cycles
+    below 2**53, which the pandas reader converts exactly)."""
+    from traces import command_io
+
+    rng = np.random.default_rng(seed)
+    n = 3000
+    names = np.array(command_io._DP4_NAMES)
+    cmd = rng.integers(0, len(names), n)
+    cycle = np.sort(rng.integers(0, 10 ** int(rng.integers(1, 16)), n))   # pandas reads via float64
+    bank = rng.integers(0, 16 if seed % 2 else 30000, n)
+    eol = "\r\n" if seed % 3 == 0 else "\n"
+    lines = [f"{c},{names[k]}" + ("" if k in RANK_COMMANDS and rng.random() < 0.5 else f",{b}")
+             for c, k, b in zip(cycle, cmd, bank)]
+    lines.insert(n // 2, "")
+    lines.append(f"{cycle[-1] + 5},END")
+    p = tmp_path / "r.trace"
+    p.write_text(eol.join(lines) + eol)
+    fast, end = read_commands(p, "drampower4", banks_per_group=4, with_end=True)
+    cyc, code, flat, slow_end = command_io._read_dp4_slowly(p)
+    assert end == slow_end == cycle[-1] + 5
+    np.testing.assert_array_equal(fast.cycle, cyc)
+    np.testing.assert_array_equal(fast.cmd, code)
+    wide = np.isin(code, RANK_COMMANDS)
+    np.testing.assert_array_equal(fast.bank[~wide] + 4 * fast.bankgroup[~wide], flat[~wide])
