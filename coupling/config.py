@@ -46,6 +46,9 @@ _DOC = {
     "access": "spike (each input spike reads its row of N weights), sample (matrix once per sample) or step (once per time step)",
     "buffer_kib": "on-chip LRU weight buffer in KiB (0 = none)",
     "step_ns": "paced energy: duration of an accelerator time step in ns (1e6 = real time, the network's dt of 1 ms; 1e3 = a 1000x faster accelerator)",
+    "powerdown_after": "paced replay's controller policy: a rank idle for this many memory cycles enters power-down (null = never)",
+    "selfrefresh_after": "paced replay's controller policy: a rank idle for this many memory cycles enters self-refresh (null = never)",
+    "powerdown_exit": "power-down kind: fast (DLL on) or slow (DLL off) exit",
     "replay_samples": "test samples replayed back to back (busy energy, DRAM time, throughput; mean over them)",
     "paced_samples": "test samples replayed at their time steps, idle time included (paced energy; the first of the replayed ones)",
     "eval_samples": "test samples for accuracy (null = all)",
@@ -112,6 +115,9 @@ class RunConfig:
     access: str = "spike"
     buffer_kib: float = 0.0
     step_ns: float = 1.0e6
+    powerdown_after: int | None = 50
+    selfrefresh_after: int | None = 20000
+    powerdown_exit: str = "fast"
     replay_samples: int = 25
     paced_samples: int = 4
     eval_samples: int | None = None
@@ -173,7 +179,7 @@ class RunConfig:
             if v is not None and (isinstance(v, bool) or not isinstance(v, int) or v < 1):
                 bad(name, "a positive integer or null")
         for name, allowed in (("access", ("spike", "sample", "step")),
-                              ("placement_knowledge", ("profiled", "vendor")),
+                              ("placement_knowledge", ("profiled", "vendor")), ("powerdown_exit", ("fast", "slow")),
                               ("mode", ("approximate", "reliable")), ("error_mode", ("persistent", "transient")),
                               ("float_repair", ("zero", "clip", "none")), ("packing", ("weight", "bitplane")),
                               ("row_policy", ("open", "closed")), ("refresh", ("all-bank", "per-bank", "none"))):
@@ -197,6 +203,10 @@ class RunConfig:
             bad("device_seed", "a non-negative integer")
         if self.reference_policy not in self.policies:
             bad("reference_policy", "one of the configured policies (" + ", ".join(map(str, self.policies)) + ")")
+        for name in ("powerdown_after", "selfrefresh_after"):
+            v = getattr(self, name)
+            if v is not None and (isinstance(v, bool) or not isinstance(v, int) or v < 1):
+                bad(name, "null or a positive number of memory cycles")
         for name in ("device_variation", "bank_weakness", "plots"):
             if not isinstance(getattr(self, name), bool):
                 bad(name, "true or false")

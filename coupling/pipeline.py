@@ -20,10 +20,12 @@ divided by their number: what the DRAM costs per inference when it is the bottle
 *Paced energy per inference*: the reads of ``paced_samples`` samples arrive at the start of their
 accelerator time step (``step_ns`` per step, ``n_steps`` steps per sample); the run lasts
 ``paced_samples x n_steps x step_ns`` (the inferences' duration), idle time included, so
-background and refresh energy of the idle gaps count. The controller has no power-down yet:
-the paced figure is **standby only** (labelled so in every output); a controller that powers the
-device down in the gaps would spend less. Refresh after the last read of the window (under one
-time step) is not simulated: at most ``1 / (n_steps x paced_samples)`` of the refresh energy.
+background and refresh energy of the idle gaps count. It is replayed twice: with the
+controller's low-power policy (``powerdown_after`` idle cycles to power-down,
+``selfrefresh_after`` to self-refresh, exits paid on demand: ``energy_paced``) and with the device
+kept in standby (``energy_paced_standby``, the upper bound a controller without power-down
+pays). The stretch after the last read of the window (under one time step) is billed as
+precharge standby without refresh: at most ``1 / (n_steps x paced_samples)`` of the window.
 
 *DRAM time per inference*: busy replay time (last completion, ns) / samples. *Bandwidth*: bytes
 delivered (bursts x burst size) / DRAM time; *weight bandwidth*: weight bytes the neurons use
@@ -68,7 +70,7 @@ from snn.params import preset
 N_INPUTS = 784
 #: The Voltron DDR3L voltages (V) the default grid is built from (paper-notes: 1.35 V to 1.025 V).
 DDR3L_GRID_V = (1.35, 1.25, 1.175, 1.10, 1.025)
-PACED_LABEL = "standby only (no power-down)"
+STANDBY_LABEL = "standby only (no power-down)"
 
 
 def trained_model(cfg: RunConfig, progress: bool = False):
@@ -201,8 +203,18 @@ class Replay:
         return self.requests * burst_bytes / self.time_ns if self.time_ns > 0 else 0.0
 
 
+def low_power_label(cfg: RunConfig) -> str:
+    """The paced replay's controller low-power policy in words."""
+    parts = []
+    if cfg.powerdown_after is not None:
+        parts.append(f"power-down ({cfg.powerdown_exit} exit) after {cfg.powerdown_after} idle cycles")
+    if cfg.selfrefresh_after is not None:
+        parts.append(f"self-refresh after {cfg.selfrefresh_after} idle cycles")
+    return ", ".join(parts) if parts else STANDBY_LABEL
+
+
 def replay(spec, layout: WeightLayout, events, n_steps: int, cfg: RunConfig, paced: bool = False,
-           write_trace=None) -> Replay:
+           write_trace=None, low_power: bool = False) -> Replay:
     """Simulate the accelerator's weight reads of the recorded samples on ``spec``.
 
     Parameters
@@ -211,6 +223,8 @@ def replay(spec, layout: WeightLayout, events, n_steps: int, cfg: RunConfig, pac
         Input-spike events per sample (``ReadEvents.sample(k)``).
     paced : bool
         False: back to back (busy). True: each read arrives at its time step (``cfg.step_ns``).
+    low_power : bool
+        Apply the controller's low-power policy (``cfg.powerdown_after``, ``cfg.selfrefresh_after``).
     write_trace : (path, fmt), optional
         Also write the request trace (``fmt``: ``ramulator2``, ``ramulator1``, ``dramsim3``, ``npz``;
         via :func:`traces.write_requests`) for replay in Ramulator or DRAMsim3.
@@ -226,8 +240,10 @@ def replay(spec, layout: WeightLayout, events, n_steps: int, cfg: RunConfig, pac
     if write_trace is not None:
         from traces import write_requests
         write_requests(trace, *write_trace)
+    lp = dict(powerdown_after=cfg.powerdown_after, selfrefresh_after=cfg.selfrefresh_after,
+              powerdown_exit=cfg.powerdown_exit) if low_power else {}
     res = simulate(spec, trace, mapping=cfg.controller_mapping, row_policy=cfg.row_policy, refresh=cfg.refresh,
-                   arrival="trace" if paced else "saturate")
+                   arrival="trace" if paced else "saturate", **lp)
     s = res.stats
     window = int(res.cycles)
     if paced:
@@ -240,7 +256,8 @@ def energy_per_inference(rep: Replay, spec) -> dict:
     """DRAM energy per inference by component (pJ) of a replay over its window, evaluated on ``spec``."""
     e = compute_energy(spec, rep.commands, rep.window_cycles)
     n = rep.n_samples
-    return {k: getattr(e, k) / n for k in ("total", "act", "pre", "rd", "ref", "background")}
+    return {k: getattr(e, k) / n for k in ("total", "act", "pre", "rd", "ref", "background", "powerdown",
+                                          "selfrefresh")}
 
 
 # -- accuracy ----------------------------------------------------------------------------------------
@@ -333,7 +350,7 @@ def run(cfg: RunConfig, progress: bool = True, trace_dir=None) -> tuple[pd.DataF
     table = load_table(None, spec.standard)
     volts = run_voltages(spec, cfg)
     info = {"standard": spec.name, "notes": [], "rail": core_rail(spec), "rail_nominal_v": rail_nominal(spec),
-            "paced_label": PACED_LABEL}
+            "paced_label": low_power_label(cfg)}
     model, cached = trained_model(cfg, progress=progress)
     info["model_cached"] = cached
     Xt, yt = snn_data.load(cfg.data, "test")
@@ -374,7 +391,7 @@ def run(cfg: RunConfig, progress: bool = True, trace_dir=None) -> tuple[pd.DataF
             layouts = {s: make_layout(spec, model.n_neurons, bits, policy, devices[s], cfg.packing, cfg.max_weakness,
                                       cfg.controller_mapping, cfg.placement_knowledge) for s in cfg.device_seeds}
             digests = {s: layout_digest(lay) for s, lay in layouts.items()}
-            busy, paced = {}, {}
+            busy, paced, standby = {}, {}, {}
             for s in cfg.device_seeds:
                 d = digests[s]
                 if d in busy:
@@ -385,21 +402,25 @@ def run(cfg: RunConfig, progress: bool = True, trace_dir=None) -> tuple[pd.DataF
                     wt = (Path(trace_dir) / f"trace_{bits}b_{policy}.{cfg.trace_format}", cfg.trace_format)
                 if cfg.mode == "approximate":
                     busy[d] = replay(spec, layouts[s], ev[:n_busy], n_steps, cfg, write_trace=wt)
-                    paced[d] = replay(spec, layouts[s], ev[:n_paced], n_steps, cfg, paced=True)
+                    paced[d] = replay(spec, layouts[s], ev[:n_paced], n_steps, cfg, paced=True, low_power=True)
+                    standby[d] = replay(spec, layouts[s], ev[:n_paced], n_steps, cfg, paced=True)
                 else:
-                    busy[d] = paced[d] = None
+                    busy[d] = paced[d] = standby[d] = None
             if bar is not None:
                 bar.update(1)
             for v in volts:
                 op, ber = points[v]
-                e_busy, e_paced, reps = [], [], []
+                e_busy, e_paced, e_standby, reps = [], [], [], []
                 for s in cfg.device_seeds:
                     d = digests[s]
                     rb = busy[d] if busy[d] is not None else replay(op.spec, layouts[s], ev[:n_busy], n_steps, cfg)
                     rp = paced[d] if paced[d] is not None else replay(op.spec, layouts[s], ev[:n_paced], n_steps,
-                                                                      cfg, paced=True)
+                                                                      cfg, paced=True, low_power=True)
+                    rs = standby[d] if standby[d] is not None else replay(op.spec, layouts[s], ev[:n_paced], n_steps,
+                                                                          cfg, paced=True)
                     e_busy.append(energy_per_inference(rb, op.spec))
                     e_paced.append(energy_per_inference(rp, op.spec))
+                    e_standby.append(energy_per_inference(rs, op.spec))
                     reps.append(rb)
                 mean = lambda key, es: float(np.mean([e[key] for e in es]))  # noqa: E731
                 rb = reps[0]
@@ -412,9 +433,12 @@ def run(cfg: RunConfig, progress: bool = True, trace_dir=None) -> tuple[pd.DataF
                        "energy_busy_pj_per_inference": mean("total", e_busy),
                        **{f"energy_busy_{k}_pj": mean(k, e_busy) for k in ("act", "pre", "rd", "ref", "background")},
                        "energy_paced_pj_per_inference": mean("total", e_paced),
-                       "energy_paced_idle_share": mean("background", e_paced) / mean("total", e_paced)
-                       + mean("ref", e_paced) / mean("total", e_paced),
-                       "paced_low_power": PACED_LABEL,
+                       **{f"energy_paced_{k}_pj": mean(k, e_paced) for k in ("background", "ref", "powerdown",
+                                                                            "selfrefresh")},
+                       "energy_paced_standby_pj_per_inference": mean("total", e_standby),
+                       "energy_paced_idle_share": sum(mean(k, e_paced) for k in ("background", "ref", "powerdown",
+                                                                                 "selfrefresh")) / mean("total", e_paced),
+                       "paced_low_power": info["paced_label"],
                        "dram_time_ns_per_inference": time_ns,
                        "bandwidth_gbps": rb.requests / rb.n_samples * spec.organization.burst_bytes / time_ns,
                        "weight_bandwidth_gbps": weight_bytes / time_ns,

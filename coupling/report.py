@@ -26,8 +26,10 @@ COLUMN_DOC = {
     "devices": "device instances evaluated (device_seeds)",
     "distinct_layouts": "distinct placements over the devices (profiled error-aware placement differs per device)",
     "energy_busy_pj_per_inference": "DRAM energy per inference, reads back to back (pJ)",
-    "energy_paced_pj_per_inference": "DRAM energy per inference, reads at their time steps, idle included (pJ)",
-    "energy_paced_idle_share": "share of background + refresh in the paced energy",
+    "energy_paced_pj_per_inference": "DRAM energy per inference, reads at their time steps, idle included, with the "
+                                     "controller's low-power policy (pJ)",
+    "energy_paced_standby_pj_per_inference": "the same paced reads with the device kept in standby (no power-down; pJ)",
+    "energy_paced_idle_share": "share of background, refresh, power-down and self-refresh in the paced energy",
     "paced_low_power": "controller low-power policy during the paced replay",
     "dram_time_ns_per_inference": "DRAM time per inference, busy (ns)",
     "bandwidth_gbps": "bytes delivered / DRAM time",
@@ -153,7 +155,8 @@ def report_markdown(df: pd.DataFrame, info: dict, cfg: RunConfig, command: str =
         "",
         f"Energy and DRAM time per inference: busy = {info['replay_samples']} test samples replayed back to back; "
         f"paced = {info['paced_samples']} samples with each read at its time step ({cfg.step_ns:g} ns per step), the "
-        f"run lasting the inferences' duration, controller low-power policy: **{info['paced_label']}**. "
+        f"run lasting the inferences' duration, with the controller's low-power policy (**{info['paced_label']}**) "
+        "and, for comparison, with the device kept in standby. "
         f"Accuracy (all-activity readout) over {info['eval_samples']} test digits, mean over devices, "
         "[95% interval over devices and digits]; the error-free model is evaluated on the same digits with the same "
         "input spikes, so every difference is the bit errors.",
@@ -166,9 +169,10 @@ def report_markdown(df: pd.DataFrame, info: dict, cfg: RunConfig, command: str =
         + (", and against `bank-serial` (one bank at a time), a worst case shown to size the layout effect; it is not "
            "a baseline." if len(refs) > 1 else "."),
         "- Busy energy is the cost when the DRAM is the bottleneck; paced energy is the cost of an accelerator "
-        "that reads at its time steps. With standby-only pacing the idle background dominates (see the idle "
-        "share), so savings in command energy (fewer bytes, better layout) shrink; a controller with power-down "
-        "would change that, and these figures do not show it.",
+        "that reads at its time steps, idle gaps included. Kept in standby, the idle background dominates and "
+        "the savings in command energy (fewer bytes, better layout) shrink to little; with power-down and "
+        "self-refresh in the gaps the idle cost falls and they count again. Paced figures hold for this step "
+        "length and policy only.",
         "- Accuracy at a reduced voltage is for these devices of the modelled vendor (device-to-device spread "
         "drawn from the Voltron modules); it does not show what another vendor, temperature or refresh interval "
         "would give. 'no loss' is a paired non-inferiority judgement with a 1 pp margin (the interval of the "
@@ -189,9 +193,15 @@ def report_markdown(df: pd.DataFrame, info: dict, cfg: RunConfig, command: str =
         _md(_grid(df, lambda r: r.energy_paced_pj_per_inference / 1e3, "{:.4g}").assign(
             idle_share=[f"{x:.1%}" for x in df[np.isclose(df.vdd_v, volts[0])].energy_paced_idle_share])),
         "",
+        "## DRAM energy per inference, paced, standby only (nJ; no power-down)",
+        "",
+        _md(_grid(df, lambda r: r.energy_paced_standby_pj_per_inference / 1e3, "{:.4g}")),
+        "",
     ]
     for ref in refs:
-        for kind, col in (("busy", "energy_busy_pj_per_inference"), ("paced", "energy_paced_pj_per_inference")):
+        for kind, col in (("busy", "energy_busy_pj_per_inference"),
+                          (f"paced ({info['paced_label']})", "energy_paced_pj_per_inference"),
+                          ("paced, standby only", "energy_paced_standby_pj_per_inference")):
             parts += [f"## Each factor separately and combined: {kind} energy, against float32 / {volts[0]:.4g} V / "
                       f"`{ref}`", "", _md(factor_table(df, ref, col), "{:.3g}"), ""]
         parts += [f"## Throughput against float32 / `{ref}` (busy DRAM time; speed-up = from_precision x from_layout)",
@@ -231,7 +241,7 @@ def report_markdown(df: pd.DataFrame, info: dict, cfg: RunConfig, command: str =
 
 
 def plot(df: pd.DataFrame, out: Path) -> list[Path]:
-    """energy.png (busy and paced energy per inference vs voltage) and accuracy.png (with 95% intervals)."""
+    """energy.png (busy, paced and paced-standby energy per inference vs voltage) and accuracy.png (95% intervals)."""
     import matplotlib
     matplotlib.use("Agg")
     import matplotlib.pyplot as plt
@@ -240,9 +250,10 @@ def plot(df: pd.DataFrame, out: Path) -> list[Path]:
     styles = {p: ("-", "--", ":", "-.")[k % 4] for k, p in enumerate(df.policy.unique())}  # line: policy
     markers = {p: "osd^v"[k % 5] for k, p in enumerate(df.policy.unique())}
     written = []
-    fig, axes = plt.subplots(1, 2, figsize=(11, 4.5))
+    fig, axes = plt.subplots(1, 3, figsize=(15, 4.5))
     for ax, col, title in ((axes[0], "energy_busy_pj_per_inference", "busy (reads back to back)"),
-                           (axes[1], "energy_paced_pj_per_inference", "paced (standby only)")):
+                           (axes[1], "energy_paced_pj_per_inference", "paced, low-power policy"),
+                           (axes[2], "energy_paced_standby_pj_per_inference", "paced, standby only")):
         for (bits, policy), g in df.groupby(["bits", "policy"], sort=False):
             g = g.sort_values("vdd_v")
             ax.plot(g.vdd_v, g[col] / 1e3, color=colors[bits], linestyle=styles[policy], marker=markers[policy],

@@ -73,7 +73,7 @@ def dram_cost(model, images, cfg: RunConfig, bits: int, policy: str, vdd: float)
     sim_spec = op.spec if cfg.mode == "reliable" else spec
     rep = pipeline.replay(sim_spec, layout, ev, model.params.n_steps, cfg)
     paced = pipeline.replay(sim_spec, layout, ev[:max(1, min(cfg.paced_samples, n))], model.params.n_steps, cfg,
-                            paced=True)
+                            paced=True, low_power=True)
     return {"energy_pj": pipeline.energy_per_inference(rep, op.spec)["total"],
             "energy_paced_pj": pipeline.energy_per_inference(paced, op.spec)["total"],
             "dram_time_ns": rep.time_ns_per_inference, "requests_per_inference": rep.requests / rep.n_samples}

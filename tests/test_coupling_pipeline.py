@@ -74,6 +74,16 @@ def test_paced_replay_lasts_the_inference_and_idle_energy_dominates():
     assert ep["total"] > 5 * eb["total"]
     assert (ep["background"] + ep["ref"]) / ep["total"] > 0.8
     assert ep["rd"] == pytest.approx(eb["rd"])                        # the same reads cost the same
+    # with the controller's low-power policy the gaps are spent in power-down / self-refresh: legal and cheaper
+    from dramsim.checker import check
+    from traces.commands import LOW_POWER, SREN
+    low = pipeline.replay(spec, lay, events, 50, cfg, paced=True, low_power=True)
+    assert low.requests == paced.requests and low.window_cycles == paced.window_cycles
+    assert np.isin(low.commands.cmd, LOW_POWER).any() and (low.commands.cmd == SREN).any()
+    assert check(low.commands, spec) == []
+    el = pipeline.energy_per_inference(low, spec)
+    assert el["total"] < 0.5 * ep["total"] and el["selfrefresh"] > 0
+    assert el["rd"] == pytest.approx(eb["rd"])
 
 
 def test_buffer_absorbs_reads_and_sample_mode_reads_whole_matrix():
@@ -129,6 +139,8 @@ def test_enforcesnn_run_reduced_config(tmp_path):
     assert set(df.policy) == {"linear", "bank-serial", "drmap", "enforcesnn"} and set(df.reference_policy) == {"linear"}
     assert (df.accuracy_ci_low <= df.accuracy).all() and (df.accuracy <= df.accuracy_ci_high).all()
     assert (df.energy_paced_pj_per_inference > df.energy_busy_pj_per_inference).all()
+    assert (df.energy_paced_pj_per_inference < df.energy_paced_standby_pj_per_inference).all()
+    assert "self-refresh after 20000 idle cycles" in df.paced_low_power.iloc[0]
     e = df.set_index(["bits", "policy", "vdd_v"]).energy_busy_pj_per_inference
     assert e[(32, "linear", 0.912)] < e[(32, "linear", 1.2)]       # lower voltage, less energy
     assert e[(4, "drmap", 1.2)] < e[(32, "drmap", 1.2)]              # fewer bits, less energy
