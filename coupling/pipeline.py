@@ -56,7 +56,7 @@ from coupling.config import RunConfig
 from coupling.faults import BANK_FLOOR, ErrorProfile, FaultModel
 from coupling.layout import Geometry, WeightLayout
 from coupling.weights import DramWeightSource, ber_key
-from dramsim.energy import compute_energy, core_rail
+from dramsim.energy import compute_energy, core_rail, residency
 from dramsim.errors import InputError
 from dramsim.mapping import AddressMapping
 from dramsim.simulate import simulate
@@ -194,6 +194,7 @@ class Replay:
     commands: object
     spec: object
     paced: bool
+    analysis: object = None      # the energy scan of commands over the window (dramsim.energy.residency), cached
 
     @property
     def time_ns_per_inference(self) -> float:
@@ -253,8 +254,17 @@ def replay(spec, layout: WeightLayout, events, n_steps: int, cfg: RunConfig, pac
 
 
 def energy_per_inference(rep: Replay, spec) -> dict:
-    """DRAM energy per inference by component (pJ) of a replay over its window, evaluated on ``spec``."""
-    e = compute_energy(spec, rep.commands, rep.window_cycles)
+    """DRAM energy per inference by component (pJ) of a replay over its window, evaluated on ``spec``.
+
+    ``spec`` may differ from the replayed one in its rails only (an approximate-mode voltage): the
+    command scan is then computed once per replay and reused.
+    """
+    if spec.timing != rep.spec.timing or spec.organization != rep.spec.organization:
+        e = compute_energy(spec, rep.commands, rep.window_cycles)
+    else:
+        if rep.analysis is None:
+            rep.analysis = residency(rep.spec, rep.commands, rep.window_cycles)
+        e = compute_energy(spec, rep.commands, rep.window_cycles, analysis=rep.analysis)
     n = rep.n_samples
     return {k: getattr(e, k) / n for k in ("total", "act", "pre", "rd", "ref", "background", "powerdown",
                                           "selfrefresh")}

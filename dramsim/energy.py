@@ -480,7 +480,7 @@ def command_energies_pj(spec: Spec) -> dict[str, dict[str, float]]:
 
 
 def compute_energy(spec: Spec, commands: CommandTrace, cycles: int, *, io: bool = False,
-                   core: str | None = None) -> EnergyBreakdown:
+                   core: str | None = None, analysis=None) -> EnergyBreakdown:
     """Energy of a command trace over ``cycles`` memory cycles (see the module docstring).
 
     Parameters
@@ -496,13 +496,17 @@ def compute_energy(spec: Spec, commands: CommandTrace, cycles: int, *, io: bool 
         Add read I/O and write termination energy (default off).
     core : str, optional
         Rail reported as ``vdd`` (default: VDD, VDD2 for LPDDR).
+    analysis : optional
+        ``residency(spec0, commands, cycles)`` of the same trace and window on a spec with the same
+        organization and timing (e.g. the nominal point of an approximate-mode voltage sweep, where
+        only the rails differ): skips the scan, which is most of the cost.
 
     Returns
     -------
     EnergyBreakdown
         All energies in pJ.
     """
-    res = residency(spec, commands, cycles)
+    res = residency(spec, commands, cycles) if analysis is None else analysis
     counts = res.counts
     cyc = {name: res.lowpower_total(name) for name in LOW_POWER_CYCLES}
     cyc["bg_active"] = act_cycles = int(res.active.sum())

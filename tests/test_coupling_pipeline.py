@@ -226,3 +226,20 @@ def test_run_tolerance_and_flips_see_the_same_cells(tmp_path, capsys):
     assert main(["flips", str(mp), "--ber", "2", "--out", str(tmp_path / "f2.csv")]) == 2
     assert "--ber 2" in capsys.readouterr().err and not (tmp_path / "f2.csv").exists()
     assert main(["flips", str(mp), "--ber", "0.01", "--out", str(tmp_path / "nodir" / "f.csv")]) == 2
+
+
+def test_energy_per_voltage_reuses_the_scan_and_equals_a_fresh_computation():
+    from dramsim.energy import compute_energy
+    from dramsim.voltage import operating_point
+    spec = load_spec("LPDDR3-1600")
+    cfg = RunConfig(step_ns=1e5)
+    lay = pipeline.make_layout(spec, 100, 8, "drmap")
+    events = _random_events(2, 50, 300)
+    for paced, low_power in ((False, False), (True, False), (True, True)):
+        rep = pipeline.replay(spec, lay, events, 50, cfg, paced=paced, low_power=low_power)
+        for v in (1.2, 0.95, 0.912):
+            op = operating_point(spec, v)
+            fresh = compute_energy(op.spec, rep.commands, rep.window_cycles)
+            got = pipeline.energy_per_inference(rep, op.spec)
+            assert got["total"] == fresh.total / 2 and got["selfrefresh"] == fresh.selfrefresh / 2
+        assert rep.analysis is not None
