@@ -342,6 +342,75 @@ def _accuracy_columns(correct: np.ndarray, clean_correct: np.ndarray, max_drop_p
             "mcnemar_p": float(mc["p_value"]), "verdict": verdict}
 
 
+def _replays(spec, layouts: dict, digests: dict, ev, n_busy: int, n_paced: int, n_steps: int, cfg: RunConfig,
+             trace_path=None) -> dict:
+    """Busy, paced (low-power policy) and paced-standby replays per distinct placement (approximate mode)."""
+    out = {}
+    for s, lay in layouts.items():
+        d = digests[s]
+        if d in out:
+            continue
+        wt = (trace_path, cfg.trace_format) if trace_path is not None and not out else None
+        out[d] = (replay(spec, lay, ev[:n_busy], n_steps, cfg, write_trace=wt),
+                  replay(spec, lay, ev[:n_paced], n_steps, cfg, paced=True, low_power=True),
+                  replay(spec, lay, ev[:n_paced], n_steps, cfg, paced=True))
+    return out
+
+
+def _energy_columns(op, layouts: dict, digests: dict, replays: dict, ev, n_busy: int, n_paced: int, n_steps: int,
+                    cfg: RunConfig, weight_bits_read: float) -> dict:
+    """Energy, time and row-buffer columns of one (bits, policy, voltage), mean over the devices.
+
+    Approximate mode reuses the nominal replays (timing unchanged); reliable mode replays on the
+    stretched timing of ``op.spec``.
+    """
+    per_dev = []
+    for s, lay in layouts.items():
+        if cfg.mode == "approximate":
+            rb, rp, rs = replays[digests[s]]
+        else:
+            rb = replay(op.spec, lay, ev[:n_busy], n_steps, cfg)
+            rp = replay(op.spec, lay, ev[:n_paced], n_steps, cfg, paced=True, low_power=True)
+            rs = replay(op.spec, lay, ev[:n_paced], n_steps, cfg, paced=True)
+        per_dev.append((rb, energy_per_inference(rb, op.spec), energy_per_inference(rp, op.spec),
+                        energy_per_inference(rs, op.spec)))
+    mean = lambda k, i: float(np.mean([d[i][k] for d in per_dev]))  # noqa: E731
+    rb = per_dev[0][0]
+    n = rb.n_samples
+    time_ns = float(np.mean([d[0].time_ns_per_inference for d in per_dev]))
+    idle = ("background", "ref", "powerdown", "selfrefresh")
+    return {"energy_busy_pj_per_inference": mean("total", 1),
+            **{f"energy_busy_{k}_pj": mean(k, 1) for k in ("act", "pre", "rd", "ref", "background")},
+            "energy_paced_pj_per_inference": mean("total", 2),
+            **{f"energy_paced_{k}_pj": mean(k, 2) for k in idle},
+            "energy_paced_standby_pj_per_inference": mean("total", 3),
+            "energy_paced_idle_share": sum(mean(k, 2) for k in idle) / mean("total", 2),
+            "paced_low_power": low_power_label(cfg),
+            "dram_time_ns_per_inference": time_ns,
+            "bandwidth_gbps": rb.requests / n * op.spec.organization.burst_bytes / time_ns,
+            "weight_bandwidth_gbps": weight_bits_read / 8 / max(n_busy, 1) / time_ns,
+            "requests_per_inference": rb.requests / n, "row_hits_per_inference": rb.row_hits / n,
+            "row_misses_per_inference": rb.row_misses / n, "row_conflicts_per_inference": rb.row_conflicts / n}
+
+
+_FLIP_COLUMNS = ("flips", "repaired", "effective_ber", "effective_ber_read", "effective_ber_min", "effective_ber_max")
+
+
+def _error_columns(per: list, clean_correct: np.ndarray, ber: float) -> dict:
+    """Accuracy, comparison and flip columns from the devices' results (``_device_accuracy``)."""
+    if all(p["flips"] == 0 for p in per):
+        # no stored bit flips on any device: exactly the error-free network, nothing to test
+        lo, hi = stats.wilson_interval(int(clean_correct.sum()), len(clean_correct))
+        return {"accuracy": float(clean_correct.mean()), "accuracy_ci_low": lo, "accuracy_ci_high": hi,
+                "accuracy_device_sd": 0.0, "delta_pp": 0.0, "delta_ci_low_pp": 0.0, "delta_ci_high_pp": 0.0,
+                "mcnemar_p": 1.0, "verdict": "no errors" if ber == 0 else "no flips", **dict.fromkeys(_FLIP_COLUMNS, 0.0)}
+    out = _accuracy_columns(np.stack([p["correct"] for p in per]), clean_correct)
+    out.update({k: float(np.mean([p[k] for p in per])) for k in _FLIP_COLUMNS[:4]})
+    eff = [p["effective_ber"] for p in per]
+    out.update(effective_ber_min=float(min(eff)), effective_ber_max=float(max(eff)))
+    return out
+
+
 def run(cfg: RunConfig, progress: bool = True, trace_dir=None) -> tuple[pd.DataFrame, dict]:
     """The main job (see the module docstring).
 
@@ -351,7 +420,7 @@ def run(cfg: RunConfig, progress: bool = True, trace_dir=None) -> tuple[pd.DataF
     Returns
     -------
     results : DataFrame
-        One row per (bits, policy, vdd): see :func:`coupling.report.COLUMN_DOC`.
+        One row per (bits, policy, vdd): see :data:`coupling.report.COLUMN_DOC`.
     info : dict
         Notes (standard, cached model, clean accuracies, sample counts, labels).
     """
@@ -361,132 +430,66 @@ def run(cfg: RunConfig, progress: bool = True, trace_dir=None) -> tuple[pd.DataF
     volts = run_voltages(spec, cfg)
     info = {"standard": spec.name, "notes": [], "rail": core_rail(spec), "rail_nominal_v": rail_nominal(spec),
             "paced_label": low_power_label(cfg)}
-    model, cached = trained_model(cfg, progress=progress)
-    info["model_cached"] = cached
+    model, info["model_cached"] = trained_model(cfg, progress=progress)
     Xt, yt = snn_data.load(cfg.data, "test")
     if cfg.eval_samples is not None:
         Xt, yt = Xt[:cfg.eval_samples], yt[:cfg.eval_samples]
-    n_busy = min(cfg.replay_samples, len(Xt))
-    n_paced = min(cfg.paced_samples, len(Xt))
+    n_busy, n_paced = min(cfg.replay_samples, len(Xt)), min(cfg.paced_samples, len(Xt))
     _, events = infer(model, Xt[:max(n_busy, n_paced)], seed=cfg.eval_seed, record_reads=True)
     ev = [events.sample(k) for k in range(events.n_samples)]
-    row_reads = np.bincount(np.concatenate([np.asarray(e[1], np.int64) for e in ev[:n_busy]] or [np.zeros(0, np.int64)]),
+    row_reads = np.bincount(np.concatenate([np.asarray(e[1], np.int64) for e in ev[:n_busy]]),
                             minlength=N_INPUTS).astype(np.int64)
     n_steps = model.params.n_steps
     points = {}
     for v in volts:
         op = operating_point(spec, v, mode=cfg.mode, scaling=cfg.voltage_scaling, vendor=cfg.vendor,
                              statistic=cfg.ber_statistic)
-        ber = op.ber
-        if cfg.ber is not None and cfg.mode == "approximate" and v < rail_nominal(spec) - 1e-9:
-            ber = float(cfg.ber)
-        points[v] = (op, ber)
-    weakness = points[volts[0]][0].bank_weakness
+        below = cfg.ber is not None and cfg.mode == "approximate" and v < rail_nominal(spec) - 1e-9
+        points[v] = (op, float(cfg.ber) if below else op.ber)
     spread = device_spread(cfg, table)
-    devices = {s: fault_model(spec, cfg, weakness, s, spread) for s in cfg.device_seeds}
-    info["device_multipliers"] = {s: devices[s].ber_multiplier for s in cfg.device_seeds}
+    devices = {s: fault_model(spec, cfg, points[volts[0]][0].bank_weakness, s, spread) for s in cfg.device_seeds}
+    info["device_multipliers"] = {s: d.ber_multiplier for s, d in devices.items()}
     info["device_spread"] = spread
-    total = len(cfg.precisions) * len(cfg.policies) * (1 + len(volts))
     bar = None
     if progress:
         from tqdm import tqdm
-        bar = tqdm(total=total, desc="run", unit="step")
+        bar = tqdm(total=len(cfg.precisions) * len(cfg.policies) * (1 + len(volts)), desc="run", unit="step")
     rows, clean, cache = [], {}, {}
     for bits in cfg.precisions:
         W = model.network_weights(bits, cfg.rounding)
         clean[bits] = evaluate(model, Xt, yt, precision=bits, rounding=cfg.rounding, seed=cfg.eval_seed,
                                per_sample=True)
-        clean_correct = clean[bits]["correct_all_activity"]
         for policy in cfg.policies:
-            layouts = {s: make_layout(spec, model.n_neurons, bits, policy, devices[s], cfg.packing, cfg.max_weakness,
-                                      cfg.controller_mapping, cfg.placement_knowledge) for s in cfg.device_seeds}
+            layouts = {s: make_layout(spec, model.n_neurons, bits, policy, dev, cfg.packing, cfg.max_weakness,
+                                      cfg.controller_mapping, cfg.placement_knowledge) for s, dev in devices.items()}
             digests = {s: layout_digest(lay) for s, lay in layouts.items()}
-            busy, paced, standby = {}, {}, {}
-            for s in cfg.device_seeds:
-                d = digests[s]
-                if d in busy:
-                    continue
-                wt = None
-                if cfg.trace_format and trace_dir is not None and not busy:
-                    Path(trace_dir).mkdir(parents=True, exist_ok=True)
-                    wt = (Path(trace_dir) / f"trace_{bits}b_{policy}.{cfg.trace_format}", cfg.trace_format)
-                if cfg.mode == "approximate":
-                    busy[d] = replay(spec, layouts[s], ev[:n_busy], n_steps, cfg, write_trace=wt)
-                    paced[d] = replay(spec, layouts[s], ev[:n_paced], n_steps, cfg, paced=True, low_power=True)
-                    standby[d] = replay(spec, layouts[s], ev[:n_paced], n_steps, cfg, paced=True)
-                else:
-                    busy[d] = paced[d] = standby[d] = None
+            trace_path = None
+            if cfg.trace_format and trace_dir is not None:
+                Path(trace_dir).mkdir(parents=True, exist_ok=True)
+                trace_path = Path(trace_dir) / f"trace_{bits}b_{policy}.{cfg.trace_format}"
+            replays = _replays(spec, layouts, digests, ev, n_busy, n_paced, n_steps, cfg, trace_path) \
+                if cfg.mode == "approximate" else {}
             if bar is not None:
                 bar.update(1)
             for v in volts:
                 op, ber = points[v]
-                e_busy, e_paced, e_standby, reps = [], [], [], []
-                for s in cfg.device_seeds:
-                    d = digests[s]
-                    rb = busy[d] if busy[d] is not None else replay(op.spec, layouts[s], ev[:n_busy], n_steps, cfg)
-                    rp = paced[d] if paced[d] is not None else replay(op.spec, layouts[s], ev[:n_paced], n_steps,
-                                                                      cfg, paced=True, low_power=True)
-                    rs = standby[d] if standby[d] is not None else replay(op.spec, layouts[s], ev[:n_paced], n_steps,
-                                                                          cfg, paced=True)
-                    e_busy.append(energy_per_inference(rb, op.spec))
-                    e_paced.append(energy_per_inference(rp, op.spec))
-                    e_standby.append(energy_per_inference(rs, op.spec))
-                    reps.append(rb)
-                mean = lambda key, es: float(np.mean([e[key] for e in es]))  # noqa: E731
-                rb = reps[0]
-                time_ns = float(np.mean([r.time_ns_per_inference for r in reps]))
-                weight_bytes = float(row_reads.sum()) * model.n_neurons * bits / 8 / max(n_busy, 1)
                 row = {"bits": bits, "policy": policy, "reference_policy": cfg.reference_policy,
                        "vdd_v": v, "vdd_ddr3l_v": op.vdd_table_equivalent, "ber": ber,
                        "ber_lower_bound": bool(op.ber_lower_bound), "ber_modules": op.n_modules,
-                       "devices": len(cfg.device_seeds), "distinct_layouts": len(set(digests.values())),
-                       "energy_busy_pj_per_inference": mean("total", e_busy),
-                       **{f"energy_busy_{k}_pj": mean(k, e_busy) for k in ("act", "pre", "rd", "ref", "background")},
-                       "energy_paced_pj_per_inference": mean("total", e_paced),
-                       **{f"energy_paced_{k}_pj": mean(k, e_paced) for k in ("background", "ref", "powerdown",
-                                                                            "selfrefresh")},
-                       "energy_paced_standby_pj_per_inference": mean("total", e_standby),
-                       "energy_paced_idle_share": sum(mean(k, e_paced) for k in ("background", "ref", "powerdown",
-                                                                                 "selfrefresh")) / mean("total", e_paced),
-                       "paced_low_power": info["paced_label"],
-                       "dram_time_ns_per_inference": time_ns,
-                       "bandwidth_gbps": rb.requests / rb.n_samples * spec.organization.burst_bytes / time_ns,
-                       "weight_bandwidth_gbps": weight_bytes / time_ns,
-                       "requests_per_inference": rb.requests / rb.n_samples,
-                       "row_hits_per_inference": rb.row_hits / rb.n_samples,
-                       "row_misses_per_inference": rb.row_misses / rb.n_samples,
-                       "row_conflicts_per_inference": rb.row_conflicts / rb.n_samples,
-                       "bursts_above_threshold": int(np.mean([lay.bursts_above_threshold for lay in layouts.values()]))}
-                if ber > 0:
-                    per = [_device_accuracy(model, W, bits, layouts[s], devices[s], ber, cfg, Xt, yt, clean[bits],
-                                            row_reads, cache, (bits, digests[s], s, ber)) for s in cfg.device_seeds]
-                    correct = np.stack([p["correct"] for p in per])
-                    fl = {k: float(np.mean([p[k] for p in per]))
-                          for k in ("flips", "repaired", "effective_ber", "effective_ber_read")}
-                    eff = [p["effective_ber"] for p in per]
-                    fl["effective_ber_min"], fl["effective_ber_max"] = float(min(eff)), float(max(eff))
-                else:
-                    per = []
-                    fl = dict.fromkeys(("flips", "repaired", "effective_ber", "effective_ber_read",
-                                        "effective_ber_min", "effective_ber_max"), 0.0)
-                if all(p["flips"] == 0 for p in per):
-                    # no stored bit flips on any device: exactly the error-free network, nothing to test
-                    lo, hi = stats.wilson_interval(int(clean_correct.sum()), len(clean_correct))
-                    row.update(accuracy=float(clean_correct.mean()), accuracy_ci_low=lo, accuracy_ci_high=hi,
-                               accuracy_device_sd=0.0, delta_pp=0.0, delta_ci_low_pp=0.0, delta_ci_high_pp=0.0,
-                               mcnemar_p=1.0, verdict="no errors" if ber == 0 else "no flips")
-                else:
-                    row.update(_accuracy_columns(correct, clean_correct))
+                       "devices": len(devices), "distinct_layouts": len(set(digests.values())),
+                       "bursts_above_threshold": int(np.mean([lay.bursts_above_threshold for lay in layouts.values()])),
+                       **_energy_columns(op, layouts, digests, replays, ev, n_busy, n_paced, n_steps, cfg,
+                                         float(row_reads.sum()) * model.n_neurons * bits)}
+                per = [] if ber == 0 else [
+                    _device_accuracy(model, W, bits, layouts[s], devices[s], ber, cfg, Xt, yt, clean[bits], row_reads,
+                                     cache, (bits, digests[s], s, ber)) for s in devices]
+                row.update(_error_columns(per, clean[bits]["correct_all_activity"], ber))
                 row["clean_accuracy"] = clean[bits]["accuracy_all_activity"]
-                row.update(fl)
                 rows.append(row)
                 if bar is not None:
                     bar.update(1)
     if bar is not None:
         bar.close()
-    info["clean_accuracy"] = {b: clean[b]["accuracy_all_activity"] for b in clean}
-    info["replay_samples"] = n_busy
-    info["paced_samples"] = n_paced
-    info["eval_samples"] = int(len(yt))
-    info["voltages"] = volts
+    info.update(clean_accuracy={b: clean[b]["accuracy_all_activity"] for b in clean}, replay_samples=n_busy,
+                paced_samples=n_paced, eval_samples=int(len(yt)), voltages=volts)
     return pd.DataFrame(rows), info
