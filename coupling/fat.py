@@ -5,11 +5,14 @@ from a trained model and train further on ``samples_per_step`` training samples 
 BER raised step by step (default: one decade per step, from ``target / 1000`` up to the target,
 i.e. 1e-6, 1e-5, 1e-4, 1e-3 for a target of 1e-3), because jumping straight to a high BER
 collapses accuracy. In every training sample the forward pass integrates the weights as read
-through :class:`coupling.weights.DramWeightSource` (quantized to ``bits``, bit flips drawn by the
-error model at the DRAM locations the mapping assigns: the same mechanism as evaluation, in
-transient mode so every sample sees a fresh draw of the flips from the device's weak cells),
-while STDP updates the clean float weights (:func:`snn.network.train`'s ``forward_weights``
-hook). Labels are re-assigned at the end of every step from that step's spike counts (so the
+from the DRAM (quantized to ``bits``, bits flipped by the error model at the DRAM locations the
+mapping assigns), while STDP updates the clean float weights (:func:`snn.network.train`'s
+``forward_weights`` hook). With ``cfg.error_mode = "persistent"`` (default) the flips are the
+device's weak cells at the step's BER -- the same cells ``enforcesnn run`` and ``tolerance`` flip
+for that device, placement and BER (:meth:`coupling.faults.FaultModel.persistent_flips`; a
+curriculum step's cells contain the previous step's) -- so FAT learns around *this* device's
+faults; with ``"transient"`` every sample sees a fresh draw (one whole-matrix read per sample,
+:class:`coupling.weights.DramWeightSource` transient mode). Labels are re-assigned at the end of every step from that step's spike counts (so the
 final labels come from the network seeing errors at the target BER).
 
 ``location_aware=False`` is the comparison baseline: the same curriculum with errors
@@ -17,9 +20,9 @@ uniform over the weight bits (EDEN model 0, no bank weakness), ignoring where th
 them. ``target_ber=0`` (or an all-zero schedule) is plain continued training, the control that
 separates the effect of errors in the forward pass from the effect of more training.
 
-The flips of training sample ``k`` of step ``s`` come from
-``Generator([fat_seed, s, 1, k])``-style keys (``DramWeightSource`` transient mode with
-``device_seed = fat_seed`` and ``draw_key = s``), independent of the evaluation draws.
+Transient flips of training sample ``k`` of step ``s`` come from ``Generator([fat_seed, s, 1, k])``
+-style keys (``DramWeightSource`` transient mode with ``device_seed = fat_seed`` and
+``draw_key = s``), independent of the evaluation draws.
 """
 from __future__ import annotations
 
@@ -29,13 +32,13 @@ import numpy as np
 import pandas as pd
 
 from coupling.config import RunConfig
-from coupling.faults import ErrorProfile, FaultModel
+from coupling.faults import ErrorProfile, FaultModel, apply_flips
 from coupling.layout import Geometry
 from coupling.tolerance import device
-from coupling.weights import DramWeightSource
+from coupling.weights import DramWeightSource, repair_float
 from dramsim.errors import InputError
 from snn.network import Model, train
-from snn.quantize import check_precision, quantize
+from snn.quantize import check_precision, from_codes, quantize, to_codes
 
 
 def parse_schedule(text: str | None, target_ber: float, steps: int = 4) -> list[float]:
@@ -86,16 +89,29 @@ class CorruptedForward:
         self.bits, self.layout, self.faults, self.ber = bits, layout, faults, float(ber)
         self.cfg, self.seed, self.step = cfg, int(seed), int(step)
         self.flips = 0
+        self._positions = None        # persistent, models 0-2: the failing cells do not depend on the data
 
     def __call__(self, Wf: np.ndarray, k: int) -> np.ndarray:
         Wq = quantize(Wf, self.bits, self.cfg.rounding, rng=[self.seed, self.step, k])
         if self.ber == 0:
             return Wq
-        src = DramWeightSource(Wq, self.bits, self.layout, self.faults, self.ber, mode="transient",
-                               device_seed=self.seed, draw_key=self.step, float_repair=self.cfg.float_repair)
-        W = src.weights(k)
-        self.flips += src.last_flips
-        return W
+        if self.cfg.error_mode == "transient":
+            src = DramWeightSource(Wq, self.bits, self.layout, self.faults, self.ber, mode="transient",
+                                   device_seed=self.seed, draw_key=self.step, float_repair=self.cfg.float_repair)
+            W = src.weights(k)
+            self.flips += src.last_flips
+            return W
+        codes = to_codes(Wq, self.bits)
+        pos = self._positions
+        if pos is None:
+            pos = self.faults.persistent_flips(self.layout, self.ber, codes)
+            if self.faults.profile.model != 3:
+                self._positions = pos
+        self.flips += len(pos)
+        W = from_codes(apply_flips(codes, self.layout, pos), self.bits)
+        if self.bits == 32:
+            W = repair_float(W, self.cfg.float_repair)
+        return np.ascontiguousarray(W, dtype=np.float32)
 
 
 def uniform_faults(geometry: Geometry, seed: int) -> FaultModel:

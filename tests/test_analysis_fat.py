@@ -12,7 +12,7 @@ from dramsim.errors import InputError
 from snn import data as snn_data
 from snn.io import load_model, save_model
 from snn.network import train
-from snn.quantize import quantize, to_codes
+from snn.quantize import from_codes, quantize, to_codes
 
 
 @pytest.fixture(scope="module")
@@ -53,14 +53,24 @@ def test_parse_schedule():
 
 def test_corrupted_forward_flips_only_where_the_model_puts_errors(setup):
     model, _, _ = setup
-    cfg = RunConfig(error_model=2, weak_wordline_fraction=0.5, bank_weakness=False, device_seed=3, device_variation=False)
+    cfg = RunConfig(error_model=2, weak_wordline_fraction=0.5, bank_weakness=False, device_seed=3, device_variation=False,
+                    error_mode="transient")
     _, layout, faults = device(cfg, 10, 8, "drmap", 3)
     fwd = fat.CorruptedForward(8, layout, faults, 0.01, cfg, seed=1, step=0)
     Wq = quantize(model.weights, 8)
     W0 = fwd(model.weights, 0)
     W1 = fwd(model.weights, 1)
     assert np.array_equal(fwd(model.weights, 0), W0)                    # same sample, same flips
-    assert not np.array_equal(W0, W1)                                    # a fresh draw per sample
+    assert not np.array_equal(W0, W1)                                    # transient: a fresh draw per sample
+    # persistent (the default): the device's weak cells on every sample, the same cells evaluation flips
+    import dataclasses
+    from coupling.faults import apply_flips
+    pcfg = dataclasses.replace(cfg, error_mode="persistent")
+    pfwd = fat.CorruptedForward(8, layout, faults, 0.01, pcfg, seed=1, step=0)
+    P0, P1 = pfwd(model.weights, 0), pfwd(model.weights, 1)
+    assert np.array_equal(P0, P1) and not np.array_equal(P0, Wq)
+    expect = from_codes(apply_flips(to_codes(Wq, 8), layout, faults.persistent_flips(layout, 0.01)), 8)
+    assert np.array_equal(P0, expect)
     diff = to_codes(W0, 8) ^ to_codes(Wq, 8)
     i, j = np.nonzero(diff)
     assert len(i) > 0
