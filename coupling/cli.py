@@ -32,6 +32,11 @@ def main(argv=None) -> int:
     except (InputError, _DramInputError, _TraceInputError, FileNotFoundError) as e:
         print(f"{PROG}: error: {e}", file=sys.stderr)
         return 2
+    except OSError as e:  # a file-system fault no layer named: still one line, exit 2
+        from traces.errors import os_error_line
+
+        print(f"{PROG}: error: {os_error_line(e)}", file=sys.stderr)
+        return 2
 
 
 if __name__ == "__main__":

@@ -6,6 +6,7 @@ import sys
 import time
 
 from coupling.config import RunConfig
+from traces._atomic import atomic_dir, check_output_dir
 
 #: Command-line overrides of config fields (flag -> (field, type)).
 OVERRIDES = {
@@ -54,10 +55,13 @@ def cmd_run(args) -> int:
     if args.print_config:
         sys.stdout.write(cfg.to_yaml())
         return 0
+    out = check_output_dir(args.out)
     t0 = time.perf_counter()
-    from pathlib import Path
-    df, info = run(cfg, progress=not args.no_progress, trace_dir=Path(args.out) / "traces")
-    command = "enforcesnn run" + (" " + " ".join(shlex.quote(a) for a in sys.argv[2:]) if sys.argv[1:2] == ["run"] else "")
-    paths = write_outputs(df, info, cfg, args.out, command)
+    # the directory is built aside and renamed into place: complete or absent, never a mix of runs
+    with atomic_dir(out) as tmp:
+        df, info = run(cfg, progress=not args.no_progress, trace_dir=tmp / "traces")
+        command = "enforcesnn run" + (" " + " ".join(shlex.quote(a) for a in sys.argv[2:])
+                                      if sys.argv[1:2] == ["run"] else "")
+        paths = [out / p.relative_to(tmp) for p in write_outputs(df, info, cfg, tmp, command)]
     print(f"wrote {', '.join(str(p) for p in paths)} in {time.perf_counter() - t0:.1f} s")
     return 0

@@ -53,10 +53,16 @@ def _atomic_text(path: str | Path, text: str) -> None:
     """Write ``text`` to ``path`` whole or not at all."""
     from traces._atomic import atomic_write
 
-    path = Path(path)
-    if not path.parent.is_dir():
-        raise InputError(f"{path}: directory {str(path.parent)!r} does not exist")
-    atomic_write(path, lambda f: f.write(text.encode()))
+    atomic_write(Path(path), lambda f: f.write(text.encode()))
+
+
+def check_outputs(*files) -> None:
+    """Check, before any work, that every given output file (None: not asked for) can be written."""
+    from traces._atomic import check_output_file
+
+    for path in files:
+        if path:
+            check_output_file(path)
 
 
 def _return_freed_arrays_to_os() -> None:
@@ -111,9 +117,7 @@ def cmd_replay(args) -> int:
 
     start = time.perf_counter()
     _return_freed_arrays_to_os()
-    for option, value in (("--json", args.json), ("--cmd-trace", args.cmd_trace)):
-        if value and not Path(value).resolve().parent.is_dir():
-            raise InputError(f"{option} {value}: directory {str(Path(value).parent)!r} does not exist")
+    check_outputs(args.json, args.cmd_trace)
     spec, op = power_cli.prepare_spec(_load_spec(args), args)
     if args.cmd_format and not args.cmd_trace:
         raise InputError("--cmd-format needs --cmd-trace OUT")
@@ -277,6 +281,11 @@ def main(argv: list[str] | None = None) -> int:
         os.dup2(devnull, sys.stdout.fileno())
         os.close(devnull)
         return 141  # as a process killed by SIGPIPE (128 + 13)
+    except OSError as exc:  # a file-system fault no layer named: still one line, exit 2
+        from traces.errors import os_error_line
+
+        print(f"{PROG}: error: {os_error_line(exc)}", file=sys.stderr)
+        return 2
 
 
 if __name__ == "__main__":

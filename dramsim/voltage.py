@@ -1047,9 +1047,9 @@ def write_voltron_table(voltron_dir, out=DEFAULT_TABLE) -> dict:
     if not out.parent.is_dir():
         raise InputError(f"{out}: directory {str(out.parent)!r} does not exist")
     body = yaml.safe_dump(data, sort_keys=False, default_flow_style=None, width=200)
-    tmp = out.with_name(out.name + ".tmp")
-    tmp.write_text(_HEADER + body)
-    tmp.replace(out)
+    from traces._atomic import atomic_write
+
+    atomic_write(out, lambda f: f.write((_HEADER + body).encode()))
     return data
 
 
