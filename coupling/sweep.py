@@ -78,6 +78,30 @@ AXES = {"neurons": int, "bits": int, "policy": str, "vdd": float, "ber": float, 
 _AXIS_DEFAULTS = {"bits": 8, "policy": "drmap"}
 
 
+def _check_axis_value(axis: str, v, where: str) -> None:
+    """Range of one grid value, checked when the sweep file is read (not when its point runs)."""
+    from coupling.layout import POLICIES, parse_order
+    from snn.quantize import PRECISIONS
+
+    if axis == "policy" and v not in POLICIES:
+        try:
+            parse_order(v)
+        except InputError:
+            raise InputError(f"{where}: grid axis policy: {v!r}; expected {', '.join(POLICIES)} "
+                             "or an order string of Ch Ra Bg Ba Ro Co") from None
+    ok, expected = {
+        "neurons": (lambda: v >= 1, "positive integers"),
+        "bits": (lambda: v in PRECISIONS, "bits per weight from " + ", ".join(map(str, PRECISIONS))),
+        "vdd": (lambda: v > 0, "positive voltages (V)"),
+        "ber": (lambda: 0 <= v <= 1, "probabilities in [0, 1]"),
+        "target_ber": (lambda: 0 <= v <= 1, "probabilities in [0, 1]"),
+        "error_model": (lambda: v in (0, 1, 2, 3), "0, 1, 2 or 3"),
+        "seed": (lambda: v >= 0, "non-negative integers"),
+    }.get(axis, (lambda: True, ""))
+    if not ok():
+        raise InputError(f"{where}: grid axis {axis}: {v!r}; expected {expected}")
+
+
 @dataclass
 class SweepSpec:
     """A parsed sweep file (see the module docstring)."""
@@ -113,6 +137,8 @@ class SweepSpec:
                 clean[axis] = [_cast(AXES[axis], v) for v in values]
             except (TypeError, ValueError):
                 raise InputError(f"{where}: grid axis {axis}: expected {AXES[axis].__name__} values") from None
+            for v in clean[axis]:
+                _check_axis_value(axis, v, where)
         if step in ("tolerance",) and "ber" not in clean and "vdd" not in clean:
             raise InputError(f"{where}: step tolerance needs a grid axis ber or vdd")
         if step in ("energy", "candidate") and "vdd" not in clean:

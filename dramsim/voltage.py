@@ -674,6 +674,8 @@ def operating_point(spec: Spec, vdd: float | None = None, *, mode: str = "approx
     table = table.scaled_to(nominal)
     scaling = scaling or table.scaling
     share = table.array_share if array_share is None else float(array_share)
+    if not 0 <= share <= 1:     # outside [0, 1] the array energy would grow as the voltage falls
+        raise InputError(f"--array-share {array_share:g}: expected a fraction in [0, 1]")
     factor = current_factor(scaling, vdd, nominal, share)
     lookup = table_lookup_vdd(vdd, table, vendor, statistic)
     ber = table.ber(lookup, vendor, statistic)

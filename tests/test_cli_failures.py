@@ -25,6 +25,37 @@ unwritable ``cache_dir``                    the job runs: the model is trained i
                                             warning line names ``cache_dir``; exit 0
 an OSError no layer named (input is a dir)  ``PATH: cannot read or write (is a directory)``, exit 2
 ==========================================  =====================================================
+
+Config and sweep files (item 2), ``enforcesnn run --config F`` / ``enforcesnn sweep F`` / spec files:
+
+==============================================  =================================================
+case                                            result
+==============================================  =================================================
+binary garbage as ``--config``, sweep or spec   ``F: not a YAML text file (byte N is not UTF-8)``
+``max_weakness: abc`` / ``-1``                  ``F: field max_weakness is ...; expected null or a
+                                                number >= 0``
+``device_seed: -1``, ``eval_seed: -2``          ``field ...; expected a non-negative integer``
+``precisions: [7]``                             ``field precisions is [7]; expected ... from 32, 16,
+                                                ...`` (up front, not after training)
+``weak_bitline_fraction: 2``,                   ``field ...; expected a fraction in [0, 1]``
+``one_to_zero_share: 1.5``
+``vendor: Z``, ``ber_statistic: mode``,         ``field ...; expected one of ...``
+``voltage_scaling: v3``, ``preset: x``,
+``rounding: up``
+``standard: 5`` / ``standard: DDR9``            ``field standard is 5; expected a non-empty
+                                                string`` / ``field standard: unknown standard ...``
+``controller_mapping: XYZ``                     ``field controller_mapping is 'XYZ'; expected ...``
+                                                (no longer reported as ``--mapping``)
+``policies: [foo]``                             ``field policies is ['foo']; expected linear, ...``
+``error_model: true``, ``neurons: .nan``        ``field ...; expected ...`` (booleans and NaN are
+                                                not numbers)
+sweep grid ``bits: [7]``, ``seed: [-1]``,       ``F: grid axis bits: 7; expected ...`` when the
+``error_model: [9]``, ``neurons: [0]``,         file is read (before any model is trained)
+``policy: [foo]``, ``ber: [nan]``
+spec file with an unknown top-level key         ``F: unknown top-level key 'timings'; expected
+                                                name, standard, ...``
+``--array-share -1`` / ``2`` / ``nan``          ``--array-share -1: expected a fraction in [0, 1]``
+==============================================  =================================================
 """
 import errno
 import os
@@ -211,3 +242,81 @@ def test_unwritable_cache_dir_trains_in_memory(tmp_path, capsys):
 def test_an_unnamed_os_error_is_still_one_line(tmp_path, capsys):
     status, err = _call("dramsim", ["check", str(tmp_path), "--standard", "DDR3-1600K"], capsys)
     assert status == 2 and len(err.strip().splitlines()) == 1 and err.startswith("dramsim: error: ")
+
+
+GARBAGE = bytes(range(256)) * 2
+
+
+@pytest.mark.parametrize("text,field", [
+    (GARBAGE, "not a YAML text file"), ("max_weakness: abc\n", "field max_weakness"),
+    ("max_weakness: -1\n", "field max_weakness"), ("device_seed: -1\n", "field device_seed"),
+    ("eval_seed: -2\n", "field eval_seed"), ("train_seed: 1.5\n", "field train_seed"),
+    ("precisions: [7]\n", "field precisions"), ("precisions: [true]\n", "field precisions"),
+    ("weak_bitline_fraction: 2\n", "field weak_bitline_fraction"),
+    ("weak_wordline_fraction: -0.1\n", "field weak_wordline_fraction"),
+    ("one_to_zero_share: 1.5\n", "field one_to_zero_share"), ("vendor: Z\n", "field vendor"),
+    ("vendor: [A]\n", "field vendor"), ("ber_statistic: mode\n", "field ber_statistic"),
+    ("voltage_scaling: v3\n", "field voltage_scaling"), ("preset: [x]\n", "field preset"),
+    ("rounding: up\n", "field rounding"), ("standard: 5\n", "field standard"),
+    ("standard: DDR9\n", "field standard"), ("controller_mapping: XYZ\n", "field controller_mapping"),
+    ("policies: [foo]\n", "field policies"), ("policies: [1]\n", "field policies"),
+    ("error_model: true\n", "field error_model"), ("neurons: .nan\n", "field neurons"),
+    ("buffer_kib: .nan\n", "field buffer_kib"), ("cache_dir: 3\n", "field cache_dir"),
+    ("data: null\n", "field data"),
+])
+def test_every_config_field_is_checked_up_front(text, field, tmp_path, capsys):
+    cfg = tmp_path / "c.yaml"
+    cfg.write_bytes(text if isinstance(text, bytes) else text.encode())
+    status, err = _call("enforcesnn", ["run", "--config", str(cfg), "--print-config"], capsys)
+    assert status == 2 and err.startswith(f"enforcesnn: error: {cfg}: {field}") and len(err.splitlines()) == 1, err
+    assert "--mapping" not in err
+
+
+def test_the_defaults_and_every_valid_choice_pass():
+    from coupling.config import RunConfig
+    RunConfig().validate()
+    for vendor in "ABC":
+        for stat in ("mean", "median", "max"):
+            RunConfig(vendor=vendor, ber_statistic=stat, max_weakness=None, voltage_scaling="array",
+                      policies=["drmap", "RoRaBaBgChCo"], reference_policy="drmap", precisions=[2, 32],
+                      standard="DDR4-2400R", controller_mapping="RoBaRaCoCh").validate()
+
+
+GRID = "step: tolerance\nresults: r.csv\nbase: {neurons: 8}\ngrid: {ber: [0.1], %s}\n"
+
+
+@pytest.mark.parametrize("axis,values", [("bits", "[7]"), ("seed", "[-1]"), ("error_model", "[9]"),
+                                         ("neurons", "[0]"), ("policy", "[foo]"), ("ber", "[.nan]"),
+                                         ("target_ber", "[2]"), ("vdd", "[-1]")])
+def test_sweep_grid_values_are_checked_when_the_file_is_read(axis, values, tmp_path, capsys):
+    sweep = tmp_path / "s.yaml"
+    sweep.write_text(GRID % f"{axis}: {values}" if axis != "ber" else GRID.replace("[0.1], %s", values))
+    status, err = _call("enforcesnn", ["sweep", str(sweep), "--workers", "0"], capsys)
+    assert status == 2 and err.startswith(f"enforcesnn: error: {sweep}: grid axis {axis}: "), err
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["s.yaml"]     # no parts directory, no training
+
+
+def test_binary_sweep_and_spec_files(tmp_path, capsys):
+    for name in ("s.yaml", "spec.yaml"):
+        (tmp_path / name).write_bytes(GARBAGE)
+    status, err = _call("enforcesnn", ["sweep", str(tmp_path / "s.yaml")], capsys)
+    assert status == 2 and err.strip() == f"enforcesnn: error: {tmp_path / 's.yaml'}: not a YAML text file (byte 128 is not UTF-8)"
+    status, err = _call("dramsim", ["show", str(tmp_path / "spec.yaml")], capsys)
+    assert status == 2 and "not a YAML text file" in err
+
+
+def test_spec_file_with_an_unknown_top_level_key(tmp_path, capsys):
+    from dramsim.spec import STANDARDS_DIR
+    spec = tmp_path / "s.yaml"
+    spec.write_text((STANDARDS_DIR / "DDR3-1600K.yaml").read_text() + "timings: {RCD: 1}\n")
+    status, err = _call("dramsim", ["show", str(spec)], capsys)
+    assert status == 2 and err.startswith(f"dramsim: error: {spec}: unknown top-level key 'timings'")
+
+
+@pytest.mark.parametrize("share", ["-1", "2", "nan"])
+def test_array_share_outside_0_1_is_refused(share, capsys):
+    status, err = _call("dramsim", ["energy-table", "--vdd", "1.25", "--scaling", "array", "--array-share", share],
+                        capsys)
+    assert status == 2 and err.strip() == f"dramsim: error: --array-share {share}: expected a fraction in [0, 1]"
+    assert _call("dramsim", ["energy-table", "--vdd", "1.25", "--scaling", "array", "--array-share", "0.3"],
+                 capsys)[0] == 0
