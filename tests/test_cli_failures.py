@@ -56,6 +56,9 @@ spec file with an unknown top-level key         ``F: unknown top-level key 'timi
                                                 name, standard, ...``
 ``--array-share -1`` / ``2`` / ``nan``          ``--array-share -1: expected a fraction in [0, 1]``
 ==============================================  =================================================
+
+Modes (item 6): every output file was created 0600 (the temp file's mode) whatever the umask; now
+``0666 & ~umask`` (files) and ``0777 & ~umask`` (output directories), tested for umasks 022, 027, 077, 002.
 """
 import errno
 import os
@@ -320,3 +323,20 @@ def test_array_share_outside_0_1_is_refused(share, capsys):
     assert status == 2 and err.strip() == f"dramsim: error: --array-share {share}: expected a fraction in [0, 1]"
     assert _call("dramsim", ["energy-table", "--vdd", "1.25", "--scaling", "array", "--array-share", "0.3"],
                  capsys)[0] == 0
+
+
+@pytest.mark.parametrize("umask", [0o022, 0o027, 0o077, 0o002])
+def test_outputs_get_the_users_umask(umask, tmp_path, capsys):
+    from traces._atomic import current_umask
+    old = os.umask(umask)
+    try:
+        assert current_umask() == umask and os.umask(umask) == umask       # reading it did not change it
+        atomic_write(tmp_path / "a.bin", lambda f: f.write(b"x"))
+        assert _call("dramsim", ["energy-table", "--csv", str(tmp_path / "t.csv")], capsys)[0] == 0
+        with atomic_dir(tmp_path / "d") as d:
+            atomic_write(d / "x.csv", lambda f: f.write(b"x"))
+    finally:
+        os.umask(old)
+    for f in ("a.bin", "t.csv", "d/x.csv"):
+        assert (tmp_path / f).stat().st_mode & 0o777 == 0o666 & ~umask, f
+    assert (tmp_path / "d").stat().st_mode & 0o777 == 0o777 & ~umask

@@ -11,6 +11,7 @@ import contextlib
 import os
 import shutil
 import tempfile
+import threading
 from pathlib import Path
 
 from traces.errors import InputError
@@ -80,6 +81,28 @@ def check_output_dir(path) -> Path:
         raise cannot_write(path, f"{ancestor} is not a directory")
     _probe(ancestor, path)
     return path
+
+
+_UMASK_LOCK = threading.Lock()
+
+
+def current_umask() -> int:
+    """The process's umask, read without changing it where the system allows.
+
+    Linux shows it in ``/proc/self/status``; elsewhere it is read by setting and restoring it under
+    a lock (a thread creating a file at that instant could otherwise see the umask 0o077).
+    """
+    try:
+        with open("/proc/self/status") as f:
+            for line in f:
+                if line.startswith("Umask:"):
+                    return int(line.split()[1], 8)
+    except (OSError, ValueError, IndexError):
+        pass
+    with _UMASK_LOCK:
+        mask = os.umask(0o077)
+        os.umask(mask)
+    return mask
 
 
 def _alive(pid: int) -> bool:
@@ -163,6 +186,7 @@ def atomic_paths(paths: list[Path]):
     """
     temps = []
     current = paths[0] if paths else None
+    mask = current_umask()
     try:
         for path in paths:
             current = path
@@ -171,8 +195,11 @@ def atomic_paths(paths: list[Path]):
             # the temporary name ends in the target's suffix, so writers that infer the format
             # from it (matplotlib, numpy.savez) write the right thing
             fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=f".tmp{path.suffix}", dir=path.parent or ".")
-            os.close(fd)
             temps.append(Path(tmp))
+            try:    # mkstemp makes the file 0600; the output gets the mode open() would give it
+                os.fchmod(fd, 0o666 & ~mask)
+            finally:
+                os.close(fd)
         current = paths[0] if len(paths) == 1 else ", ".join(map(str, paths))
         yield temps
         for tmp, path in zip(temps, paths):
