@@ -60,6 +60,8 @@ import hashlib
 import itertools
 import json
 import os
+import sys
+import threading
 import time
 from concurrent.futures import ProcessPoolExecutor, as_completed
 from dataclasses import dataclass
@@ -283,9 +285,33 @@ def _timed(point: dict) -> tuple[dict, dict, float]:
     return point, r, time.perf_counter() - t0
 
 
-def _init_worker():
+def _init_worker(parent_pid: int | None = None):
+    """Set up a pool worker: one Numba thread, and death with the sweep's process.
+
+    A worker must not outlive its parent, even one killed by SIGKILL (which runs no cleanup): on
+    Linux the kernel sends the worker SIGKILL when the parent dies (``PR_SET_PDEATHSIG``); a daemon
+    thread also exits the worker once its parent pid changes (other systems, or a parent that died
+    before the request was made).
+    """
     import numba
     numba.set_num_threads(1)
+    if parent_pid is None:
+        return
+    if sys.platform.startswith("linux"):
+        try:
+            import ctypes
+            import signal
+            ctypes.CDLL(None, use_errno=True).prctl(1, int(signal.SIGKILL), 0, 0, 0)   # 1 = PR_SET_PDEATHSIG
+        except (OSError, AttributeError):
+            pass
+
+    def watch():
+        while os.getppid() == parent_pid:
+            time.sleep(0.5)
+        os._exit(1)
+    if os.getppid() != parent_pid:
+        os._exit(1)
+    threading.Thread(target=watch, name="parent-watch", daemon=True).start()
 
 
 # -- storage ---------------------------------------------------------------------------------------
@@ -406,7 +432,7 @@ def run_sweep(spec: SweepSpec, workers: int | None = None, scheduler: str | None
         import multiprocessing
         n = workers or os.cpu_count() or 1
         pool = ProcessPoolExecutor(max_workers=n, mp_context=multiprocessing.get_context("spawn"),
-                                   initializer=_init_worker)
+                                   initializer=_init_worker, initargs=(os.getpid(),))
         try:
             futures = [pool.submit(_timed, p) for p in todo]
             for fut in as_completed(futures):

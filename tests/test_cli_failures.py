@@ -59,6 +59,12 @@ spec file with an unknown top-level key         ``F: unknown top-level key 'timi
 
 Modes (item 6): every output file was created 0600 (the temp file's mode) whatever the umask; now
 ``0666 & ~umask`` (files) and ``0777 & ~umask`` (output directories), tested for umasks 022, 027, 077, 002.
+
+Kills (items 3 and 4, tests in ``tests/test_cli_kill.py``): SIGKILL of ``enforcesnn sweep --workers 2``
+left both workers and the resource tracker running; now none is alive within seconds. SIGKILL of
+``enforcesnn run`` could leave ``results.csv`` without ``report.md``; now ``--out`` does not exist
+until the run completes, and the next run removes the killed run's ``.out.PID.tmpdir`` (and the
+temp files in it).
 """
 import errno
 import os
