@@ -29,6 +29,7 @@ def add_commands(sub) -> None:
                    help="accuracy target: at most PP percentage points below the error-free model (default 1)")
     t.add_argument("--confidence", type=float, default=0.95, help="confidence level of the interval (default 0.95)")
     t.add_argument("--out", default="tolerance-out", metavar="DIR", help="output directory (default tolerance-out)")
+    t.add_argument("--force", action="store_true", help="replace an existing --out directory of an earlier run (default: refuse)")
     t.set_defaults(handler=cmd_tolerance)
 
     f = sub.add_parser("fat", help="fault-aware training (location-aware errors in the forward pass, BER curriculum)",
@@ -65,6 +66,7 @@ def add_commands(sub) -> None:
     s.add_argument("--voltages", type=float, nargs="+", default=None, metavar="V",
                    help="core-rail voltages (V, as dramsim --vdd) to evaluate a YAML grid at (override the grid's)")
     s.add_argument("--out", default="select-out", metavar="DIR", help="output directory (default select-out)")
+    s.add_argument("--force", action="store_true", help="replace an existing --out directory of an earlier run (default: refuse)")
     s.set_defaults(handler=cmd_select)
 
     fl = sub.add_parser("flips", help="the stored weight bits a device flips at a voltage or BER, with their DRAM cells",
@@ -139,7 +141,8 @@ def cmd_tolerance(args) -> int:
     from snn.io import load_model
     from snn.quantize import check_precision
 
-    check_output_dir(args.out)
+    check_output_dir(args.out, args.force, ("tolerance_points.csv", "tolerance_summary.csv", "tolerance.png",
+                                            "tolerance.md"))
     bers = tolerance.parse_bers(args.ber)
     if args.seeds < 1:
         raise InputError(f"--seeds {args.seeds}: expected >= 1")
@@ -234,7 +237,7 @@ def cmd_select(args) -> int:
     from coupling import select
     from coupling.report import _md
 
-    check_output_dir(args.out)
+    check_output_dir(args.out, args.force, ("candidates.csv", "pareto.csv", "pareto.png", "selection.md"))
     budget = None if args.memory_budget is None else parse_bytes(args.memory_budget)
     path = Path(args.candidates)
     if path.suffix in (".yaml", ".yml"):

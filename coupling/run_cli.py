@@ -19,6 +19,10 @@ OVERRIDES = {
 }
 
 
+#: What ``run`` writes into ``--out`` (``--force`` replaces only a directory holding these).
+OUTPUTS = ("results.csv", "report.md", "config.yaml", "*.png", "traces")
+
+
 def add_commands(subparsers) -> None:
     """Add the ``run`` subcommand to an argparse subparsers object."""
     r = subparsers.add_parser(
@@ -28,6 +32,7 @@ def add_commands(subparsers) -> None:
                     "report.md and PNG plots to --out. Every setting is in the config (--print-config).")
     r.add_argument("--config", default=None, metavar="FILE", help="YAML config (default: the embedded defaults)")
     r.add_argument("--out", default="enforcesnn-out", metavar="DIR", help="output directory (default enforcesnn-out)")
+    r.add_argument("--force", action="store_true", help="replace an existing --out directory of an earlier run (default: refuse)")
     r.add_argument("--print-config", action="store_true", help="print the effective config as YAML and exit")
     r.add_argument("--no-progress", action="store_true", help="no progress bar")
     for flag, (name, typ) in OVERRIDES.items():
@@ -55,7 +60,7 @@ def cmd_run(args) -> int:
     if args.print_config:
         sys.stdout.write(cfg.to_yaml())
         return 0
-    out = check_output_dir(args.out)
+    out = check_output_dir(args.out, args.force, OUTPUTS)
     t0 = time.perf_counter()
     # the directory is built aside and renamed into place: complete or absent, never a mix of runs
     with atomic_dir(out) as tmp:

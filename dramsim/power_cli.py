@@ -154,7 +154,7 @@ def cmd_sweep_voltage(args) -> int:
 
     if not args.vdd:
         raise InputError("sweep-voltage needs --vdd (START:STOP:STEP or a comma list of volts)")
-    check_output_dir(args.out)
+    check_output_dir(args.out, args.force, ("sweep.csv", "sweep.png"))
     spec = _load(args)
     vdds = parse_vdd_list(args.vdd)
     table = load_table(args.voltage_table, spec.standard) if args.voltage_table else None
@@ -241,6 +241,7 @@ def add_commands(subparsers) -> None:
     p.add_argument("--standard", default="DDR3-1600K", help="built-in standard or spec file")
     _add_voltage_options(p, "voltages: START:STOP:STEP or a comma list (e.g. 1.35:1.025:0.025)")
     p.add_argument("--out", required=True, metavar="DIR", help="output directory (sweep.csv, sweep.png)")
+    p.add_argument("--force", action="store_true", help="replace an existing --out directory of an earlier run (default: refuse)")
     p.add_argument("--channels", type=int, default=None)
     p.add_argument("--ranks", type=int, default=None)
     p.add_argument("--mapping", default="RoBaRaCoCh")

@@ -65,6 +65,14 @@ left both workers and the resource tracker running; now none is alive within sec
 ``enforcesnn run`` could leave ``results.csv`` without ``report.md``; now ``--out`` does not exist
 until the run completes, and the next run removes the killed run's ``.out.PID.tmpdir`` (and the
 temp files in it).
+
+Existing output directory (item 9), ``run``, ``tolerance``, ``select``, ``sweep-voltage``: a re-run overwrote
+silently and kept files of the earlier run (an old ``traces/``). Now a non-empty ``--out`` is refused
+(``D: directory exists and is not empty (an earlier run?); expected a new directory, or --force to
+replace it``), exit 2, before any work; ``--force`` replaces it as a whole (no file of the earlier run
+survives), but only a directory holding nothing except the command's own outputs, and never the
+working directory or one above it. An empty existing directory is used as is. ``enforcesnn sweep``
+resumes into its results instead (unchanged).
 """
 import errno
 import os
@@ -346,3 +354,55 @@ def test_outputs_get_the_users_umask(umask, tmp_path, capsys):
     for f in ("a.bin", "t.csv", "d/x.csv"):
         assert (tmp_path / f).stat().st_mode & 0o777 == 0o666 & ~umask, f
     assert (tmp_path / "d").stat().st_mode & 0o777 == 0o777 & ~umask
+
+
+# (program, argv with {D}, one file the command writes there)
+DIR_COMMANDS = [
+    ("dramsim", "sweep-voltage {in}/missing.trace --vdd 1.35 --out {D}", "sweep.csv"),
+    ("enforcesnn", "run --config {in}/run.yaml --no-progress --out {D}", "results.csv"),
+    ("enforcesnn", "tolerance {in}/missing.npz --out {D}", "tolerance.md"),
+    ("enforcesnn", "select --candidates {in}/cand.csv --out {D}", "selection.md"),
+]
+
+
+@pytest.mark.parametrize("prog,template,own", DIR_COMMANDS, ids=[c[1].split()[0] for c in DIR_COMMANDS])
+def test_existing_output_directory_is_refused_unless_force(prog, template, own, inputs, tmp_path, capsys):
+    out = tmp_path / "o"
+    out.mkdir()
+    (out / own).write_text("an earlier run")
+    argv = template.format(**{"in": inputs, "D": out}).split()
+    before = _snapshot(tmp_path)
+    status, err = _call(prog, argv, capsys)
+    assert status == 2 and err.strip() == (f"{prog}: error: {out}: directory exists and is not empty (an earlier "
+                                           "run?); expected a new directory, or --force to replace it")
+    assert _snapshot(tmp_path) == before
+    (out / "mine.txt").write_text("not an output of the command")
+    status, err = _call(prog, argv + ["--force"], capsys)
+    assert status == 2 and "holds 'mine.txt', which this command does not write" in err
+    assert (out / "mine.txt").exists() and (out / own).read_text() == "an earlier run"
+
+
+def test_force_replaces_the_whole_directory_of_an_earlier_run(tmp_path, capsys):
+    out = tmp_path / "o"
+    (out / "traces").mkdir(parents=True)
+    (out / "traces" / "trace_32b_linear.npz").write_text("an earlier run's trace")
+    (out / "results.csv").write_text("old")
+    cfg = tmp_path / "c.yaml"
+    cfg.write_text(yaml.safe_dump(dict(TINY_RUN, cache_dir=str(tmp_path / "cache"))))
+    status, _ = _call("enforcesnn", ["run", "--config", str(cfg), "--out", str(out), "--no-progress", "--force"],
+                      capsys)
+    assert status == 0 and not (out / "traces").exists()           # trace_format is null now: no old traces
+    assert (out / "results.csv").read_text() != "old" and (out / "report.md").exists()
+
+
+def test_force_never_replaces_the_working_directory(tmp_path, monkeypatch, capsys):
+    (tmp_path / "sweep.csv").write_text("x")
+    monkeypatch.chdir(tmp_path)
+    status, err = _call("dramsim", ["sweep-voltage", "t", "--vdd", "1.35", "--out", ".", "--force"], capsys)
+    assert status == 2 and "working directory" in err and (tmp_path / "sweep.csv").exists()
+
+
+def test_an_empty_existing_directory_is_used(tmp_path, capsys):
+    from traces._atomic import check_output_dir
+    (tmp_path / "o").mkdir()
+    assert check_output_dir(tmp_path / "o", force=False) == tmp_path / "o"

@@ -8,6 +8,7 @@ them into place (:func:`atomic_dir`), and turns an ``OSError`` on an output into
 from __future__ import annotations
 
 import contextlib
+import fnmatch
 import os
 import shutil
 import tempfile
@@ -65,15 +66,35 @@ def check_output_file(path) -> Path:
     return path
 
 
-def check_output_dir(path) -> Path:
+def check_output_dir(path, force: bool | None = None, outputs: tuple[str, ...] = ()) -> Path:
     """Check, before any work, that the directory ``path`` can be created (or written); return it.
 
     Missing parent directories are allowed (they are created); the nearest existing one must be a
     writable directory.
+
+    Parameters
+    ----------
+    force : bool, optional
+        None: an existing directory is fine (the caller adds to it). False: a non-empty existing
+        directory is refused (an earlier run's output). True: it may be replaced as a whole, but
+        only if every entry matches ``outputs`` (glob patterns of what the command writes) and it
+        is not the working directory or one above it.
     """
     path = Path(path)
     if path.exists() and not path.is_dir():
         raise cannot_write(path, "exists and is not a directory; expected a directory")
+    if force is not None and path.is_dir() and any(path.iterdir()):
+        if not force:
+            raise InputError(f"{path}: directory exists and is not empty (an earlier run?); expected a new "
+                             "directory, or --force to replace it")
+        here = Path.cwd().resolve()
+        if path.resolve() == here or path.resolve() in here.parents:
+            raise InputError(f"{path}: is the working directory or above it; --force replaces only an output directory")
+        foreign = sorted(e.name for e in path.iterdir()
+                         if not e.name.startswith(".") and not any(fnmatch.fnmatch(e.name, o) for o in outputs))
+        if foreign:
+            raise InputError(f"{path}: holds {foreign[0]!r}, which this command does not write; --force replaces "
+                             "only a directory of this command's outputs (" + ", ".join(outputs) + ")")
     ancestor = path
     while not ancestor.exists() and ancestor != ancestor.parent:
         ancestor = ancestor.parent
