@@ -230,12 +230,22 @@ class Spec:
         raise KeyError(name)
 
     def with_options(self, channels: int | None = None, ranks: int | None = None) -> "Spec":
-        """The same device with another number of channels and/or ranks."""
+        """The same device with another number of channels and/or ranks.
+
+        Raises
+        ------
+        InputError
+            A count that is not a positive integer, named as the option it comes from
+            (``--channels 0: ...``), not as a field of the spec file.
+        """
         org = self.organization
+        for name, value in (("channels", channels), ("ranks", ranks)):
+            if value is not None and (isinstance(value, bool) or not isinstance(value, int) or value < 1):
+                raise InputError(f"--{name} {value}: expected a positive integer")
         new = dataclasses.replace(
             org,
-            channels=org.channels if channels is None else _positive_int(channels, "channels", self.path),
-            ranks=org.ranks if ranks is None else _positive_int(ranks, "ranks", self.path),
+            channels=org.channels if channels is None else channels,
+            ranks=org.ranks if ranks is None else ranks,
         )
         return dataclasses.replace(self, organization=new)
 

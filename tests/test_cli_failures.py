@@ -73,6 +73,18 @@ replace it``), exit 2, before any work; ``--force`` replaces it as a whole (no f
 survives), but only a directory holding nothing except the command's own outputs, and never the
 working directory or one above it. An empty existing directory is used as is. ``enforcesnn sweep``
 resumes into its results instead (unchanged).
+
+Misleading or late messages (item 7): ``dramsim replay --channels 0`` said ``DDR3-1600K.yaml: field
+channels is 0``; now ``--channels 0: expected a positive integer``. A bad ``controller_mapping`` was
+reported as ``--mapping`` (an option ``run`` lacks); now ``field controller_mapping``. ``train --out
+nodir/m.npz`` named a temp file after training; now ``nodir/m.npz: cannot write (directory nodir does
+not exist)`` before it. ``precisions: [7]`` failed after training naming no field; now up front with
+the field. ``dramsim check`` on binary garbage raised ``UnicodeDecodeError``; now ``F: not a text
+command trace (...)``; on a CSV with our header and numbers in ``cmd`` it raised ``AttributeError``;
+now ``F:2: expected a command name (...)``.
+
+Machine paths (item 12): the shipped standards named ``/work/shared/reference/...``; now
+``../shared/reference/...`` (relative to the repository, as the README names the folder).
 """
 import errno
 import os
@@ -406,3 +418,46 @@ def test_an_empty_existing_directory_is_used(tmp_path, capsys):
     from traces._atomic import check_output_dir
     (tmp_path / "o").mkdir()
     assert check_output_dir(tmp_path / "o", force=False) == tmp_path / "o"
+
+
+@pytest.mark.parametrize("argv,line", [
+    (["replay", "t.trace", "--channels", "0"], "dramsim: error: --channels 0: expected a positive integer"),
+    (["replay", "t.trace", "--ranks", "0"], "dramsim: error: --ranks 0: expected a positive integer"),
+])
+def test_channel_and_rank_options_are_named_as_options(argv, line, tmp_path, monkeypatch, capsys):
+    monkeypatch.chdir(tmp_path)
+    (tmp_path / "t.trace").write_text("0x0 R\n")
+    status, err = _call("dramsim", argv, capsys)
+    assert status == 2 and err.strip() == line
+
+
+@pytest.mark.parametrize("content,expected", [
+    (GARBAGE, "not a text command trace"),
+    (b"cycle,cmd,channel,rank,bankgroup,bank,row,column\n1,2,3,4,5,6,7,8\n", ":2: expected a command name"),
+    (b"1,2,3,4,5,6,7,8\n", ":1: expected a command name"),
+])
+def test_check_on_garbage_says_what_is_wrong(content, expected, tmp_path, capsys):
+    from traces.command_io import _HEADER
+    if content.startswith(b"cycle"):
+        content = (_HEADER + "\n1,2,3,4,5,6,7,8\n").encode()
+    (tmp_path / "c.csv").write_bytes(content)
+    status, err = _call("dramsim", ["check", str(tmp_path / "c.csv")], capsys)
+    assert status == 2 and err.startswith(f"dramsim: error: {tmp_path / 'c.csv'}") and expected in err, err
+    assert "fields" not in err and len(err.splitlines()) == 1
+
+
+def test_train_into_a_missing_directory_fails_before_training_naming_the_target(tmp_path, capsys):
+    import time
+    t0 = time.perf_counter()
+    status, err = _call("enforcesnn", ["train", "--out", str(tmp_path / "nodir" / "m.npz"), "--no-progress"], capsys)
+    assert status == 2 and time.perf_counter() - t0 < 5          # before the (minutes-long) default training
+    assert err.strip() == f"enforcesnn: error: {tmp_path / 'nodir' / 'm.npz'}: cannot write (directory " \
+                          f"{tmp_path / 'nodir'} does not exist)"
+
+
+def test_no_machine_path_in_shipped_files():
+    from dramsim.spec import STANDARDS_DIR
+    for f in sorted(STANDARDS_DIR.glob("*.yaml")) + sorted((STANDARDS_DIR.parent / "tables").glob("*.yaml")):
+        text = f.read_text()
+        for prefix in ("/work/", "/home/", "/root/", "/Users/", "C:\\"):
+            assert prefix not in text, f"{f.name} names a machine path ({prefix})"
