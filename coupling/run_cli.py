@@ -5,7 +5,7 @@ import shlex
 import sys
 import time
 
-from coupling.config import RunConfig
+from coupling.config import _DOC, RunConfig
 from traces._atomic import atomic_dir, check_output_dir
 
 #: Command-line overrides of config fields (flag -> (field, type)).
@@ -18,6 +18,12 @@ OVERRIDES = {
     "--data": ("data", str), "--trace-format": ("trace_format", str),
 }
 
+
+#: Allowed values of the overrides that take one of a few (shown in ``--help``; checked, with the
+#: one-line error, by :meth:`RunConfig.validate`).
+CHOICES = {"access": ("spike", "sample", "step"), "placement_knowledge": ("profiled", "vendor"),
+           "error_model": (0, 1, 2, 3), "error_mode": ("persistent", "transient"),
+           "trace_format": ("ramulator2", "ramulator1", "dramsim3", "npz")}
 
 #: What ``run`` writes into ``--out`` (``--force`` replaces only a directory holding these).
 OUTPUTS = ("results.csv", "report.md", "config.yaml", "*.png", "traces")
@@ -35,8 +41,14 @@ def add_commands(subparsers) -> None:
     r.add_argument("--force", action="store_true", help="replace an existing --out directory of an earlier run (default: refuse)")
     r.add_argument("--print-config", action="store_true", help="print the effective config as YAML and exit")
     r.add_argument("--no-progress", action="store_true", help="no progress bar")
+    defaults = RunConfig()
     for flag, (name, typ) in OVERRIDES.items():
-        r.add_argument(flag, dest=f"set_{name}", type=typ, default=None, help=f"override config field {name}")
+        choices = CHOICES.get(name)
+        default = getattr(defaults, name)
+        r.add_argument(flag, dest=f"set_{name}", type=typ, default=None,
+                       metavar="{" + ",".join(map(str, choices)) + "}" if choices else name.upper(),
+                       help=f"{_DOC[name]} (config field {name}; default {'null' if default is None else default})"
+                       .replace("%", "%%"))
     r.set_defaults(handler=cmd_run)
 
 

@@ -202,11 +202,14 @@ def cmd_check(args) -> int:
 
 
 def build_parser() -> argparse.ArgumentParser:
+    from traces.errors import version
+
     parser = argparse.ArgumentParser(prog=PROG, description="DRAM trace simulator (dramsim)")
+    parser.add_argument("--version", action="version", version=f"{PROG} {version()}")
     sub = parser.add_subparsers(dest="command", required=True)
 
     def spec_options(p):
-        p.add_argument("--standard", default="DDR3-1600K", help="built-in standard (see `dramsim standards`)")
+        p.add_argument("--standard", default="DDR3-1600K", help="built-in standard (default DDR3-1600K; see `dramsim standards`)")
         p.add_argument("--spec", default=None, metavar="FILE", help="spec file (YAML; overrides --standard)")
         p.add_argument("--channels", type=int, default=None, help="channels (default 1)")
         p.add_argument("--ranks", type=int, default=None, help="ranks per channel (default 1)")
@@ -214,14 +217,15 @@ def build_parser() -> argparse.ArgumentParser:
     p = sub.add_parser("replay", help="simulate a request trace and print a summary")
     p.add_argument("trace", help="request trace (Ramulator 1/2, DRAMsim3, .npy/.npz)")
     spec_options(p)
-    p.add_argument("--mapping", default="RoBaRaCoCh", help="address mapping, most significant field first")
+    p.add_argument("--mapping", default="RoBaRaCoCh", help="address mapping, most significant field first (default RoBaRaCoCh)")
     p.add_argument("--xor-bank-hash", action="store_true", help="XOR bank bits with low row bits")
-    p.add_argument("--row-policy", choices=("open", "closed"), default="open")
-    p.add_argument("--queue-depth", type=int, default=32, help="read and write queue entries per channel")
+    p.add_argument("--row-policy", choices=("open", "closed"), default="open", help="row policy (default open)")
+    p.add_argument("--queue-depth", type=int, default=32, help="read and write queue entries per channel (default 32)")
     p.add_argument("--scheduler", choices=("fcfs-ready", "frfcfs"), default="fcfs-ready",
                    help="fcfs-ready: the oldest ready command first, as Ramulator 2 (default); "
                         "frfcfs: ready row hits first, then the oldest ready command")
-    p.add_argument("--refresh", choices=("all-bank", "per-bank", "none"), default="all-bank")
+    p.add_argument("--refresh", choices=("all-bank", "per-bank", "none"), default="all-bank",
+                   help="refresh (default all-bank)")
     p.add_argument("--arrival", choices=("auto", "trace", "saturate"), default="auto",
                    help="auto: the trace's cycles if it has them, else saturate")
     p.add_argument("--powerdown-after", type=int, default=None, metavar="N",
@@ -233,7 +237,8 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--wrap-addresses", action="store_true", help="drop address bits beyond the capacity")
     p.add_argument("--reference", action="store_true", help="slow mode: tick every cycle")
     p.add_argument("--cmd-trace", default=None, metavar="OUT", help="write the command trace")
-    p.add_argument("--cmd-format", choices=("csv", "drampower4", "drampower5", "ramulator2"), default=None)
+    p.add_argument("--cmd-format", choices=("csv", "drampower4", "drampower5", "ramulator2"), default=None,
+                   help="format of --cmd-trace (default csv)")
     p.add_argument("--json", default=None, metavar="FILE", help="write the statistics as JSON")
     from dramsim import power_cli
 

@@ -83,6 +83,12 @@ the field. ``dramsim check`` on binary garbage raised ``UnicodeDecodeError``; no
 command trace (...)``; on a CSV with our header and numbers in ``cmd`` it raised ``AttributeError``;
 now ``F:2: expected a command name (...)``.
 
+Interfaces (item 8, partly): ``dramsim --version`` and ``enforcesnn --version`` print the version;
+``run --help`` shows each override's allowed values (``--access {spike,sample,step}``), meaning and
+default instead of ``SET_ACCESS``; ``replay --help`` shows its defaults (DDR3-1600K, RoBaRaCoCh, ...).
+Not done: one option name per concept across commands, one list syntax, ``--spec`` everywhere,
+the ``sweep-voltage`` options it lacks.
+
 Machine paths (item 12): the shipped standards named ``/work/shared/reference/...``; now
 ``../shared/reference/...`` (relative to the repository, as the README names the folder).
 """
@@ -461,3 +467,31 @@ def test_no_machine_path_in_shipped_files():
         text = f.read_text()
         for prefix in ("/work/", "/home/", "/root/", "/Users/", "C:\\"):
             assert prefix not in text, f"{f.name} names a machine path ({prefix})"
+
+
+@pytest.mark.parametrize("prog,main", [("dramsim", dram_main), ("enforcesnn", snn_main)])
+def test_version(prog, main, capsys):
+    with pytest.raises(SystemExit) as exc:
+        main(["--version"])
+    out = capsys.readouterr().out.strip()
+    assert exc.value.code == 0 and out.startswith(f"{prog} ") and out.split()[1][0].isdigit()
+
+
+def test_run_help_shows_allowed_values_and_defaults(capsys):
+    with pytest.raises(SystemExit):
+        snn_main(["run", "--help"])
+    out = " ".join(capsys.readouterr().out.split())
+    assert "--access {spike,sample,step}" in out and "--error-model {0,1,2,3}" in out
+    assert "(config field access; default spike)" in out and "(config field ber; default null)" in out
+    assert "SET_" not in out
+    status, err = _call("enforcesnn", ["run", "--access", "often", "--print-config"], capsys)
+    assert status == 2 and "field access is 'often'; expected one of spike, sample, step" in err
+
+
+def test_replay_help_shows_its_defaults(capsys):
+    with pytest.raises(SystemExit):
+        dram_main(["replay", "--help"])
+    out = " ".join(capsys.readouterr().out.split())
+    for text in ("default DDR3-1600K", "default RoBaRaCoCh", "default open", "default 32", "default all-bank",
+                 "default csv"):
+        assert text in out, text
