@@ -394,10 +394,12 @@ def test_existing_output_directory_is_refused_unless_force(prog, template, own, 
     assert status == 2 and err.strip() == (f"{prog}: error: {out}: directory exists and is not empty (an earlier "
                                            "run?); expected a new directory, or --force to replace it")
     assert _snapshot(tmp_path) == before
-    (out / "mine.txt").write_text("not an output of the command")
-    status, err = _call(prog, argv + ["--force"], capsys)
-    assert status == 2 and "holds 'mine.txt', which this command does not write" in err
-    assert (out / "mine.txt").exists() and (out / own).read_text() == "an earlier run"
+    for foreign in ("mine.txt", ".git"):
+        (out / foreign).write_text("not an output of the command")
+        status, err = _call(prog, argv + ["--force"], capsys)
+        assert status == 2 and f"holds {foreign!r}, which this command does not write" in err
+        assert (out / foreign).exists() and (out / own).read_text() == "an earlier run"
+        (out / foreign).unlink()
 
 
 def test_force_replaces_the_whole_directory_of_an_earlier_run(tmp_path, capsys):

@@ -90,8 +90,9 @@ def check_output_dir(path, force: bool | None = None, outputs: tuple[str, ...] =
         here = Path.cwd().resolve()
         if path.resolve() == here or path.resolve() in here.parents:
             raise InputError(f"{path}: is the working directory or above it; --force replaces only an output directory")
+        # hidden entries count too (a .git must not go), except the temp files of a killed write
         foreign = sorted(e.name for e in path.iterdir()
-                         if not e.name.startswith(".") and not any(fnmatch.fnmatch(e.name, o) for o in outputs))
+                         if not fnmatch.fnmatch(e.name, ".*.tmp*") and not any(fnmatch.fnmatch(e.name, o) for o in outputs))
         if foreign:
             raise InputError(f"{path}: holds {foreign[0]!r}, which this command does not write; --force replaces "
                              "only a directory of this command's outputs (" + ", ".join(outputs) + ")")
