@@ -10,6 +10,7 @@ import sys
 from pathlib import Path
 
 from dramsim.errors import InputError
+from traces._atomic import atomic_dir, check_output_dir, check_output_file
 
 
 def add_commands(sub) -> None:
@@ -28,6 +29,7 @@ def add_commands(sub) -> None:
                    help="accuracy target: at most PP percentage points below the error-free model (default 1)")
     t.add_argument("--confidence", type=float, default=0.95, help="confidence level of the interval (default 0.95)")
     t.add_argument("--out", default="tolerance-out", metavar="DIR", help="output directory (default tolerance-out)")
+    t.add_argument("--force", action="store_true", help="replace an existing --out directory of an earlier run (default: refuse)")
     t.set_defaults(handler=cmd_tolerance)
 
     f = sub.add_parser("fat", help="fault-aware training (location-aware errors in the forward pass, BER curriculum)",
@@ -64,6 +66,7 @@ def add_commands(sub) -> None:
     s.add_argument("--voltages", type=float, nargs="+", default=None, metavar="V",
                    help="core-rail voltages (V, as dramsim --vdd) to evaluate a YAML grid at (override the grid's)")
     s.add_argument("--out", default="select-out", metavar="DIR", help="output directory (default select-out)")
+    s.add_argument("--force", action="store_true", help="replace an existing --out directory of an earlier run (default: refuse)")
     s.set_defaults(handler=cmd_select)
 
     fl = sub.add_parser("flips", help="the stored weight bits a device flips at a voltage or BER, with their DRAM cells",
@@ -138,6 +141,8 @@ def cmd_tolerance(args) -> int:
     from snn.io import load_model
     from snn.quantize import check_precision
 
+    check_output_dir(args.out, args.force, ("tolerance_points.csv", "tolerance_summary.csv", "tolerance.png",
+                                            "tolerance.md"))
     bers = tolerance.parse_bers(args.ber)
     if args.seeds < 1:
         raise InputError(f"--seeds {args.seeds}: expected >= 1")
@@ -150,11 +155,6 @@ def cmd_tolerance(args) -> int:
     res = tolerance.analyse(model, Xt, yt, cfg, bers, range(args.seeds), bits, args.policy, args.max_drop,
                             args.confidence, progress=not args.no_progress)
     out = Path(args.out)
-    out.mkdir(parents=True, exist_ok=True)
-    _write_csv(res.points, out / "tolerance_points.csv")
-    _write_csv(res.summary, out / "tolerance_summary.csv")
-    tolerance.plot({f"{res.settings['bits']} bits, model {cfg.error_model}": res}, out / "tolerance.png",
-                   max_drop_pp=args.max_drop)
     text = (f"# Error tolerance of {args.model}\n\n"
             f"{res.settings['neurons']} neurons, {res.settings['bits']} bits, policy {args.policy}, EDEN model "
             f"{cfg.error_model} ({cfg.error_mode}), {cfg.standard}, {len(yt)} test samples, device seeds "
@@ -163,7 +163,12 @@ def cmd_tolerance(args) -> int:
             f"Error-free accuracy: {100 * res.clean_accuracy:.2f}%\n\n"
             f"Maximum tolerable BER (drop <= {args.max_drop:g} pp): mean {_fmt(res.max_tolerable_ber)}, "
             f"lower confidence bound {_fmt(res.max_tolerable_ber_ci)}\n\n" + _md(res.summary) + "\n")
-    _write_text(text, out / "tolerance.md")
+    with atomic_dir(out) as tmp:
+        _write_csv(res.points, tmp / "tolerance_points.csv")
+        _write_csv(res.summary, tmp / "tolerance_summary.csv")
+        tolerance.plot({f"{res.settings['bits']} bits, model {cfg.error_model}": res}, tmp / "tolerance.png",
+                       max_drop_pp=args.max_drop)
+        _write_text(text, tmp / "tolerance.md")
     print(text)
     print(f"wrote {out / 'tolerance_points.csv'}, {out / 'tolerance_summary.csv'}, {out / 'tolerance.png'}, "
           f"{out / 'tolerance.md'}")
@@ -184,8 +189,8 @@ def cmd_fat(args) -> int:
     out = Path(args.out)
     if out.suffix != ".npz":
         raise InputError(f"--out {out}: expected a .npz model file")
-    if not out.parent.is_dir():
-        raise InputError(f"--out {out}: directory {out.parent} does not exist")
+    check_output_file(out)
+    check_output_file(out.with_suffix(".history.csv"))
     bits = None if args.precision is None else check_precision(args.precision)
     schedule = fat.parse_schedule(args.schedule, args.target_ber, args.steps)
     cfg = _config(args)
@@ -232,6 +237,7 @@ def cmd_select(args) -> int:
     from coupling import select
     from coupling.report import _md
 
+    check_output_dir(args.out, args.force, ("candidates.csv", "pareto.csv", "pareto.png", "selection.md"))
     budget = None if args.memory_budget is None else parse_bytes(args.memory_budget)
     path = Path(args.candidates)
     if path.suffix in (".yaml", ".yml"):
@@ -257,15 +263,15 @@ def cmd_select(args) -> int:
                        f"{100 * final['test_ci_high']:.1f}] over {final['test_devices']} devices and "
                        f"{final['test_samples']} test digits (error-free {100 * final['test_clean_accuracy']:.1f}%).")
     out = Path(args.out)
-    out.mkdir(parents=True, exist_ok=True)
-    _write_csv(sel.table, out / "candidates.csv")
-    _write_csv(sel.pareto, out / "pareto.csv")
-    select.plot_pareto(sel, out / "pareto.png")
     cols = [c for c in ("name", "neurons", "bits", "fat", "vdd", "accuracy", "clean_accuracy", "memory_bytes",
                         "energy_pj") if c in sel.pareto.columns]
     text = (f"# Model selection\n\n{sel.reason}\n\n{split_note}\n\n## Pareto front (accuracy, memory, energy)\n\n"
             + _md(sel.pareto[cols]) + "\n")
-    _write_text(text, out / "selection.md")
+    with atomic_dir(out) as tmp:
+        _write_csv(sel.table, tmp / "candidates.csv")
+        _write_csv(sel.pareto, tmp / "pareto.csv")
+        select.plot_pareto(sel, tmp / "pareto.png")
+        _write_text(text, tmp / "selection.md")
     print(text)
     print(f"wrote {out / 'candidates.csv'}, {out / 'pareto.csv'}, {out / 'pareto.png'}, {out / 'selection.md'}")
     return 0 if sel.chosen is not None else 1
@@ -280,8 +286,7 @@ def cmd_flips(args) -> int:
     out = Path(args.out)
     if out.suffix != ".csv":
         raise InputError(f"--out {out}: expected a .csv file")
-    if not out.parent.is_dir():
-        raise InputError(f"--out {out}: directory {out.parent} does not exist")
+    check_output_file(out)
     if args.device_seed is not None and args.device_seed < 0:
         raise InputError(f"--device-seed {args.device_seed}: expected a non-negative integer")
     cfg = _config(args)
@@ -302,11 +307,14 @@ def cmd_flips(args) -> int:
 
 
 def cmd_sweep(args) -> int:
-    from coupling.sweep import SweepSpec, run_sweep
+    from coupling.sweep import SweepSpec, parts_dir, run_sweep
 
     if args.workers is not None and args.workers < 0:
         raise InputError(f"--workers {args.workers}: expected >= 0")
     spec = SweepSpec.load(args.config)
+    check_output_dir(parts_dir(spec.results))   # also checks (or creates) the results file's directory
+    if spec.results.parent.is_dir():
+        check_output_file(spec.results)
     o = run_sweep(spec, workers=args.workers, scheduler=args.scheduler, progress=not args.no_progress)
     print(f"{o.done} points run, {o.skipped} already done, {o.total} in the grid; wrote {spec.results}",
           file=sys.stdout)

@@ -16,7 +16,10 @@ PROG = "enforcesnn"
 
 def build_parser() -> argparse.ArgumentParser:
     """The argparse parser with every subcommand."""
+    from traces.errors import version
+
     parser = argparse.ArgumentParser(prog=PROG, description="EnforceSNN: SNN inference on approximate DRAM")
+    parser.add_argument("--version", action="version", version=f"{PROG} {version()}")
     sub = parser.add_subparsers(dest="command", required=True)
     _snn_commands(sub)
     _run_commands(sub)
@@ -31,6 +34,11 @@ def main(argv=None) -> int:
         return int(args.handler(args) or 0)
     except (InputError, _DramInputError, _TraceInputError, FileNotFoundError) as e:
         print(f"{PROG}: error: {e}", file=sys.stderr)
+        return 2
+    except OSError as e:  # a file-system fault no layer named: still one line, exit 2
+        from traces.errors import os_error_line
+
+        print(f"{PROG}: error: {os_error_line(e)}", file=sys.stderr)
         return 2
 
 

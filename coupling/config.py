@@ -7,7 +7,6 @@ from __future__ import annotations
 
 import dataclasses
 from dataclasses import dataclass, field
-from pathlib import Path
 
 import yaml
 
@@ -67,17 +66,12 @@ _DOC = {
 
 
 
-def read_yaml(path):
-    """The parsed content of a YAML file; unreadable or invalid files raise InputError naming the file and line."""
-    path = Path(path)
-    try:
-        return yaml.safe_load(path.read_text())
-    except OSError as e:
-        raise InputError(f"{path}: cannot read ({e.strerror})") from None
-    except yaml.YAMLError as e:
-        mark = getattr(e, "problem_mark", None)
-        where = f" line {mark.line + 1}" if mark is not None else ""
-        raise InputError(f"{path}:{where} not valid YAML") from None
+from dramsim.spec import read_yaml  # noqa: E402,F401  (re-exported: select and sweep read their files with it)
+
+def _number(v) -> bool:
+    """A real number (int or float, not bool, not NaN)."""
+    return isinstance(v, (int, float)) and not isinstance(v, bool) and v == v
+
 
 @dataclass
 class RunConfig:
@@ -201,6 +195,15 @@ class RunConfig:
             bad("device_seeds", "a list of distinct non-negative integers")
         if isinstance(self.device_seed, bool) or not isinstance(self.device_seed, int) or self.device_seed < 0:
             bad("device_seed", "a non-negative integer")
+        if any(not isinstance(p, str) for p in self.policies):
+            bad("policies", "a list of policy names or order strings")
+        from coupling.layout import POLICIES, parse_order
+        for p in self.policies:
+            if p not in POLICIES:
+                try:
+                    parse_order(p)
+                except InputError:
+                    bad("policies", f"{', '.join(POLICIES)} or order strings of Ch Ra Bg Ba Ro Co (not {p!r})")
         if self.reference_policy not in self.policies:
             bad("reference_policy", "one of the configured policies (" + ", ".join(map(str, self.policies)) + ")")
         for name in ("powerdown_after", "selfrefresh_after"):
@@ -210,9 +213,55 @@ class RunConfig:
         for name in ("device_variation", "bank_weakness", "plots"):
             if not isinstance(getattr(self, name), bool):
                 bad(name, "true or false")
-        if self.ber is not None and not (isinstance(self.ber, (int, float)) and 0 <= self.ber <= 1):
+        if self.ber is not None and not (_number(self.ber) and 0 <= self.ber <= 1):
             bad("ber", "null or a probability in [0, 1]")
-        if not isinstance(self.buffer_kib, (int, float)) or self.buffer_kib < 0:
+        if not _number(self.buffer_kib) or self.buffer_kib < 0:
             bad("buffer_kib", "a number >= 0")
-        if not isinstance(self.step_ns, (int, float)) or self.step_ns <= 0:
+        if not _number(self.step_ns) or self.step_ns <= 0:
             bad("step_ns", "a positive number of ns")
+        self._validate_rest(bad, where)
+
+    def _validate_rest(self, bad, where: str) -> None:
+        """The fields :meth:`validate` checks by looking them up elsewhere (presets, precisions, the
+        voltage table's vendors, the standard and the controller mapping)."""
+        from dramsim.voltage import SCALINGS, STATISTICS
+        from snn.params import PRESETS
+        from snn.quantize import PRECISIONS, ROUNDINGS
+
+        for name in ("data", "cache_dir", "standard", "controller_mapping"):
+            if not isinstance(getattr(self, name), str) or not getattr(self, name):
+                bad(name, "a non-empty string")
+        for name in ("train_seed", "eval_seed"):
+            v = getattr(self, name)
+            if isinstance(v, bool) or not isinstance(v, int) or v < 0:
+                bad(name, "a non-negative integer")
+        if isinstance(self.error_model, bool):
+            bad("error_model", "0, 1, 2 or 3")
+        if not isinstance(self.preset, str) or self.preset not in PRESETS:
+            bad("preset", "one of " + ", ".join(PRESETS))
+        if self.rounding not in ROUNDINGS:
+            bad("rounding", "one of " + ", ".join(ROUNDINGS))
+        if any(isinstance(b, bool) or b not in PRECISIONS for b in self.precisions):
+            bad("precisions", "a list of bits per weight from " + ", ".join(map(str, PRECISIONS)))
+        if self.max_weakness is not None and (not _number(self.max_weakness) or not self.max_weakness >= 0):
+            bad("max_weakness", "null or a number >= 0")
+        for name in ("weak_bitline_fraction", "weak_wordline_fraction", "one_to_zero_share"):
+            v = getattr(self, name)
+            if not _number(v) or not 0 <= v <= 1:
+                bad(name, "a fraction in [0, 1]")
+        if self.voltage_scaling is not None and self.voltage_scaling not in SCALINGS:
+            bad("voltage_scaling", "null or one of " + ", ".join(SCALINGS))
+        if self.ber_statistic not in STATISTICS:
+            bad("ber_statistic", "one of " + ", ".join(STATISTICS))
+        if self.vendor not in ("A", "B", "C"):
+            bad("vendor", "one of A, B, C (the Voltron vendors)")
+        from dramsim.mapping import AddressMapping
+        from dramsim.spec import load_spec
+        try:
+            spec = load_spec(self.standard, channels=self.channels, ranks=self.ranks)
+        except InputError as exc:
+            raise InputError(f"{where}: field standard: {exc}") from None
+        try:
+            AddressMapping(spec, self.controller_mapping)
+        except InputError as exc:       # dramsim says "--mapping X: expected ...": name the field instead
+            bad("controller_mapping", str(exc).partition("expected ")[2] or "an order such as RoBaRaCoCh")

@@ -44,6 +44,7 @@ from __future__ import annotations
 import functools
 import hashlib
 import json
+import sys
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -66,6 +67,7 @@ from snn import data as snn_data
 from snn.io import load_model, save_model
 from snn.network import evaluate, infer, train
 from snn.params import preset
+from traces._atomic import OutputError
 
 N_INPUTS = 784
 #: The Voltron DDR3L voltages (V) the default grid is built from (paper-notes: 1.35 V to 1.025 V).
@@ -95,8 +97,13 @@ def trained_model(cfg: RunConfig, progress: bool = False):
         X, y = X[:cfg.train_limit], y[:cfg.train_limit]
     model, _ = train(X, y, cfg.neurons, cfg.epochs, preset(cfg.preset), seed=cfg.train_seed, progress=progress)
     model.extra = dict(model.extra, train_samples=int(len(X)), validation_samples=int(cfg.validation_samples))
-    path.parent.mkdir(parents=True, exist_ok=True)
-    save_model(path, model)
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        save_model(path, model)
+    except (OSError, OutputError) as exc:   # an unwritable cache must not stop the job
+        reason = exc.reason if isinstance(exc, OutputError) else (exc.strerror or str(exc)).lower()
+        print(f"enforcesnn: warning: cache_dir {cfg.cache_dir}: cannot write ({reason}); "
+              "the model was trained in memory and is not cached", file=sys.stderr)
     return model, False
 
 

@@ -5,7 +5,8 @@ import shlex
 import sys
 import time
 
-from coupling.config import RunConfig
+from coupling.config import _DOC, RunConfig
+from traces._atomic import atomic_dir, check_output_dir
 
 #: Command-line overrides of config fields (flag -> (field, type)).
 OVERRIDES = {
@@ -18,6 +19,16 @@ OVERRIDES = {
 }
 
 
+#: Allowed values of the overrides that take one of a few (shown in ``--help``; checked, with the
+#: one-line error, by :meth:`RunConfig.validate`).
+CHOICES = {"access": ("spike", "sample", "step"), "placement_knowledge": ("profiled", "vendor"),
+           "error_model": (0, 1, 2, 3), "error_mode": ("persistent", "transient"),
+           "trace_format": ("ramulator2", "ramulator1", "dramsim3", "npz")}
+
+#: What ``run`` writes into ``--out`` (``--force`` replaces only a directory holding these).
+OUTPUTS = ("results.csv", "report.md", "config.yaml", "*.png", "traces")
+
+
 def add_commands(subparsers) -> None:
     """Add the ``run`` subcommand to an argparse subparsers object."""
     r = subparsers.add_parser(
@@ -27,10 +38,17 @@ def add_commands(subparsers) -> None:
                     "report.md and PNG plots to --out. Every setting is in the config (--print-config).")
     r.add_argument("--config", default=None, metavar="FILE", help="YAML config (default: the embedded defaults)")
     r.add_argument("--out", default="enforcesnn-out", metavar="DIR", help="output directory (default enforcesnn-out)")
+    r.add_argument("--force", action="store_true", help="replace an existing --out directory of an earlier run (default: refuse)")
     r.add_argument("--print-config", action="store_true", help="print the effective config as YAML and exit")
     r.add_argument("--no-progress", action="store_true", help="no progress bar")
+    defaults = RunConfig()
     for flag, (name, typ) in OVERRIDES.items():
-        r.add_argument(flag, dest=f"set_{name}", type=typ, default=None, help=f"override config field {name}")
+        choices = CHOICES.get(name)
+        default = getattr(defaults, name)
+        r.add_argument(flag, dest=f"set_{name}", type=typ, default=None,
+                       metavar="{" + ",".join(map(str, choices)) + "}" if choices else name.upper(),
+                       help=f"{_DOC[name]} (config field {name}; default {'null' if default is None else default})"
+                       .replace("%", "%%"))
     r.set_defaults(handler=cmd_run)
 
 
@@ -54,10 +72,13 @@ def cmd_run(args) -> int:
     if args.print_config:
         sys.stdout.write(cfg.to_yaml())
         return 0
+    out = check_output_dir(args.out, args.force, OUTPUTS)
     t0 = time.perf_counter()
-    from pathlib import Path
-    df, info = run(cfg, progress=not args.no_progress, trace_dir=Path(args.out) / "traces")
-    command = "enforcesnn run" + (" " + " ".join(shlex.quote(a) for a in sys.argv[2:]) if sys.argv[1:2] == ["run"] else "")
-    paths = write_outputs(df, info, cfg, args.out, command)
+    # the directory is built aside and renamed into place: complete or absent, never a mix of runs
+    with atomic_dir(out) as tmp:
+        df, info = run(cfg, progress=not args.no_progress, trace_dir=tmp / "traces")
+        command = "enforcesnn run" + (" " + " ".join(shlex.quote(a) for a in sys.argv[2:])
+                                      if sys.argv[1:2] == ["run"] else "")
+        paths = [out / p.relative_to(tmp) for p in write_outputs(df, info, cfg, tmp, command)]
     print(f"wrote {', '.join(str(p) for p in paths)} in {time.perf_counter() - t0:.1f} s")
     return 0

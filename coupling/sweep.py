@@ -60,6 +60,8 @@ import hashlib
 import itertools
 import json
 import os
+import sys
+import threading
 import time
 from concurrent.futures import ProcessPoolExecutor, as_completed
 from dataclasses import dataclass
@@ -76,6 +78,30 @@ AXES = {"neurons": int, "bits": int, "policy": str, "vdd": float, "ber": float, 
         "seed": int, "location_aware": bool, "target_ber": float}
 #: Values of axes a grid leaves out (other settings come from ``base``).
 _AXIS_DEFAULTS = {"bits": 8, "policy": "drmap"}
+
+
+def _check_axis_value(axis: str, v, where: str) -> None:
+    """Range of one grid value, checked when the sweep file is read (not when its point runs)."""
+    from coupling.layout import POLICIES, parse_order
+    from snn.quantize import PRECISIONS
+
+    if axis == "policy" and v not in POLICIES:
+        try:
+            parse_order(v)
+        except InputError:
+            raise InputError(f"{where}: grid axis policy: {v!r}; expected {', '.join(POLICIES)} "
+                             "or an order string of Ch Ra Bg Ba Ro Co") from None
+    ok, expected = {
+        "neurons": (lambda: v >= 1, "positive integers"),
+        "bits": (lambda: v in PRECISIONS, "bits per weight from " + ", ".join(map(str, PRECISIONS))),
+        "vdd": (lambda: v > 0, "positive voltages (V)"),
+        "ber": (lambda: 0 <= v <= 1, "probabilities in [0, 1]"),
+        "target_ber": (lambda: 0 <= v <= 1, "probabilities in [0, 1]"),
+        "error_model": (lambda: v in (0, 1, 2, 3), "0, 1, 2 or 3"),
+        "seed": (lambda: v >= 0, "non-negative integers"),
+    }.get(axis, (lambda: True, ""))
+    if not ok():
+        raise InputError(f"{where}: grid axis {axis}: {v!r}; expected {expected}")
 
 
 @dataclass
@@ -113,6 +139,8 @@ class SweepSpec:
                 clean[axis] = [_cast(AXES[axis], v) for v in values]
             except (TypeError, ValueError):
                 raise InputError(f"{where}: grid axis {axis}: expected {AXES[axis].__name__} values") from None
+            for v in clean[axis]:
+                _check_axis_value(axis, v, where)
         if step in ("tolerance",) and "ber" not in clean and "vdd" not in clean:
             raise InputError(f"{where}: step tolerance needs a grid axis ber or vdd")
         if step in ("energy", "candidate") and "vdd" not in clean:
@@ -257,9 +285,33 @@ def _timed(point: dict) -> tuple[dict, dict, float]:
     return point, r, time.perf_counter() - t0
 
 
-def _init_worker():
+def _init_worker(parent_pid: int | None = None):
+    """Set up a pool worker: one Numba thread, and death with the sweep's process.
+
+    A worker must not outlive its parent, even one killed by SIGKILL (which runs no cleanup): on
+    Linux the kernel sends the worker SIGKILL when the parent dies (``PR_SET_PDEATHSIG``); a daemon
+    thread also exits the worker once its parent pid changes (other systems, or a parent that died
+    before the request was made).
+    """
     import numba
     numba.set_num_threads(1)
+    if parent_pid is None:
+        return
+    if sys.platform.startswith("linux"):
+        try:
+            import ctypes
+            import signal
+            ctypes.CDLL(None, use_errno=True).prctl(1, int(signal.SIGKILL), 0, 0, 0)   # 1 = PR_SET_PDEATHSIG
+        except (OSError, AttributeError):
+            pass
+
+    def watch():
+        while os.getppid() == parent_pid:
+            time.sleep(0.5)
+        os._exit(1)
+    if os.getppid() != parent_pid:
+        os._exit(1)
+    threading.Thread(target=watch, name="parent-watch", daemon=True).start()
 
 
 # -- storage ---------------------------------------------------------------------------------------
@@ -380,7 +432,7 @@ def run_sweep(spec: SweepSpec, workers: int | None = None, scheduler: str | None
         import multiprocessing
         n = workers or os.cpu_count() or 1
         pool = ProcessPoolExecutor(max_workers=n, mp_context=multiprocessing.get_context("spawn"),
-                                   initializer=_init_worker)
+                                   initializer=_init_worker, initargs=(os.getpid(),))
         try:
             futures = [pool.submit(_timed, p) for p in todo]
             for fut in as_completed(futures):

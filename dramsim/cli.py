@@ -53,10 +53,16 @@ def _atomic_text(path: str | Path, text: str) -> None:
     """Write ``text`` to ``path`` whole or not at all."""
     from traces._atomic import atomic_write
 
-    path = Path(path)
-    if not path.parent.is_dir():
-        raise InputError(f"{path}: directory {str(path.parent)!r} does not exist")
-    atomic_write(path, lambda f: f.write(text.encode()))
+    atomic_write(Path(path), lambda f: f.write(text.encode()))
+
+
+def check_outputs(*files) -> None:
+    """Check, before any work, that every given output file (None: not asked for) can be written."""
+    from traces._atomic import check_output_file
+
+    for path in files:
+        if path:
+            check_output_file(path)
 
 
 def _return_freed_arrays_to_os() -> None:
@@ -111,9 +117,7 @@ def cmd_replay(args) -> int:
 
     start = time.perf_counter()
     _return_freed_arrays_to_os()
-    for option, value in (("--json", args.json), ("--cmd-trace", args.cmd_trace)):
-        if value and not Path(value).resolve().parent.is_dir():
-            raise InputError(f"{option} {value}: directory {str(Path(value).parent)!r} does not exist")
+    check_outputs(args.json, args.cmd_trace)
     spec, op = power_cli.prepare_spec(_load_spec(args), args)
     if args.cmd_format and not args.cmd_trace:
         raise InputError("--cmd-format needs --cmd-trace OUT")
@@ -198,11 +202,14 @@ def cmd_check(args) -> int:
 
 
 def build_parser() -> argparse.ArgumentParser:
+    from traces.errors import version
+
     parser = argparse.ArgumentParser(prog=PROG, description="DRAM trace simulator (dramsim)")
+    parser.add_argument("--version", action="version", version=f"{PROG} {version()}")
     sub = parser.add_subparsers(dest="command", required=True)
 
     def spec_options(p):
-        p.add_argument("--standard", default="DDR3-1600K", help="built-in standard (see `dramsim standards`)")
+        p.add_argument("--standard", default="DDR3-1600K", help="built-in standard (default DDR3-1600K; see `dramsim standards`)")
         p.add_argument("--spec", default=None, metavar="FILE", help="spec file (YAML; overrides --standard)")
         p.add_argument("--channels", type=int, default=None, help="channels (default 1)")
         p.add_argument("--ranks", type=int, default=None, help="ranks per channel (default 1)")
@@ -210,14 +217,15 @@ def build_parser() -> argparse.ArgumentParser:
     p = sub.add_parser("replay", help="simulate a request trace and print a summary")
     p.add_argument("trace", help="request trace (Ramulator 1/2, DRAMsim3, .npy/.npz)")
     spec_options(p)
-    p.add_argument("--mapping", default="RoBaRaCoCh", help="address mapping, most significant field first")
+    p.add_argument("--mapping", default="RoBaRaCoCh", help="address mapping, most significant field first (default RoBaRaCoCh)")
     p.add_argument("--xor-bank-hash", action="store_true", help="XOR bank bits with low row bits")
-    p.add_argument("--row-policy", choices=("open", "closed"), default="open")
-    p.add_argument("--queue-depth", type=int, default=32, help="read and write queue entries per channel")
+    p.add_argument("--row-policy", choices=("open", "closed"), default="open", help="row policy (default open)")
+    p.add_argument("--queue-depth", type=int, default=32, help="read and write queue entries per channel (default 32)")
     p.add_argument("--scheduler", choices=("fcfs-ready", "frfcfs"), default="fcfs-ready",
                    help="fcfs-ready: the oldest ready command first, as Ramulator 2 (default); "
                         "frfcfs: ready row hits first, then the oldest ready command")
-    p.add_argument("--refresh", choices=("all-bank", "per-bank", "none"), default="all-bank")
+    p.add_argument("--refresh", choices=("all-bank", "per-bank", "none"), default="all-bank",
+                   help="refresh (default all-bank)")
     p.add_argument("--arrival", choices=("auto", "trace", "saturate"), default="auto",
                    help="auto: the trace's cycles if it has them, else saturate")
     p.add_argument("--powerdown-after", type=int, default=None, metavar="N",
@@ -229,7 +237,8 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--wrap-addresses", action="store_true", help="drop address bits beyond the capacity")
     p.add_argument("--reference", action="store_true", help="slow mode: tick every cycle")
     p.add_argument("--cmd-trace", default=None, metavar="OUT", help="write the command trace")
-    p.add_argument("--cmd-format", choices=("csv", "drampower4", "drampower5", "ramulator2"), default=None)
+    p.add_argument("--cmd-format", choices=("csv", "drampower4", "drampower5", "ramulator2"), default=None,
+                   help="format of --cmd-trace (default csv)")
     p.add_argument("--json", default=None, metavar="FILE", help="write the statistics as JSON")
     from dramsim import power_cli
 
@@ -277,6 +286,11 @@ def main(argv: list[str] | None = None) -> int:
         os.dup2(devnull, sys.stdout.fileno())
         os.close(devnull)
         return 141  # as a process killed by SIGPIPE (128 + 13)
+    except OSError as exc:  # a file-system fault no layer named: still one line, exit 2
+        from traces.errors import os_error_line
+
+        print(f"{PROG}: error: {os_error_line(exc)}", file=sys.stderr)
+        return 2
 
 
 if __name__ == "__main__":

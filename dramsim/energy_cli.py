@@ -81,13 +81,12 @@ def _per_rank(spec, commands, cycles, io) -> list[dict]:
 
 
 def cmd_energy(args) -> int:
-    from dramsim.cli import _atomic_text
+    from dramsim.cli import _atomic_text, check_outputs
     from dramsim.energy import compute_energy
     from dramsim.spec import load_spec
     from traces import read_commands
 
-    if args.json and not Path(args.json).resolve().parent.is_dir():
-        raise InputError(f"--json {args.json}: directory {str(Path(args.json).parent)!r} does not exist")
+    check_outputs(args.json)
     if args.cycles is not None and args.cycles < 0:
         raise InputError(f"--cycles {args.cycles}: expected a non-negative integer")
     with warnings.catch_warnings(record=True) as caught:   # one line each, not Python's two

@@ -24,7 +24,7 @@ from dramsim.energy import compute_energy
 from dramsim.errors import InputError
 from dramsim.voltage import (DEFAULT_TABLE, MODES, SCALINGS, STATISTICS, load_table, operating_point, summary_lines,
                              write_voltron_table)
-from traces._atomic import atomic_paths
+from traces._atomic import atomic_dir, atomic_paths, check_output_dir
 from traces.errors import InputError as TraceInputError
 
 PROG = "dramsim"
@@ -56,7 +56,6 @@ def parse_vdd_list(text: str) -> list[float]:
 def _atomic_write(path: Path, write) -> None:
     """Call ``write(tmp_path)`` and move the result onto ``path`` (no partial files)."""
     path = Path(path)
-    path.parent.mkdir(parents=True, exist_ok=True)
     with atomic_paths([path]) as (tmp,):
         write(str(tmp))
 
@@ -119,6 +118,9 @@ def cmd_energy_table(args) -> int:
     """Print (and with --csv write) row-hit/miss/conflict read/write energy per voltage."""
     from dramsim.energy import access_energy_table
 
+    from dramsim.cli import check_outputs
+
+    check_outputs(args.csv)
     spec = _load(args)
     vdds = parse_vdd_list(args.vdd) if args.vdd else None
     table = load_table(args.voltage_table, spec.standard) if args.voltage_table else None
@@ -152,6 +154,7 @@ def cmd_sweep_voltage(args) -> int:
 
     if not args.vdd:
         raise InputError("sweep-voltage needs --vdd (START:STOP:STEP or a comma list of volts)")
+    check_output_dir(args.out, args.force, ("sweep.csv", "sweep.png"))
     spec = _load(args)
     vdds = parse_vdd_list(args.vdd)
     table = load_table(args.voltage_table, spec.standard) if args.voltage_table else None
@@ -176,8 +179,9 @@ def cmd_sweep_voltage(args) -> int:
                      **{f"energy_{k}_pj": v for k, v in e.to_dict().items() if k not in ("vdd", "per_rail", "detail")}})
     df = pd.DataFrame(rows)
     out = Path(args.out)
-    _atomic_write(out / "sweep.csv", lambda tmp: df.to_csv(tmp, index=False))
-    _atomic_write(out / "sweep.png", lambda tmp: _plot(df, spec.name, args, tmp))
+    with atomic_dir(out) as tmp_dir:
+        _atomic_write(tmp_dir / "sweep.csv", lambda tmp: df.to_csv(tmp, index=False))
+        _atomic_write(tmp_dir / "sweep.png", lambda tmp: _plot(df, spec.name, args, tmp))
     print(df[["vdd", "vdd_table_equivalent", "ber", "RCD", "RP", "RAS", "cycles", "energy_total_pj"]].to_string(index=False))
     print(f"wrote {out / 'sweep.csv'} and {out / 'sweep.png'}")
     return 0
@@ -215,6 +219,9 @@ def _plot(df, name, args, path) -> None:
 
 def cmd_voltage_table(args) -> int:
     """Rebuild the voltage table from the Voltron data directory; print its key figures."""
+    from dramsim.cli import check_outputs
+
+    check_outputs(args.out)
     data = write_voltron_table(Path(args.voltron_dir), Path(args.out))
     print("\n".join(summary_lines(data, Path(args.voltron_dir))))
     print(f"wrote {args.out}")
@@ -234,6 +241,7 @@ def add_commands(subparsers) -> None:
     p.add_argument("--standard", default="DDR3-1600K", help="built-in standard or spec file")
     _add_voltage_options(p, "voltages: START:STOP:STEP or a comma list (e.g. 1.35:1.025:0.025)")
     p.add_argument("--out", required=True, metavar="DIR", help="output directory (sweep.csv, sweep.png)")
+    p.add_argument("--force", action="store_true", help="replace an existing --out directory of an earlier run (default: refuse)")
     p.add_argument("--channels", type=int, default=None)
     p.add_argument("--ranks", type=int, default=None)
     p.add_argument("--mapping", default="RoBaRaCoCh")
@@ -260,6 +268,11 @@ def main(argv=None) -> int:
         return args.func(args)
     except (InputError, TraceInputError) as exc:
         print(f"{PROG}: error: {str(exc).splitlines()[0]}", file=sys.stderr)
+        return 2
+    except OSError as exc:
+        from traces.errors import os_error_line
+
+        print(f"{PROG}: error: {os_error_line(exc)}", file=sys.stderr)
         return 2
 
 

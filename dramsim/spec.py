@@ -230,12 +230,22 @@ class Spec:
         raise KeyError(name)
 
     def with_options(self, channels: int | None = None, ranks: int | None = None) -> "Spec":
-        """The same device with another number of channels and/or ranks."""
+        """The same device with another number of channels and/or ranks.
+
+        Raises
+        ------
+        InputError
+            A count that is not a positive integer, named as the option it comes from
+            (``--channels 0: ...``), not as a field of the spec file.
+        """
         org = self.organization
+        for name, value in (("channels", channels), ("ranks", ranks)):
+            if value is not None and (isinstance(value, bool) or not isinstance(value, int) or value < 1):
+                raise InputError(f"--{name} {value}: expected a positive integer")
         new = dataclasses.replace(
             org,
-            channels=org.channels if channels is None else _positive_int(channels, "channels", self.path),
-            ranks=org.ranks if ranks is None else _positive_int(ranks, "ranks", self.path),
+            channels=org.channels if channels is None else channels,
+            ranks=org.ranks if ranks is None else ranks,
         )
         return dataclasses.replace(self, organization=new)
 
@@ -283,13 +293,7 @@ def load_spec(name_or_path: str | Path, channels: int | None = None, ranks: int 
         raise InputError(f"unknown standard or missing spec file {text!r}; built-in standards: "
                          + ", ".join(builtin_standards()))
     if path.suffix.lower() in (".yaml", ".yml"):
-        try:
-            data = yaml.safe_load(path.read_text())
-        except yaml.YAMLError as exc:
-            mark = getattr(exc, "problem_mark", None)
-            where = f" line {mark.line + 1}" if mark is not None else ""
-            raise InputError(f"{path}:{where} not valid YAML ({getattr(exc, 'problem', exc)})") from None
-        spec = spec_from_dict(data, str(path))
+        spec = spec_from_dict(read_yaml(path), str(path))
     else:
         try:
             from dramsim import importers
@@ -299,6 +303,34 @@ def load_spec(name_or_path: str | Path, channels: int | None = None, ranks: int 
     return spec.with_options(channels, ranks)
 
 
+def read_yaml(path):
+    """The parsed content of the YAML file ``path``.
+
+    Raises
+    ------
+    InputError
+        The file cannot be read, is not UTF-8 text (binary garbage), or is not valid YAML; the
+        message names the file (and the line or byte offset).
+    """
+    path = Path(path)
+    try:
+        text = path.read_bytes().decode("utf-8")
+    except OSError as exc:
+        raise InputError(f"{path}: cannot read ({(exc.strerror or str(exc)).lower()})") from None
+    except UnicodeDecodeError as exc:
+        raise InputError(f"{path}: not a YAML text file (byte {exc.start} is not UTF-8)") from None
+    try:
+        return yaml.safe_load(text)
+    except yaml.YAMLError as exc:
+        mark = getattr(exc, "problem_mark", None)
+        where = f" line {mark.line + 1}" if mark is not None else ""
+        raise InputError(f"{path}:{where} not valid YAML ({getattr(exc, 'problem', None) or exc})") from None
+
+
+#: The top-level keys of a spec file.
+SPEC_KEYS = ("name", "standard", "description", "source", "organization", "timing", "power")
+
+
 def spec_from_dict(data: Mapping, where: str = "<spec>") -> Spec:
     """Validate a spec in the YAML layout (a dict) and freeze it; ``where`` names it in errors."""
     if not isinstance(data, Mapping):
@@ -306,6 +338,9 @@ def spec_from_dict(data: Mapping, where: str = "<spec>") -> Spec:
     for key in ("name", "standard", "organization", "timing", "power"):
         if key not in data:
             raise InputError(f"{where}: missing field {key!r}")
+    unknown = [k for k in data if k not in SPEC_KEYS]
+    if unknown:
+        raise InputError(f"{where}: unknown top-level key {unknown[0]!r}; expected {', '.join(SPEC_KEYS)}")
     standard = str(data["standard"]).upper()
     if standard not in FAMILIES:
         raise InputError(f"{where}: field 'standard' is {data['standard']!r}; expected one of {', '.join(FAMILIES)}")

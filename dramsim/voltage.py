@@ -674,6 +674,8 @@ def operating_point(spec: Spec, vdd: float | None = None, *, mode: str = "approx
     table = table.scaled_to(nominal)
     scaling = scaling or table.scaling
     share = table.array_share if array_share is None else float(array_share)
+    if not 0 <= share <= 1:     # outside [0, 1] the array energy would grow as the voltage falls
+        raise InputError(f"--array-share {array_share:g}: expected a fraction in [0, 1]")
     factor = current_factor(scaling, vdd, nominal, share)
     lookup = table_lookup_vdd(vdd, table, vendor, statistic)
     ber = table.ber(lookup, vendor, statistic)
@@ -1047,9 +1049,9 @@ def write_voltron_table(voltron_dir, out=DEFAULT_TABLE) -> dict:
     if not out.parent.is_dir():
         raise InputError(f"{out}: directory {str(out.parent)!r} does not exist")
     body = yaml.safe_dump(data, sort_keys=False, default_flow_style=None, width=200)
-    tmp = out.with_name(out.name + ".tmp")
-    tmp.write_text(_HEADER + body)
-    tmp.replace(out)
+    from traces._atomic import atomic_write
+
+    atomic_write(out, lambda f: f.write((_HEADER + body).encode()))
     return data
 
 

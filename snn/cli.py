@@ -78,6 +78,11 @@ def _emit(result: dict, json_path):
 
 
 def cmd_train(args) -> int:
+    from traces._atomic import check_output_file
+
+    for path in (args.out, args.json):
+        if path:
+            check_output_file(path)
     X, y = _limit(*_data.load(args.data, "train", args.validation_samples), args.limit)
     Xt, yt = _test_set(args)
     if args.neurons < 1 or args.epochs < 1:
@@ -96,6 +101,10 @@ def cmd_train(args) -> int:
 
 
 def cmd_eval(args) -> int:
+    from traces._atomic import check_output_file
+
+    if args.json:
+        check_output_file(args.json)
     model = load_model(args.model)
     Xt, yt = _limit(*_test_set(args), args.limit)
     res = evaluate(model, Xt, yt, precision=args.precision, rounding=args.rounding, seed=args.seed,

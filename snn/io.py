@@ -2,8 +2,6 @@
 from __future__ import annotations
 
 import json
-import os
-import tempfile
 import zipfile
 from pathlib import Path
 
@@ -19,17 +17,11 @@ VERSION = 1
 
 
 def atomic_write(path, write):
-    """Call ``write(file_object)`` on a temp file in the same directory, then rename to ``path``."""
-    path = Path(path)
-    fd, tmp = tempfile.mkstemp(dir=path.parent or ".", prefix="." + path.name, suffix=".tmp")
-    try:
-        with os.fdopen(fd, "wb") as f:
-            write(f)
-        os.replace(tmp, path)
-    except BaseException:
-        if os.path.exists(tmp):
-            os.unlink(tmp)
-        raise
+    """Call ``write(file_object)`` on a temp file in the same directory, then rename to ``path``
+    (:func:`traces._atomic.atomic_write`: an ``OSError`` names ``path``, never the temp file)."""
+    from traces._atomic import atomic_write as _atomic
+
+    _atomic(path, write)
 
 
 def save_model(path, model: Model) -> None:

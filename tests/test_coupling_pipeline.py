@@ -151,7 +151,7 @@ def test_enforcesnn_run_reduced_config(tmp_path):
     assert len(tr) == df.set_index(["bits", "policy", "vdd_v"]).requests_per_inference[(4, "drmap", 1.2)] * 2
     # second run reuses the cached model
     assert main(["run", "--config", str(tmp_path / "c.yaml"), "--out", str(out), "--no-progress",
-                 "--replay-samples", "1"]) == 0
+                 "--replay-samples", "1", "--force"]) == 0
     assert "(cached model)" in (out / "report.md").read_text()
 
 

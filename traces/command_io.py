@@ -139,6 +139,16 @@ def read_commands(path: str | Path, fmt: str = "auto", *, banks_per_group: int =
         Unreadable file or a malformed line (the message names ``file:line``).
     """
     path = Path(path)
+    try:
+        trace, end = _read_commands(path, fmt, banks_per_group, channel, rank)
+    except UnicodeDecodeError as exc:
+        raise InputError(f"{path}: not a text command trace (a byte {exc.object[exc.start]:#04x} that is not "
+                         "UTF-8); expected lines of our CSV, DRAMPower 4/5 or Ramulator 2") from None
+    return (trace, end) if with_end else trace
+
+
+def _read_commands(path: Path, fmt: str, banks_per_group: int, channel: int, rank: int):
+    """:func:`read_commands` without the check of the file's encoding: ``(trace, end)``."""
     if fmt == "auto":
         fmt = _detect_command_format(path)
     end = None
@@ -152,7 +162,7 @@ def read_commands(path: str | Path, fmt: str = "auto", *, banks_per_group: int =
         trace = _read_ramulator2(path)
     else:
         raise InputError(f"unknown command trace format {fmt!r}; expected auto, {', '.join(READ_FORMATS)}")
-    return (trace, end) if with_end else trace
+    return trace, end
 
 
 def _end_cycle(path: Path, df: pd.DataFrame, lineno: np.ndarray, end: np.ndarray) -> int | None:
@@ -360,7 +370,8 @@ def _columns_to_trace(path: Path, df: pd.DataFrame, names: list[str], first_line
         df, lineno = df[~blank], lineno[~blank]
     bad = df.isna().any(axis=1).to_numpy().copy()
     what = np.where(bad, f"{len(names)} comma-separated fields ({','.join(names)})", "").astype(object)
-    names = df["cmd"].astype(object).str.strip().to_numpy(dtype=object, na_value="")
+    # "string", not object: a typed (pyarrow) read gives an integer column for a file of numbers
+    names = df["cmd"].astype("string").str.strip().to_numpy(dtype=object, na_value="")
     # a name listed twice (DRAMPower 5's PDEP for both exits) reads as its first code; a dict
     # maps names to codes itself
     first_code = dict(cmd_names) if isinstance(cmd_names, dict) else {}

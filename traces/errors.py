@@ -8,3 +8,20 @@ of both packages treats them alike.
 
 class InputError(ValueError):
     """Bad trace input: a one-line message naming the file, line or field and what was expected."""
+
+
+def version() -> str:
+    """The installed distribution's version (``--version`` of both command lines)."""
+    try:
+        from importlib.metadata import PackageNotFoundError, version as _version
+        return _version("enforcesnn")
+    except (ImportError, PackageNotFoundError):   # run from a source tree that was never installed
+        return "unknown (not installed)"
+
+
+def os_error_line(exc: OSError) -> str:
+    """The one-line message of an ``OSError`` no layer turned into an :class:`InputError`:
+    ``PATH: cannot read or write (reason)``, e.g. for a directory given where a file is read."""
+    reason = (exc.strerror or str(exc) or type(exc).__name__).lower()
+    where = exc.filename if exc.filename is not None else "<file system>"
+    return f"{where}: cannot read or write ({reason})"
