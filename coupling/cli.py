@@ -16,10 +16,10 @@ PROG = "enforcesnn"
 
 def build_parser() -> argparse.ArgumentParser:
     """The argparse parser with every subcommand."""
-    from traces.errors import version
+    from traces.errors import add_version_option
 
     parser = argparse.ArgumentParser(prog=PROG, description="EnforceSNN: SNN inference on approximate DRAM")
-    parser.add_argument("--version", action="version", version=f"{PROG} {version()}")
+    add_version_option(parser, PROG)
     sub = parser.add_subparsers(dest="command", required=True)
     _snn_commands(sub)
     _run_commands(sub)

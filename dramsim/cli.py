@@ -202,10 +202,10 @@ def cmd_check(args) -> int:
 
 
 def build_parser() -> argparse.ArgumentParser:
-    from traces.errors import version
+    from traces.errors import add_version_option
 
     parser = argparse.ArgumentParser(prog=PROG, description="DRAM trace simulator (dramsim)")
-    parser.add_argument("--version", action="version", version=f"{PROG} {version()}")
+    add_version_option(parser, PROG)
     sub = parser.add_subparsers(dest="command", required=True)
 
     def spec_options(p):
