@@ -37,7 +37,7 @@ sys.path.insert(0, str(ROOT))
 from coupling import pipeline, stats  # noqa: E402
 from coupling.config import RunConfig  # noqa: E402
 from dramsim.spec import load_spec  # noqa: E402
-from dramsim.voltage import operating_point  # noqa: E402
+from dramsim.voltage import load_table, operating_point  # noqa: E402
 from snn import data as snn_data  # noqa: E402
 from snn.network import evaluate  # noqa: E402
 
@@ -57,7 +57,7 @@ def main(argv=None) -> int:
     t0 = time.perf_counter()
     cfg = RunConfig(vendor=args.vendor, eval_samples=args.eval_samples, device_seeds=list(range(args.devices)))
     spec = load_spec(cfg.standard)
-    vdd = args.ddr3l_v * pipeline.rail_nominal(spec) / 1.35
+    vdd = args.ddr3l_v * pipeline.rail_nominal(spec) / load_table(None).nominal_vdd
     op = operating_point(spec, vdd, vendor=args.vendor)
     model, _ = pipeline.trained_model(cfg)
     Xt, yt = snn_data.load(cfg.data, "test")

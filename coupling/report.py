@@ -125,7 +125,8 @@ def _grid(df: pd.DataFrame, value, fmt: str) -> pd.DataFrame:
         row = {"bits": int(bits), "policy": policy}
         for v in volts:
             r = g[np.isclose(g.vdd_v, v)].iloc[0]
-            row[f"{v:.4g} V"] = fmt.format(value(r)) if not isinstance(value(r), str) else value(r)
+            x = value(r)
+            row[f"{v:.4g} V"] = x if isinstance(x, str) else fmt.format(x)
         rows.append(row)
     return pd.DataFrame(rows)
 

@@ -132,13 +132,12 @@ def flip_table(model, cfg: RunConfig, bits: int, policy: str, ber: float, device
     row, column`` (device column address of its burst). The same cells :func:`accuracy_at_ber` and
     ``enforcesnn run`` flip for this device, placement and BER.
     """
-    from coupling.weights import DramWeightSource
+    from snn.quantize import to_codes
     if not 0 <= ber <= 1:
         raise InputError(f"ber is {ber!r}; expected a probability in [0, 1]")
     W = model.network_weights(bits, cfg.rounding)
     _, layout, faults = device(cfg, model.n_neurons, bits, policy, device_seed)
-    src = DramWeightSource(W, bits, layout, faults, ber)
-    pos = src.flip_positions
+    pos = faults.persistent_flips(layout, ber, to_codes(W, bits))
     i, j, k = layout.weight_of(pos)
     burst = pos // layout.geometry.burst_bits
     return pd.DataFrame({"input": i, "neuron": j, "bit": k, "channel": layout.channel[burst],

@@ -22,7 +22,6 @@ from __future__ import annotations
 import json
 import sys
 import warnings
-from pathlib import Path
 
 from dramsim.errors import InputError
 

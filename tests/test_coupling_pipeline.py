@@ -197,9 +197,8 @@ def test_run_tolerance_and_flips_see_the_same_cells(tmp_path, capsys):
     from snn.io import save_model
     cache = tmp_path / "cache"
     cfg = RunConfig(neurons=10, train_limit=40, eval_samples=30, replay_samples=1, paced_samples=1, precisions=[8],
-                    policies=["drmap"], reference_policy="drmap", voltages=[1.2], ber=0.004, device_seeds=[1],
+                    policies=["drmap"], reference_policy="drmap", voltages=[1.2, 0.95], ber=0.004, device_seeds=[1],
                     cache_dir=str(cache), plots=False)
-    cfg.voltages = [1.2, 0.95]
     df, _ = pipeline.run(cfg, progress=False)
     low = df[df.vdd_v == 0.95].iloc[0]
     model, _ = pipeline.trained_model(cfg)

@@ -6,7 +6,6 @@ from dramsim import kernel
 from dramsim.checker import check, format_report
 from dramsim.simulate import simulate
 from dramsim.spec import builtin_standards, load_spec
-from dramsim.timing import timing_array
 from traces import RequestTrace
 from traces import commands as tc
 

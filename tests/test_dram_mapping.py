@@ -1,5 +1,4 @@
 """Address mapping: the documented bit order, both directions, the XOR hash and bad input."""
-import itertools
 
 import numpy as np
 import pytest
