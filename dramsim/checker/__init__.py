@@ -162,7 +162,7 @@ def rule_names(spec: Spec) -> tuple[str, ...]:
         rename.update({"tRP": "tRPpb", "tRFC": "tRFCab", "tXS": "tXSR", "tXSDLL": "tXSR", "tXPDLL": "tXP"})
         if spec.standard == "LPDDR4":
             rename["tCKESR"] = "tSR"
-    else:
+    elif spec.standard in ("DDR3", "DDR4"):
         rename["tRPab"] = "tRP"
     return tuple(rename.get(names[c], names[c]) for c in range(len(RULE_CODES)))
 

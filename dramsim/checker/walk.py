@@ -39,7 +39,7 @@ TIMING_NAMES = ("CL", "CWL", "nBL", "RCD", "RP", "RPab", "RAS", "RC", "CCD_S", "
 
 #: Postponed refreshes JEDEC allows (DDR3/DDR4/LPDDR3/LPDDR4: 8, so 9 intervals between REFs).
 POSTPONE = 8
-_RING = 4       # bursts per channel remembered for the data-bus rule
+_RING = 8       # bursts per channel the data-bus rule compares a new one with
 
 
 @numba.njit(cache=True)
@@ -185,11 +185,11 @@ def walk(cycle, cmd, channel, rank, bank, bankgroup, row, T, slots, n_channels, 
         # no command to a rank during its all-bank refresh
         if ref_i[r] >= 0 and t - ref_t[r] < T[T_RFC]:
             k = _record(out, k, cap, R_RFC, ref_i[r], i, T[T_RFC], t - ref_t[r])
-        # rank commands after a REFpb of any bank; bank commands after their bank's REFpb
+        # REF/REFpb after a REFpb of any bank of the rank; ACT/PRE after their bank's REFpb
         if c == REF or c == REFPB:
             if rrfb_i[r] >= 0 and t - rrfb_t[r] < T[T_RFCPB]:
                 k = _record(out, k, cap, R_RFCPB, rrfb_i[r], i, T[T_RFCPB], t - rrfb_t[r])
-        elif b >= 0 and rfb_i[b] >= 0 and t - rfb_t[b] < T[T_RFCPB]:
+        elif (c == ACT or c == PRE) and rfb_i[b] >= 0 and t - rfb_t[b] < T[T_RFCPB]:
             k = _record(out, k, cap, R_RFCPB, rfb_i[b], i, T[T_RFCPB], t - rfb_t[b])
 
         if c == ACT or c == REFPB:
@@ -266,7 +266,7 @@ def walk(cycle, cmd, channel, rank, bank, bankgroup, row, T, slots, n_channels, 
                     k = _record(out, k, cap, S_ROW, act_i[b], i, 0, 0)
                 if t - act_t[b] < T[T_RCD]:
                     k = _record(out, k, cap, R_RCD, act_i[b], i, T[T_RCD], t - act_t[b])
-            # same direction, per bank group of the rank; WR -> RD; RD -> WR
+            # same direction, per bank group of the rank; then the turnarounds WR -> RD, RD -> WR
             best_short = 0
             best_a = -1
             best_rule = 0
@@ -286,6 +286,11 @@ def walk(cycle, cmd, channel, rank, bank, bankgroup, row, T, slots, n_channels, 
                         best_a = same_i
                         best_rule = R_CCD_L if h == g else R_CCD_S
                         best_need = need
+            if best_a >= 0:
+                k = _record(out, k, cap, best_rule, best_a, i, best_need, best_need - best_short)
+            best_short = 0
+            best_a = -1
+            for h in range(n_bg):
                 other_i = wrg_i[r, h] if is_read else rdg_i[r, h]
                 if other_i >= 0:
                     other_t = wrg_t[r, h] if is_read else rdg_t[r, h]
@@ -307,24 +312,24 @@ def walk(cycle, cmd, channel, rank, bank, bankgroup, row, T, slots, n_channels, 
             lat = T[T_CL] if is_read else T[T_CWL]
             s = t + lat
             e = s + nbl
-            best_short = 0
-            best_a = -1
-            best_rule = 0
-            best_need = 0
-            for j in range(_RING):
-                if db_i[ch, j] < 0:
-                    continue
-                gap = T[T_RTRS] if db_r[ch, j] != r else 0
-                if s < db_e[ch, j] + gap and e + gap > db_s[ch, j]:
-                    need = db_e[ch, j] + gap - lat - db_t[ch, j]
-                    short = need - (t - db_t[ch, j])
-                    if short > best_short:
-                        best_short = short
-                        best_a = db_i[ch, j]
-                        best_rule = R_RTRS if db_r[ch, j] != r else R_DATABUS
-                        best_need = need
-            if best_a >= 0:
-                k = _record(out, k, cap, best_rule, best_a, i, best_need, best_need - best_short)
+            for other_rank in (False, True):        # "data bus" (same rank), "tRTRS" (other ranks)
+                best_short = 0
+                best_a = -1
+                best_need = 0
+                for j in range(_RING):
+                    if db_i[ch, j] < 0 or (db_r[ch, j] != r) != other_rank:
+                        continue
+                    gap = T[T_RTRS] if other_rank else 0
+                    if s < db_e[ch, j] + gap and e + gap > db_s[ch, j]:
+                        need = db_e[ch, j] + gap - lat - db_t[ch, j]
+                        short = need - (t - db_t[ch, j])
+                        if short > best_short:
+                            best_short = short
+                            best_a = db_i[ch, j]
+                            best_need = need
+                if best_a >= 0:
+                    k = _record(out, k, cap, R_RTRS if other_rank else R_DATABUS, best_a, i, best_need,
+                                best_need - best_short)
             p = db_pos[ch]
             db_s[ch, p] = s
             db_e[ch, p] = e
