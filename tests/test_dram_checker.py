@@ -13,6 +13,7 @@ import pytest
 from dramsim.checker import Violation, check, format_report, limits
 from dramsim.errors import InputError
 from dramsim.spec import builtin_standards, load_spec, spec_from_dict
+from mutants import STANDARDS, rule_name
 from traces.commands import ACT, PRE, PREA, RD, RDA, REF, REFPB, WR, WRA, CommandTrace
 
 
@@ -222,6 +223,8 @@ def _run_case(spec, case, exactly_one):
     if built is None:
         pytest.skip(f"{case.__name__} does not apply to {spec.name}")
     rows, a, rule = built
+    if spec.standard in STANDARDS:
+        rule = rule_name(spec.standard, rule)
     legal = trace(rows)
     assert check(legal, spec, refresh="none") == [], format_report(check(legal, spec, refresh="none"))
     early = [list(r) for r in rows]
