@@ -599,3 +599,85 @@ def test_simulated_trace_through_every_command_format(tmp_path, fmt):
     np.testing.assert_array_equal(back.cycle, res.commands.cycle)
     np.testing.assert_array_equal(back.cmd, res.commands.cmd)
     assert check(back, spec, end_cycle=res.cycles) == []
+
+
+# ---- the checker's own values, audited against numbers computed by hand from the standards ----
+
+def test_jedec_rounding():
+    from dramsim.checker.jedec import to_cycles, to_cycles_down
+
+    assert to_cycles(13.75, 1.25) == 11          # exact
+    assert to_cycles(260, 0.833) == 313          # 312.12 -> 313
+    assert to_cycles(5.0, 0.833) == 6            # 6.0024: within the 2.6 % tolerance
+    assert to_cycles(7.5, 0.625) == 12
+    assert to_cycles_down(7800, 0.833) == 9363   # a maximum rounds down
+
+
+@pytest.mark.parametrize("name, expected", [
+    # DDR3-1600 x8 4 Gb (1 KB page): tRAS 35 ns, tRRD max(4nCK, 6 ns), tFAW 30 ns, tWTR/tRTP max(4nCK, 7.5 ns),
+    # tWR 15 ns, tRFC 260 ns, tXS tRFC + 10 ns, tXPDLL max(10nCK, 24 ns), tXSDLL 512 nCK
+    ("DDR3-1600K", dict(RAS=28, RRD_S=5, FAW=24, RTP=6, WR=12, RFC=208, XS=216, XPDLL=20, XSDLL=512, CKESR=5,
+                        RD2WR=11 + 4 + 2 - 8, WR2PRE=8 + 4 + 12, WR2RD_S=8 + 4 + 6, PPD=0)),
+    # DDR4-2400 x8 (1 KB): tRRD_S max(4nCK, 3.3 ns), tRRD_L max(4nCK, 4.9 ns), tFAW 21 ns, tCCD_L max(5nCK, 5 ns),
+    # tWTR_S max(2nCK, 2.5 ns), tWTR_L max(4nCK, 7.5 ns), tRFC1 260 ns, tXS tRFC + 10 ns = 270 ns -> 325
+    ("DDR4-2400R", dict(RRD_S=4, RRD_L=6, FAW=26, CCD_L=6, WTR_S=3, WTR_L=9, RFC=313, XS=325,
+                        WR2RD_L=12 + 4 + 9, WR2PRE=12 + 4 + 18)),
+    # LPDDR3-1600: tRPab 21 ns, tFAW 50 ns, tRRD 10 ns; RD->WR RL + RU(5.5/1.25) + BL/2 + 1 - WL = 12 + 5 + 4 + 1 - 9,
+    # WR->RD WL + BL/2 + 1 + tWTR (spec 8 > JEDEC 6), WR->PRE WL + BL/2 + 1 + RU(15/1.25)
+    ("LPDDR3-1600", dict(RPab=17, FAW=40, RRD_S=8, RD2WR=13, WR2RD_S=9 + 4 + 1 + 8, WR2PRE=9 + 4 + 1 + 12,
+                         RFC=104, RFCpb=48, XS=112, XSDLL=112)),
+    # LPDDR4-3200: RD->WR RL + RU(3.5/0.625) + BL/2 - WL + tWPRE + RD(tRPST) = 28 + 6 + 8 - 14 + 2 + 0 = 30 (the
+    # issue: "24 allowed, 30 required"), WR->RD 14 + 8 + 1 + RU(10/0.625), WR->PRE 14 + 8 + 1 + RU(18/0.625), tPPD 4
+    ("LPDDR4-3200", dict(RD2WR=30, WR2RD_S=14 + 8 + 1 + 16, WR2PRE=14 + 8 + 1 + 29, PPD=4, RFC=448, RFCpb=224,
+                         RPab=34, FAW=64, CCD_S=8, XS=460)),
+])
+def test_values_match_hand_computed_jedec(name, expected):
+    v = limits(load_spec(name))
+    assert {k: v[k] for k in expected} == expected
+
+
+def test_a_spec_looser_than_jedec_is_held_to_jedec():
+    d = load_spec("DDR3-1600K").to_dict()
+    d["timing"].update(CCD_S=2, FAW=10, WR=5)
+    loose = spec_from_dict(d, "loose")
+    assert (limits(loose)["CCD_S"], limits(loose)["FAW"], limits(loose)["WR"]) == (4, 24, 12)
+    rows = [(0, ACT, 0, 0, 0, 1), (20, RD, 0, 0, 0, 1), (22, RD, 0, 0, 0, 1)]
+    v = check(trace(rows), loose, refresh="none")
+    assert {x.rule for x in v} == {"tCCD", "data bus"}, format_report(v)
+
+
+def test_unknown_speed_uses_the_spec_values():
+    d = load_spec("DDR3-1600K").to_dict()
+    d["timing"]["tck_ns"] = 1.0    # 2000 MT/s: no DDR3 speed bin in the table
+    odd = spec_from_dict(d, "odd")
+    v = limits(odd)
+    assert (v["FAW"], v["RRD_S"], v["RFC"], v["REFI"]) == (24, 5, 208, 6240)
+
+
+def test_rule_names_follow_the_standard():
+    from dramsim.checker import rule_names
+
+    ddr3, ddr4, lp4 = (set(rule_names(load_spec(n))) for n in ("DDR3-1600K", "DDR4-2400R", "LPDDR4-3200"))
+    assert {"tRRD", "tCCD", "tWTR"} <= ddr3 and not {"tRRD_L", "tCCD_L", "tWTR_S", "tRPab"} & ddr3
+    assert {"tRRD_L", "tRRD_S", "tCCD_L", "tWTR_L"} <= ddr4
+    assert {"tRPpb", "tRPab", "tRFCab", "tXSR", "tSR", "tPPD"} <= lp4 and "tRP" not in lp4
+
+
+def test_refresh_mode_is_read_from_the_trace():
+    s = load_spec("LPDDR4-3200")
+    pb = limits(s)["REFIpb"]
+    rows = [((k + 1) * pb, REFPB, 0, 0, k % 8, 0) for k in range(40)]
+    assert check(trace(rows), s) == []            # per-bank: no "tREFI" owed on REFpb alone
+    late = rows[:10] + [(r[0] + 10 * pb,) + tuple(r[1:]) for r in rows[10:]]
+    v = check(trace(late), s)
+    assert (v[0].rule, v[0].second) == ("tREFIpb", 10)     # 11 intervals with none: too long
+    assert {x.rule for x in v[1:]} == {"tREFIpb:average"}  # and the 10 missed stay owed
+    assert [x.rule for x in check(trace(late), s, refresh="none")] == []
+
+
+def test_lpddr4_command_bus_and_tppd():
+    s = load_spec("LPDDR4-3200")
+    v = check(trace([(0, ACT, 0, 0, 0, 1), (3, ACT, 0, 0, 1, 1)]), s, refresh="none")
+    assert ("command bus", 4, 3) in [(x.rule, x.required, x.actual) for x in v]
+    rows = [(0, ACT, 0, 0, 0, 1), (16, ACT, 0, 0, 1, 1), (100, PRE, 0, 0, 0, 1), (102, PRE, 0, 0, 1, 1)]
+    _only(check(trace(rows), s, refresh="none"), "tPPD", 2, 3)
