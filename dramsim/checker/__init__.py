@@ -255,15 +255,14 @@ def check(commands: CommandTrace, spec: Spec, *, refresh: str | None = None, end
     for name, clocks in jedec.command_slots(spec).items():
         slots[CODE[name]] = clocks
     rank = commands.channel.astype(np.int64) * org.ranks + commands.rank
-    bank = np.where(np.isin(commands.cmd, _BANK_COMMANDS),
-                    (rank * org.bankgroups + commands.bankgroup) * org.banks_per_group + commands.bank, -1)
+    bank = (rank * org.bankgroups + commands.bankgroup) * org.banks_per_group + commands.bank
+    bank[~np.isin(commands.cmd, _BANK_COMMANDS)] = -1
     end = int(commands.cycle.max(initial=0)) if end_cycle is None else int(end_cycle)
     mode = REFRESH_MODES.index(refresh)
     cap = 4096 if max_violations is None else max_violations
     while True:
-        count, out = walk(commands.cycle.astype(np.int64), commands.cmd.astype(np.int64),
-                          commands.channel.astype(np.int64), rank, bank.astype(np.int64),
-                          commands.bankgroup.astype(np.int64), commands.row.astype(np.int64), timing, slots,
+        count, out = walk(np.asarray(commands.cycle, np.int64), commands.cmd, commands.channel, rank, bank,
+                          commands.bankgroup, commands.row, timing, slots,
                           org.channels, org.ranks, org.bankgroups, org.banks_per_group, mode, end, cap)
         if count <= cap or max_violations is not None:
             break
