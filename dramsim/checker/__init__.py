@@ -23,7 +23,9 @@ command bus              any -> any        channel                   t(B) >= t(A
                                                                      PRE, PREA, REF, REFpb, SRE, SRX 2
 data bus                 RD/WR -> RD/WR    channel, same rank        bursts [t+RL, t+RL+nBL) (reads),
                                                                      [t+WL, t+WL+nBL) (writes) do not
-                                                                     overlap (no table)
+                                                                     overlap (no table); each burst is
+                                                                     compared with the 8 issued before
+                                                                     it on the channel
 tRTRS                    RD/WR -> RD/WR    channel, other rank       bursts apart by the spec's RTRS
                                                                      (JEDEC leaves it to the controller)
 tRC                      ACT -> ACT        bank                      max(tRC spec, tRAS + tRP)
