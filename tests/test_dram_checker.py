@@ -6,6 +6,7 @@ one cycle earlier must be flagged with the expected rule and the expected pair (
 synthetic spec below, whose parameters are all distinct, it must be the *only* violation.
 """
 import dataclasses
+from pathlib import Path
 
 import numpy as np
 import pytest
@@ -681,3 +682,21 @@ def test_lpddr4_command_bus_and_tppd():
     assert ("command bus", 4, 3) in [(x.rule, x.required, x.actual) for x in v]
     rows = [(0, ACT, 0, 0, 0, 1), (16, ACT, 0, 0, 1, 1), (100, PRE, 0, 0, 0, 1), (102, PRE, 0, 0, 1, 1)]
     _only(check(trace(rows), s, refresh="none"), "tPPD", 2, 3)
+
+
+def test_imported_dramsim3_lpddr4_ini_is_held_to_jedec():
+    """DRAMsim3's LPDDR4 INI (BL16 with tCCD 4, tRCD 15 at 0.83 ns = 12.5 ns, and bank groups LPDDR4 does not
+    have): the checker keeps tCCD >= BL/2 = 8 and tRCD >= 18 ns, and names no _L/_S rule."""
+    path = Path(__file__).resolve().parents[2] / "shared" / "reference" / "dram" / "configs" / "LPDDR4_8Gb_x16_2400.ini"
+    if not path.exists():
+        pytest.skip("shared reference configs not present")
+    from dramsim.importers import load
+
+    spec = load(path)
+    v = limits(spec)
+    assert (spec.timing.CCD_S, v["CCD_S"], v["CCD_L"]) == (4, 8, 8)
+    assert (spec.timing.RCD, v["RCD"]) == (15, 22)                 # 18 ns / 0.83 ns -> 22 nCK
+    rows = [(0, ACT, 0, 0, 0, 1), (4, ACT, 0, 1, 0, 1), (40, RD, 0, 0, 0, 1), (44, RD, 0, 1, 0, 1)]
+    found = check(trace(rows), spec, refresh="none")
+    assert {x.rule for x in found} == {"tCCD", "data bus", "tRRD"}, format_report(found)
+    assert not any(x.rule.endswith(("_L", "_S")) for x in found)

@@ -157,7 +157,8 @@ def rule_names(spec: Spec) -> tuple[str, ...]:
     names = dict(enumerate(RULE_CODES))
     lp = spec.standard in jedec.LPDDR
     rename = {}
-    if spec.organization.bankgroups < 2:
+    # bank-group names only where the standard has bank groups (DDR4; an unknown standard: by its organization)
+    if spec.standard in ("DDR3", "LPDDR3", "LPDDR4") or (spec.standard != "DDR4" and spec.organization.bankgroups < 2):
         rename.update({"tRRD_L": "tRRD", "tRRD_S": "tRRD", "tCCD_L": "tCCD", "tCCD_S": "tCCD",
                        "tWTR_L": "tWTR", "tWTR_S": "tWTR"})
     if lp:
