@@ -81,7 +81,10 @@ tRFCpb                   REFpb -> REFpb/   rank                      the same
 tPPD                     PRE/PREA ->       rank                      L4 4 nCK (other standards: none)
                          PRE/PREA
 tREFI                    refresh -> next   rank                      at most 9 x tREFI between
-                         refresh                                     consecutive REFs (8 postponed)
+                         refresh                                     consecutive REFs (D3, D4, L3, L4:
+                                                                     at most 8 REF postponed, so the
+                                                                     interval between surrounding REFs
+                                                                     is at most 9 x tREFI)
 tREFI:average            refresh           rank                      the n-th REF since the start (or
                                                                      the last SRX) by (n + 8) x tREFI:
                                                                      never more than 8 owed; the end of
