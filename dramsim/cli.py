@@ -10,7 +10,7 @@
                    [--json FILE]
     dramsim standards
     dramsim show STANDARD
-    dramsim check CMDTRACE --standard ... [--refresh all-bank|per-bank|none]
+    dramsim check CMDTRACE --standard ... [--refresh all-bank|per-bank|none]  (default: from the trace)
     dramsim energy CMDTRACE (--spec FILE | --standard S) [--format auto|csv|drampower4|drampower5|ramulator2]
                    [--ranks R] [--cycles N] [--json FILE]          (see dramsim.energy_cli)
 
@@ -256,7 +256,8 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("cmdtrace", help="command trace (our CSV, DRAMPower 4/5)")
     spec_options(p)
     p.add_argument("--format", default="auto", help="command trace format (default auto)")
-    p.add_argument("--refresh", choices=("all-bank", "per-bank", "none"), default="all-bank")
+    p.add_argument("--refresh", choices=("all-bank", "per-bank", "none"), default=None,
+                   help="refresh-rate rules (default: read from the trace, per-bank when it has a REFpb)")
     p.set_defaults(func=cmd_check)
 
     power_cli.add_commands(sub)

@@ -1,8 +1,10 @@
 """The checker's low-power rules: one hand-written trace per timing rule, legal and one cycle too
 early (as tests/test_dram_checker.py does for the others), plus the state and refresh-owed rules."""
+from types import SimpleNamespace
+
 import pytest
 
-from dramsim.checker import check, format_report
+from dramsim.checker import check, format_report, limits
 from dramsim.spec import load_spec
 from test_dram_checker import FAMILY_SPECS, SYNTH, _only, _run_case, _synthetic, trace
 from traces.commands import (ACT, PDN_F_ACT, PDN_F_PRE, PDN_S_ACT, PDN_S_PRE, PRE, PREA, PUP_ACT, PUP_PRE, RD,
@@ -11,38 +13,43 @@ from traces.commands import (ACT, PDN_F_ACT, PDN_F_PRE, PDN_S_ACT, PDN_S_PRE, PR
 X = -1  # bank group / bank / row of a rank command
 
 
+def _ns(v):
+    """The checker's values (a dict from dramsim.checker.limits) as attributes."""
+    return SimpleNamespace(**v)
+
+
 def lp(t, cmd, rank=0):
     return (t, cmd, rank, X, X, X)
 
 
 # Each case: spec -> (rows, index of A, rule), B last at its earliest legal cycle.
 def c_cke_powerdown(s):
-    return [lp(0, PDN_F_PRE), lp(s.timing.CKE, PUP_PRE)], 0, "tCKE"
+    return [lp(0, PDN_F_PRE), lp(_ns(s).CKE, PUP_PRE)], 0, "tCKE"
 
 
 def c_cke_high_pulse(s):
-    t = s.timing
+    t = _ns(s)
     return [lp(0, PDN_S_PRE), lp(t.CKE, PUP_PRE), lp(2 * t.CKE, PDN_F_PRE)], 1, "tCKE"
 
 
 def c_ckesr(s):
-    return [lp(0, SREN), lp(s.timing.CKESR, SREX)], 0, "tCKESR"
+    return [lp(0, SREN), lp(_ns(s).CKESR, SREX)], 0, "tCKESR"
 
 
 def c_xp(s):
-    t = s.timing
+    t = _ns(s)
     return [lp(0, PDN_F_PRE), lp(t.CKE, PUP_PRE), (t.CKE + t.XP, ACT, 0, 0, 0, 1)], 1, "tXP"
 
 
 def c_xp_active(s):
-    t = s.timing
+    t = _ns(s)
     x = max(t.RCD, 1)
     return ([(0, ACT, 0, 0, 0, 1), lp(x, PDN_F_ACT), lp(x + t.CKE, PUP_ACT),
              (x + t.CKE + t.XP, RD, 0, 0, 0, 1)], 2, "tXP")
 
 
 def c_xpdll(s):
-    t = s.timing
+    t = _ns(s)
     if 1 + t.CKE + t.XPDLL < t.RCD:
         return None                                  # no DLL: tRCD, not tXPDLL, places the RD
     return ([(0, ACT, 0, 0, 0, 1), lp(1, PDN_S_ACT), lp(1 + t.CKE, PUP_ACT),
@@ -50,12 +57,12 @@ def c_xpdll(s):
 
 
 def c_xs(s):
-    t = s.timing
+    t = _ns(s)
     return [lp(0, SREN), lp(t.CKESR, SREX), (t.CKESR + t.XS, ACT, 0, 0, 0, 1)], 1, "tXS"
 
 
 def c_xsdll(s):
-    t = s.timing
+    t = _ns(s)
     if t.XSDLL - t.XS < t.RCD:
         return None                                  # no DLL: the RD cannot come later than tXS + tRCD
     return ([lp(0, SREN), lp(t.CKESR, SREX), (t.CKESR + t.XS, ACT, 0, 0, 0, 1),
@@ -63,12 +70,12 @@ def c_xsdll(s):
 
 
 def c_sren_rp(s):
-    t = s.timing
+    t = _ns(s)
     return [(0, ACT, 0, 0, 0, 1), (t.RAS, PRE, 0, 0, 0, 1), lp(t.RAS + t.RP, SREN)], 1, "tRP"
 
 
 def c_sren_rpab(s):
-    t = s.timing
+    t = _ns(s)
     return [(0, ACT, 0, 0, 0, 1), lp(t.RAS, PREA), lp(t.RAS + t.RPab, SREN)], 1, "tRPab"
 
 
@@ -89,7 +96,7 @@ def test_low_power_rule_builtin_standards(family, case):
 
 def test_no_command_but_its_exit_while_cke_is_low():
     s = SYNTH
-    t = s.timing
+    t = _ns(limits(s))
     v = check(trace([lp(0, PDN_F_PRE), (t.CKE + 1, ACT, 0, 0, 0, 1)]), s, refresh="none")
     _only(v, "state:ACT while CKE is low", 0, 1)
     v = check(trace([lp(0, SREN), lp(100, REF)]), s, refresh="none")
@@ -103,7 +110,7 @@ def test_no_command_but_its_exit_while_cke_is_low():
 
 def test_entry_needs_the_banks_it_names():
     s = SYNTH
-    t = s.timing
+    t = _ns(limits(s))
     opened = [(0, ACT, 0, 0, 2, 1)]
     _only(check(trace(opened + [lp(t.RAS, PDN_F_PRE)]), s, refresh="none"), "state:PDN_F_PRE with open bank", 0, 1)
     _only(check(trace(opened + [lp(t.RAS, SREN)]), s, refresh="none"), "state:SREN with open bank", 0, 1)
@@ -113,7 +120,7 @@ def test_entry_needs_the_banks_it_names():
 
 def test_refresh_owed_around_self_refresh():
     s = _synthetic(ranks=1)
-    t = s.timing
+    t = _ns(limits(s))
     limit = 9 * t.REFI
     # self-refresh refreshes the rank: the next REF is due 9 intervals after SREX, not after cycle 0
     rows = [lp(1000, SREN), lp(20 * t.REFI, SREX), lp(20 * t.REFI + limit, REF)]

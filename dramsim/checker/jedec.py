@@ -1,0 +1,231 @@
+"""The checker's own JEDEC values: nanoseconds and nCK minimums per standard, rounded its own way.
+
+Nothing here comes from the controller (``dramsim.timing`` / ``kernel``): the values are typed in
+from the JEDEC standards (JESD79-3F DDR3, JESD79-4B DDR4, JESD209-3C LPDDR3, JESD209-4B LPDDR4)
+and turned into clock cycles by :func:`to_cycles`, JEDEC's integer rounding algorithm
+(nCK = truncate((tPARAM_ps * 1000 / tCK_ps + 974) / 1000), i.e. round up with a tolerance of
+2.6 % of a clock). A rule "max(n nCK, x ns)" is ``max(n, to_cycles(x))``.
+
+:func:`limits` combines them with the few values a spec may give (the checker reads only
+``spec.standard``, ``spec.organization`` and the primary values of ``spec.timing`` as written in the
+user's file):
+
+* CL and CWL are the part's mode-register latencies: the spec's values, exactly.
+* A minimum-distance parameter is ``max(JEDEC, spec)``: a spec looser than JEDEC (``CCD_S: 2`` on
+  DDR3) is held to JEDEC, a stricter one (a slower part) to its own value.
+* tREFI / tREFIpb (maxima) are ``min(JEDEC rounded down, spec)``.
+* A parameter the table does not hold (a speed bin's tRCD / tRP, tRTRS, DDR4 tXPDLL / tXSDLL,
+  any parameter of a standard or speed the table does not know, e.g. an imported INI of another
+  speed) is the spec's value: its cycles are ns = value x tCK and back with :func:`to_cycles`, which
+  gives the value itself. The table-free invariants apply in every case.
+"""
+from __future__ import annotations
+
+import math
+
+from dramsim.spec import Spec
+
+#: Standards with a table, and whether their turnaround formulas are the LPDDR ones.
+KNOWN = ("DDR3", "DDR4", "LPDDR3", "LPDDR4")
+LPDDR = ("LPDDR3", "LPDDR4")
+
+
+def to_cycles(ns: float, tck_ns: float) -> int:
+    """Cycles of a minimum ``ns`` at clock ``tck_ns``: JEDEC's rounding (up, 2.6 % tolerance)."""
+    t_ps = int(round(ns * 1000))
+    tck_ps = int(round(tck_ns * 1000))
+    return (t_ps * 1000 // tck_ps + 974) // 1000
+
+
+def to_cycles_down(ns: float, tck_ns: float) -> int:
+    """Cycles of a maximum interval ``ns`` (tREFI): rounded down."""
+    return int(math.floor(ns / tck_ns + 1e-9))
+
+
+def _bin(rate_mts: float, bins) -> int | None:
+    """The speed bin (MT/s) within 3 % of ``rate_mts``, else None."""
+    for b in bins:
+        if abs(rate_mts - b) <= 0.03 * b:
+            return b
+    return None
+
+
+# ---- DDR3, JESD79-3F: speed bins (MT/s) -> ns; 1 KB / 2 KB page ----
+_DDR3_BINS = (800, 1066, 1333, 1600, 1866, 2133)
+_DDR3_RAS = {800: 37.5, 1066: 37.5, 1333: 36.0, 1600: 35.0, 1866: 34.0, 2133: 33.0}
+_DDR3_RRD = {1: {800: 10.0, 1066: 7.5, 1333: 6.0, 1600: 6.0, 1866: 5.0, 2133: 5.0},
+             2: {800: 10.0, 1066: 10.0, 1333: 7.5, 1600: 7.5, 1866: 6.0, 2133: 6.0}}
+_DDR3_FAW = {1: {800: 40.0, 1066: 37.5, 1333: 30.0, 1600: 30.0, 1866: 27.0, 2133: 25.0},
+             2: {800: 50.0, 1066: 50.0, 1333: 45.0, 1600: 40.0, 1866: 35.0, 2133: 35.0}}
+_DDR3_CKE = {800: 7.5, 1066: 5.625, 1333: 5.625, 1600: 5.0, 1866: 5.0, 2133: 5.0}
+_DDR3_XP = {800: 7.5, 1066: 7.5, 1333: 6.0, 1600: 6.0, 1866: 6.0, 2133: 6.0}
+_DDR3_RFC = {0.5: 90.0, 1: 110.0, 2: 160.0, 4: 260.0, 8: 350.0}
+
+# ---- DDR4, JESD79-4B ----
+_DDR4_BINS = (1600, 1866, 2133, 2400, 2666, 2933, 3200)
+_DDR4_RAS = {1600: 35.0, 1866: 34.0, 2133: 33.0, 2400: 32.0, 2666: 32.0, 2933: 32.0, 3200: 32.0}
+_DDR4_CCD_L = {1600: 6.25, 1866: 5.355, 2133: 5.355, 2400: 5.0, 2666: 5.0, 2933: 5.0, 3200: 5.0}
+_DDR4_RRD_S = {1: {1600: 5.0, 1866: 4.2, 2133: 3.7, 2400: 3.3, 2666: 3.0, 2933: 2.7, 3200: 2.5},
+               2: {1600: 6.0, 1866: 5.3, 2133: 5.3, 2400: 5.3, 2666: 5.3, 2933: 5.3, 3200: 5.3}}
+_DDR4_RRD_L = {1: {1600: 6.0, 1866: 5.3, 2133: 5.3, 2400: 4.9, 2666: 4.9, 2933: 4.9, 3200: 4.9},
+               2: {1600: 7.5, 1866: 6.4, 2133: 6.4, 2400: 6.4, 2666: 6.4, 2933: 6.4, 3200: 6.4}}
+_DDR4_FAW = {0.5: (16, {1600: 20.0, 1866: 17.0, 2133: 15.0, 2400: 13.0, 2666: 12.0, 2933: 10.875, 3200: 10.0}),
+             1: (20, {1600: 25.0, 1866: 23.0, 2133: 21.0, 2400: 21.0, 2666: 21.0, 2933: 21.0, 3200: 21.0}),
+             2: (28, {1600: 35.0, 1866: 30.0, 2133: 30.0, 2400: 30.0, 2666: 30.0, 2933: 30.0, 3200: 30.0})}
+_DDR4_RFC = {2: 160.0, 4: 260.0, 8: 350.0, 16: 550.0}
+
+# ---- LPDDR3, JESD209-3C (speed-independent ns values); tRFCab / tRFCpb by die density ----
+_LPDDR3_RFC = {4: (130.0, 60.0), 8: (210.0, 90.0)}
+# ---- LPDDR4, JESD209-4B; tRFCab / tRFCpb by density per channel (a die holds two channels) ----
+_LPDDR4_RFC = {2: (130.0, 60.0), 3: (180.0, 90.0), 4: (180.0, 90.0), 6: (280.0, 140.0), 8: (280.0, 140.0)}
+
+
+def _page_kb(spec: Spec) -> float:
+    org = spec.organization
+    return org.columns * org.dq / 8 / 1024
+
+
+def table(spec: Spec) -> dict[str, tuple[int, float]]:
+    """JEDEC values for ``spec``'s standard, speed, density and page size: name -> (nCK, ns).
+
+    Names are the spec's timing names (``RRD_S`` ...) plus ``DQSCK`` (tDQSCK max, LPDDR) and
+    ``PPD`` (LPDDR4). Empty when the standard or speed is not in the table.
+    """
+    std, org = spec.standard, spec.organization
+    tck = spec.timing.tck_ns
+    rate = 2000.0 / tck
+    page = _page_kb(spec)
+    dens = org.density_gbit
+    v: dict[str, tuple[int, float]] = {}
+    if std == "DDR3":
+        b = _bin(rate, _DDR3_BINS)
+        if b is None:
+            return {}
+        p = 1 if page <= 1 else 2
+        v.update(CCD_S=(4, 0.0), RTP=(4, 7.5), WTR_S=(4, 7.5), WR=(0, 15.0), RAS=(0, _DDR3_RAS[b]),
+                 RRD_S=(4, _DDR3_RRD[p][b]), FAW=(0, _DDR3_FAW[p][b]),
+                 CKE=(3, _DDR3_CKE[b]), XP=(3, _DDR3_XP[b]), XPDLL=(10, 24.0), XSDLL=(512, 0.0))
+        v["CKESR"] = (max(3, to_cycles(_DDR3_CKE[b], tck)) + 1, 0.0)  # tCKE(min) + 1 nCK
+        if dens in _DDR3_RFC:
+            v["RFC"] = (0, _DDR3_RFC[dens])
+            v["XS"] = (5, _DDR3_RFC[dens] + 10.0)
+        v["REFI"] = (0, 7800.0)
+    elif std == "DDR4":
+        b = _bin(rate, _DDR4_BINS)
+        if b is None:
+            return {}
+        p = 1 if page <= 1 else 2
+        fp = 0.5 if page <= 0.5 else p
+        faw_nck, faw = _DDR4_FAW[fp]
+        v.update(CCD_S=(4, 0.0), CCD_L=(5, _DDR4_CCD_L[b]), RRD_S=(4, _DDR4_RRD_S[p][b]),
+                 RRD_L=(4, _DDR4_RRD_L[p][b]), FAW=(faw_nck, faw[b]), WTR_S=(2, 2.5), WTR_L=(4, 7.5),
+                 RTP=(4, 7.5), WR=(0, 15.0), RAS=(0, _DDR4_RAS[b]), CKE=(3, 5.0), XP=(4, 6.0))
+        v["CKESR"] = (max(3, to_cycles(5.0, tck)) + 1, 0.0)
+        if dens in _DDR4_RFC:
+            v["RFC"] = (0, _DDR4_RFC[dens])
+            v["XS"] = (0, _DDR4_RFC[dens] + 10.0)
+        v["REFI"] = (0, 7800.0)
+    elif std == "LPDDR3":
+        v.update(RCD=(3, 18.0), RP=(3, 18.0), RPab=(3, 21.0), RAS=(3, 42.0), RRD_S=(2, 10.0),
+                 FAW=(8, 50.0), WTR_S=(4, 7.5), RTP=(4, 7.5), WR=(4, 15.0), CCD_S=(4, 0.0),
+                 DQSCK=(0, 5.5), CKE=(3, 7.5), CKESR=(3, 15.0), XP=(3, 7.5))
+        if dens in _LPDDR3_RFC:
+            ab, pb = _LPDDR3_RFC[dens]
+            v.update(RFC=(0, ab), RFCpb=(0, pb), XS=(2, ab + 10.0))
+        v.update(REFI=(0, 3900.0), REFIpb=(0, 487.5))
+    elif std == "LPDDR4":
+        v.update(RCD=(4, 18.0), RP=(4, 18.0), RPab=(4, 21.0), RAS=(3, 42.0), RRD_S=(4, 10.0),
+                 FAW=(0, 40.0), WTR_S=(8, 10.0), RTP=(8, 7.5), WR=(4, 18.0), CCD_S=(org.burst_length // 2, 0.0),
+                 PPD=(4, 0.0), DQSCK=(0, 3.5), CKE=(4, 7.5), CKESR=(3, 15.0), XP=(5, 7.5))
+        if dens in _LPDDR4_RFC:
+            ab, pb = _LPDDR4_RFC[dens]
+            v.update(RFC=(0, ab), RFCpb=(0, pb), XS=(2, ab + 7.5))
+        v.update(REFI=(0, 3904.0), REFIpb=(0, 488.0))
+    return v
+
+
+def jedec_cycles(spec: Spec) -> dict[str, int]:
+    """:func:`table` in cycles (maxima rounded down, minima by :func:`to_cycles`)."""
+    tck = spec.timing.tck_ns
+    out = {}
+    for name, (nck, ns) in table(spec).items():
+        if name.startswith("REFI"):
+            out[name] = to_cycles_down(ns, tck)
+        else:
+            out[name] = max(nck, to_cycles(ns, tck) if ns else 0)
+    return out
+
+
+#: Minimum-distance parameters the checker takes (spec name); RRD/CCD/WTR ``_L`` default to ``_S``.
+_MIN_PARAMS = ("RCD", "RP", "RPab", "RAS", "RC", "CCD_S", "CCD_L", "RRD_S", "RRD_L", "FAW", "WTR_S",
+               "WTR_L", "RTP", "WR", "RFC", "RFCpb", "RTRS", "CKE", "CKESR", "XP", "XPDLL", "XS", "XSDLL")
+
+
+def limits(spec: Spec) -> dict[str, int]:
+    """Every value the checker uses, in cycles: the JEDEC table joined with the spec (module doc).
+
+    Keys: the parameters (``RCD``, ``RRD_L``, ``PPD``, ...), the latencies ``CL``, ``CWL``,
+    ``nBL`` (burst_length / 2), and the checker's own command-to-command distances ``RD2PRE``,
+    ``WR2PRE``, ``RD2WR``, ``WR2RD_S``, ``WR2RD_L``:
+
+    ======== ======================================= ==================================================
+    distance DDR3 / DDR4 (and unknown standards)     LPDDR3 / LPDDR4
+    ======== ======================================= ==================================================
+    RD2PRE   tRTP                                    BL/2 + max(nRTPmin, RU(tRTP/tCK)) - nRTPmin = tRTP
+    WR2PRE   CWL + BL/2 + tWR                        WL + BL/2 + 1 + RU(tWR/tCK)
+    RD2WR    RL + BL/2 + 2 - WL (1 nCK preambles)    LPDDR3 RL + RU(tDQSCKmax/tCK) + BL/2 + 1 - WL;
+                                                     LPDDR4 RL + RU(tDQSCKmax/tCK) + BL/2 - WL + tWPRE
+                                                     (2 nCK) + RD(tRPST) (0.5 nCK -> 0)
+    WR2RD    CWL + BL/2 + tWTR(_S/_L)                WL + BL/2 + 1 + RU(tWTR/tCK)
+    ======== ======================================= ==================================================
+    """
+    t = spec.timing
+    j = jedec_cycles(spec)
+    v: dict[str, int] = {}
+    for name in _MIN_PARAMS:
+        own = getattr(t, name)
+        if name.endswith("_L") and spec.organization.bankgroups < 2:
+            own = max(own, getattr(t, name[:-2] + "_S"))
+        ref = j.get(name, j.get(name[:-2] + "_S", 0) if name.endswith("_L") else 0)
+        v[name] = max(own, ref)
+    for name in ("RRD", "CCD", "WTR"):
+        v[name + "_L"] = max(v[name + "_L"], v[name + "_S"])
+    v["RPab"] = max(v["RPab"], v["RP"])
+    v["RC"] = max(v["RC"], v["RAS"] + v["RP"])
+    v["REFI"] = min(t.REFI, j["REFI"]) if "REFI" in j else t.REFI
+    v["REFIpb"] = min(t.REFIpb, j["REFIpb"]) if ("REFIpb" in j and t.REFIpb) else t.REFIpb
+    if not v["RFCpb"] and "RFCpb" in j:
+        v["RFCpb"] = j["RFCpb"]
+    # without a DLL (LPDDR), slow exits cost the same as fast ones
+    if spec.standard in LPDDR:
+        v["XPDLL"] = v["XP"]
+        v["XSDLL"] = v["XS"]
+    v["PPD"] = j.get("PPD", 0)
+    nbl = spec.organization.burst_length // 2
+    cl, cwl = t.CL, t.CWL
+    v.update(CL=cl, CWL=cwl, nBL=nbl, RD2PRE=v["RTP"])
+    if spec.standard in LPDDR:
+        dqsck = j["DQSCK"]
+        v["WR2PRE"] = cwl + nbl + 1 + v["WR"]
+        v["WR2RD_S"] = cwl + nbl + 1 + v["WTR_S"]
+        v["WR2RD_L"] = cwl + nbl + 1 + v["WTR_L"]
+        if spec.standard == "LPDDR3":
+            v["RD2WR"] = cl + dqsck + nbl + 1 - cwl
+        else:
+            v["RD2WR"] = cl + dqsck + nbl - cwl + 2 + 0
+    else:
+        v["WR2PRE"] = cwl + nbl + v["WR"]
+        v["WR2RD_S"] = cwl + nbl + v["WTR_S"]
+        v["WR2RD_L"] = cwl + nbl + v["WTR_L"]
+        v["RD2WR"] = cl + nbl + 2 - cwl
+    return v
+
+
+def command_slots(spec: Spec) -> dict[str, int]:
+    """Command-bus clocks each command occupies (JESD209-4 LPDDR4: ACTIVATE-1/-2 and RD/WR + CAS-2
+    are 4 clocks, PRE/PREA/REF/REFpb/SRE/SRX 2; power-down entry/exit is CKE only: 1 slot of
+    deselect). Every other standard: 1 clock per command."""
+    if spec.standard == "LPDDR4":
+        return {"ACT": 4, "RD": 4, "WR": 4, "RDA": 4, "WRA": 4, "PRE": 2, "PREA": 2, "REF": 2,
+                "REFpb": 2, "SREN": 2, "SREX": 2}
+    return {}
