@@ -22,10 +22,7 @@ from dramsim.timing import kernel_inputs
 from traces.commands import COMMANDS, LOW_POWER, CommandTrace
 from traces.requests import RequestTrace
 
-#: ``open``: rows stay open until a conflict (or refresh) closes them; ``closed``: strict JEDEC
-#: closed page, every column command is RDA/WRA (DRAMsim3 close_page); ``close-adaptive``: RDA/WRA
-#: only when no queued or activated request targets the same row (what ``closed`` meant before).
-ROW_POLICIES = ("open", "closed", "close-adaptive")
+from dramsim.policies import ROW_POLICIES  # noqa: E402  (open, closed, close-adaptive; see there)
 REFRESH_MODES = ("all-bank", "per-bank", "none")
 ARRIVALS = ("auto", "trace", "saturate")
 #: ``fcfs-ready``: the oldest ready command first (Ramulator 2's generic controller; the default,

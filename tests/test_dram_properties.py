@@ -39,7 +39,7 @@ def _requests(spec, seed, n, pool, write_fraction, max_gap):
 @settings(max_examples=EXAMPLES, deadline=None)
 @given(standard=st.sampled_from(STANDARDS), seed=st.integers(0, 2**32 - 1), n=st.integers(20, 400),
        pool=st.integers(1, 12), write_fraction=st.sampled_from([0.0, 0.3, 0.7]),
-       max_gap=st.sampled_from([0, 3, 40]), row_policy=st.sampled_from(["open", "closed"]),
+       max_gap=st.sampled_from([0, 3, 40]), row_policy=st.sampled_from(["open", "closed", "close-adaptive"]),
        mapping=st.sampled_from(MAPPINGS), xor=st.booleans(), channels=st.integers(1, 2),
        ranks=st.integers(1, 2), per_bank=st.booleans(), queue_depth=st.sampled_from([4, 32]),
        arrival=st.sampled_from(["trace", "saturate"]))
@@ -59,7 +59,7 @@ def test_controller_output_passes_checker(standard, seed, n, pool, write_fractio
 
 @settings(max_examples=12, deadline=None)
 @given(standard=st.sampled_from(STANDARDS), seed=st.integers(0, 2**32 - 1), per_bank=st.booleans(),
-       row_policy=st.sampled_from(["open", "closed"]))
+       row_policy=st.sampled_from(["open", "closed", "close-adaptive"]))
 def test_long_run_with_refresh_passes_checker(standard, seed, per_bank, row_policy):
     """A sparse stream spanning many refresh intervals: REF/REFpb scheduling and the rate rule."""
     spec = load_spec(standard, channels=1, ranks=2)
