@@ -1,4 +1,14 @@
-"""The controller state machine: one Numba kernel over plain NumPy arrays.
+"""The controller state machine: one Numba kernel over plain NumPy arrays, for any timing table.
+
+Readiness is data: the spec's timing table (:mod:`dramsim.table`) arrives compiled into arrays.
+The kernel keeps, per node of the hierarchy (channel, rank, bank group, bank) and per command,
+the earliest cycle that command may issue below the node (``E``). Issuing a command raises, for
+each of its rules, ``E`` at the node of the rule's level above the target (or at its siblings,
+or, for window rules such as tFAW, the oldest of the last N entries plus the latency); a
+bank command is ready when ``now`` >= the max of ``E`` over the bank's four ancestors, a rank
+command (PREA, REF, SREN) when it is >= ``E`` of its rank, channel and every node below. A
+multi-cycle command holds its channel's command bus for its ``clocks``. The scheduler below
+decides *which* command to try; the table alone decides *when* it may issue.
 
 Everything here is in memory-clock cycles. :func:`run` is called by :mod:`dramsim.simulate`
 with the requests already decoded (:mod:`dramsim.mapping`) and the timing already derived
