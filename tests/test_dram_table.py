@@ -1,4 +1,6 @@
 """Timing tables: the expression parser, the loader's checks, and the engine applying a table."""
+from pathlib import Path
+
 import numpy as np
 import pytest
 import yaml
@@ -126,3 +128,18 @@ def test_lpddr4_read_to_write_turnaround():
     k = np.flatnonzero(col)
     rd_then_wr = np.isin(cmd[k[:-1]], [RD, RDA]) & np.isin(cmd[k[1:]], [WR, WRA])
     assert rd_then_wr.any() and (cyc[k[1:]][rd_then_wr] - cyc[k[:-1]][rd_then_wr]).min() >= 30
+
+
+def test_imported_lpddr4_ini_bursts_do_not_overlap():
+    """The DRAMsim3 LPDDR4 INI has BL16 with tCCD 4/6: the importer raises tCCD to the 8-clock
+    burst (with a warning), and no two bursts of the channel overlap on the data bus."""
+    path = Path(__file__).resolve().parents[2] / "shared" / "reference" / "dram" / "configs" / "LPDDR4_8Gb_x16_2400.ini"
+    if not path.exists():
+        pytest.skip("shared reference configs not available")
+    with pytest.warns(UserWarning, match="below the burst time"):
+        spec = load_spec(path)
+    assert spec.timing.CCD_S == spec.timing.CCD_L == spec.burst_cycles == 8
+    a = (np.arange(3000, dtype=np.uint64) * 64) % np.uint64(spec.organization.capacity_bytes)
+    c = simulate(spec, RequestTrace(a, np.zeros(3000, bool)), wrap_addresses=True).commands
+    rd = np.sort(c.cycle[np.isin(c.cmd, [RD, RDA])])
+    assert np.diff(rd).min() >= spec.burst_cycles
