@@ -221,9 +221,9 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--mapping", default="RoBaRaCoCh", help="address mapping, most significant field first (default RoBaRaCoCh)")
     p.add_argument("--xor-bank-hash", action="store_true", help="XOR bank bits with low row bits")
     p.add_argument("--row-policy", choices=ROW_POLICIES, default="open",
-                   help="open (default): rows stay open until a conflict; closed: strict closed page, every "
-                        "column command is RDA/WRA (changed: before issue #10 'closed' meant close-adaptive); "
-                        "close-adaptive: RDA/WRA only when no queued request targets the row")
+                   help="row policy (default open): open keeps a row until a conflict; closed is strict closed "
+                        "page, every column command RDA/WRA (changed: before issue #10 'closed' meant "
+                        "close-adaptive); close-adaptive: RDA/WRA only when no queued request targets the row")
     p.add_argument("--queue-depth", type=int, default=32, help="read and write queue entries per channel (default 32)")
     p.add_argument("--scheduler", choices=("fcfs-ready", "frfcfs"), default="fcfs-ready",
                    help="fcfs-ready: the oldest ready command first, as Ramulator 2 (default); "
