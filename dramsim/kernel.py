@@ -105,7 +105,7 @@ def _remove(q, qb, qr, qn, c, d, slot):
 @njit(cache=True, inline="always")
 def _ready_bank(E, anc, b, cmd):
     """Earliest issue cycle of ``cmd`` at flat bank ``b``: the max over the bank's ancestors."""
-    return max(max(E[anc[b, 0], cmd], E[anc[b, 1], cmd]), max(E[anc[b, 2], cmd], E[anc[b, 3], cmd]))
+    return max(max(E[cmd, anc[b, 0]], E[cmd, anc[b, 1]]), max(E[cmd, anc[b, 2]], E[cmd, anc[b, 3]]))
 
 
 @njit(cache=True, inline="always")
@@ -113,15 +113,15 @@ def _ready_rank(E, r, cmd, n_ch, n_rk, n_bg, nbk):
     """Earliest issue cycle of the rank command ``cmd`` at flat rank ``r``: its channel and rank,
     and every bank group and bank below it (a rule at a lower level holds for each of them)."""
     NR = n_ch * n_rk
-    e = max(E[r // n_rk, cmd], E[n_ch + r, cmd])
+    e = max(E[cmd, r // n_rk], E[cmd, n_ch + r])
     o = n_ch + NR + r * n_bg
     for g in range(o, o + n_bg):
-        if E[g, cmd] > e:
-            e = E[g, cmd]
+        if E[cmd, g] > e:
+            e = E[cmd, g]
     o = n_ch + NR + NR * n_bg + r * nbk
     for b in range(o, o + nbk):
-        if E[b, cmd] > e:
-            e = E[b, cmd]
+        if E[cmd, b] > e:
+            e = E[cmd, b]
     return e
 
 
@@ -147,14 +147,14 @@ def _apply_rules(E, ring, ring_ptr, cmd, t, b, r, anc, fan, off, rule_start, rul
         due = t + rules[k, 2]
         node = _node_at(anc, fan, off, b, r, lv)
         if rules[k, 3] == 0:
-            if due > E[node, nx]:
-                E[node, nx] = due
+            if due > E[nx, node]:
+                E[nx, node] = due
         else:                                  # every other node under the same parent
             idx = node - off[lv]
             first = off[lv] + (idx // fan[lv]) * fan[lv]
             for o in range(first, first + fan[lv]):
-                if o != node and due > E[o, nx]:
-                    E[o, nx] = due
+                if o != node and due > E[nx, o]:
+                    E[nx, o] = due
     for w in range(windows.shape[0]):
         if not window_prev[w, cmd]:
             continue
@@ -165,8 +165,8 @@ def _apply_rules(E, ring, ring_ptr, cmd, t, b, r, anc, fan, off, rule_start, rul
         due = ring[w, node, ring_ptr[w, node]] + windows[w, 2]   # the oldest of the last N
         for k in range(windows[w, 3], windows[w, 4]):
             nx = window_next[k]
-            if due > E[node, nx]:
-                E[node, nx] = due
+            if due > E[nx, node]:
+                E[nx, node] = due
 
 
 @njit(cache=True)
@@ -252,10 +252,10 @@ def _change_low_power(cmd, t, r, lp, lp_kind, lp_exit_ok, r_pde, E, rank_node, C
     lp[r] = 0
     for c in range(_REFPB + 1):
         due = t + (column if _RD <= c <= _WRA else other)
-        if due > E[rank_node, c]:
-            E[rank_node, c] = due
-    if t + other > E[rank_node, _SREN]:
-        E[rank_node, _SREN] = t + other
+        if due > E[c, rank_node]:
+            E[c, rank_node] = due
+    if t + other > E[_SREN, rank_node]:
+        E[_SREN, rank_node] = t + other
     r_pde[r] = max(r_pde[r], t + max(other, CKE))
 
 
@@ -313,9 +313,9 @@ def run(par, rule_start, rules, windows, window_prev, window_next, clocks, n_ch,
         anc[b, 1] = off[1] + bank_rank[b]
         anc[b, 2] = off[2] + b // n_bpg
         anc[b, 3] = off[3] + b
-    # timing state: per node and command, the earliest cycle the command may issue below it
+    # timing state: per command and node, the earliest cycle the command may issue below it
     NCMD = clocks.shape[0]
-    E = np.zeros((NN, NCMD), np.int64)
+    E = np.zeros((NCMD, NN), np.int64)
     NW = windows.shape[0]
     ring = np.full((NW, NN, 8), _FAR_PAST, np.int64)
     ring_ptr = np.zeros((NW, NN), np.int64)
@@ -513,19 +513,19 @@ def run(par, rule_start, rules, windows, window_prev, window_next, clocks, n_ch,
                     last_d[c] = d
                     for r in range(c * n_rk, (c + 1) * n_rk):
                         rn = off[1] + r
-                        rc = max(E[c, ccol], E[rn, ccol])
-                        ra = max(E[c, _ACT], E[rn, _ACT])
-                        rp = max(E[c, _PRE], E[rn, _PRE])
+                        rc = max(E[ccol, c], E[ccol, rn])
+                        ra = max(E[_ACT, c], E[_ACT, rn])
+                        rp = max(E[_PRE, c], E[_PRE, rn])
                         for b in range(r * nbk, (r + 1) * nbk):
                             gn = anc[b, 2]
                             bn = anc[b, 3]
                             if open_row[b] >= 0:
-                                e_col[b] = max(rc, max(E[gn, ccol], E[bn, ccol]))
+                                e_col[b] = max(rc, max(E[ccol, gn], E[ccol, bn]))
                                 if strict and ab_hold[b] > 0:
                                     e_col[b] = _NEVER      # the row is its opener's
-                                e_act[b] = max(rp, max(E[gn, _PRE], E[bn, _PRE]))
+                                e_act[b] = max(rp, max(E[_PRE, gn], E[_PRE, bn]))
                             else:
-                                e_act[b] = max(ra, max(E[gn, _ACT], E[bn, _ACT]))
+                                e_act[b] = max(ra, max(E[_ACT, gn], E[_ACT, bn]))
                         if lp_on and lp[r] != 0:          # CKE low: only its exit may issue
                             for b in range(r * nbk, (r + 1) * nbk):
                                 e_col[b] = _NEVER

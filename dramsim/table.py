@@ -399,12 +399,16 @@ class Compiled:
     aggregate: np.ndarray
 
 
-def compile_table(table: Table, issued=None) -> Compiled:
+def compile_table(table: Table, issued=None, fan=None) -> Compiled:
     """Pack a :class:`Table` into the arrays :func:`dramsim.kernel.run` reads.
 
     ``issued`` (names), when given, are the only commands the controller will issue in this run
     (e.g. no RDA/WRA under open page, no REFpb under all-bank refresh): rules that only delay
-    other commands are left out, which changes nothing but the work per issued command.
+    other commands are left out. ``fan`` (channels, ranks per channel, bank groups per rank,
+    banks per group), when given, lets a rule move down to a lower level whose nodes are the same
+    ones (every level in between has one node per parent: one rank per channel, no bank groups),
+    where it merges with the rules already there, and drops sibling rules of a level with no
+    siblings. Neither changes a schedule, only the work per issued command.
     """
     code = {name: i for i, name in enumerate(COMMANDS)}
     keep = set(COMMANDS) if issued is None else set(issued)
@@ -416,6 +420,12 @@ def compile_table(table: Table, issued=None) -> Compiled:
         level = LEVELS.index(rule.level)
         if not (keep & set(rule.next)) or not (keep & set(rule.prev)):
             continue
+        if fan is not None and rule.sibling and fan[level] == 1:
+            continue                            # no other node at that level
+        if fan is not None and not rule.sibling and not rule.window:
+            lowest = min(LEVELS.index(table.scope[p]) for p in rule.prev)
+            while level < lowest and fan[level + 1] == 1:
+                level += 1
         if rule.window:
             nexts = [code[n] for n in rule.next if n in keep]
             windows.append((level, rule.window, rule.latency, len(wnext), len(wnext) + len(nexts)))

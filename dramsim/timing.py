@@ -38,8 +38,10 @@ def policy_array(spec: Spec) -> np.ndarray:
 
 
 def compiled(spec: Spec, issued=None) -> Compiled:
-    """The spec's timing table as kernel arrays (``issued``: see :func:`dramsim.table.compile_table`)."""
-    return compile_table(spec.table, issued)
+    """The spec's timing table as kernel arrays for its organization (``issued``: see
+    :func:`dramsim.table.compile_table`)."""
+    o = spec.organization
+    return compile_table(spec.table, issued, (o.channels, o.ranks, o.bankgroups, o.banks_per_group))
 
 
 def kernel_inputs(spec: Spec, issued=None) -> tuple:
