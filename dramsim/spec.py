@@ -24,6 +24,11 @@ YAML layout::
     timing: {tck_ns: 1.25, CL: 11, CWL: 8, RCD: 11, ...}   # cycles (see Timing)
     power:
       VDD: {voltage_v: 1.35, IDD0: 55, IDD2N: 32, ...}    # mA per device
+    table: DDR3                    # optional: the timing table (default: the family's,
+                                   # dramsim/standards/tables/<standard>.yaml), or one inline
+
+The timing table (:mod:`dramsim.table`) holds the JEDEC rules as data; :attr:`Spec.table` is it
+evaluated for this spec's timing values.
 """
 from __future__ import annotations
 
