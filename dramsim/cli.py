@@ -3,7 +3,7 @@
 ::
 
     dramsim replay TRACE [--standard DDR3-1600K | --spec FILE] [--channels 1] [--ranks 1]
-                   [--mapping RoBaRaCoCh] [--xor-bank-hash] [--row-policy open|closed]
+                   [--mapping RoBaRaCoCh] [--xor-bank-hash] [--row-policy open|closed|close-adaptive]
                    [--queue-depth 32] [--scheduler fcfs-ready|frfcfs] [--refresh all-bank|per-bank|none] [--arrival auto|trace|saturate]
                    [--powerdown-after N] [--selfrefresh-after M] [--powerdown-exit fast|slow]
                    [--wrap-addresses] [--reference] [--cmd-trace OUT [--cmd-format csv|drampower4|drampower5|ramulator2]]
@@ -29,6 +29,7 @@ import time
 from pathlib import Path
 
 from dramsim.errors import InputError
+from dramsim.policies import ROW_POLICIES
 
 PROG = "dramsim"
 
@@ -219,7 +220,10 @@ def build_parser() -> argparse.ArgumentParser:
     spec_options(p)
     p.add_argument("--mapping", default="RoBaRaCoCh", help="address mapping, most significant field first (default RoBaRaCoCh)")
     p.add_argument("--xor-bank-hash", action="store_true", help="XOR bank bits with low row bits")
-    p.add_argument("--row-policy", choices=("open", "closed"), default="open", help="row policy (default open)")
+    p.add_argument("--row-policy", choices=ROW_POLICIES, default="open",
+                   help="row policy (default open): open keeps a row until a conflict; closed is strict closed "
+                        "page, every column command RDA/WRA (changed: before issue #10 'closed' meant "
+                        "close-adaptive); close-adaptive: RDA/WRA only when no queued request targets the row")
     p.add_argument("--queue-depth", type=int, default=32, help="read and write queue entries per channel (default 32)")
     p.add_argument("--scheduler", choices=("fcfs-ready", "frfcfs"), default="fcfs-ready",
                    help="fcfs-ready: the oldest ready command first, as Ramulator 2 (default); "

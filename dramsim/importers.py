@@ -23,6 +23,11 @@ Organization fields a memspec may lack (documented choices):
   device width.
 * ``ranks`` and ``channels``: 1, except DRAMsim3 INI (``channels``; ranks = ``channel_size``
   MB / rank capacity, as DRAMsim3 derives them).
+* ``CCD_S``/``CCD_L`` below the burst's bus time (BL / 2; the DRAMsim3 LPDDR4 INI has BL16 with
+  tCCD 4/6) are raised to it with a warning: bursts never overlap on the data bus.
+* The timing table is the family's (``dramsim/standards/tables``), filled with the imported values;
+  LPDDR values the file lacks (tDQSCK, tPPD, tWPRE, tRPST) take their JEDEC defaults
+  (:data:`dramsim.spec.FAMILY_DEFAULTS`).
 * ``RC`` missing: ``RAS + RP``; a file with ``RC < RAS + RP`` (Micron LPDDR3 4 Gb) is raised to
   ``RAS + RP`` with a warning, and its own value kept as ``RC_energy`` for the PRE energy term.
 * Low-power timing (``CKE``, ``CKESR``, ``XP``, ``XPDLL``, ``XS``, ``XSDLL``) when the file gives
@@ -55,6 +60,7 @@ def load(path) -> Spec:
     except (OSError, UnicodeDecodeError) as exc:
         raise InputError(f"{path}: cannot read ({exc.__class__.__name__})") from None
     data = reader(text, str(path))
+    _fix_ccd(data["timing"], data["organization"]["burst_length"], str(path))
     return spec_from_dict(data, str(path))
 
 
@@ -93,6 +99,18 @@ def _organization(fam, width, banks, bankgroups, rows, columns, bl, devices, whe
             "banks_per_group": banks // bankgroups, "rows": int(rows), "columns": int(columns),
             "dq": width, "devices_per_rank": int(devices), "burst_length": int(bl),
             "density_gbit": banks * int(rows) * int(columns) * width / 2**30}
+
+
+def _fix_ccd(timing: dict, burst_length: int, where: str) -> None:
+    """Raise a tCCD below the burst's data-bus time to it, with a warning (DRAMsim3 LPDDR4 INI:
+    BL16 with tCCD 4/6; a burst occupies BL/2 = 8 clocks and column commands of the rank cannot
+    come closer, as DRAMsim3 itself spaces them)."""
+    burst = int(burst_length) // 2
+    for name in ("CCD_S", "CCD_L"):
+        if name in timing and timing[name] < burst:
+            warnings.warn(f"{where}: {name} {timing[name]} is below the burst time ({burst} cycles for BL"
+                          f"{burst_length}); using {burst}", stacklevel=3)
+            timing[name] = burst
 
 
 def _fix_rc(timing: dict, where: str) -> dict:

@@ -1,4 +1,14 @@
-"""The controller state machine: one Numba kernel over plain NumPy arrays.
+"""The controller state machine: one Numba kernel over plain NumPy arrays, for any timing table.
+
+Readiness is data: the spec's timing table (:mod:`dramsim.table`) arrives compiled into arrays.
+The kernel keeps, per node of the hierarchy (channel, rank, bank group, bank) and per command,
+the earliest cycle that command may issue below the node (``E``). Issuing a command raises, for
+each of its rules, ``E`` at the node of the rule's level above the target (or at its siblings,
+or, for window rules such as tFAW, the oldest of the last N entries plus the latency); a
+bank command is ready when ``now`` >= the max of ``E`` over the bank's four ancestors, a rank
+command (PREA, REF, SREN) when it is >= ``E`` of its rank, channel and every node below. A
+multi-cycle command holds its channel's command bus for its ``clocks``. The scheduler below
+decides *which* command to try; the table alone decides *when* it may issue.
 
 Everything here is in memory-clock cycles. :func:`run` is called by :mod:`dramsim.simulate`
 with the requests already decoded (:mod:`dramsim.mapping`) and the timing already derived
@@ -69,11 +79,10 @@ from __future__ import annotations
 import numpy as np
 from numba import njit
 
-#: Layout of the int64 timing array the kernel reads (built by dramsim.timing.timing_array).
-TIMING_LAYOUT = (
-    "CL", "CWL", "BL", "RCD", "RP", "RPab", "RAS", "RC", "CCD_S", "CCD_L", "RRD_S", "RRD_L",
-    "FAW", "RTP", "RFC", "REFI", "RFCpb", "REFIpb",
-    "RD2WR", "WR2RD_S", "WR2RD_L", "WR2PRE", "RD2RD_R", "WR2WR_R", "RD2WR_R", "WR2RD_R",
+#: Layout of the int64 array of scalar values the scheduler and the low-power policy read (built by
+#: dramsim.timing.policy_array); every inter-command constraint comes from the compiled table instead.
+POLICY_LAYOUT = (
+    "RD_DONE", "WR_DONE", "RD2PDEN", "WR2PDEN", "RFC", "REFI", "REFIpb",
     "CKE", "CKESR", "XP", "XPDLL", "XS", "XSDLL",
 )
 
@@ -93,12 +102,78 @@ def _remove(q, qb, qr, qn, c, d, slot):
     qn[c, d] -= 1
 
 
+@njit(cache=True, inline="always")
+def _ready_bank(E, anc, b, cmd):
+    """Earliest issue cycle of ``cmd`` at flat bank ``b``: the max over the bank's ancestors."""
+    return max(max(E[cmd, anc[b, 0]], E[cmd, anc[b, 1]]), max(E[cmd, anc[b, 2]], E[cmd, anc[b, 3]]))
+
+
+@njit(cache=True, inline="always")
+def _ready_rank(E, r, cmd, n_ch, n_rk, n_bg, nbk):
+    """Earliest issue cycle of the rank command ``cmd`` at flat rank ``r``: its channel and rank,
+    and every bank group and bank below it (a rule at a lower level holds for each of them)."""
+    NR = n_ch * n_rk
+    e = max(E[cmd, r // n_rk], E[cmd, n_ch + r])
+    o = n_ch + NR + r * n_bg
+    for g in range(o, o + n_bg):
+        if E[cmd, g] > e:
+            e = E[cmd, g]
+    o = n_ch + NR + NR * n_bg + r * nbk
+    for b in range(o, o + nbk):
+        if E[cmd, b] > e:
+            e = E[cmd, b]
+    return e
+
+
+@njit(cache=True, inline="always")
+def _node_at(anc, fan, off, b, r, lv):
+    """The node at level ``lv`` above flat bank ``b`` (or, when ``b`` is -1, above flat rank ``r``;
+    the loader keeps a rank command's rules at rank level or above)."""
+    if b >= 0:
+        return anc[b, lv]
+    if lv == 0:
+        return r // fan[1]
+    return off[1] + r
+
+
+@njit(cache=True, inline="always")
+def _apply_rules(E, ring, ring_ptr, cmd, t, b, r, anc, fan, off, rule_start, rules, windows,
+                 window_prev, window_next):
+    """Record command ``cmd`` issued at ``t`` to flat bank ``b`` (-1 for a rank command of flat
+    rank ``r``): raise the earliest-issue cycle of every command it constrains."""
+    for k in range(rule_start[cmd], rule_start[cmd + 1]):
+        lv = rules[k, 0]
+        nx = rules[k, 1]
+        due = t + rules[k, 2]
+        node = _node_at(anc, fan, off, b, r, lv)
+        if rules[k, 3] == 0:
+            if due > E[nx, node]:
+                E[nx, node] = due
+        else:                                  # every other node under the same parent
+            idx = node - off[lv]
+            first = off[lv] + (idx // fan[lv]) * fan[lv]
+            for o in range(first, first + fan[lv]):
+                if o != node and due > E[nx, o]:
+                    E[nx, o] = due
+    for w in range(windows.shape[0]):
+        if not window_prev[w, cmd]:
+            continue
+        lv = windows[w, 0]
+        node = _node_at(anc, fan, off, b, r, lv)
+        ring[w, node, ring_ptr[w, node]] = t
+        ring_ptr[w, node] = (ring_ptr[w, node] + 1) % windows[w, 1]
+        due = ring[w, node, ring_ptr[w, node]] + windows[w, 2]   # the oldest of the last N
+        for k in range(windows[w, 3], windows[w, 4]):
+            nx = window_next[k]
+            if due > E[nx, node]:
+                E[nx, node] = due
+
+
 @njit(cache=True)
 def _low_power_choice(r, now, lp, lp_kind, lp_exit_ok, r_pde, r_queued, r_req_last, ref_pend, n_open,
-                      open_row, b_pre, pre_done, r_ref, nbk, pd_after, sr_after, pd_slow):
+                      E, n_ch, n_rk, n_bg, nbk, pd_after, sr_after, pd_slow):
     """The low-power command rank ``r`` issues now, or (-1, the cycle to look again)."""
     idle_since = r_req_last[r]
-    base = r * nbk
     if lp[r] != 0:
         to_sref = lp[r] == 1 and sr_after >= 0 and r_queued[r] == 0
         if r_queued[r] > 0 or (lp[r] == 1 and ref_pend[r] > 0) or (to_sref and now - idle_since >= sr_after):
@@ -112,17 +187,12 @@ def _low_power_choice(r, now, lp, lp_kind, lp_exit_ok, r_pde, r_queued, r_req_la
         return -1, _NEVER
     if r_queued[r] > 0 or ref_pend[r] > 0:
         return -1, _NEVER                      # work to do (a queued request or refresh)
-    ready = max(r_pde[r], r_ref[r])
+    ready = r_pde[r]
     if sr_after >= 0 and now - idle_since >= sr_after:
         if n_open[r] > 0:                      # close every row first
-            e = ready
-            for b in range(base, base + nbk):
-                if open_row[b] >= 0 and b_pre[b] > e:
-                    e = b_pre[b]
+            e = max(ready, _ready_rank(E, r, _PREA, n_ch, n_rk, n_bg, nbk))
             return (_PREA, now) if e <= now else (-1, e)
-        for b in range(base, base + nbk):
-            if pre_done[b] > ready:
-                ready = pre_done[b]
+        ready = max(ready, _ready_rank(E, r, _SREN, n_ch, n_rk, n_bg, nbk))
         return (_SREN, now) if ready <= now else (-1, ready)
     if pd_after >= 0 and now - idle_since >= pd_after:
         if ready > now:
@@ -161,9 +231,9 @@ def _note_for_powerdown(cmd, t, r, r_pde, r_queued, rd_pde, wr_pde, RFC):
 
 
 @njit(cache=True)
-def _change_low_power(cmd, t, r, nbk, lp, lp_kind, lp_exit_ok, r_pde, r_act, r_ref, r_cas, b_pre,
-                      CKE, CKESR, XP, XPDLL, XS, XSDLL):
-    """Rank ``r``'s state after the low-power command ``cmd`` at ``t``."""
+def _change_low_power(cmd, t, r, lp, lp_kind, lp_exit_ok, r_pde, E, rank_node, CKE, CKESR, XP, XPDLL, XS, XSDLL):
+    """Rank ``r``'s state after the low-power command ``cmd`` at ``t`` (``rank_node``: its node in
+    ``E``). After an exit no command issues for tXP (tXS); RD/WR for tXPDLL (tXSDLL)."""
     if cmd == _SREN:
         lp[r] = 2
         lp_exit_ok[r] = t + CKESR
@@ -180,30 +250,34 @@ def _change_low_power(cmd, t, r, nbk, lp, lp_kind, lp_exit_ok, r_pde, r_act, r_r
     else:
         other, column = XP, XP
     lp[r] = 0
-    r_act[r] = max(r_act[r], t + other)
-    r_ref[r] = max(r_ref[r], t + other)
-    r_cas[0, r] = max(r_cas[0, r], t + column)
-    r_cas[1, r] = max(r_cas[1, r], t + column)
-    for b in range(r * nbk, (r + 1) * nbk):
-        b_pre[b] = max(b_pre[b], t + other)
+    for c in range(_REFPB + 1):
+        due = t + (column if _RD <= c <= _WRA else other)
+        if due > E[c, rank_node]:
+            E[c, rank_node] = due
+    if t + other > E[_SREN, rank_node]:
+        E[_SREN, rank_node] = t + other
     r_pde[r] = max(r_pde[r], t + max(other, CKE))
 
 
 @njit(cache=True, error_model="numpy")
-def run(tm, n_ch, n_rk, n_bg, n_bpg, rbank, rrow, rcol, rwrite, rarrival,
-        saturate, queue_depth, write_high, write_low, closed_row, refresh_mode, hit_first, skip,
-        pd_after, sr_after, pd_slow, cap):
+def run(par, rule_start, rules, windows, window_prev, window_next, clocks, n_ch, n_rk, n_bg, n_bpg,
+        rbank, rrow, rcol, rwrite, rarrival, saturate, queue_depth, write_high, write_low, row_policy,
+        refresh_mode, hit_first, skip, pd_after, sr_after, pd_slow, cap):
     """Simulate the requests; see the module docstring.
 
     Parameters
     ----------
-    tm : int64 array in :data:`TIMING_LAYOUT` order (cycles).
+    par : int64 array in :data:`POLICY_LAYOUT` order (cycles).
+    rule_start, rules, windows, window_prev, window_next, clocks : the compiled timing table
+        (:class:`dramsim.table.Compiled`).
     n_ch, n_rk, n_bg, n_bpg : channels, ranks per channel, bank groups, banks per group.
     rbank : int array, flat bank of each request: ((channel * n_rk + rank) * n_bg + bankgroup)
         * n_bpg + bank. rrow, rcol : int arrays, its row and device column.
     rwrite : bool array. rarrival : int64 arrival cycles (ignored when ``saturate``).
-    queue_depth, write_high, write_low : entries. closed_row, hit_first, skip : bool
+    queue_depth, write_high, write_low : entries. hit_first, skip : bool
         (``hit_first``: FR-FCFS, ready row hits before older ready ACT/PRE; see the module doc).
+    row_policy : 0 open, 1 closed (every column command is RDA/WRA), 2 close-adaptive (RDA/WRA
+        when no queued or activated request targets the row).
     refresh_mode : 0 none, 1 all-bank, 2 per-bank.
     pd_after, sr_after : idle cycles before power-down / self-refresh (-1: never); pd_slow:
         power-down with slow exit (DLL off). See the module docstring.
@@ -216,38 +290,40 @@ def run(tm, n_ch, n_rk, n_bg, n_bpg, rbank, rrow, rcol, rwrite, rarrival,
     (cycle, cmd, channel, rank, bankgroup, bank, row, column) command arrays, then per request
     arrival, issue, completion (int64), outcome (int8: 0 hit, 1 miss, 2 conflict), overflow.
     """
-    CL = tm[0]; CWL = tm[1]; BL = tm[2]; RCD = tm[3]; RP = tm[4]; RPab = tm[5]; RAS = tm[6]
-    RC = tm[7]; CCD_S = tm[8]; CCD_L = tm[9]; RRD_S = tm[10]; RRD_L = tm[11]; FAW = tm[12]
-    RTP = tm[13]; RFC = tm[14]; REFI = tm[15]; RFCpb = tm[16]; REFIpb = tm[17]
-    RD2WR = tm[18]; WR2RD_S = tm[19]; WR2RD_L = tm[20]; WR2PRE = tm[21]; RD2RD_R = tm[22]
-    WR2WR_R = tm[23]; RD2WR_R = tm[24]; WR2RD_R = tm[25]
-    CKE = tm[26]; CKESR = tm[27]; XP = tm[28]; XPDLL = tm[29]; XS = tm[30]; XSDLL = tm[31]
+    RD_DONE = par[0]; WR_DONE = par[1]; RD2PDEN = par[2]; WR2PDEN = par[3]; RFC = par[4]
+    REFI = par[5]; REFIpb = par[6]
+    CKE = par[7]; CKESR = par[8]; XP = par[9]; XPDLL = par[10]; XS = par[11]; XSDLL = par[12]
 
     n = rbank.shape[0]
     nbk = n_bg * n_bpg
     NR = n_ch * n_rk
     NB = NR * nbk
     NG = NR * n_bg
-    # per-request flattened ids
-
+    # the hierarchy: node ids channel | rank | bank group | bank, each bank's ancestors
+    fan = np.array([n_ch, n_rk, n_bg, n_bpg], np.int64)
+    off = np.array([0, n_ch, n_ch + NR, n_ch + NR + NG], np.int64)
+    NN = n_ch + NR + NG + NB
+    anc = np.empty((NB, 4), np.int64)
+    bank_rank = np.empty(NB, np.int64)
+    bank_ch = np.empty(NB, np.int64)
+    for b in range(NB):
+        bank_rank[b] = b // nbk
+        bank_ch[b] = bank_rank[b] // n_rk
+        anc[b, 0] = bank_ch[b]
+        anc[b, 1] = off[1] + bank_rank[b]
+        anc[b, 2] = off[2] + b // n_bpg
+        anc[b, 3] = off[3] + b
+    # timing state: per command and node, the earliest cycle the command may issue below it
+    NCMD = clocks.shape[0]
+    E = np.zeros((NCMD, NN), np.int64)
+    NW = windows.shape[0]
+    ring = np.full((NW, NN, 8), _FAR_PAST, np.int64)
+    ring_ptr = np.zeros((NW, NN), np.int64)
+    bus_free = np.zeros(n_ch, np.int64)      # command bus of each channel busy until
     # bank state
     open_row = np.full(NB, -1, np.int64)
-    act_time = np.full(NB, _FAR_PAST, np.int64)
-    b_act = np.zeros(NB, np.int64)
-    b_col = np.zeros(NB, np.int64)
-    b_pre = np.zeros(NB, np.int64)
-    pre_done = np.zeros(NB, np.int64)
-    # rank / bank-group state
-    r_act = np.zeros(NR, np.int64)
-    r_cas = np.zeros((2, NR), np.int64)   # earliest RD (0) / WR (1) per rank
-    r_ref = np.zeros(NR, np.int64)
-    r_refpb = np.zeros(NR, np.int64)
-    faw = np.full((NR, 4), _FAR_PAST, np.int64)
-    faw_ptr = np.zeros(NR, np.int64)
     n_open = np.zeros(NR, np.int64)
-    g_act = np.zeros(NG, np.int64)
-    g_cas = np.zeros((2, NG), np.int64)   # earliest RD (0) / WR (1) per bank group
-    # queues
+    ab_hold = np.zeros(NB, np.int64)         # activated-buffer requests per bank
     # activated buffer: 32 entries as in Ramulator 2, or one per bank of a channel when there are
     # more banks (an activated request must never lose its row before its column command)
     AB = max(32, n_rk * nbk)
@@ -258,18 +334,12 @@ def run(tm, n_ch, n_rk, n_bg, n_bpg, rbank, rrow, rcol, rwrite, rarrival,
     qn = np.zeros((n_ch, 2), np.int64)
     e_col = np.zeros(NB, np.int64)  # per bank, this event: earliest column command / ACT / PRE
     e_act = np.zeros(NB, np.int64)
-    bank_rank = np.empty(NB, np.int64)
-    bank_grp = np.empty(NB, np.int64)
-    bank_ch = np.empty(NB, np.int64)
-    for b in range(NB):
-        bank_rank[b] = b // nbk
-        bank_ch[b] = bank_rank[b] // n_rk
-        bank_grp[b] = bank_rank[b] * n_bg + (b % nbk) // n_bpg
     ab = np.empty((n_ch, AB), np.int64)
     ab_n = np.zeros(n_ch, np.int64)
     wmode = np.zeros(n_ch, np.bool_)
     dirty = np.ones(n_ch, np.bool_)          # bank state changed since e_col/e_act were computed
     last_d = np.zeros(n_ch, np.int64)
+    strict = row_policy == 1
     # refresh
     ref_due = np.full(NR, _NEVER, np.int64)
     ref_pend = np.zeros(NR, np.int64)
@@ -314,22 +384,12 @@ def run(tm, n_ch, n_rk, n_bg, n_bpg, rbank, rrow, rcol, rwrite, rarrival,
         if saturate:
             if nxt < n:
                 c = bank_ch[rbank[nxt]]
-                if rwrite[nxt]:
-                    if qn[c, 1] < queue_depth:
-                        Q[c, 1, qn[c, 1]] = nxt
-                        QB[c, 1, qn[c, 1]] = rbank[nxt]
-                        QR[c, 1, qn[c, 1]] = rrow[nxt]
-                        qn[c, 1] += 1
-                        arrival[nxt] = offered
-                        if lp_on:
-                            r_queued[bank_rank[rbank[nxt]]] += 1
-                        nxt += 1
-                        offered = now + 1
-                elif qn[c, 0] < queue_depth:
-                    Q[c, 0, qn[c, 0]] = nxt
-                    QB[c, 0, qn[c, 0]] = rbank[nxt]
-                    QR[c, 0, qn[c, 0]] = rrow[nxt]
-                    qn[c, 0] += 1
+                d = 1 if rwrite[nxt] else 0
+                if qn[c, d] < queue_depth:
+                    Q[c, d, qn[c, d]] = nxt
+                    QB[c, d, qn[c, d]] = rbank[nxt]
+                    QR[c, d, qn[c, d]] = rrow[nxt]
+                    qn[c, d] += 1
                     arrival[nxt] = offered
                     if lp_on:
                         r_queued[bank_rank[rbank[nxt]]] += 1
@@ -338,20 +398,13 @@ def run(tm, n_ch, n_rk, n_bg, n_bpg, rbank, rrow, rcol, rwrite, rarrival,
         else:
             while nxt < n and rarrival[nxt] <= now:
                 c = bank_ch[rbank[nxt]]
-                if rwrite[nxt]:
-                    if qn[c, 1] >= queue_depth:
-                        break
-                    Q[c, 1, qn[c, 1]] = nxt
-                    QB[c, 1, qn[c, 1]] = rbank[nxt]
-                    QR[c, 1, qn[c, 1]] = rrow[nxt]
-                    qn[c, 1] += 1
-                else:
-                    if qn[c, 0] >= queue_depth:
-                        break
-                    Q[c, 0, qn[c, 0]] = nxt
-                    QB[c, 0, qn[c, 0]] = rbank[nxt]
-                    QR[c, 0, qn[c, 0]] = rrow[nxt]
-                    qn[c, 0] += 1
+                d = 1 if rwrite[nxt] else 0
+                if qn[c, d] >= queue_depth:
+                    break
+                Q[c, d, qn[c, d]] = nxt
+                QB[c, d, qn[c, d]] = rbank[nxt]
+                QR[c, d, qn[c, d]] = rrow[nxt]
+                qn[c, d] += 1
                 arrival[nxt] = rarrival[nxt]
                 if lp_on:
                     r_queued[bank_rank[rbank[nxt]]] += 1
@@ -368,10 +421,13 @@ def run(tm, n_ch, n_rk, n_bg, n_bpg, rbank, rrow, rcol, rwrite, rarrival,
         # ---- 3. schedule every channel
         earliest = _NEVER
         for c in range(n_ch):
+            if bus_free[c] > now:             # a multi-cycle command still holds the command bus
+                earliest = min(earliest, bus_free[c])
+                continue
             found = False
             cmd = -1
             req = -1          # request index served by cmd (-1: refresh)
-            src = 0           # 1 activated buffer, 2 refresh, 3 read/write queue
+            src = 0           # 1 activated buffer, 2 refresh, 3 read/write queue, 4 low power
             slot = -1
             tb = -1           # target flat bank
             trk = -1          # target flat rank
@@ -382,16 +438,16 @@ def run(tm, n_ch, n_rk, n_bg, n_bpg, rbank, rrow, rcol, rwrite, rarrival,
                 g = rbank[i]
                 if open_row[g] != rrow[i]:
                     continue  # cannot happen (rows are not closed under it); be safe
-                if rwrite[i]:
-                    e = max(b_col[g], r_cas[1, bank_rank[rbank[i]]], g_cas[1, bank_grp[rbank[i]]])
-                else:
-                    e = max(b_col[g], r_cas[0, bank_rank[rbank[i]]], g_cas[0, bank_grp[rbank[i]]])
+                ccmd = _WR if rwrite[i] else _RD
+                if strict:
+                    ccmd += _RDA - _RD
+                e = _ready_bank(E, anc, g, ccmd)
                 if e <= now:
                     found = True
                     req = i
                     src = 1
                     slot = k
-                    cmd = _WR if rwrite[i] else _RD
+                    cmd = ccmd
                     break
                 if e < earliest:
                     earliest = e
@@ -399,7 +455,7 @@ def run(tm, n_ch, n_rk, n_bg, n_bpg, rbank, rrow, rcol, rwrite, rarrival,
             if lp_on and not found:
                 for r in range(c * n_rk, (c + 1) * n_rk):
                     cmd, e = _low_power_choice(r, now, lp, lp_kind, lp_exit_ok, r_pde, r_queued, r_req_last,
-                                               ref_pend, n_open, open_row, b_pre, pre_done, r_ref, nbk,
+                                               ref_pend, n_open, E, n_ch, n_rk, n_bg, nbk,
                                                pd_after, sr_after, pd_slow)
                     if cmd >= 0:
                         found = True
@@ -417,31 +473,14 @@ def run(tm, n_ch, n_rk, n_bg, n_bpg, rbank, rrow, rcol, rwrite, rarrival,
                         best_r = r
                 if best_r >= 0:
                     r = best_r
-                    base = r * nbk
                     if refresh_mode == 1:
-                        if n_open[r] > 0:
-                            e = np.int64(0)
-                            for b in range(base, base + nbk):
-                                if open_row[b] >= 0 and b_pre[b] > e:
-                                    e = b_pre[b]
-                            ccmd = _PREA
-                        else:
-                            e = r_ref[r]
-                            for b in range(base, base + nbk):
-                                if pre_done[b] > e:
-                                    e = pre_done[b]
-                            ccmd = _REF
+                        ccmd = _PREA if n_open[r] > 0 else _REF
+                        e = _ready_rank(E, r, ccmd, n_ch, n_rk, n_bg, nbk)
                         cb = -1
                     else:
-                        cb = base + pb_bank[r]
-                        if open_row[cb] >= 0:
-                            e = b_pre[cb]
-                            ccmd = _PRE
-                        else:
-                            gg = r * n_bg + pb_bank[r] // n_bpg
-                            e = max(pre_done[cb], r_refpb[r], r_act[r], g_act[gg],
-                                    faw[r, faw_ptr[r]] + FAW)
-                            ccmd = _REFPB
+                        cb = r * nbk + pb_bank[r]
+                        ccmd = _PRE if open_row[cb] >= 0 else _REFPB
+                        e = _ready_bank(E, anc, cb, ccmd)
                     if e <= now:
                         found = True
                         src = 2
@@ -463,6 +502,8 @@ def run(tm, n_ch, n_rk, n_bg, n_bpg, rbank, rrow, rcol, rwrite, rarrival,
                 d = 1 if wmode[c] else 0
                 n_q = qn[c, d]
                 ccol = _WR if d == 1 else _RD
+                if strict:
+                    ccol += _RDA - _RD
                 # per-bank ready cycles of this channel (one pass over its banks, redone only
                 # after a command issued here): e_col = the column command to the open row,
                 # e_act = what any other request to the bank needs (PRE when a row is open,
@@ -471,15 +512,20 @@ def run(tm, n_ch, n_rk, n_bg, n_bpg, rbank, rrow, rcol, rwrite, rarrival,
                     dirty[c] = False
                     last_d[c] = d
                     for r in range(c * n_rk, (c + 1) * n_rk):
-                        ra = max(r_act[r], faw[r, faw_ptr[r]] + FAW)
-                        rd = r_cas[d, r]
+                        rn = off[1] + r
+                        rc = max(E[ccol, c], E[ccol, rn])
+                        ra = max(E[_ACT, c], E[_ACT, rn])
+                        rp = max(E[_PRE, c], E[_PRE, rn])
                         for b in range(r * nbk, (r + 1) * nbk):
-                            gg = bank_grp[b]
+                            gn = anc[b, 2]
+                            bn = anc[b, 3]
                             if open_row[b] >= 0:
-                                e_col[b] = max(b_col[b], rd, g_cas[d, gg])
-                                e_act[b] = b_pre[b]
+                                e_col[b] = max(rc, max(E[ccol, gn], E[ccol, bn]))
+                                if strict and ab_hold[b] > 0:
+                                    e_col[b] = _NEVER      # the row is its opener's
+                                e_act[b] = max(rp, max(E[_PRE, gn], E[_PRE, bn]))
                             else:
-                                e_act[b] = max(b_act[b], ra, g_act[gg])
+                                e_act[b] = max(ra, max(E[_ACT, gn], E[_ACT, bn]))
                         if lp_on and lp[r] != 0:          # CKE low: only its exit may issue
                             for b in range(r * nbk, (r + 1) * nbk):
                                 e_col[b] = _NEVER
@@ -518,10 +564,8 @@ def run(tm, n_ch, n_rk, n_bg, n_bpg, rbank, rrow, rcol, rwrite, rarrival,
                 if cmd == _PRE:
                     if tb < 0:
                         tb = rbank[req]
-                    for k in range(ab_n[c]):
-                        if rbank[ab[c, k]] == tb:
-                            found = False
-                            break
+                    if ab_hold[tb] > 0:
+                        found = False
                 else:
                     for k in range(ab_n[c]):
                         if bank_rank[rbank[ab[c, k]]] == trk:
@@ -546,7 +590,7 @@ def run(tm, n_ch, n_rk, n_bg, n_bpg, rbank, rrow, rcol, rwrite, rarrival,
                         outcome[req] = 2
                     else:
                         outcome[req] = 0
-                if (cmd == _RD or cmd == _WR) and closed_row:
+                if (cmd == _RD or cmd == _WR) and row_policy == 2:
                     other = False
                     for k in range(qn[c, 0]):
                         j = Q[c, 0, k]
@@ -565,8 +609,10 @@ def run(tm, n_ch, n_rk, n_bg, n_bpg, rbank, rrow, rcol, rwrite, rarrival,
                             if j != req and rbank[j] == tb and rrow[j] == rrow[req]:
                                 other = True
                                 break
-                    if not other:
-                        cmd = _RDA if cmd == _RD else _WRA
+                    # with auto-precharge when nothing else wants the row and the table allows
+                    # it now (a write just before may hold RDA back for write recovery)
+                    if not other and _ready_bank(E, anc, tb, cmd + _RDA - _RD) <= t:
+                        cmd = cmd + _RDA - _RD
             # record
             if nc == cap:
                 overflow = True
@@ -591,21 +637,15 @@ def run(tm, n_ch, n_rk, n_bg, n_bpg, rbank, rrow, rcol, rwrite, rarrival,
                 if cmd >= _RD:
                     c_col[nc] = rcol[req]
             nc += 1
-            # timing state
+            # timing state: the table's rules, the command bus, then the bank state
+            _apply_rules(E, ring, ring_ptr, cmd, t, tb, trk, anc, fan, off, rule_start, rules,
+                         windows, window_prev, window_next)
+            bus_free[c] = t + clocks[cmd]
             if lp_on:
-                _note_for_powerdown(cmd, t, trk, r_pde, r_queued, CL + BL + 1, WR2PRE + 1, RFC)
+                _note_for_powerdown(cmd, t, trk, r_pde, r_queued, RD2PDEN, WR2PDEN, RFC)
             if cmd == _ACT:
-                gg = bank_grp[rbank[req]]
                 open_row[tb] = rrow[req]
                 n_open[trk] += 1
-                act_time[tb] = t
-                b_act[tb] = max(b_act[tb], t + RC)
-                b_col[tb] = max(b_col[tb], t + RCD)
-                b_pre[tb] = max(b_pre[tb], t + RAS)
-                r_act[trk] = max(r_act[trk], t + RRD_S)
-                g_act[gg] = max(g_act[gg], t + RRD_L)
-                faw[trk, faw_ptr[trk]] = t
-                faw_ptr[trk] = (faw_ptr[trk] + 1) & 3
                 # move to the activated buffer (stays queued when it is full)
                 if ab_n[c] < AB:
                     pos = ab_n[c]
@@ -614,83 +654,42 @@ def run(tm, n_ch, n_rk, n_bg, n_bpg, rbank, rrow, rcol, rwrite, rarrival,
                         pos -= 1
                     ab[c, pos] = req
                     ab_n[c] += 1
-                    if rwrite[req]:
-                        _remove(Q, QB, QR, qn, c, 1, slot)
-                    else:
-                        _remove(Q, QB, QR, qn, c, 0, slot)
+                    ab_hold[tb] += 1
+                    _remove(Q, QB, QR, qn, c, 1 if rwrite[req] else 0, slot)
             elif cmd == _PRE:
                 open_row[tb] = -1
                 n_open[trk] -= 1
-                b_act[tb] = max(b_act[tb], t + RP)
-                pre_done[tb] = max(pre_done[tb], t + RP)
             elif cmd == _PREA:
                 for b in range(trk * nbk, (trk + 1) * nbk):
                     open_row[b] = -1
-                    b_act[b] = max(b_act[b], t + RPab)
-                    pre_done[b] = max(pre_done[b], t + RPab)
                 n_open[trk] = 0
-            elif cmd == _REF:
-                r_act[trk] = max(r_act[trk], t + RFC)
-                r_ref[trk] = max(r_ref[trk], t + RFC)
-                ref_pend[trk] -= 1
-                if ref_pend[trk] > 0:
-                    ref_since[trk] = ref_since[trk] + interval
-            elif cmd == _REFPB:
-                gg = trk * n_bg + (tb - trk * nbk) // n_bpg
-                b_act[tb] = max(b_act[tb], t + RFCpb)
-                r_refpb[trk] = max(r_refpb[trk], t + RFCpb)
-                r_act[trk] = max(r_act[trk], t + RRD_S)
-                g_act[gg] = max(g_act[gg], t + RRD_L)
-                faw[trk, faw_ptr[trk]] = t
-                faw_ptr[trk] = (faw_ptr[trk] + 1) & 3
-                pb_bank[trk] = (pb_bank[trk] + 1) % nbk
+            elif cmd == _REF or cmd == _REFPB:
+                if cmd == _REFPB:
+                    pb_bank[trk] = (pb_bank[trk] + 1) % nbk
                 ref_pend[trk] -= 1
                 if ref_pend[trk] > 0:
                     ref_since[trk] = ref_since[trk] + interval
             elif cmd >= _PDN_F_PRE:
-                _change_low_power(cmd, t, trk, nbk, lp, lp_kind, lp_exit_ok, r_pde, r_act, r_ref, r_cas,
-                                  b_pre, CKE, CKESR, XP, XPDLL, XS, XSDLL)
+                _change_low_power(cmd, t, trk, lp, lp_kind, lp_exit_ok, r_pde, E, off[1] + trk,
+                                  CKE, CKESR, XP, XPDLL, XS, XSDLL)
             else:
                 # column command
-                gg = bank_grp[rbank[req]]
                 if cmd == _RD or cmd == _RDA:
-                    r_cas[0, trk] = max(r_cas[0, trk], t + CCD_S)
-                    g_cas[0, gg] = max(g_cas[0, gg], t + CCD_L)
-                    r_cas[1, trk] = max(r_cas[1, trk], t + RD2WR)
-                    for r in range(c * n_rk, (c + 1) * n_rk):
-                        if r != trk:
-                            r_cas[0, r] = max(r_cas[0, r], t + RD2RD_R)
-                            r_cas[1, r] = max(r_cas[1, r], t + RD2WR_R)
-                    b_pre[tb] = max(b_pre[tb], t + RTP)
-                    completion[req] = t + CL + BL
-                    tpre = max(t + RTP, act_time[tb] + RAS)
+                    completion[req] = t + RD_DONE
                 else:
-                    r_cas[1, trk] = max(r_cas[1, trk], t + CCD_S)
-                    g_cas[1, gg] = max(g_cas[1, gg], t + CCD_L)
-                    r_cas[0, trk] = max(r_cas[0, trk], t + WR2RD_S)
-                    g_cas[0, gg] = max(g_cas[0, gg], t + WR2RD_L)
-                    for r in range(c * n_rk, (c + 1) * n_rk):
-                        if r != trk:
-                            r_cas[1, r] = max(r_cas[1, r], t + WR2WR_R)
-                            r_cas[0, r] = max(r_cas[0, r], t + WR2RD_R)
-                    b_pre[tb] = max(b_pre[tb], t + WR2PRE)
-                    completion[req] = t + CWL + BL
-                    tpre = max(t + WR2PRE, act_time[tb] + RAS)
+                    completion[req] = t + WR_DONE
                 if cmd == _RDA or cmd == _WRA:
                     open_row[tb] = -1
                     n_open[trk] -= 1
-                    b_act[tb] = max(b_act[tb], tpre + RP)
-                    pre_done[tb] = max(pre_done[tb], tpre + RP)
                 issue[req] = t
                 served += 1
                 if src == 1:
                     for k in range(slot, ab_n[c] - 1):
                         ab[c, k] = ab[c, k + 1]
                     ab_n[c] -= 1
-                elif rwrite[req]:
-                    _remove(Q, QB, QR, qn, c, 1, slot)
+                    ab_hold[tb] -= 1
                 else:
-                    _remove(Q, QB, QR, qn, c, 0, slot)
+                    _remove(Q, QB, QR, qn, c, 1 if rwrite[req] else 0, slot)
             earliest = now  # state changed: look again next cycle
         # ---- 5. advance time
         if overflow:

@@ -22,6 +22,7 @@ from pathlib import Path
 
 from dramsim.energy import compute_energy
 from dramsim.errors import InputError
+from dramsim.policies import ROW_POLICIES
 from dramsim.voltage import (DEFAULT_TABLE, MODES, SCALINGS, STATISTICS, load_table, operating_point, summary_lines,
                              write_voltron_table)
 from traces._atomic import atomic_dir, atomic_paths, check_output_dir
@@ -245,7 +246,8 @@ def add_commands(subparsers) -> None:
     p.add_argument("--channels", type=int, default=None)
     p.add_argument("--ranks", type=int, default=None)
     p.add_argument("--mapping", default="RoBaRaCoCh")
-    p.add_argument("--row-policy", choices=("open", "closed"), default="open")
+    p.add_argument("--row-policy", choices=ROW_POLICIES, default="open",
+                   help="open (default), closed (strict: every column command is RDA/WRA) or close-adaptive")
     p.add_argument("--queue-depth", type=int, default=32)
     p.add_argument("--arrival", choices=("auto", "trace", "saturate"), default="auto")
     p.set_defaults(func=cmd_sweep_voltage)

@@ -18,11 +18,11 @@ from dramsim import kernel
 from dramsim.errors import InputError
 from dramsim.mapping import AddressMapping
 from dramsim.spec import Spec
-from dramsim.timing import timing_array
+from dramsim.timing import kernel_inputs
 from traces.commands import COMMANDS, LOW_POWER, CommandTrace
 from traces.requests import RequestTrace
 
-ROW_POLICIES = ("open", "closed")
+from dramsim.policies import ROW_POLICIES  # noqa: E402  (open, closed, close-adaptive; see there)
 REFRESH_MODES = ("all-bank", "per-bank", "none")
 ARRIVALS = ("auto", "trace", "saturate")
 #: ``fcfs-ready``: the oldest ready command first (Ramulator 2's generic controller; the default,
@@ -90,8 +90,10 @@ def simulate(spec: Spec, requests: RequestTrace, *, mapping: str = "RoBaRaCoCh",
     Parameters
     ----------
     mapping, xor_bank_hash : address mapping (see :class:`dramsim.mapping.AddressMapping`).
-    row_policy : ``"open"`` keeps rows open; ``"closed"`` uses RDA/WRA when no other queued
-        request targets the same row.
+    row_policy : ``"open"`` keeps rows open; ``"closed"`` is strict closed page: every column
+        command is RDA/WRA (as DRAMsim3's close_page); ``"close-adaptive"`` uses RDA/WRA when no
+        other queued or activated request targets the same row (and the table allows the
+        auto-precharge then; else RD/WR).
     queue_depth : entries of each of the read and write queues, per channel.
     write_high, write_low : write-drain watermarks in entries: the write queue is drained once it
         holds ``write_high`` writes (or no read waits) until it holds at most ``write_low`` (and a
@@ -165,12 +167,13 @@ def simulate(spec: Spec, requests: RequestTrace, *, mapping: str = "RoBaRaCoCh",
     # commands: <= 3 per request plus refresh; the kernel reports overflow and is rerun if needed
     span = (int(arr[-1]) if arrival == "trace" and n else 0) + 16 * n
     interval = spec.timing.REFIpb if refresh == "per-bank" else spec.timing.REFI
+    table = kernel_inputs(spec, issued_commands(row_policy, refresh, pd_after >= 0 or sr_after >= 0))
     cap = 3 * n + 2 * org.channels * org.ranks * (span // interval + 1) + 1024
     while True:
-        out = kernel.run(timing_array(spec), org.channels, org.ranks, org.bankgroups, org.banks_per_group,
+        out = kernel.run(*table, org.channels, org.ranks, org.bankgroups, org.banks_per_group,
                          bank, row, column,
                          requests.is_write, arr, arrival == "saturate", queue_depth, write_high, write_low,
-                         row_policy == "closed", {"none": 0, "all-bank": 1, "per-bank": 2}[refresh],
+                         ROW_POLICIES.index(row_policy), {"none": 0, "all-bank": 1, "per-bank": 2}[refresh],
                          scheduler == "frfcfs", not reference, pd_after, sr_after,
                          powerdown_exit == "slow", cap)
         if not out[12]:
@@ -187,6 +190,21 @@ def simulate(spec: Spec, requests: RequestTrace, *, mapping: str = "RoBaRaCoCh",
     res = SimResult(cmds, arrival_c, issue_c, completion_c, outcome, cycles, {}, spec, options)
     res.stats = statistics(res, requests)
     return res
+
+
+def issued_commands(row_policy: str, refresh: str, low_power: bool) -> set[str]:
+    """The commands the controller can issue under these options (the others' rules are idle)."""
+    out = {"ACT", "PRE"}
+    out |= {"RDA", "WRA"} if row_policy == "closed" else {"RD", "WR"}
+    if row_policy == "close-adaptive":
+        out |= {"RDA", "WRA"}
+    if refresh == "all-bank":
+        out |= {"PREA", "REF"}
+    elif refresh == "per-bank":
+        out |= {"REFpb"}
+    if low_power:
+        out |= {"PREA"} | set(LOW_POWER_NAMES)
+    return out
 
 
 def statistics(res: SimResult, requests: RequestTrace) -> dict:

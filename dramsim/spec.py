@@ -24,10 +24,16 @@ YAML layout::
     timing: {tck_ns: 1.25, CL: 11, CWL: 8, RCD: 11, ...}   # cycles (see Timing)
     power:
       VDD: {voltage_v: 1.35, IDD0: 55, IDD2N: 32, ...}    # mA per device
+    table: DDR3                    # optional: the timing table (default: the family's,
+                                   # dramsim/standards/tables/<standard>.yaml), or one inline
+
+The timing table (:mod:`dramsim.table`) holds the JEDEC rules as data; :attr:`Spec.table` is it
+evaluated for this spec's timing values.
 """
 from __future__ import annotations
 
 import dataclasses
+import math
 from dataclasses import dataclass, field
 from pathlib import Path
 from types import MappingProxyType
@@ -36,6 +42,7 @@ from typing import Mapping
 import yaml
 
 from dramsim.errors import InputError
+from dramsim.table import Table, build_table, read_table
 
 STANDARDS_DIR = Path(__file__).with_name("standards")
 FAMILIES = ("DDR3", "DDR4", "LPDDR3", "LPDDR4")
@@ -48,6 +55,11 @@ CURRENTS = ("IDD0", "IDD2N", "IDD3N", "IDD4R", "IDD4W", "IDD5", "IDD5PB", "IDD2P
 _CURRENT_FALLBACK = {"IDD2P0": "IDD2P", "IDD2P1": "IDD2P", "IDD3P0": "IDD3P", "IDD3P1": "IDD3P"}
 #: Families with a DLL: their slow-exit power-down and self-refresh exits wait tXPDLL / tXSDLL.
 DLL_FAMILIES = ("DDR3", "DDR4")
+#: JEDEC values a spec of a family gets when it does not give them: cycles, and ns (rounded up to
+#: cycles of the spec's clock). JESD209-4: tPPD 4 nCK, tWPRE 2 nCK, tRPST 0.5 nCK (RD -> 0),
+#: tDQSCK(max) 3.5 ns; JESD209-3: tDQSCK(max) 5.5 ns.
+FAMILY_DEFAULTS = {"LPDDR3": {}, "LPDDR4": {"PPD": 4, "WPRE": 2, "RPST": 0}}
+FAMILY_DEFAULTS_NS = {"LPDDR3": {"DQSCK": 5.5}, "LPDDR4": {"DQSCK": 3.5}}
 #: LPDDR spellings of low-power timing parameters, read as ours (JESD209-3/-4: tXSR; LPDDR4: tSR).
 LPDDR_TIMING_ALIASES = {"XSR": "XS", "SR": "CKESR"}
 
@@ -119,6 +131,8 @@ class Organization:
 #: Low-power timing parameters (optional; see Timing).
 LOW_POWER_TIMING = ("CKE", "CKESR", "XP", "XPDLL", "XS", "XSDLL")
 #: Timing parameters, all in memory-clock cycles. Optional ones default as noted in Timing.
+#: Timing parameters that may be 0 (the family has no such rule) besides the low-power ones.
+OPTIONAL_TIMING = ("RC_energy", "PPD", "DQSCK", "WPRE", "RPST")
 TIMING_REQUIRED = ("CL", "CWL", "RCD", "RP", "RAS", "RC", "CCD_S", "RRD_S", "FAW", "WTR_S",
                    "RTP", "WR", "RFC", "REFI")
 
@@ -140,6 +154,11 @@ class Timing:
     (a RD/WR; = XS without a DLL). ``RC_energy``: the tRC the energy model's PRE term uses when a
     memspec's own tRC is below RAS + RP (Micron LPDDR3 4 Gb: 48, where timing uses 51), as
     DRAMPower bills the memspec's value; 0 means ``RC``.
+
+    LPDDR read/write turnaround and precharge spacing (0 where the family has none): ``PPD``
+    precharge to precharge (LPDDR4 tPPD); ``DQSCK`` RU(tDQSCK(max) / tCK), the read data's
+    output skew; ``WPRE`` write preamble (tWPRE, clocks); ``RPST`` RD(tRPST), the read
+    postamble rounded down. A family's timing table (:mod:`dramsim.table`) says where they enter.
     """
 
     tck_ns: float
@@ -171,6 +190,10 @@ class Timing:
     XS: int = 0
     XSDLL: int = 0
     RC_energy: int = 0
+    PPD: int = 0
+    DQSCK: int = 0
+    WPRE: int = 0
+    RPST: int = 0
 
     @property
     def rc_energy(self) -> int:
@@ -212,6 +235,14 @@ class Spec:
     description: str = ""
     source: str = ""
     path: str = ""
+    table_ref: object = field(default=None, compare=False, repr=False)
+    table_data: Mapping | None = field(default=None, compare=False, repr=False)
+    table_where: str = field(default="", compare=False, repr=False)
+
+    @property
+    def table(self) -> Table:
+        """The timing table evaluated for this spec's timing (see :mod:`dramsim.table`)."""
+        return build_table(self.table_data, self.table_where, _timing_values(self.timing), self.burst_cycles)
 
     @property
     def burst_cycles(self) -> int:
@@ -260,6 +291,7 @@ class Spec:
             "organization": org,
             "timing": dataclasses.asdict(self.timing),
             "power": {r.name: {"voltage_v": r.voltage_v, **dict(r.currents_ma)} for r in self.rails},
+            **({} if self.table_ref in (None, self.standard) else {"table": self.table_ref}),
         }
 
 
@@ -328,7 +360,7 @@ def read_yaml(path):
 
 
 #: The top-level keys of a spec file.
-SPEC_KEYS = ("name", "standard", "description", "source", "organization", "timing", "power")
+SPEC_KEYS = ("name", "standard", "description", "source", "organization", "timing", "power", "table")
 
 
 def spec_from_dict(data: Mapping, where: str = "<spec>") -> Spec:
@@ -379,6 +411,10 @@ def spec_from_dict(data: Mapping, where: str = "<spec>") -> Spec:
     for name in TIMING_REQUIRED:
         _req(t, name, "timing", where)
     tck_ns = _positive_float(_req(t, "tck_ns", "timing", where), "timing.tck_ns", where)
+    for name, value in FAMILY_DEFAULTS.get(standard, {}).items():
+        t.setdefault(name, value)
+    for name, value_ns in FAMILY_DEFAULTS_NS.get(standard, {}).items():
+        t.setdefault(name, math.ceil(value_ns / tck_ns - 1e-9))
     values = {}
     for f in dataclasses.fields(Timing):
         if f.name == "tck_ns":
@@ -386,7 +422,7 @@ def spec_from_dict(data: Mapping, where: str = "<spec>") -> Spec:
         default = {"CCD_L": t.get("CCD_S"), "RRD_L": t.get("RRD_S"), "WTR_L": t.get("WTR_S"),
                    "RPab": t.get("RP"), "XPDLL": t.get("XP", 0), "XSDLL": t.get("XS", 0)}.get(f.name, f.default)
         raw = t.get(f.name, default)
-        if f.name in ("RFCpb", "REFIpb", "RTRS") or f.name in LOW_POWER_TIMING or f.name == "RC_energy":
+        if f.name in ("RFCpb", "REFIpb", "RTRS") or f.name in LOW_POWER_TIMING or f.name in OPTIONAL_TIMING:
             values[f.name] = _nonnegative_int(raw, f"timing.{f.name}", where)
         else:
             values[f.name] = _positive_int(raw, f"timing.{f.name}", where)
@@ -404,6 +440,20 @@ def spec_from_dict(data: Mapping, where: str = "<spec>") -> Spec:
         raise InputError(f"{where}: timing *_L values must be >= their *_S counterparts")
     if timing.XPDLL < timing.XP or timing.XSDLL < timing.XS:
         raise InputError(f"{where}: timing.XPDLL / XSDLL must be >= XP / XS (the DLL only adds to an exit)")
+    burst = org.burst_length // 2
+    for name in ("CCD_S", "CCD_L"):
+        if getattr(timing, name) < burst:
+            raise InputError(f"{where}: timing.{name} ({getattr(timing, name)}) is below the burst time "
+                             f"({burst} cycles for burst_length {org.burst_length}); bursts would overlap")
+    if timing.RAS < timing.RCD:
+        raise InputError(f"{where}: timing.RAS ({timing.RAS}) < RCD ({timing.RCD}); impossible timing")
+    table_ref = data.get("table", standard)
+    if not (isinstance(table_ref, str) or isinstance(table_ref, Mapping)):
+        raise InputError(f"{where}: field 'table' is {table_ref!r}; expected a table name or a mapping")
+    raw_table, table_where = read_table(table_ref, where)
+    if not isinstance(table_ref, str):
+        table_where = f"{where}: table"
+    build_table(raw_table, table_where, _timing_values(timing), burst)   # refuse a bad table now
 
     p = _mapping(data["power"], "power", where)
     rails = []
@@ -423,7 +473,13 @@ def spec_from_dict(data: Mapping, where: str = "<spec>") -> Spec:
 
     return Spec(name=str(data["name"]), standard=standard, organization=org, timing=timing,
                 rails=tuple(rails), description=str(data.get("description", "")),
-                source=str(data.get("source", "")), path=where)
+                source=str(data.get("source", "")), path=where,
+                table_ref=table_ref if isinstance(table_ref, str) else dict(table_ref),
+                table_data=MappingProxyType(raw_table), table_where=table_where)
+
+
+def _timing_values(timing: Timing) -> dict:
+    return {f.name: getattr(timing, f.name) for f in dataclasses.fields(Timing)}
 
 
 def _mapping(value, name, where):

@@ -1,81 +1,66 @@
-"""The constraint table of a spec: which earlier command delays which later one, by how much.
+"""The kernel's view of a spec: its compiled timing table and the few scalars the policies need.
 
-:func:`constraints` lists the JEDEC rules the controller enforces (the contract shared with
-:mod:`dramsim.checker`), with their values in cycles for one spec; :func:`timing_array` packs
-the numbers the kernel needs into an int64 array (layout :data:`dramsim.kernel.TIMING_LAYOUT`),
-so one compiled kernel serves every standard.
+Every inter-command rule lives in the spec's timing table (:mod:`dramsim.table`, one YAML file per
+standard family); :func:`kernel_inputs` compiles it into the arrays :func:`dramsim.kernel.run`
+applies, so one compiled kernel serves every standard. :func:`constraints` lists the rules with
+their values in cycles, for reading (``dramsim.checker`` keeps its own rules and shares none).
 """
 from __future__ import annotations
 
 import numpy as np
 
-from dramsim.kernel import TIMING_LAYOUT
+from dramsim.kernel import POLICY_LAYOUT
 from dramsim.spec import Spec
+from dramsim.table import Compiled, compile_table
 
 
-def derived(spec: Spec) -> dict[str, int]:
-    """Every timing value the controller uses, in cycles, keyed by :data:`TIMING_LAYOUT` name.
+def policy_values(spec: Spec) -> dict[str, int]:
+    """The scalars of :data:`dramsim.kernel.POLICY_LAYOUT`, in cycles.
 
-    ``BL`` is the bus time of one burst (burst_length / 2); ``RD2WR`` = CL + BL + 2 - CWL
-    (read-to-write turnaround, same rank); ``WR2RD_S/L`` = CWL + BL + WTR_S/L; ``WR2PRE`` =
-    CWL + BL + WR (write recovery); ``*_R`` are the rank-to-rank (data-bus switch) gaps:
-    RD->RD and WR->WR BL + RTRS, RD->WR CL + BL + RTRS - CWL, WR->RD CWL + BL + RTRS - CL.
+    ``RD_DONE`` / ``WR_DONE``: a read's (write's) data ends CL + BL (CWL + BL) after its command;
+    ``RD2PDEN`` = CL + BL + 1 and ``WR2PDEN`` = the table's write-to-precharge time + 1 (JEDEC
+    tRDPDEN / tWRPDEN, the earliest power-down entry after a column command); the refresh
+    intervals and the low-power timing as in the spec.
     """
     t = spec.timing
     bl = spec.burst_cycles
-    v = {
-        "CL": t.CL, "CWL": t.CWL, "BL": bl, "RCD": t.RCD, "RP": t.RP, "RPab": t.RPab,
-        "RAS": t.RAS, "RC": t.RC, "CCD_S": t.CCD_S, "CCD_L": t.CCD_L, "RRD_S": t.RRD_S,
-        "RRD_L": t.RRD_L, "FAW": t.FAW, "RTP": t.RTP, "RFC": t.RFC, "REFI": t.REFI,
-        "RFCpb": t.RFCpb, "REFIpb": t.REFIpb,
-        "RD2WR": t.CL + bl + 2 - t.CWL,
-        "WR2RD_S": t.CWL + bl + t.WTR_S,
-        "WR2RD_L": t.CWL + bl + t.WTR_L,
-        "WR2PRE": t.CWL + bl + t.WR,
-        "RD2RD_R": bl + t.RTRS,
-        "WR2WR_R": bl + t.RTRS,
-        "RD2WR_R": t.CL + bl + t.RTRS - t.CWL,
-        "WR2RD_R": t.CWL + bl + t.RTRS - t.CL,
-        "CKE": t.CKE, "CKESR": t.CKESR, "XP": t.XP, "XPDLL": t.XPDLL, "XS": t.XS, "XSDLL": t.XSDLL,
-    }
+    wr2pre = spec.table.parameters.get("WR2PRE", t.CWL + bl + t.WR)
+    v = {"RD_DONE": t.CL + bl, "WR_DONE": t.CWL + bl, "RD2PDEN": t.CL + bl + 1, "WR2PDEN": wr2pre + 1,
+         "RFC": t.RFC, "REFI": t.REFI, "REFIpb": t.REFIpb}
+    v.update({name: getattr(t, name) for name in ("CKE", "CKESR", "XP", "XPDLL", "XS", "XSDLL")})
     return v
 
 
-def timing_array(spec: Spec) -> np.ndarray:
-    """The kernel's timing input: int64 cycles in :data:`dramsim.kernel.TIMING_LAYOUT` order."""
-    v = derived(spec)
-    return np.array([v[name] for name in TIMING_LAYOUT], dtype=np.int64)
+def policy_array(spec: Spec) -> np.ndarray:
+    """:func:`policy_values` as an int64 array in :data:`POLICY_LAYOUT` order."""
+    v = policy_values(spec)
+    return np.array([v[name] for name in POLICY_LAYOUT], dtype=np.int64)
+
+
+def compiled(spec: Spec, issued=None) -> Compiled:
+    """The spec's timing table as kernel arrays for its organization (``issued``: see
+    :func:`dramsim.table.compile_table`)."""
+    o = spec.organization
+    return compile_table(spec.table, issued, (o.channels, o.ranks, o.bankgroups, o.banks_per_group))
+
+
+def kernel_inputs(spec: Spec, issued=None) -> tuple:
+    """The leading arguments of :func:`dramsim.kernel.run`: policy scalars, then the table."""
+    c = compiled(spec, issued)
+    return (policy_array(spec), c.rule_start, c.rules, c.windows, c.window_prev, c.window_next, c.clocks)
 
 
 def constraints(spec: Spec) -> list[tuple[str, str, str, int]]:
-    """The rules as (earlier command, later command, scope, minimum distance in cycles)."""
-    v = derived(spec)
-    rules = [
-        ("ACT", "ACT", "same bank", v["RC"]),
-        ("ACT", "RD/WR", "same bank", v["RCD"]),
-        ("ACT", "PRE/PREA", "same bank", v["RAS"]),
-        ("PRE", "ACT", "same bank", v["RP"]),
-        ("PREA", "ACT", "same rank", v["RPab"]),
-        ("RD", "PRE", "same bank", v["RTP"]),
-        ("WR", "PRE", "same bank", v["WR2PRE"]),
-        ("ACT", "ACT", "same rank, same bank group", v["RRD_L"]),
-        ("ACT", "ACT", "same rank, other bank group", v["RRD_S"]),
-        ("4 x ACT", "ACT", "same rank (window)", v["FAW"]),
-        ("RD", "RD", "same rank, same bank group", v["CCD_L"]),
-        ("RD", "RD", "same rank, other bank group", v["CCD_S"]),
-        ("WR", "WR", "same rank, same bank group", v["CCD_L"]),
-        ("WR", "WR", "same rank, other bank group", v["CCD_S"]),
-        ("RD", "WR", "same rank", v["RD2WR"]),
-        ("WR", "RD", "same rank, same bank group", v["WR2RD_L"]),
-        ("WR", "RD", "same rank, other bank group", v["WR2RD_S"]),
-        ("RD", "RD", "other rank", v["RD2RD_R"]),
-        ("WR", "WR", "other rank", v["WR2WR_R"]),
-        ("RD", "WR", "other rank", v["RD2WR_R"]),
-        ("WR", "RD", "other rank", v["WR2RD_R"]),
-        ("PRE", "REF", "same rank (every bank)", v["RP"]),
-        ("REF", "ACT/REF", "same rank", v["RFC"]),
-    ]
-    if spec.timing.RFCpb:
-        rules += [("REFpb", "ACT/REFpb", "same bank / same rank", v["RFCpb"]),
-                  ("ACT", "REFpb", "same rank", v["RRD_S"])]
-    return rules
+    """The rules as (earlier commands, later commands, where, minimum distance in cycles).
+
+    ``where`` is the level (``same bank``, ``same rank``, ...), ``other rank`` for sibling rules,
+    and ``rank (window of N)`` for rolling-window rules such as tFAW.
+    """
+    out = []
+    for r in spec.table.rules:
+        if r.latency <= 0:
+            continue
+        where = (f"other {r.level}" if r.sibling else
+                 f"{r.level} (window of {r.window})" if r.window else f"same {r.level}")
+        out.append(("/".join(r.prev), "/".join(r.next), where, r.latency))
+    return out

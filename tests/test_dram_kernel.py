@@ -34,7 +34,7 @@ def _fast_and_reference(seed):
     spec = load_spec(name, channels=int(rng.integers(1, 3)), ranks=int(rng.integers(1, 3)))
     per_bank = bool(spec.timing.REFIpb) and seed % 2 == 0
     trace = _random_trace(spec, seed, max_gap=int(rng.choice([0, 3, 30])), timed=seed % 3 != 0)
-    opts = dict(row_policy="closed" if seed % 4 == 1 else "open", xor_bank_hash=seed % 2 == 1,
+    opts = dict(row_policy={1: "closed", 3: "close-adaptive"}.get(seed % 4, "open"), xor_bank_hash=seed % 2 == 1,
                 refresh="per-bank" if per_bank else "all-bank", queue_depth=int(rng.choice([2, 8, 32])),
                 scheduler="fcfs-ready" if seed % 5 == 2 else "frfcfs")
     fast = simulate(spec, trace, **opts)
@@ -53,13 +53,7 @@ def test_skipping_equals_reference(seed):
     assert fast.cycles == slow.cycles
 
 
-#: Seeds whose standard (seed % 4: DDR3, DDR4, LPDDR3, LPDDR4) the controller breaks JEDEC on today.
-_XFAIL = {2: "controller: LPDDR3 tRTW, tWTR, tWR (issue #10, engine side)",
-          3: "controller: LPDDR4 command bus, tPPD, tRTW, tWTR, tWR (issue #10, engine side)"}
-
-
-@pytest.mark.parametrize("seed", [pytest.param(s, marks=pytest.mark.xfail(strict=True, reason=_XFAIL[s % 4]))
-                                  if s % 4 in _XFAIL else s for s in range(8)])
+@pytest.mark.parametrize("seed", range(8))
 def test_skipping_trace_passes_checker(seed):
     spec, opts, fast, _ = _fast_and_reference(seed)
     assert builtin_standards()[seed % 4] == spec.name
@@ -121,6 +115,19 @@ def test_closed_row_policy_uses_auto_precharge():
     counts = res.commands.counts()
     assert counts["RDA"] == 64 and counts["PRE"] == 0 and counts["RD"] == 0
     assert not check(res.commands, spec)
+
+
+def test_strict_closed_against_close_adaptive():
+    """On a stream, strict closed page auto-precharges every access (no row hits, one ACT per
+    request); close-adaptive keeps the row while queued requests want it (almost all hits)."""
+    spec = load_spec("DDR3-1600K")
+    trace = RequestTrace(np.arange(2000, dtype=np.uint64) * 64, np.zeros(2000, bool))
+    strict = simulate(spec, trace, row_policy="closed")
+    adaptive = simulate(spec, trace, row_policy="close-adaptive")
+    cs, ca = strict.commands.counts(), adaptive.commands.counts()
+    assert cs["RD"] == 0 and cs["RDA"] == 2000 and cs["ACT"] >= 1990
+    assert adaptive.stats["row_hits"] > 1900 and ca["ACT"] < 100
+    assert not check(strict.commands, spec) and not check(adaptive.commands, spec)
 
 
 def test_write_drain_watermarks():

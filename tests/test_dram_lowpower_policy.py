@@ -87,19 +87,9 @@ def test_powerdown_policy_rules(name, exit_):
         assert len(before) == 0 or c.cycle[i] - before[-1] >= n_after
 
 
-#: Standards the controller breaks JEDEC on today (issue #10, engine side).
-_XFAIL = {"LPDDR3-1600": "controller: LPDDR3 tRTW, tWTR, tWR (issue #10, engine side)",
-          "LPDDR4-3200": "controller: LPDDR4 command bus, tPPD, tRTW, tWTR, tWR (issue #10, engine side)",
-          "DDR4-2400R": "controller/spec: DDR4-2400R XS 324 < tRFC1 + 10 ns = 325 nCK at tCK 0.833 ns "
-                        "(issue #10, engine side)"}
 
 
-def _xfail(names, which):
-    return [pytest.param(n, marks=pytest.mark.xfail(strict=True, reason=_XFAIL[n])) if n in which else n
-            for n in names]
-
-
-@pytest.mark.parametrize("name", _xfail(builtin_standards(), ("LPDDR3-1600", "LPDDR4-3200")))
+@pytest.mark.parametrize("name", builtin_standards())
 @pytest.mark.parametrize("exit_", ["fast", "slow"])
 def test_powerdown_policy_passes_checker(name, exit_):
     spec = load_spec(name)
@@ -150,7 +140,7 @@ def test_self_refresh_policy(name):
     assert res.stats["commands"]["REF"] < simulate(spec, tr, arrival="trace").stats["commands"]["REF"]
 
 
-@pytest.mark.parametrize("name", _xfail(["DDR3-1600K", "LPDDR3-1600", "DDR4-2400R"], ("DDR4-2400R",)))
+@pytest.mark.parametrize("name", ["DDR3-1600K", "LPDDR3-1600", "DDR4-2400R"])
 def test_self_refresh_policy_passes_checker(name):
     spec = load_spec(name)
     tr = paced(spec, bursts=6, gap=10 * spec.timing.REFI)

@@ -46,3 +46,32 @@ def test_within_one_percent_of_ramulator2(make_traces, name):
     assert abs(s["commands"]["ACT"] - acts) <= 0.01 * acts
     assert abs(s["commands"]["REF"] - refs) <= 1
     assert s["row_hits"] + s["row_misses"] + s["row_conflicts"] == len(a)
+
+
+def _validate_peers():
+    path = Path(__file__).resolve().parents[1] / "benchmarks" / "validate_peers.py"
+    spec = importlib.util.spec_from_file_location("validate_peers", path)
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+#: PEERS-2.md section 1 cases checked at full size (1M requests, about 1 s each) within 1% of the
+#: peer's total cycles. DDR4-2400R with 2 ranks is not yet within 1% of Ramulator 2.1 (+1.43%:
+#: rank switching is scheduled less well, issue #10 item 5); its test checks the gap stays below 1.5%.
+WITHIN_ONE_PERCENT = ["DDR3 closed row, rand", "DDR3 2 ranks, rand", "DDR3 2 channels, seq",
+                      "LPDDR4 INI, seq", "LPDDR3 INI, seq"]
+
+
+@pytest.mark.parametrize("case", WITHIN_ONE_PERCENT + ["DDR4-2400R 2 ranks, rand"])
+def test_peers2_section1(make_traces, case):
+    vp = _validate_peers()
+    std, _, _, opts, peer, cycles, acts = vp.PEERS2_CASES[case]
+    if std.endswith(".ini") and not (vp.SHARED / std).exists():
+        pytest.skip(f"{std} not available")
+    s = vp.run_peers2_case(case, make_traces.addresses(vp.PEERS2_CASES[case][2]))
+    tolerance = 0.01 if case in WITHIN_ONE_PERCENT else 0.015
+    assert abs(s["cycles"] - cycles) <= tolerance * cycles
+    assert abs(s["commands"]["ACT"] - acts) <= 0.05 * acts
+    if opts.get("row_policy") == "closed":      # strict closed page: every access auto-precharges
+        assert s["row_hits"] == 0 and s["commands"]["RD"] == 0 and s["commands"]["RDA"] == s["requests"]

@@ -11,7 +11,7 @@ import os
 
 import numpy as np
 import pytest
-from hypothesis import Phase, given, settings
+from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from dramsim.checker import check, format_report
@@ -21,22 +21,8 @@ from traces import RequestTrace
 simulate_module = pytest.importorskip("dramsim.simulate")
 
 STANDARDS = builtin_standards()
-#: Standards whose controller traces break a JEDEC rule today (issue #10, engine side).
-CONTROLLER_VIOLATES = {
-    "LPDDR3-1600": "controller: LPDDR3 tRTW (RL + RU(tDQSCKmax/tCK) + BL/2 + 1 - WL), tWTR and tWR (+1 nCK) "
-                   "(issue #10, engine side)",
-    "LPDDR4-3200": "controller: LPDDR4 command bus (4-clock ACT/RD/WR, 2-clock PRE/REF), tPPD, tRTW "
-                   "(tDQSCK, tWPRE), tWTR and tWR (+1 nCK) (issue #10, engine side)",
-}
 
 
-#: No shrinking: the expected failures would spend a minute minimizing their examples.
-PHASES = (Phase.explicit, Phase.reuse, Phase.generate)
-
-
-def _per_standard():
-    return [pytest.param(name, marks=pytest.mark.xfail(strict=True, reason=CONTROLLER_VIOLATES[name]))
-            if name in CONTROLLER_VIOLATES else name for name in STANDARDS]
 MAPPINGS = ("RoBaRaCoCh", "ChRaBaRoCo", "RoCoBaRaCh")
 #: Examples of the main property (150 by default, ~3 s; DRAM_PROPERTY_EXAMPLES=1500 for a soak).
 EXAMPLES = int(os.environ.get("DRAM_PROPERTY_EXAMPLES", 150))
@@ -55,11 +41,11 @@ def _requests(spec, seed, n, pool, write_fraction, max_gap):
     return RequestTrace(address, rng.random(n) < write_fraction, arrival)
 
 
-@pytest.mark.parametrize("standard", _per_standard())
-@settings(max_examples=EXAMPLES, deadline=None, derandomize=True, phases=PHASES)
+@pytest.mark.parametrize("standard", STANDARDS)
+@settings(max_examples=EXAMPLES, deadline=None, derandomize=True)
 @given(seed=st.integers(0, 2**32 - 1), n=st.integers(20, 400),
        pool=st.integers(1, 12), write_fraction=st.sampled_from([0.0, 0.3, 0.7]),
-       max_gap=st.sampled_from([0, 3, 40]), row_policy=st.sampled_from(["open", "closed"]),
+       max_gap=st.sampled_from([0, 3, 40]), row_policy=st.sampled_from(["open", "closed", "close-adaptive"]),
        mapping=st.sampled_from(MAPPINGS), xor=st.booleans(), channels=st.integers(1, 2),
        ranks=st.integers(1, 2), per_bank=st.booleans(), queue_depth=st.sampled_from([4, 32]),
        arrival=st.sampled_from(["trace", "saturate"]))
@@ -77,10 +63,10 @@ def test_controller_output_passes_checker(standard, seed, n, pool, write_fractio
     assert counts["RD"] + counts["RDA"] + counts["WR"] + counts["WRA"] == n
 
 
-@pytest.mark.parametrize("standard", _per_standard())
-@settings(max_examples=12, deadline=None, derandomize=True, phases=PHASES)
+@pytest.mark.parametrize("standard", STANDARDS)
+@settings(max_examples=12, deadline=None, derandomize=True)
 @given(seed=st.integers(0, 2**32 - 1), per_bank=st.booleans(),
-       row_policy=st.sampled_from(["open", "closed"]))
+       row_policy=st.sampled_from(["open", "closed", "close-adaptive"]))
 def test_long_run_with_refresh_passes_checker(standard, seed, per_bank, row_policy):
     """A sparse stream spanning many refresh intervals: REF/REFpb scheduling and the rate rule."""
     spec = load_spec(standard, channels=1, ranks=2)
