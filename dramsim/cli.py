@@ -22,7 +22,6 @@ from __future__ import annotations
 
 import argparse
 import dataclasses
-import json
 import os
 import sys
 import time
@@ -148,6 +147,8 @@ def cmd_replay(args) -> int:
                        banks_per_group=org.banks_per_group, channels=org.channels, ranks=org.ranks,
                        data_bytes=org.dq * org.burst_length // 8)
     if args.json:
+        import json
+
         _atomic_text(args.json, json.dumps(stats, indent=2) + "\n")
     print(summary_table(stats, power["operating_point"]))
     return 0

@@ -19,7 +19,6 @@ the run's ``cycles`` and effective command ``counts``.
 """
 from __future__ import annotations
 
-import json
 import sys
 import warnings
 
@@ -114,6 +113,8 @@ def cmd_energy(args) -> int:
     energy = e.to_dict()
     per_device = scaled(energy, 1.0 / spec.organization.devices_per_rank)
     if args.json:
+        import json
+
         doc = {"trace": str(args.cmdtrace), "spec": spec.name, "cycles": int(cycles), "commands": len(commands),
                "counts": e.counts, "energy_pj": energy, "energy_pj_per_device": per_device,
                "energy_pj_per_rank": per_rank}
