@@ -63,7 +63,7 @@ def _atomic_write(path: Path, write) -> None:
 # -- replay integration --------------------------------------------------------------------------
 
 def _add_voltage_options(parser, vdd_help: str) -> None:
-    parser.add_argument("--vdd", default=None, help=vdd_help)
+    parser.add_argument("--vdd", default=None, metavar="V", help=vdd_help)
     parser.add_argument("--mode", choices=MODES, default="approximate",
                         help="approximate: nominal timing, errors at BER(V); reliable: stretched timing, no errors")
     parser.add_argument("--voltage-table", default=None, metavar="FILE",
@@ -72,7 +72,8 @@ def _add_voltage_options(parser, vdd_help: str) -> None:
     parser.add_argument("--ber-statistic", choices=STATISTICS, default="mean", help="BER statistic (default mean)")
     parser.add_argument("--scaling", choices=SCALINGS, default=None,
                         help="current scaling law: v2 (I ~ V, default), v1 (constant I), array (share --array-share)")
-    parser.add_argument("--array-share", type=float, default=None, help="array energy share for --scaling array")
+    parser.add_argument("--array-share", type=float, default=None,
+                        help="array energy share in [0, 1] for --scaling array (default: the table's)")
     parser.add_argument("--io-energy", action="store_true", help="add I/O and termination energy")
 
 
@@ -111,7 +112,7 @@ def energy_json(result, op, args) -> dict:
 def _load(args):
     from dramsim.spec import load_spec
 
-    return load_spec(args.standard, channels=getattr(args, "channels", None), ranks=getattr(args, "ranks", None))
+    return load_spec(getattr(args, "spec", None) or args.standard, channels=getattr(args, "channels", None), ranks=getattr(args, "ranks", None))
 
 
 def cmd_energy_table(args) -> int:
@@ -166,8 +167,10 @@ def cmd_sweep_voltage(args) -> int:
     for op in ops:
         key = op.spec.timing
         if key not in results:
-            results[key] = simulate(op.spec, requests, mapping=args.mapping, row_policy=args.row_policy,
-                                    queue_depth=args.queue_depth, arrival=args.arrival)
+            results[key] = simulate(op.spec, requests, mapping=args.mapping, xor_bank_hash=args.xor_bank_hash,
+                                    row_policy=args.row_policy, queue_depth=args.queue_depth,
+                                    scheduler=args.scheduler, refresh=args.refresh, arrival=args.arrival,
+                                    wrap_addresses=args.wrap_addresses)
         res = results[key]
         e = compute_energy(op.spec, res.commands, res.cycles, io=args.io_energy)
         tm = op.spec.timing
@@ -230,24 +233,22 @@ def cmd_voltage_table(args) -> int:
 
 def add_commands(subparsers) -> None:
     """Add the ``energy-table``, ``sweep-voltage`` and ``voltage-table`` subcommands (handler in ``func``)."""
+    from dramsim.cli import add_controller_options
+    from traces.cliopts import add_spec_options
+
     p = subparsers.add_parser("energy-table", help="energy of row-hit/miss/conflict reads and writes per voltage")
-    p.add_argument("--standard", default="DDR3-1600K", help="built-in standard or spec file (YAML/XML/JSON/INI)")
+    add_spec_options(p)
     _add_voltage_options(p, "voltages: START:STOP:STEP or a comma list (default nominal)")
     p.add_argument("--csv", default=None, metavar="FILE", help="also write the long-form table as CSV")
     p.set_defaults(func=cmd_energy_table, channels=None, ranks=None)
 
     p = subparsers.add_parser("sweep-voltage", help="replay a trace at each voltage; CSV + PNG of energy, time, BER")
     p.add_argument("trace", help="request trace (any format traces.read_requests reads)")
-    p.add_argument("--standard", default="DDR3-1600K", help="built-in standard or spec file")
-    _add_voltage_options(p, "voltages: START:STOP:STEP or a comma list (e.g. 1.35:1.025:0.025)")
+    add_spec_options(p)
+    _add_voltage_options(p, "voltages: START:STOP:STEP or a comma list (e.g. 1.35:1.025:0.025; required)")
     p.add_argument("--out", required=True, metavar="DIR", help="output directory (sweep.csv, sweep.png)")
     p.add_argument("--force", action="store_true", help="replace an existing --out directory of an earlier run (default: refuse)")
-    p.add_argument("--channels", type=int, default=None)
-    p.add_argument("--ranks", type=int, default=None)
-    p.add_argument("--mapping", default="RoBaRaCoCh")
-    p.add_argument("--row-policy", choices=("open", "closed"), default="open")
-    p.add_argument("--queue-depth", type=int, default=32)
-    p.add_argument("--arrival", choices=("auto", "trace", "saturate"), default="auto")
+    add_controller_options(p)
     p.set_defaults(func=cmd_sweep_voltage)
 
     p = subparsers.add_parser("voltage-table", help="rebuild the BER/timing voltage table from the Voltron data")
@@ -260,7 +261,9 @@ def add_commands(subparsers) -> None:
 
 def main(argv=None) -> int:
     """Stand-alone entry point for the two subcommands."""
-    parser = argparse.ArgumentParser(prog=PROG)
+    from traces.cliopts import ArgumentParser
+
+    parser = ArgumentParser(prog=PROG)
     sub = parser.add_subparsers(dest="command", required=True)
     add_commands(sub)
     args = parser.parse_args(argv)
