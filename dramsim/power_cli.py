@@ -148,8 +148,7 @@ def cmd_energy_table(args) -> int:
 
 def cmd_sweep_voltage(args) -> int:
     """Replay a trace once per voltage; write sweep.csv and sweep.png into --out."""
-    import pandas as pd
-
+    from dramsim.cli import _return_freed_arrays_to_os
     from dramsim.simulate import simulate
     from traces import read_requests
 
@@ -161,25 +160,24 @@ def cmd_sweep_voltage(args) -> int:
     table = load_table(args.voltage_table, spec.standard) if args.voltage_table else None
     ops = [operating_point(spec, v, mode=args.mode, table=table, scaling=args.scaling, vendor=args.vendor,
                            statistic=args.ber_statistic, array_share=args.array_share) for v in vdds]
+    _return_freed_arrays_to_os()
     requests = read_requests(args.trace)
-    results = {}                       # one simulation per distinct timing
-    rows = []
-    for op in ops:
-        key = op.spec.timing
-        if key not in results:
-            results[key] = simulate(op.spec, requests, mapping=args.mapping, xor_bank_hash=args.xor_bank_hash,
-                                    row_policy=args.row_policy, queue_depth=args.queue_depth,
-                                    scheduler=args.scheduler, refresh=args.refresh, arrival=args.arrival,
-                                    wrap_addresses=args.wrap_addresses)
-        res = results[key]
-        e = compute_energy(op.spec, res.commands, res.cycles, io=args.io_energy)
-        tm = op.spec.timing
-        rows.append({"vdd": op.vdd, "vdd_table_equivalent": round(op.vdd_table_equivalent, 6), "mode": op.mode,
-                     "scaling": op.scaling, "ber": op.ber, "n_modules": op.n_modules,
-                     "ber_lower_bound": int(op.ber_lower_bound),
-                     "timing_model": op.timing_model, "RCD": tm.RCD, "RP": tm.RP, "RAS": tm.RAS, "RC": tm.RC,
-                     "cycles": res.cycles, "time_ns": res.cycles * tm.tck_ns,
-                     **{f"energy_{k}_pj": v for k, v in e.to_dict().items() if k not in ("vdd", "per_rail", "detail")}})
+    by_timing = {}                     # one simulation per distinct timing, one at a time (peak memory)
+    for i, op in enumerate(ops):
+        by_timing.setdefault(op.spec.timing, []).append(i)
+    rows = [None] * len(ops)
+    for indices in by_timing.values():
+        spec_at = ops[indices[0]].spec
+        res = simulate(spec_at, requests, mapping=args.mapping, xor_bank_hash=args.xor_bank_hash,
+                       row_policy=args.row_policy, queue_depth=args.queue_depth, scheduler=args.scheduler,
+                       refresh=args.refresh, arrival=args.arrival, wrap_addresses=args.wrap_addresses)
+        commands, cycles = res.commands, res.cycles
+        del res                        # the per-request arrays are not needed
+        for i in indices:
+            rows[i] = _sweep_row(ops[i], commands, cycles, args.io_energy)
+        del commands
+    import pandas as pd                # after the replays: its ~50 MB do not add to their peak
+
     df = pd.DataFrame(rows)
     out = Path(args.out)
     with atomic_dir(out) as tmp_dir:
@@ -188,6 +186,18 @@ def cmd_sweep_voltage(args) -> int:
     print(df[["vdd", "vdd_table_equivalent", "ber", "RCD", "RP", "RAS", "cycles", "energy_total_pj"]].to_string(index=False))
     print(f"wrote {out / 'sweep.csv'} and {out / 'sweep.png'}")
     return 0
+
+
+def _sweep_row(op, commands, cycles: int, io: bool) -> dict:
+    """One ``sweep.csv`` row: the operating point, timing, run length and energy components."""
+    e = compute_energy(op.spec, commands, cycles, io=io)
+    tm = op.spec.timing
+    return {"vdd": op.vdd, "vdd_table_equivalent": round(op.vdd_table_equivalent, 6), "mode": op.mode,
+            "scaling": op.scaling, "ber": op.ber, "n_modules": op.n_modules,
+            "ber_lower_bound": int(op.ber_lower_bound),
+            "timing_model": op.timing_model, "RCD": tm.RCD, "RP": tm.RP, "RAS": tm.RAS, "RC": tm.RC,
+            "cycles": cycles, "time_ns": cycles * tm.tck_ns,
+            **{f"energy_{k}_pj": v for k, v in e.to_dict().items() if k not in ("vdd", "per_rail", "detail")}}
 
 
 def _plot(df, name, args, path) -> None:
