@@ -387,18 +387,13 @@ def train_samples(W, Wf, theta, images, seeds, p, cdf, n_steps, qscale, qmode, c
                 colsum[j] += abs(Wf[i, j])
         for j in range(N):
             colsum[j] = norm / colsum[j] if colsum[j] != 0.0 else 1.0
+        lo = w_min if clip else np.float32(-np.inf)
+        hi = w_max if clip else np.float32(np.inf)
         for i in range(n_in):
             wf = Wf[i]
             for j in range(N):
-                w = np.float32(wf[j] * colsum[j])
-                if clip:
-                    if w < w_min:
-                        w = w_min
-                    elif w > w_max:
-                        w = w_max
-                wf[j] = w
-            if qscale > 0.0:
-                _quantize_row(W[i], wf, qscale, qmax, qmode, rs)
+                wf[j] = np.float32(wf[j] * colsum[j])
+            _clip_store_row(W[i], wf, lo, hi, qscale, qmax, qmode, rs)
 
 
 @nb.njit(cache=True, parallel=True)
