@@ -3,7 +3,8 @@
 
 Usage::
 
-    python benchmarks/dram_energy_speed.py [--commands 10000000] [--repeats 3] [--reference] [--out benchmarks/out/]
+    python benchmarks/dram_energy_speed.py [--commands 10000000] [--repeats 3] [--reference]
+                                           [--process [--runs 9]] [--out benchmarks/out/]
 
 * Speed: a synthetic DDR3-1600K command trace of N commands (per bank in turn: ACT, 4 RD, PRE;
   a REF every 6240 cycles is not inserted: the trace is only a load for the counter), timed best
@@ -12,12 +13,26 @@ Usage::
   DDR3-1600K and the currents of drampower4_DDR3_4Gb_x8_1600K_dramsim3IDD.xml and compares the
   energy per rank with DRAMPower 4.1's (PEERS.md: 9,011 / 20,046 / 4,005 uJ).
 
-Prints a table and writes ``energy_speed.csv`` (and ``energy_reference.csv``) into ``--out``.
+* ``--process``: ``dramsim energy FILE --standard DDR3-1600K`` as a whole process (``python -m
+  dramsim``, the interpreter running this script: call it by its real binary, not a pyenv shim)
+  on a DRAMPower 4 trace of about 1 M commands (our replay of ``dram_speed.py``'s seq trace of 1 M
+  requests, written with ``write_commands(..., "drampower4")``): median, min and max wall time of
+  ``--runs`` runs after one warm-up, and of ``python -c "import dramsim.cli, traces"`` for scale.
+  Byte-code caching is on (``PYTHONDONTWRITEBYTECODE`` dropped from the children's environment,
+  as for an installed package, whose ``.pyc`` files exist; the warm-up writes ours). DRAMPower
+  4.1 takes 0.83 s on this kind of machine (issue 9); the goal is 3x faster (0.277 s).
+
+Prints a table and writes ``energy_speed.csv`` (and ``energy_reference.csv``,
+``energy_process.csv``) into ``--out``.
 """
 from __future__ import annotations
 
 import argparse
+import os
+import statistics
+import subprocess
 import sys
+import tempfile
 import time
 from pathlib import Path
 
@@ -50,15 +65,63 @@ def synthetic(n: int, banks: int = 8) -> tuple[CommandTrace, int]:
     return trace, int(cycle[-1]) + 100
 
 
+def _wall(cmd: list[str], env: dict, runs: int) -> list[float]:
+    """Wall times (s) of ``runs`` runs of ``cmd`` (output discarded), after one warm-up run."""
+    subprocess.run(cmd, env=env, check=True, stdout=subprocess.DEVNULL)
+    times = []
+    for _ in range(runs):
+        t0 = time.perf_counter()
+        subprocess.run(cmd, env=env, check=True, stdout=subprocess.DEVNULL)
+        times.append(time.perf_counter() - t0)
+    return times
+
+
+def whole_process(out: Path, runs: int) -> pd.DataFrame:
+    """``dramsim energy`` on a ~1 M-command DRAMPower 4 trace as a process (see the module docstring)."""
+    from dram_speed import addresses
+
+    from dramsim.simulate import simulate
+    from traces import RequestTrace, write_commands
+
+    spec = load_spec("DDR3-1600K")
+    a = addresses("seq", 1_000_000)
+    res = simulate(spec, RequestTrace(a, np.zeros(len(a), bool)))
+    rows = []
+    with tempfile.TemporaryDirectory() as tmp:
+        path = Path(tmp) / "seq.drampower4.trace"
+        write_commands(res.commands, path, "drampower4", banks_per_group=spec.organization.banks_per_group)
+        energy = [sys.executable, "-m", "dramsim", "energy", str(path), "--standard", "DDR3-1600K"]
+        imports = [sys.executable, "-c", "import dramsim.cli, traces"]
+        env = {k: v for k, v in os.environ.items() if k != "PYTHONDONTWRITEBYTECODE"}
+        env["PYTHONPATH"] = str(ROOT)
+        for what, cmd in (("dramsim energy", energy), ("imports only", imports)):
+            t = _wall(cmd, env, runs)
+            rows.append({"run": what, "commands": len(res.commands),
+                         "file_mb": round(path.stat().st_size / 2**20, 1), "runs": runs,
+                         "median_s": round(statistics.median(t), 3), "min_s": round(min(t), 3),
+                         "max_s": round(max(t), 3), "load_avg_1min": round(os.getloadavg()[0], 2),
+                         "drampower41_s_issue9": 0.83})
+    df = pd.DataFrame(rows)
+    df.to_csv(out / "energy_process.csv", index=False)
+    return df
+
+
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--commands", type=int, default=10_000_000)
     ap.add_argument("--repeats", type=int, default=3)
     ap.add_argument("--reference", action="store_true", help="also run the PEERS.md reference traces")
+    ap.add_argument("--process", action="store_true",
+                    help="time `dramsim energy` as a whole process on a 1M-command DRAMPower 4 trace")
+    ap.add_argument("--runs", type=int, default=9, help="runs of each process timing (median, min, max)")
     ap.add_argument("--out", default=str(ROOT / "benchmarks" / "out"))
     args = ap.parse_args()
     out = Path(args.out)
     out.mkdir(parents=True, exist_ok=True)
+    if args.process:
+        sys.path.insert(0, str(ROOT / "benchmarks"))
+        print(f"interpreter: {sys.executable}")
+        print(whole_process(out, args.runs).to_string(index=False))
 
     spec = load_spec("DDR3-1600K")
     trace, cycles = synthetic(args.commands)

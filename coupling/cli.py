@@ -1,7 +1,6 @@
 """The ``enforcesnn`` command line. Subcommands register themselves with ``add_commands``."""
 from __future__ import annotations
 
-import argparse
 import sys
 
 from coupling.analysis_cli import add_commands as _analysis_commands
@@ -14,11 +13,12 @@ from traces.errors import InputError as _TraceInputError
 PROG = "enforcesnn"
 
 
-def build_parser() -> argparse.ArgumentParser:
+def build_parser():
     """The argparse parser with every subcommand."""
+    from traces.cliopts import ArgumentParser
     from traces.errors import add_version_option
 
-    parser = argparse.ArgumentParser(prog=PROG, description="EnforceSNN: SNN inference on approximate DRAM")
+    parser = ArgumentParser(prog=PROG, description="EnforceSNN: SNN inference on approximate DRAM")
     add_version_option(parser, PROG)
     sub = parser.add_subparsers(dest="command", required=True)
     _snn_commands(sub)

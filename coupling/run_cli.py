@@ -49,6 +49,8 @@ def add_commands(subparsers) -> None:
                        metavar="{" + ",".join(map(str, choices)) + "}" if choices else name.upper(),
                        help=f"{_DOC[name]} (config field {name}; default {'null' if default is None else default})"
                        .replace("%", "%%"))
+    r.add_argument("--spec", default=None, metavar="FILE",
+                   help="DRAM spec file (YAML, DRAMPower 4 XML, ...; overrides --standard; config field standard)")
     r.set_defaults(handler=cmd_run)
 
 
@@ -61,6 +63,8 @@ def effective_config(args) -> RunConfig:
         value = getattr(args, f"set_{name}")
         if value is not None:
             data[name] = value
+    if args.spec is not None:
+        data["standard"] = args.spec
     return RunConfig.from_dict(data, f"{where} + command line")
 
 

@@ -10,8 +10,9 @@
                    [--json FILE]
     dramsim standards
     dramsim show STANDARD
-    dramsim check CMDTRACE --standard ... [--refresh all-bank|per-bank|none]  (default: from the trace)
-    dramsim energy CMDTRACE (--spec FILE | --standard S) [--format auto|csv|drampower4|drampower5|ramulator2]
+    dramsim check CMDTRACE (--standard S | --spec FILE) [--cmd-format auto|csv|drampower4|drampower5|ramulator2]
+                  [--refresh all-bank|per-bank|none]  (default: from the trace)
+    dramsim energy CMDTRACE (--spec FILE | --standard S) [--cmd-format auto|csv|drampower4|drampower5|ramulator2]
                    [--ranks R] [--cycles N] [--json FILE]          (see dramsim.energy_cli)
 
 Bad input prints ``dramsim: error: MESSAGE`` to stderr and exits with status 2; output files are
@@ -22,7 +23,6 @@ from __future__ import annotations
 
 import argparse
 import dataclasses
-import json
 import os
 import sys
 import time
@@ -149,6 +149,8 @@ def cmd_replay(args) -> int:
                        banks_per_group=org.banks_per_group, channels=org.channels, ranks=org.ranks,
                        data_bytes=org.dq * org.burst_length // 8)
     if args.json:
+        import json
+
         _atomic_text(args.json, json.dumps(stats, indent=2) + "\n")
     print(summary_table(stats, power["operating_point"]))
     return 0
@@ -193,7 +195,7 @@ def cmd_check(args) -> int:
     from traces import read_commands
 
     spec = _load_spec(args)
-    commands = read_commands(args.cmdtrace, args.format, banks_per_group=spec.organization.banks_per_group)
+    commands = read_commands(args.cmdtrace, args.cmd_format, banks_per_group=spec.organization.banks_per_group)
     violations = check(commands, spec, refresh=args.refresh)
     if violations:
         print(format_report(violations))
@@ -202,43 +204,44 @@ def cmd_check(args) -> int:
     return 0
 
 
-def build_parser() -> argparse.ArgumentParser:
-    from traces.errors import add_version_option
-
-    parser = argparse.ArgumentParser(prog=PROG, description="DRAM trace simulator (dramsim)")
-    add_version_option(parser, PROG)
-    sub = parser.add_subparsers(dest="command", required=True)
-
-    def spec_options(p):
-        p.add_argument("--standard", default="DDR3-1600K", help="built-in standard (default DDR3-1600K; see `dramsim standards`)")
-        p.add_argument("--spec", default=None, metavar="FILE", help="spec file (YAML; overrides --standard)")
-        p.add_argument("--channels", type=int, default=None, help="channels (default 1)")
-        p.add_argument("--ranks", type=int, default=None, help="ranks per channel (default 1)")
-
-    p = sub.add_parser("replay", help="simulate a request trace and print a summary")
-    p.add_argument("trace", help="request trace (Ramulator 1/2, DRAMsim3, .npy/.npz)")
-    spec_options(p)
-    p.add_argument("--mapping", default="RoBaRaCoCh", help="address mapping, most significant field first (default RoBaRaCoCh)")
+def add_controller_options(p) -> None:
+    """The memory controller's options (``replay`` and ``sweep-voltage``)."""
+    p.add_argument("--channels", type=int, default=None, help="channels (default: the spec's, 1)")
+    p.add_argument("--ranks", type=int, default=None, help="ranks per channel (default: the spec's, 1)")
+    p.add_argument("--mapping", default="RoBaRaCoCh", help="address mapping, most significant field first")
     p.add_argument("--xor-bank-hash", action="store_true", help="XOR bank bits with low row bits")
     p.add_argument("--row-policy", choices=ROW_POLICIES, default="open",
-                   help="row policy (default open): open keeps a row until a conflict; closed is strict closed "
-                        "page, every column command RDA/WRA (changed: before issue #10 'closed' meant "
-                        "close-adaptive); close-adaptive: RDA/WRA only when no queued request targets the row")
-    p.add_argument("--queue-depth", type=int, default=32, help="read and write queue entries per channel (default 32)")
+                   help="open keeps a row until a conflict; closed is strict closed page, every column command "
+                        "RDA/WRA (changed: before issue #10 'closed' meant close-adaptive); close-adaptive: RDA/WRA "
+                        "only when no queued request targets the row")
+    p.add_argument("--queue-depth", type=int, default=32, help="read and write queue entries per channel")
     p.add_argument("--scheduler", choices=("fcfs-ready", "frfcfs"), default="fcfs-ready",
                    help="fcfs-ready: the oldest ready command first, as Ramulator 2 (default); "
                         "frfcfs: ready row hits first, then the oldest ready command")
-    p.add_argument("--refresh", choices=("all-bank", "per-bank", "none"), default="all-bank",
-                   help="refresh (default all-bank)")
+    p.add_argument("--refresh", choices=("all-bank", "per-bank", "none"), default="all-bank", help="refresh")
     p.add_argument("--arrival", choices=("auto", "trace", "saturate"), default="auto",
-                   help="auto: the trace's cycles if it has them, else saturate")
+                   help="auto: the trace's cycles if it has them, else saturate (default auto)")
+    p.add_argument("--wrap-addresses", action="store_true", help="drop address bits beyond the capacity")
+
+
+def build_parser() -> argparse.ArgumentParser:
+    from traces.cliopts import ArgumentParser, add_deprecated_alias, add_spec_options
+    from traces.errors import add_version_option
+
+    parser = ArgumentParser(prog=PROG, description="DRAM trace simulator (dramsim)")
+    add_version_option(parser, PROG)
+    sub = parser.add_subparsers(dest="command", required=True)
+
+    p = sub.add_parser("replay", help="simulate a request trace and print a summary")
+    p.add_argument("trace", help="request trace (Ramulator 1/2, DRAMsim3, .npy/.npz)")
+    add_spec_options(p)
+    add_controller_options(p)
     p.add_argument("--powerdown-after", type=int, default=None, metavar="N",
                    help="low-power policy: a rank idle for N cycles enters power-down (default: never)")
     p.add_argument("--selfrefresh-after", type=int, default=None, metavar="M",
                    help="low-power policy: a rank idle for M cycles enters self-refresh (default: never)")
     p.add_argument("--powerdown-exit", choices=("fast", "slow"), default="fast",
                    help="power-down with fast (DLL on, default) or slow exit (DLL off)")
-    p.add_argument("--wrap-addresses", action="store_true", help="drop address bits beyond the capacity")
     p.add_argument("--reference", action="store_true", help="slow mode: tick every cycle")
     p.add_argument("--cmd-trace", default=None, metavar="OUT", help="write the command trace")
     p.add_argument("--cmd-format", choices=("csv", "drampower4", "drampower5", "ramulator2"), default=None,
@@ -257,9 +260,13 @@ def build_parser() -> argparse.ArgumentParser:
     p.set_defaults(func=cmd_show)
 
     p = sub.add_parser("check", help="check a command trace against a standard's timing rules")
-    p.add_argument("cmdtrace", help="command trace (our CSV, DRAMPower 4/5)")
-    spec_options(p)
-    p.add_argument("--format", default="auto", help="command trace format (default auto)")
+    p.add_argument("cmdtrace", help="command trace (our CSV, DRAMPower 4/5, Ramulator 2)")
+    add_spec_options(p)
+    p.add_argument("--channels", type=int, default=None, help="channels (default: the spec's, 1)")
+    p.add_argument("--ranks", type=int, default=None, help="ranks per channel (default: the spec's, 1)")
+    p.add_argument("--cmd-format", default="auto", choices=("auto", "csv", "drampower4", "drampower5", "ramulator2"),
+                   help="command trace format")
+    add_deprecated_alias(p, "--format", "--cmd-format", PROG)
     p.add_argument("--refresh", choices=("all-bank", "per-bank", "none"), default=None,
                    help="refresh-rate rules (default: read from the trace, per-bank when it has a REFpb)")
     p.set_defaults(func=cmd_check)

@@ -202,6 +202,12 @@ def _previous_in_group(group: np.ndarray) -> np.ndarray:
     return has
 
 
+def _distinct(values: np.ndarray) -> int:
+    """How many different values (``len(np.unique(values))``, without the import of ``numpy.ma`` it costs)."""
+    values = np.sort(values)
+    return int(np.count_nonzero(values[1:] != values[:-1])) + int(len(values) > 0)
+
+
 def _bank_intervals(cycle, cmd, rank_id, bank_id, nbanks, end, ras, rtp, wr_delay):
     """Per bank, the open intervals [ACT, close) and the effective counts, vectorised.
 
@@ -260,7 +266,7 @@ def _bank_intervals(cycle, cmd, rank_id, bank_id, nbanks, end, ras, rtp, wr_dela
     stop[has] = close_t[nxt[has]]
     n_pre = int(np.count_nonzero(close_t <= end))
     noop_pre = int(np.count_nonzero(ev_cmd == PRE)) - int(np.count_nonzero(ev_cmd[closes] == PRE))
-    noop_prea = n_prea - len(np.unique(src[closes[ev_cmd[closes] == PREA]]))
+    noop_prea = n_prea - _distinct(src[closes[ev_cmd[closes] == PREA]]) if n_prea else 0
     act_index = src[acts].astype(np.int64)
     order = np.argsort(act_index, kind="stable")
     counts = (len(act_index), n_pre, int(np.count_nonzero(is_act)) - len(act_index), noop_pre + noop_prea)

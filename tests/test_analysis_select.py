@@ -93,7 +93,7 @@ def test_evaluated_candidates_and_cli(tmp_path, capsys):
     model.extra["validation_samples"] = 30      # trained on X[:200], never on the last 30 training digits
     save_model(mp, model)
     out = tmp_path / "sel"
-    assert main(["select", "--candidates", str(grid), "--voltages", "1.2", "0.912", "--accuracy-tolerance", "50",
+    assert main(["select", "--candidates", str(grid), "--vdd", "1.2,0.912", "--accuracy-tolerance", "50",
                  "--out", str(out)]) == 0
     cand = pd.read_csv(out / "candidates.csv")
     assert len(cand) == 4 and set(cand.vdd) == {1.2, 0.912}

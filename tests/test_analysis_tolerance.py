@@ -75,7 +75,7 @@ def test_cli_writes_outputs_and_rejects_bad_input(tiny, tmp_path, capsys):
     path = tmp_path / "m.npz"
     save_model(path, model)
     out = tmp_path / "tol"
-    assert main(["tolerance", str(path), "--ber", "1e-4:1e-2", "--seeds", "2", "--precision", "8",
+    assert main(["tolerance", str(path), "--ber", "1e-4:1e-2", "--devices", "2", "--precision", "8",
                  "--eval-samples", "20", "--out", str(out), "--no-progress"]) == 0
     summary = pd.read_csv(out / "tolerance_summary.csv")
     assert list(summary.ber) == pytest.approx([1e-4, 1e-3, 1e-2]) and (summary.seeds == 2).all()

@@ -83,7 +83,7 @@ def test_bad_input_one_line_exit_2_no_json(tmp_path, body, fmt, message):
     bad.write_text(body)
     out = tmp_path / "e.json"
     proc = subprocess.run([sys.executable, "-m", "dramsim", "energy", str(bad), "--standard", "DDR3-1600K",
-                           "--format", fmt, "--json", str(out)], capture_output=True, text=True, cwd=REPO,
+                           "--cmd-format", fmt, "--json", str(out)], capture_output=True, text=True, cwd=REPO,
                           env={"PYTHONPATH": str(REPO), "NUMBA_NUM_THREADS": "1", "PATH": "/usr/bin:/bin"})
     assert proc.returncode == 2, proc.stderr
     assert proc.stderr.count("\n") == 1 and proc.stderr.startswith(f"dramsim: error: {bad}"), proc.stderr

@@ -89,7 +89,7 @@ def test_model_round_trip_and_checks(tmp_path):
 def test_cli_train_eval(tmp_path, capsys):
     model = tmp_path / "m.npz"
     out = tmp_path / "r.json"
-    assert main(["train", "--neurons", "10", "--limit", "200", "--no-progress", "--seed", "1",
+    assert main(["train", "--neurons", "10", "--train-samples", "200", "--no-progress", "--seed", "1",
                  "--precision", "8", "--rounding", "truncate", "--quantize-during-training",
                  "--out", str(model), "--json", str(out)]) == 0
     r = json.loads(out.read_text())
@@ -107,7 +107,7 @@ def test_cli_train_eval(tmp_path, capsys):
     r2 = json.loads(out2.read_text())
     assert r2["samples"] == 25 and r2["precision_bits"] == 4
     # A directory with only t10k files also works as --data for eval.
-    assert main(["eval", str(model), "--data", str(t10k), "--no-progress", "--limit", "10",
+    assert main(["eval", str(model), "--data", str(t10k), "--no-progress", "--eval-samples", "10",
                  "--json", str(out2)]) == 0
     assert json.loads(out2.read_text())["samples"] == 10
 

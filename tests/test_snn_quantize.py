@@ -58,3 +58,34 @@ def test_errors_and_footprint():
     assert footprint_bytes(784, 100, 8) == 78400
     assert footprint_bytes(784, 1, 6) == 588
     assert footprint_bytes(3, 1, 2) == 1
+
+
+@pytest.mark.parametrize("qmode", [0, 1, 2])
+def test_the_vectorized_row_quantizer_equals_the_per_weight_one(qmode):
+    """The training kernel's row pass (``_quantize_row``, ``_clip_store_row``) gives exactly the
+    values (and stochastic draws, in order) of the per-weight ``_quantize_value`` / ``_clip_store``."""
+    from snn import kernels
+
+    rng = np.random.default_rng(qmode)
+    wf = rng.uniform(-0.1, 1.2, (3, 257)).astype(np.float32)
+    wf[0, :5] = [0.0, 1.0, 0.5 / 256, 1.5 / 256, 255.5 / 256]             # ties at 8 bits
+    for bits in (2, 8, 16):
+        qscale = float(1 << bits)
+        w_ref, wf_ref, rs_ref = np.zeros_like(wf), wf.copy(), np.array([12345], np.uint64)
+        for i in range(wf.shape[0]):
+            for j in range(wf.shape[1]):
+                kernels._clip_store(w_ref, wf_ref, i, j, np.float32(0), np.float32(1), qscale, qscale - 1, qmode,
+                                    rs_ref)
+        w_row, wf_row, rs = np.zeros_like(wf), wf.copy(), np.array([12345], np.uint64)
+        for i in range(wf.shape[0]):
+            kernels._clip_store_row(w_row[i], wf_row[i], np.float32(0), np.float32(1), qscale, qscale - 1, qmode, rs)
+        np.testing.assert_array_equal(w_row, w_ref)
+        np.testing.assert_array_equal(wf_row, wf_ref)
+        assert rs[0] == rs_ref[0]
+        w_q, rs = np.zeros_like(wf), np.array([7], np.uint64)
+        rs_ref = np.array([7], np.uint64)
+        for i in range(wf.shape[0]):
+            kernels._quantize_row(w_q[i], wf_ref[i], qscale, qscale - 1, qmode, rs)
+        expect = np.array([[kernels._quantize_value(x, qscale, qscale - 1, qmode, rs_ref) for x in r] for r in wf_ref],
+                          np.float32)
+        np.testing.assert_array_equal(w_q, expect)

@@ -74,6 +74,38 @@ def test_drampower4_bad_lines(tmp_path, body, line, expected):
     assert str(exc.value).startswith(f"{p}:{line}: expected {expected}"), str(exc.value)
 
 
+def _fast_parse(path):
+    """``_dp4_parse.parse`` on a file, as ``read_commands`` calls it: (cycle, code, bank, end, bad_line)."""
+    from traces import _dp4_parse, command_io
+
+    data, size = _dp4_parse.read_padded(path)
+    table, lengths = _dp4_parse.name_table(command_io._DP4_NAMES + ("END",))
+    wide = np.isin(np.arange(len(table)), RANK_COMMANDS)
+    return _dp4_parse.parse(data, size, table, lengths, len(command_io._DP4_NAMES), wide)
+
+
+@pytest.mark.parametrize("body, cycles, banks, end, bad", [
+    ("0,ACT,3\r\n4,RD,3\r\n9,PREA\r\n", [0, 4, 9], [3, 3, 0], -1, 0),       # CRLF, a rank-wide command
+    ("0,ACT,3\n4,RD,3", [0, 4], [3, 3], -1, 0),                               # no last line feed
+    ("\n\n0,ACT,12\n\n7,END\n9,RD,12\n10,END\n", [0, 9], [12, 12], 10, 0),  # blank lines, END inside
+    ("123456789012345,PDN_S_ACT\n", [123456789012345], [0], -1, 0),          # 15 digits, a 9-byte name
+    ("", [], [], -1, 0),
+    ("0,ACT,3\n4,RD,3\r", [0, 4], [3, 3], -1, 0),                             # a last CR without LF
+    ("0,ACT,3\n4 ,RD,3\n", [], [], -1, 2),                                   # a space: the slow reader's
+    ("0,ACT,3\n4,RD,3\rx\n", [], [], -1, 2),                                # a CR inside a line
+    ("0,ACT,3\n\n4,RD\n", [], [], -1, 3),                                    # RD needs its bank
+    ("0,ACT,3\n12345678901234567,RD,3\n", [], [], -1, 2),                    # 17 digits
+    ("0,ACT,3\n4,,3\n", [], [], -1, 2),
+    ("0,ACT,+3\n", [], [], -1, 1),
+])
+def test_fast_parser_reads_what_it_may_and_names_the_first_line_it_may_not(tmp_path, body, cycles, banks, end,
+                                                                            bad):
+    p = tmp_path / "t.trace"
+    p.write_bytes(body.encode())
+    cycle, code, bank, end_cycle, bad_line = _fast_parse(p)
+    assert (bad_line, end_cycle, cycle.tolist(), bank.tolist()) == (bad, end, cycles, banks)
+
+
 @pytest.mark.parametrize("seed", range(6))
 def test_fast_reader_equals_the_pandas_reader(tmp_path, seed):
     """Random well-formed DRAMPower 4 files (every command name, cycles of 1 to 15 digits, banks,
@@ -96,6 +128,7 @@ def test_fast_reader_equals_the_pandas_reader(tmp_path, seed):
     p.write_text(eol.join(lines) + eol)
     fast, end = read_commands(p, "drampower4", banks_per_group=4, with_end=True)
     cyc, code, flat, slow_end = command_io._read_dp4_slowly(p)
+    assert _fast_parse(p)[4] == 0                           # the fast parser read it all itself
     assert end == slow_end == cycle[-1] + 5
     np.testing.assert_array_equal(fast.cycle, cyc)
     np.testing.assert_array_equal(fast.cmd, code)

@@ -1,10 +1,18 @@
 """A vectorised parser for DRAMPower 4 command traces (``cycle,CMD[,bank]`` lines, ``cycle,END``).
 
-Reading a million-line trace with pandas takes seconds; this takes a few NumPy passes over the
-bytes and needs no JIT compiler (``dramsim energy`` starts without Numba). It accepts the form
-DRAMPower and our writer produce -- no spaces, LF or CRLF line ends, blank lines allowed -- and
-returns the number of the first line it cannot read otherwise; :mod:`traces.command_io` then
-re-reads the file with pandas, which takes spaces too and words the error.
+Reading a million-line trace with pandas takes seconds; this takes one NumPy pass over the bytes
+and a few over the lines, and needs no JIT compiler (``dramsim energy`` starts without Numba). It
+accepts the form DRAMPower and our writer produce -- no spaces, LF or CRLF line ends, blank lines
+allowed -- and returns the number of the first line it cannot read otherwise;
+:mod:`traces.command_io` then re-reads the file with pandas, which takes spaces too and words the
+error.
+
+How: every byte below ``-`` (line feed, carriage return, comma; a space or tab too) is a
+separator, all found in one pass; the line feeds among them cut the lines, and the commas in
+between bound each line's fields. Fields are read as little-endian ``uint64`` words through an
+unaligned view of the bytes at every offset, so reading the 8 bytes at any position is one
+gather: a number from the word that *ends* at its field's end (its digits in the top bytes), a
+command name from the word that starts at it.
 """
 from __future__ import annotations
 
@@ -12,6 +20,10 @@ import numpy as np
 
 #: Longest cycle or bank field read here (digits); longer ones go to the slow reader.
 MAX_DIGITS = 16
+#: ASCII "0" bytes :func:`read_padded` puts before a file's content (a word may end in a field
+#: of the first line), and zero bytes after it (a word may start in a field of the last).
+LEAD = 16
+PAD = 16
 
 
 def name_table(names) -> tuple[np.ndarray, np.ndarray]:
@@ -23,45 +35,39 @@ def name_table(names) -> tuple[np.ndarray, np.ndarray]:
     return table, np.array([len(n) for n in names], np.int64)
 
 
-#: Zero bytes :func:`read_padded` leaves after a file's content (windows read past a line end).
-PAD = 16
-
-
 def read_padded(path) -> tuple[np.ndarray, int]:
-    """A file's bytes followed by :data:`PAD` zero bytes, and its length."""
+    """A file's bytes after :data:`LEAD` ASCII zeros and before :data:`PAD` zero bytes, and its length."""
     size = path.stat().st_size
-    data = np.zeros(size + PAD, np.uint8)
+    data = np.empty(LEAD + size + PAD, np.uint8)
+    data[:LEAD] = ord("0")
     with open(path, "rb") as f:
-        f.readinto(memoryview(data)[:size])
+        size = f.readinto(memoryview(data)[LEAD:LEAD + size])     # fewer if it shrank meanwhile
+    data[LEAD + size:] = 0
     return data, size
 
 
-def _windows(padded: np.ndarray, width: int) -> np.ndarray:
-    """Every ``width``-byte window of ``padded`` (which ends in at least ``width`` zeros), a view."""
-    return np.lib.stride_tricks.sliding_window_view(padded, width)
+def _words(padded: np.ndarray) -> np.ndarray:
+    """``words[i]``: the 8 bytes at offset ``i`` of ``padded`` as a little-endian uint64 (a view)."""
+    return np.ndarray((len(padded) - 7,), "<u8", padded, 0, (1,))
 
 
 _ZEROS = np.uint64(0x3030303030303030)      # "00000000"
 _HIGH = np.uint64(0xF0F0F0F0F0F0F0F0)
 _SIX = np.uint64(0x0606060606060606)
-
-
-def _word(windows: np.ndarray, pos: np.ndarray) -> np.ndarray:
-    """The 8 bytes at each position as a little-endian uint64."""
-    return np.ascontiguousarray(windows[pos, :8]).view("<u8")[:, 0]
+#: ``_LOW[k]``: the low ``8 - k`` bytes of a word set (the bytes before a k-digit field's digits).
+_LOW = np.array([2**(8 * (8 - k)) - 1 for k in range(9)], np.uint64)
+#: ``_NAME[k]``: the low ``k`` bytes of a word set (a k-byte name; index -1 of a bad line: all).
+_NAME = np.array([2**(8 * k) - 1 for k in range(9)], np.uint64)
 
 
 def _eight_digits(word: np.ndarray, length: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """The number written in the first ``length`` (0-8) bytes of ``word``, and whether they are digits.
+    """The number whose ``length`` (0-8) digits are the top bytes of ``word``, and whether they are digits.
 
-    The digits are moved to the word's top bytes behind ASCII zeros, then combined pairwise
-    (SWAR: 8 digits in three multiply-add-mask steps; the lowest byte is the leading digit).
+    The bytes below the digits become ASCII zeros, then digits are combined pairwise (SWAR:
+    8 digits in three multiply-add-mask steps; the lowest byte holds the leading digit).
     """
-    length = length.astype(np.uint64)
-    shift = (np.uint64(8) - length) * np.uint64(8)
-    digits = np.where(length == 0, _ZEROS,
-                      (word << np.minimum(shift, np.uint64(56)))
-                      | (_ZEROS >> np.minimum(length * np.uint64(8), np.uint64(56))) * (length < 8))
+    low = _LOW[length]
+    digits = word ^ ((word ^ _ZEROS) & low)
     ok = ((digits & _HIGH) == _ZEROS) & (((digits + _SIX) & _HIGH) == _ZEROS)
     x = digits - _ZEROS
     x = (x * np.uint64(10) + (x >> np.uint64(8))) & np.uint64(0x00FF00FF00FF00FF)
@@ -70,32 +76,43 @@ def _eight_digits(word: np.ndarray, length: np.ndarray) -> tuple[np.ndarray, np.
     return x.astype(np.int64), ok
 
 
-def _digits(windows: np.ndarray, start: np.ndarray, length: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """The integers of ``length`` bytes at ``start`` per line, and whether each is 1-16 digits."""
+def _digits(padded: np.ndarray, words: np.ndarray, stop: np.ndarray,
+            length: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """The integers of the ``length`` bytes before ``stop`` per line, and whether each is 1-16 digits."""
     inside = (length >= 1) & (length <= MAX_DIGITS)
-    if not (length > 1).any():                  # one digit each (a bank field, usually)
-        d = windows[start, 0].astype(np.int64) - 48
-        return d, inside & (d >= 0) & (d <= 9)
+    if not (length != 1).any():                 # one digit each (a bank field, usually)
+        d = padded[stop - 1].astype(np.int64) - 48
+        return d, (d >= 0) & (d <= 9)
     length = np.where(inside, length, 1)
-    lower, ok = _eight_digits(_word(windows, start + np.maximum(length - 8, 0)), np.minimum(length, 8))
+    lower, ok = _eight_digits(words[stop - 8], np.minimum(length, 8))
     if (length > 8).any():                      # 9 to 16 digits: the leading ones as well
-        upper, ok_upper = _eight_digits(_word(windows, start), np.maximum(length - 8, 0))
+        upper, ok_upper = _eight_digits(words[stop - 16], np.maximum(length - 8, 0))
         lower += upper * 10**8
         ok &= ok_upper
     return lower, inside & ok
 
 
-def _name_keys(windows: np.ndarray, start: np.ndarray, length: np.ndarray) -> np.ndarray:
-    """The first 8 bytes of each name as a little-endian uint64 (bytes past its length zeroed)."""
-    word = np.ascontiguousarray(windows[start, :8]).view("<u8")[:, 0]
-    mask = np.where(length >= 8, np.uint64(2**64 - 1),
-                    (np.uint64(1) << (np.uint64(8) * np.clip(length, 0, 7).astype(np.uint64))) - np.uint64(1))
-    return word & mask
+def _codes(padded, words, table, lengths, at, length) -> np.ndarray:
+    """The row of ``table`` named by the ``length`` bytes at ``at`` (-1 if none): first 8 bytes, length, 9th byte."""
+    keys = words[at] & _NAME[np.minimum(length, 8)]
+    flat = np.concatenate((table.reshape(-1), np.zeros(PAD, np.uint8)))
+    table_keys = _words(flat)[np.arange(len(table)) * table.shape[1]] & _NAME[np.minimum(lengths, 8)]
+    order = np.argsort(table_keys)
+    row = order[np.minimum(np.searchsorted(table_keys[order], keys), len(order) - 1)]
+    code = np.where((table_keys[row] == keys) & (lengths[row] == length) & (length <= 9), row, -1)
+    long = np.flatnonzero(length == 9)          # PDN_F_PRE ...: the 9th byte too
+    if len(long) and table.shape[1] > 8:
+        code[long[padded[at[long] + 8] != table[row[long], 8]]] = -1
+    return code
+
+
+#: Bytes parsed at a time (cut at a line end): the temporaries of a chunk stay in the CPU caches.
+CHUNK = 1 << 18
 
 
 def parse(padded: np.ndarray, n: int, table: np.ndarray, lengths: np.ndarray, end_code: int,
           rank_wide: np.ndarray):
-    """Parse a DRAMPower 4 trace held in ``padded[:n]`` (uint8, :func:`read_padded`).
+    """Parse a DRAMPower 4 trace of ``n`` bytes held in ``padded`` (uint8, from :func:`read_padded`).
 
     ``table``/``lengths``: command names (:func:`name_table`; their first 8 bytes must tell them
     apart, as DRAMPower's do); ``end_code``: the row of ``END``; ``rank_wide[code]``: the bank
@@ -104,54 +121,81 @@ def parse(padded: np.ndarray, n: int, table: np.ndarray, lengths: np.ndarray, en
     line not read (0 when all were; the arrays are then complete).
     """
     empty = np.zeros(0, np.int64)
-    buf = padded[:n]
-    newline = np.flatnonzero(buf == 10)
-    start = np.concatenate(([0], newline + 1))
-    stop = np.concatenate((newline, [n]))
-    del newline
-    cr = (stop > start) & (padded[np.maximum(stop - 1, 0)] == 13)
-    if cr.any():                                            # CRLF line ends
-        stop -= cr
-    del cr
-    nonblank = stop > start
+    words = _words(padded)
+    # the commands go straight into arrays long enough for any file of n bytes (a command line
+    # takes at least 4): pages never written are never allocated
+    most = n // 4 + 1
+    cycle, code, bank = np.empty(most, np.int64), np.empty(most, np.uint8), np.empty(most, np.int64)
+    lines_before, end_cycle, k = 0, -1, 0
+    a, stop = LEAD, LEAD + n
+    while a < stop:
+        b = min(a + CHUNK, stop)
+        if b < stop:                                        # end the chunk after its last line feed
+            cut = np.flatnonzero(padded[a:b] == 10)
+            b = a + int(cut[-1]) + 1 if len(cut) else stop
+        got = _parse_chunk(padded, words, a, b, b == stop, table, lengths, end_code, rank_wide)
+        if isinstance(got, int):                            # a bad line
+            return empty, empty.astype(np.uint8), empty, -1, lines_before + got
+        chunk_cycle, chunk_code, chunk_bank, chunk_end, lines = got
+        m = len(chunk_cycle)
+        cycle[k:k + m], code[k:k + m], bank[k:k + m] = chunk_cycle, chunk_code, chunk_bank
+        end_cycle = chunk_end if chunk_end >= 0 else end_cycle
+        lines_before, k, a = lines_before + lines, k + m, b
+    return cycle[:k], code[:k], bank[:k], end_cycle, 0
+
+
+def _parse_chunk(padded, words, a, b, last, table, lengths, end_code, rank_wide):
+    """The lines in ``padded[a:b]`` (whole lines; ``last``: the file's end, maybe without a line feed).
+
+    Returns ``(cycle, code, bank, end_cycle, lines)`` (END lines left out; ``lines``: the chunk's
+    line count) or the 1-based number (within the chunk) of its first line not read.
+    """
+    sep = np.flatnonzero(padded[a:b] < 45)                  # below "-": LF, CR, comma, space, tab ...
+    sep += a
+    kind = padded[sep]
+    if last and padded[b - 1] != 10:                        # a last line without its line feed
+        sep, kind = np.append(sep, b), np.append(kind, np.uint8(10))
+    nl = np.flatnonzero(kind == 10)                         # the separators that end lines
+    stop = sep[nl]
+    start = np.empty_like(stop)
+    start[0], start[1:] = a, stop[:-1] + 1
+    first_sep = np.empty_like(nl)                           # each line's first separator (or its end)
+    first_sep[0], first_sep[1:] = 0, nl[:-1] + 1
+    last_sep = nl                                           # each line's end
+    stray = (kind != 44) & (kind != 10)                     # CR, space, ...: a CR before LF only
+    if stray.any():
+        cr_end = (nl > first_sep) & (kind[nl - 1] == 13) & (sep[nl - 1] == stop - 1)
+        stray[nl[cr_end] - 1] = False
+        if stray.any():
+            return int(np.searchsorted(nl, np.argmax(stray))) + 1
+        stop, last_sep = stop - cr_end, nl - cr_end
+    lines = len(nl)
     line = None                                             # line numbers, when there are blank lines
+    nonblank = stop > start
     if not nonblank.all():
         line = np.flatnonzero(nonblank) + 1
-        start, stop = start[line - 1], stop[line - 1]
+        start, stop, first_sep, last_sep = start[line - 1], stop[line - 1], first_sep[line - 1], last_sep[line - 1]
     del nonblank
-    if len(start) == 0:
-        return empty, empty.astype(np.uint8), empty, -1, 0
-    comma = np.concatenate((np.flatnonzero(buf == 44), [n + 1, n + 1, n + 1]))
-    k = np.searchsorted(comma, start)
-    first, second = comma[k], comma[k + 1]
-    bad = (first >= stop) | (comma[k + 2] < stop)
-    del comma, k
-    has_second = second < stop
-    first = np.minimum(first, stop)
-    second = np.where(has_second, second, stop)
-    windows = _windows(padded, max(int(lengths.max()) + 1, 8))
-    cycle, ok = _digits(windows, start, first - start)
+    inner = last_sep - first_sep                            # commas in the line
+    first = sep[first_sep]                                  # the line's first comma (or its end)
+    second = sep[np.minimum(first_sep + 1, last_sep)]       # its second (or its end)
+    has_second = inner == 2
+    bad = (inner < 1) | (inner > 2)
+    cycle, ok = _digits(padded, words, first, first - start)
     bad |= ~ok
-    # the command name: its first 8 bytes pick the row, its length and 9th byte must agree
-    name_len = second - first - 1
-    keys = _name_keys(windows, first + 1, name_len)
-    flat_table = np.concatenate((table.reshape(-1), np.zeros(PAD, np.uint8)))
-    table_keys = _name_keys(_windows(flat_table, 8), np.arange(len(table)) * table.shape[1], lengths)
-    order = np.argsort(table_keys)
-    row = order[np.minimum(np.searchsorted(table_keys[order], keys), len(order) - 1)]
-    code = np.where((table_keys[row] == keys) & (lengths[row] == name_len) & (name_len <= 9), row, -1)
-    long = np.flatnonzero(name_len == 9)                    # PDN_F_PRE ...: the 9th byte too
-    if len(long) and table.shape[1] > 8:
-        code[long[windows[first[long] + 1, 8] != table[row[long], 8]]] = -1
+    code = _codes(padded, words, table, lengths, first + 1, second - first - 1)
     bad |= code < 0
-    bank, ok = _digits(windows, second + 1, stop - second - 1)
+    bank, ok = _digits(padded, words, stop, np.where(has_second, stop - second - 1, 1))
     bad |= has_second & ~ok
     bad |= ~has_second & (code >= 0) & (code != end_code) & ~rank_wide[np.maximum(code, 0)]
-    bank = np.where(has_second, bank, 0)
+    if not has_second.all():
+        bank = np.where(has_second, bank, 0)
     if bad.any():
         i = int(np.argmax(bad))
-        return empty, empty.astype(np.uint8), empty, -1, int(line[i]) if line is not None else i + 1
-    is_end = code == end_code
-    end_cycle = int(cycle[is_end][-1]) if is_end.any() else -1
-    keep = ~is_end
-    return cycle[keep], code[keep].astype(np.uint8), bank[keep], end_cycle, 0
+        return int(line[i]) if line is not None else i + 1
+    ends = np.flatnonzero(code == end_code)
+    end_cycle = int(cycle[ends[-1]]) if len(ends) else -1
+    if len(ends):
+        keep = code != end_code
+        cycle, code, bank = cycle[keep], code[keep], bank[keep]
+    return cycle, code, bank, end_cycle, lines

@@ -413,20 +413,22 @@ def _read_dp4(path: Path, banks_per_group: int, channel: int, rank: int) -> tupl
     except OSError as exc:
         raise InputError(f"{path}: cannot read ({exc.strerror})") from None
     table, lengths = _dp4_parse.name_table(_DP4_NAMES + ("END",))
-    rank_wide_code = np.isin(np.arange(len(_DP4_NAMES) + 1), RANK_COMMANDS)
+    rank_wide_code = np.zeros(len(_DP4_NAMES) + 1, bool)   # (a lookup table: no np.isin pass)
+    rank_wide_code[list(RANK_COMMANDS)] = True
     cycle, code, flat, end, bad = _dp4_parse.parse(data, size, table, lengths, len(_DP4_NAMES), rank_wide_code)
     del data
     if bad or (len(flat) and flat.max() > np.iinfo(np.int16).max):
         # spaces, or a bad line: pandas reads it or words the error
         cycle, code, flat, end = _read_dp4_slowly(path)
-    rank_wide = np.isin(code, RANK_COMMANDS)
+    rank_wide = rank_wide_code[code]
     n = len(code)
+    bankgroup, bank = np.divmod(flat.astype(np.int16), np.int16(banks_per_group))
+    bankgroup[rank_wide] = -1
+    bank[rank_wide] = -1
     trace = CommandTrace(
         cycle=cycle, cmd=code,
-        channel=np.full(n, channel), rank=np.full(n, rank),
-        bankgroup=np.where(rank_wide, -1, flat // banks_per_group),
-        bank=np.where(rank_wide, -1, flat % banks_per_group),
-        row=np.full(n, -1), column=np.full(n, -1),
+        channel=np.full(n, channel, np.int16), rank=np.full(n, rank, np.int16),
+        bankgroup=bankgroup, bank=bank, row=np.full(n, -1, np.int32), column=np.full(n, -1, np.int32),
     )
     return trace, (None if end is None or end < 0 else int(end))
 
