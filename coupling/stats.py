@@ -272,10 +272,15 @@ def paired_two_level_interval(correct_test, correct_ref, level: float = 0.95, n_
     r = _correct(correct_ref, "correct_ref", ndim=1).astype(float)
     if t.shape[1] != len(r):
         raise InputError(f"correct_test has {t.shape[1]} samples per device, correct_ref {len(r)}; expected the same digits")
+    return _paired_bootstrap(t - r[None, :], level, n_boot, seed)
+
+
+def _paired_bootstrap(d: np.ndarray, level: float, n_boot, seed) -> tuple[float, float, float]:
+    """Mean of the paired differences ``d`` (units, digits) and its percentile interval, units
+    and digits resampled independently (the same cells for both sides of each difference)."""
     n_boot, seed = _count(n_boot, "n_boot"), _count(seed, "seed")
     if n_boot < 100 or seed < 0:
         raise InputError(f"n_boot {n_boot}, seed {seed}: expected n_boot >= 100, seed >= 0")
-    d = t - r[None, :]
     rows, cols = d.shape
     rng = np.random.default_rng(seed)
     w_rows = rng.multinomial(rows, np.full(rows, 1.0 / rows), size=n_boot).astype(float)
@@ -328,15 +333,4 @@ def paired_matrix_interval(correct_test, correct_ref, level: float = 0.95, n_boo
     r = _correct(correct_ref, "correct_ref", ndim=2).astype(float)
     if t.shape != r.shape:
         raise InputError(f"correct_test is {t.shape}, correct_ref {r.shape}; expected the same units and digits")
-    n_boot, seed = _count(n_boot, "n_boot"), _count(seed, "seed")
-    if n_boot < 100 or seed < 0:
-        raise InputError(f"n_boot {n_boot}, seed {seed}: expected n_boot >= 100, seed >= 0")
-    d = t - r
-    rows, cols = d.shape
-    rng = np.random.default_rng(seed)
-    w_rows = rng.multinomial(rows, np.full(rows, 1.0 / rows), size=n_boot).astype(float)
-    w_cols = rng.multinomial(cols, np.full(cols, 1.0 / cols), size=n_boot).astype(float)
-    reps = np.einsum("kr,kr->k", w_rows, w_cols @ d.T) / (rows * cols)
-    alpha = 1 - level
-    lo, hi = np.quantile(reps, [alpha / 2, 1 - alpha / 2])
-    return float(d.mean()), float(lo), float(hi)
+    return _paired_bootstrap(t - r, level, n_boot, seed)
