@@ -11,8 +11,10 @@ mapping assigns), while STDP updates the clean float weights (:func:`snn.network
 device's weak cells at the step's BER -- the same cells ``enforcesnn run`` and ``tolerance`` flip
 for that device, placement and BER (:meth:`coupling.faults.FaultModel.persistent_flips`; a
 curriculum step's cells contain the previous step's) -- so FAT learns around *this* device's
-faults; with ``"transient"`` every sample sees a fresh draw (one whole-matrix read per sample,
-:class:`coupling.weights.DramWeightSource` transient mode). Labels are re-assigned at the end of every step from that step's spike counts (so the
+faults; with ``"transient"`` every weight-row read of the forward pass sees its own
+draw (per-read errors, as inference sees them: :func:`snn.network.train` takes the per-read
+:class:`coupling.weights.DramWeightSource` the hook returns, and the flips of training sample
+``k`` of step ``s`` come from ``Generator([fat_seed, s, 2, k])``). Labels are re-assigned at the end of every step from that step's spike counts (so the
 final labels come from the network seeing errors at the target BER).
 
 ``location_aware=False`` is the comparison baseline: the same curriculum with errors
@@ -20,9 +22,9 @@ uniform over the weight bits (EDEN model 0, no bank weakness), ignoring where th
 them. ``target_ber=0`` (or an all-zero schedule) is plain continued training, the control that
 separates the effect of errors in the forward pass from the effect of more training.
 
-Transient flips of training sample ``k`` of step ``s`` come from ``Generator([fat_seed, s, 1, k])``
--style keys (``DramWeightSource`` transient mode with ``device_seed = fat_seed`` and
-``draw_key = s``), independent of the evaluation draws.
+Transient draws use ``device_seed = fat_seed`` and ``draw_key = s`` (step index, never a BER
+key), so they are independent of the evaluation draws, and -- samples running one after the
+other -- of the Numba thread count.
 """
 from __future__ import annotations
 
@@ -35,6 +37,7 @@ from coupling.config import RunConfig
 from coupling.faults import ErrorProfile, FaultModel, apply_flips
 from coupling.layout import Geometry
 from coupling.tolerance import device
+from coupling.transient import RowFlipTable
 from coupling.weights import DramWeightSource, repair_float
 from dramsim.errors import InputError
 from snn.network import Model, train
@@ -90,17 +93,18 @@ class CorruptedForward:
         self.cfg, self.seed, self.step = cfg, int(seed), int(step)
         self.flips = 0
         self._positions = None        # persistent, models 0-2: the failing cells do not depend on the data
+        self._table = None            # transient: candidate cells of (layout, faults, ber)
 
     def __call__(self, Wf: np.ndarray, k: int) -> np.ndarray:
         Wq = quantize(Wf, self.bits, self.cfg.rounding, rng=[self.seed, self.step, k])
         if self.ber == 0:
             return Wq
         if self.cfg.error_mode == "transient":
-            src = DramWeightSource(Wq, self.bits, self.layout, self.faults, self.ber, mode="transient",
-                                   device_seed=self.seed, draw_key=self.step, float_repair=self.cfg.float_repair)
-            W = src.weights(k)
-            self.flips += src.last_flips
-            return W
+            if self._table is None:
+                self._table = RowFlipTable(self.layout, self.faults, self.ber)
+            return _CountingSource(self, DramWeightSource(
+                Wq, self.bits, self.layout, self.faults, self.ber, mode="transient", device_seed=self.seed,
+                draw_key=self.step, float_repair=self.cfg.float_repair, flip_table=self._table))
         codes = to_codes(Wq, self.bits)
         pos = self._positions
         if pos is None:
@@ -112,6 +116,23 @@ class CorruptedForward:
         if self.bits == 32:
             W = repair_float(W, self.cfg.float_repair)
         return np.ascontiguousarray(W, dtype=np.float32)
+
+
+class _CountingSource:
+    """A per-read source that adds the flips of each sample's reads to its owner's ``flips``."""
+
+    per_read = True
+
+    def __init__(self, owner: CorruptedForward, source: DramWeightSource):
+        self.owner, self.source = owner, source
+
+    def base_weights(self) -> np.ndarray:
+        return self.source.base_weights()
+
+    def read_corrections(self, sample_index: int, rows):
+        out = self.source.read_corrections(sample_index, rows)
+        self.owner.flips += self.source.last_flips
+        return out
 
 
 def uniform_faults(geometry: Geometry, seed: int) -> FaultModel:

@@ -272,10 +272,15 @@ def paired_two_level_interval(correct_test, correct_ref, level: float = 0.95, n_
     r = _correct(correct_ref, "correct_ref", ndim=1).astype(float)
     if t.shape[1] != len(r):
         raise InputError(f"correct_test has {t.shape[1]} samples per device, correct_ref {len(r)}; expected the same digits")
+    return _paired_bootstrap(t - r[None, :], level, n_boot, seed)
+
+
+def _paired_bootstrap(d: np.ndarray, level: float, n_boot, seed) -> tuple[float, float, float]:
+    """Mean of the paired differences ``d`` (units, digits) and its percentile interval, units
+    and digits resampled independently (the same cells for both sides of each difference)."""
     n_boot, seed = _count(n_boot, "n_boot"), _count(seed, "seed")
     if n_boot < 100 or seed < 0:
         raise InputError(f"n_boot {n_boot}, seed {seed}: expected n_boot >= 100, seed >= 0")
-    d = t - r[None, :]
     rows, cols = d.shape
     rng = np.random.default_rng(seed)
     w_rows = rng.multinomial(rows, np.full(rows, 1.0 / rows), size=n_boot).astype(float)
@@ -308,3 +313,24 @@ def bootstrap_mean_interval(values, level: float = 0.95, n_boot: int = 4000, see
     alpha = 1 - level
     lo, hi = np.quantile(reps, [alpha / 2, 1 - alpha / 2])
     return float(v.mean()), float(lo), float(hi)
+
+
+def paired_matrix_interval(correct_test, correct_ref, level: float = 0.95, n_boot: int = 2000,
+                           seed: int = 0) -> tuple[float, float, float]:
+    """Bootstrap interval of ``acc(test) - acc(ref)`` where both are ``(units, samples)``, paired by unit and digit.
+
+    A unit is e.g. one (training seed, device seed) pair: row ``u`` of both matrices is the same
+    unit on the same digits (fault-aware training against its control trained as long). Each
+    replicate resamples units and, independently, digits; both accuracies use the same resampled
+    cells. Percentile interval.
+
+    Returns
+    -------
+    (difference, lo, hi) : tuple of float
+    """
+    level = _level(level)
+    t = _correct(correct_test, "correct_test", ndim=2).astype(float)
+    r = _correct(correct_ref, "correct_ref", ndim=2).astype(float)
+    if t.shape != r.shape:
+        raise InputError(f"correct_test is {t.shape}, correct_ref {r.shape}; expected the same units and digits")
+    return _paired_bootstrap(t - r, level, n_boot, seed)

