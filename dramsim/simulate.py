@@ -15,6 +15,7 @@ from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 
 import numpy as np
+from numba import njit
 
 from dramsim import kernel
 from dramsim.errors import InputError
@@ -233,7 +234,8 @@ def _per_channel(run, org, bank, row, column, is_write, arr, by_arrival: bool, t
 
     ``run(n_ch, bank, row, column, is_write, arrival)`` is one kernel call. Returns the kernel's
     output tuple (commands sorted by cycle then channel, stable; per-request arrays in trace order).
-    The split and the merge run on the same threads as the channels (NumPy copies release the GIL).
+    The split and the merge run per channel on the same threads as the kernels (NumPy's copies
+    release the GIL): each channel's commands go straight to their places in the merged arrays.
     """
     per_channel = org.ranks * org.bankgroups * org.banks_per_group
 
@@ -247,21 +249,41 @@ def _per_channel(run, org, bank, row, column, is_write, arr, by_arrival: bool, t
     with ThreadPoolExecutor(max_workers=max(1, min(threads, org.channels))) as pool:
         mapper = map if threads == 1 else pool.map
         parts = list(mapper(one, range(org.channels)))
-        cycle = np.concatenate([out[0] for _, out in parts])
-        order = np.argsort(cycle, kind="stable")  # channels concatenated in order: cycle, then channel
+        n_cmd = sum(len(out[0]) for _, out in parts)
+        commands = [np.empty(n_cmd, parts[0][1][k].dtype) for k in range(8)]
+        per_request = [np.empty(len(bank), parts[0][1][k].dtype) for k in range(8, 12)]
 
-        def command_field(k):
-            return np.concatenate([out[k] for _, out in parts])[order]
+        def place(c):
+            """Scatter channel ``c``'s commands and requests to their places in the merged arrays."""
+            idx, out = parts[c]
+            cycle = out[0]
+            # a command's place: its rank in its channel, plus the commands of earlier channels at
+            # cycles up to its own and those of later channels at earlier cycles
+            pos = np.arange(len(cycle), dtype=np.int64)
+            for other, (_, out_other) in enumerate(parts):
+                if other != c:
+                    _add_ranks(pos, cycle, out_other[0], other < c)
+            for k in range(8):
+                commands[k][pos] = out[k]
+            for k in range(8, 12):
+                per_request[k - 8][idx] = out[k]
 
-        def request_field(k):
-            merged = np.empty(len(bank), parts[0][1][k].dtype)
-            for idx, out in parts:
-                merged[idx] = out[k]
-            return merged
-
-        commands = list(mapper(command_field, range(8)))
-        per_request = list(mapper(request_field, range(8, 12)))
+        list(mapper(place, range(org.channels)))
     return (*commands, *per_request, False)
+
+
+@njit(cache=True, nogil=True)
+def _add_ranks(pos, cycle, other, inclusive):
+    """Add to ``pos[i]`` how many of ``other`` are < ``cycle[i]`` (<= when ``inclusive``); both sorted.
+
+    ``np.searchsorted(other, cycle, "right" if inclusive else "left")`` in one linear pass.
+    """
+    j = 0
+    for i in range(cycle.shape[0]):
+        t = cycle[i]
+        while j < other.shape[0] and (other[j] <= t if inclusive else other[j] < t):
+            j += 1
+        pos[i] += j
 
 
 def issued_commands(row_policy: str, refresh: str, low_power: bool) -> set[str]:
