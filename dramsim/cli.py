@@ -5,6 +5,7 @@
     dramsim replay TRACE [--standard DDR3-1600K | --spec FILE] [--channels 1] [--ranks 1]
                    [--mapping RoBaRaCoCh] [--xor-bank-hash] [--row-policy open|closed|close-adaptive]
                    [--queue-depth 32] [--scheduler fcfs-ready|frfcfs] [--refresh all-bank|per-bank|none] [--arrival auto|trace|saturate]
+                   [--channel-frontend shared|independent] [--threads N]
                    [--powerdown-after N] [--selfrefresh-after M] [--powerdown-exit fast|slow]
                    [--wrap-addresses] [--reference] [--cmd-trace OUT [--cmd-format csv|drampower4|drampower5|ramulator2]]
                    [--json FILE]
@@ -130,7 +131,8 @@ def cmd_replay(args) -> int:
                        row_policy=args.row_policy, queue_depth=args.queue_depth, refresh=args.refresh,
                        arrival=args.arrival, wrap_addresses=args.wrap_addresses, reference=args.reference,
                        scheduler=args.scheduler, powerdown_after=args.powerdown_after,
-                       selfrefresh_after=args.selfrefresh_after, powerdown_exit=args.powerdown_exit)
+                       selfrefresh_after=args.selfrefresh_after, powerdown_exit=args.powerdown_exit,
+                       channel_frontend=args.channel_frontend, threads=args.threads)
     except InputError as exc:
         if str(exc).startswith("request "):  # name the trace file for per-request errors
             raise InputError(f"{args.trace}: {exc}") from None
@@ -222,6 +224,13 @@ def add_controller_options(p) -> None:
     p.add_argument("--arrival", choices=("auto", "trace", "saturate"), default="auto",
                    help="auto: the trace's cycles if it has them, else saturate (default auto)")
     p.add_argument("--wrap-addresses", action="store_true", help="drop address bits beyond the capacity")
+    p.add_argument("--channel-frontend", choices=("shared", "independent"), default="shared",
+                   help="shared: one trace-order front end for all channels, a full queue holds back the other "
+                        "channels too (Ramulator 2, default); independent: each channel its own controller, "
+                        "simulated in parallel")
+    p.add_argument("--threads", type=int, default=None, metavar="N",
+                   help="channels simulated at once with --channel-frontend independent (default: the cores; 1: "
+                        "one after another)")
 
 
 def build_parser() -> argparse.ArgumentParser:

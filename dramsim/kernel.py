@@ -259,7 +259,7 @@ def _change_low_power(cmd, t, r, lp, lp_kind, lp_exit_ok, r_pde, E, rank_node, C
     r_pde[r] = max(r_pde[r], t + max(other, CKE))
 
 
-@njit(cache=True, error_model="numpy")
+@njit(cache=True, nogil=True, error_model="numpy")
 def run(par, rule_start, rules, windows, window_prev, window_next, clocks, n_ch, n_rk, n_bg, n_bpg,
         rbank, rrow, rcol, rwrite, rarrival, saturate, queue_depth, write_high, write_low, row_policy,
         refresh_mode, hit_first, skip, pd_after, sr_after, pd_slow, cap):

@@ -170,7 +170,8 @@ def cmd_sweep_voltage(args) -> int:
         spec_at = ops[indices[0]].spec
         res = simulate(spec_at, requests, mapping=args.mapping, xor_bank_hash=args.xor_bank_hash,
                        row_policy=args.row_policy, queue_depth=args.queue_depth, scheduler=args.scheduler,
-                       refresh=args.refresh, arrival=args.arrival, wrap_addresses=args.wrap_addresses)
+                       refresh=args.refresh, arrival=args.arrival, wrap_addresses=args.wrap_addresses,
+                       channel_frontend=args.channel_frontend, threads=args.threads)
         commands, cycles = res.commands, res.cycles
         del res                        # the per-request arrays are not needed
         for i in indices:

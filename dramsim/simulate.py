@@ -10,9 +10,12 @@ True
 from __future__ import annotations
 
 import math
+import os
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 
 import numpy as np
+from numba import njit
 
 from dramsim import kernel
 from dramsim.errors import InputError
@@ -33,6 +36,9 @@ COUNTED = ("ACT", "PRE", "PREA", "RD", "WR", "RDA", "WRA", "REF")
 #: Low-power commands, counted too when the low-power policy is on.
 LOW_POWER_NAMES = tuple(COMMANDS[code] for code in LOW_POWER)
 POWERDOWN_EXITS = ("fast", "slow")
+#: ``shared``: one trace-order admission front end for all channels (Ramulator 2's); ``independent``:
+#: each channel its own controller and front end, simulated in parallel (see :func:`simulate`).
+CHANNEL_FRONTENDS = ("shared", "independent")
 
 
 def _idle_cycles(value, name: str) -> int:
@@ -84,7 +90,8 @@ def simulate(spec: Spec, requests: RequestTrace, *, mapping: str = "RoBaRaCoCh",
              write_low: int | None = None, refresh: str = "all-bank", arrival: str = "auto",
              wrap_addresses: bool = False, reference: bool = False, scheduler: str = "fcfs-ready",
              powerdown_after: int | None = None, selfrefresh_after: int | None = None,
-             powerdown_exit: str = "fast") -> SimResult:
+             powerdown_exit: str = "fast", channel_frontend: str = "shared",
+             threads: int | None = None) -> SimResult:
     """Simulate ``requests`` on ``spec`` (its channels and ranks) and return a :class:`SimResult`.
 
     Parameters
@@ -116,6 +123,21 @@ def simulate(spec: Spec, requests: RequestTrace, *, mapping: str = "RoBaRaCoCh",
         (exit, REF, re-enter), in self-refresh it refreshes itself (see :mod:`dramsim.kernel`).
         Needs the spec's CKE, XP and XS (and CKESR for self-refresh).
     powerdown_exit : ``"fast"`` (DLL on: PDN_F_*, the default) or ``"slow"`` (DLL off: PDN_S_*).
+    channel_frontend : ``"shared"`` (default): one front end admits requests to every channel in
+        trace order, so a request whose channel queue is full holds back the requests behind it
+        for the other channels too (Ramulator 2's single front end; the 2-channel validation
+        depends on it). ``"independent"``: each channel is its own controller with its own front
+        end: the requests are split by channel (trace order kept), each channel's requests are
+        admitted in trace order among themselves (``saturate``: one per cycle of that channel,
+        ``arrival`` the cycle after that channel last accepted one), and a full queue on one
+        channel never delays another. Each channel is one kernel call; the results are merged as
+        one call lays them out (per-request arrays in trace order, commands sorted by cycle then
+        channel, ``cycles`` the max over channels). With ``trace`` arrival and queues that never
+        fill, the per-request results equal ``shared`` mode, and so do the commands up to each
+        channel's last column command: a shared run keeps refreshing (and powering down) a
+        channel until every channel is done, an independent channel stops after its last request.
+    threads : channels simulated at once in ``independent`` mode (default: the cores this process
+        may use; 1: one after another). Any thread count gives bit-identical results.
 
     Raises
     ------
@@ -141,6 +163,12 @@ def simulate(spec: Spec, requests: RequestTrace, *, mapping: str = "RoBaRaCoCh",
         raise InputError(f"{spec.name}: the power-down policy needs timing.CKE and timing.XP in the spec")
     if sr_after >= 0 and not (t.CKESR and t.XS):
         raise InputError(f"{spec.name}: the self-refresh policy needs timing.CKESR and timing.XS in the spec")
+    if channel_frontend not in CHANNEL_FRONTENDS:
+        raise InputError(f"channel frontend {channel_frontend!r}; expected one of {', '.join(CHANNEL_FRONTENDS)}")
+    if threads is None:
+        threads = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else (os.cpu_count() or 1)
+    if isinstance(threads, bool) or int(threads) != threads or int(threads) < 1:
+        raise InputError(f"threads {threads!r}; expected a positive integer")
     if int(queue_depth) < 1:
         raise InputError(f"queue depth {queue_depth}; expected a positive integer")
     queue_depth = int(queue_depth)
@@ -168,17 +196,25 @@ def simulate(spec: Spec, requests: RequestTrace, *, mapping: str = "RoBaRaCoCh",
     span = (int(arr[-1]) if arrival == "trace" and n else 0) + 16 * n
     interval = spec.timing.REFIpb if refresh == "per-bank" else spec.timing.REFI
     table = kernel_inputs(spec, issued_commands(row_policy, refresh, pd_after >= 0 or sr_after >= 0))
-    cap = 3 * n + 2 * org.channels * org.ranks * (span // interval + 1) + 1024
-    while True:
-        out = kernel.run(*table, org.channels, org.ranks, org.bankgroups, org.banks_per_group,
-                         bank, row, column,
-                         requests.is_write, arr, arrival == "saturate", queue_depth, write_high, write_low,
-                         ROW_POLICIES.index(row_policy), {"none": 0, "all-bank": 1, "per-bank": 2}[refresh],
-                         scheduler == "frfcfs", not reference, pd_after, sr_after,
-                         powerdown_exit == "slow", cap)
-        if not out[12]:
-            break
-        cap *= 2
+    settings = (queue_depth, write_high, write_low, ROW_POLICIES.index(row_policy),
+                {"none": 0, "all-bank": 1, "per-bank": 2}[refresh], scheduler == "frfcfs", not reference,
+                pd_after, sr_after, powerdown_exit == "slow")
+
+    def run(n_ch, bank_c, row_c, column_c, write_c, arr_c):
+        """One kernel call over ``n_ch`` channels, rerun with more room on command overflow."""
+        m = len(bank_c)
+        cap = 3 * m + 2 * n_ch * org.ranks * (span // interval + 1) + 1024
+        while True:
+            out = kernel.run(*table, n_ch, org.ranks, org.bankgroups, org.banks_per_group,
+                             bank_c, row_c, column_c, write_c, arr_c, arrival == "saturate", *settings, cap)
+            if not out[12]:
+                return out
+            cap *= 2
+
+    if channel_frontend == "shared" or org.channels == 1:
+        out = run(org.channels, bank, row, column, requests.is_write, arr)
+    else:
+        out = _per_channel(run, org, bank, row, column, requests.is_write, arr, arrival == "trace", int(threads))
     del bank, row, column  # free the decoded requests before the statistics (peak memory)
     cmds = CommandTrace(*out[:8])
     arrival_c, issue_c, completion_c, outcome = out[8:12]
@@ -186,10 +222,68 @@ def simulate(spec: Spec, requests: RequestTrace, *, mapping: str = "RoBaRaCoCh",
     options = dict(mapping=mapping, xor_bank_hash=xor_bank_hash, row_policy=row_policy, queue_depth=queue_depth,
                    write_high=write_high, write_low=write_low, refresh=refresh, arrival=arrival,
                    reference=reference, scheduler=scheduler, powerdown_after=powerdown_after,
-                   selfrefresh_after=selfrefresh_after, powerdown_exit=powerdown_exit)
+                   selfrefresh_after=selfrefresh_after, powerdown_exit=powerdown_exit,
+                   channel_frontend=channel_frontend)
     res = SimResult(cmds, arrival_c, issue_c, completion_c, outcome, cycles, {}, spec, options)
     res.stats = statistics(res, requests)
     return res
+
+
+def _per_channel(run, org, bank, row, column, is_write, arr, by_arrival: bool, threads: int) -> tuple:
+    """``independent`` front ends: run each channel's requests alone and merge as one call would.
+
+    ``run(n_ch, bank, row, column, is_write, arrival)`` is one kernel call. Returns the kernel's
+    output tuple (commands sorted by cycle then channel, stable; per-request arrays in trace order).
+    The split and the merge run per channel on the same threads as the kernels (NumPy's copies
+    release the GIL): each channel's commands go straight to their places in the merged arrays.
+    """
+    per_channel = org.ranks * org.bankgroups * org.banks_per_group
+
+    def one(c):
+        idx = np.flatnonzero(bank // per_channel == c)  # this channel's requests, in trace order
+        out = run(1, bank[idx] - c * per_channel, row[idx], column[idx], is_write[idx],
+                  arr[idx] if by_arrival else arr)
+        out[2][:] = c  # the call saw its channel as channel 0
+        return idx, out
+
+    with ThreadPoolExecutor(max_workers=max(1, min(threads, org.channels))) as pool:
+        mapper = map if threads == 1 else pool.map
+        parts = list(mapper(one, range(org.channels)))
+        n_cmd = sum(len(out[0]) for _, out in parts)
+        commands = [np.empty(n_cmd, parts[0][1][k].dtype) for k in range(8)]
+        per_request = [np.empty(len(bank), parts[0][1][k].dtype) for k in range(8, 12)]
+
+        def place(c):
+            """Scatter channel ``c``'s commands and requests to their places in the merged arrays."""
+            idx, out = parts[c]
+            cycle = out[0]
+            # a command's place: its rank in its channel, plus the commands of earlier channels at
+            # cycles up to its own and those of later channels at earlier cycles
+            pos = np.arange(len(cycle), dtype=np.int64)
+            for other, (_, out_other) in enumerate(parts):
+                if other != c:
+                    _add_ranks(pos, cycle, out_other[0], other < c)
+            for k in range(8):
+                commands[k][pos] = out[k]
+            for k in range(8, 12):
+                per_request[k - 8][idx] = out[k]
+
+        list(mapper(place, range(org.channels)))
+    return (*commands, *per_request, False)
+
+
+@njit(cache=True, nogil=True)
+def _add_ranks(pos, cycle, other, inclusive):
+    """Add to ``pos[i]`` how many of ``other`` are < ``cycle[i]`` (<= when ``inclusive``); both sorted.
+
+    ``np.searchsorted(other, cycle, "right" if inclusive else "left")`` in one linear pass.
+    """
+    j = 0
+    for i in range(cycle.shape[0]):
+        t = cycle[i]
+        while j < other.shape[0] and (other[j] <= t if inclusive else other[j] < t):
+            j += 1
+        pos[i] += j
 
 
 def issued_commands(row_policy: str, refresh: str, low_power: bool) -> set[str]:
