@@ -20,12 +20,12 @@ from numba import njit
 from dramsim import kernel
 from dramsim.errors import InputError
 from dramsim.mapping import AddressMapping
+from dramsim.policies import ROW_POLICIES  # open, closed, close-adaptive (see there)
 from dramsim.spec import Spec
 from dramsim.timing import kernel_inputs
 from traces.commands import COMMANDS, LOW_POWER, CommandTrace
 from traces.requests import RequestTrace
 
-from dramsim.policies import ROW_POLICIES  # noqa: E402  (open, closed, close-adaptive; see there)
 REFRESH_MODES = ("all-bank", "per-bank", "none")
 ARRIVALS = ("auto", "trace", "saturate")
 #: ``fcfs-ready``: the oldest ready command first (Ramulator 2's generic controller; the default,
