@@ -134,3 +134,23 @@ def test_fast_reader_equals_the_pandas_reader(tmp_path, seed):
     np.testing.assert_array_equal(fast.cmd, code)
     wide = np.isin(code, RANK_COMMANDS)
     np.testing.assert_array_equal(fast.bank[~wide] + 4 * fast.bankgroup[~wide], flat[~wide])
+
+
+@pytest.mark.parametrize("name", ["RDX", "R", "ACTA", "PRE_", "REFBB", "PDN_F_PRX", "PDN_F_PREE", "SRE", "SREXX",
+                                  "PUP_AC", "EN", "ENDD", "act"])
+def test_fast_parser_refuses_names_next_to_the_known_ones(tmp_path, name):
+    """A hashed name lookup may only accept the names themselves: one byte more, less or changed is line 2."""
+    p = tmp_path / "n.trace"
+    p.write_bytes(f"0,ACT,3\n4,{name},3\n".encode())
+    assert _fast_parse(p)[4] == 2
+
+
+def test_name_lookup_gives_every_name_its_own_slot():
+    from traces import _dp4_parse, command_io
+
+    names = command_io._DP4_NAMES + ("END",)
+    table, lengths = _dp4_parse.name_table(names)
+    keys, multiplier, slots = _dp4_parse.name_lookup(table, lengths)
+    slot = (keys * multiplier) >> np.uint64(64 - _dp4_parse.SLOT_BITS)
+    assert len(set(slot.tolist())) == len(names)
+    assert slots[slot].tolist() == list(range(len(names)))

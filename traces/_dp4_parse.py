@@ -92,14 +92,39 @@ def _digits(padded: np.ndarray, words: np.ndarray, stop: np.ndarray,
     return lower, inside & ok
 
 
-def _codes(padded, words, table, lengths, at, length) -> np.ndarray:
-    """The row of ``table`` named by the ``length`` bytes at ``at`` (-1 if none): first 8 bytes, length, 9th byte."""
-    keys = words[at] & _NAME[np.minimum(length, 8)]
+#: Bits of the hash that picks a command name's slot (:func:`name_lookup`).
+SLOT_BITS = 6
+
+
+def name_lookup(table: np.ndarray, lengths: np.ndarray) -> tuple[np.ndarray, np.uint64, np.ndarray]:
+    """A collision-free multiplicative hash of the names of ``table``: ``(keys, multiplier, slots)``.
+
+    ``keys[code]``: a name's first 8 bytes as a word; ``slots[(key * multiplier) >> (64 - SLOT_BITS)]``:
+    the code whose key may be ``key`` (-1 for none). The multiplier is the first of a fixed
+    sequence of odd constants that gives every name its own slot, so the lookup is deterministic.
+    """
     flat = np.concatenate((table.reshape(-1), np.zeros(PAD, np.uint8)))
-    table_keys = _words(flat)[np.arange(len(table)) * table.shape[1]] & _NAME[np.minimum(lengths, 8)]
-    order = np.argsort(table_keys)
-    row = order[np.minimum(np.searchsorted(table_keys[order], keys), len(order) - 1)]
-    code = np.where((table_keys[row] == keys) & (lengths[row] == length) & (length <= 9), row, -1)
+    keys = _words(flat)[np.arange(len(table)) * table.shape[1]] & _NAME[np.minimum(lengths, 8)]
+    shift = np.uint64(64 - SLOT_BITS)
+    for i in range(1, 10_000):
+        multiplier = np.uint64((0x9E3779B97F4A7C15 * i) % 2**64 | 1)
+        slot = (keys * multiplier) >> shift
+        if len(np.unique(slot)) == len(keys):
+            slots = np.full(2**SLOT_BITS, -1, np.int64)
+            slots[slot] = np.arange(len(keys))
+            return keys, multiplier, slots
+    raise ValueError("no collision-free hash for these command names")
+
+
+def _codes(padded, words, table, lengths, lookup, at, length) -> np.ndarray:
+    """The row of ``table`` named by the ``length`` bytes at ``at`` (-1 if none): first 8 bytes, length, 9th byte."""
+    table_keys, multiplier, slots = lookup
+    keys = words[at] & _NAME[np.minimum(length, 8)]
+    row = slots[(keys * multiplier) >> np.uint64(64 - SLOT_BITS)]
+    ok = (row >= 0) & (length <= 9)
+    row = np.maximum(row, 0)
+    ok &= (table_keys[row] == keys) & (lengths[row] == length)
+    code = np.where(ok, row, -1)
     long = np.flatnonzero(length == 9)          # PDN_F_PRE ...: the 9th byte too
     if len(long) and table.shape[1] > 8:
         code[long[padded[at[long] + 8] != table[row[long], 8]]] = -1
@@ -122,6 +147,7 @@ def parse(padded: np.ndarray, n: int, table: np.ndarray, lengths: np.ndarray, en
     """
     empty = np.zeros(0, np.int64)
     words = _words(padded)
+    lookup = name_lookup(table, lengths)
     # the commands go straight into arrays long enough for any file of n bytes (a command line
     # takes at least 4): pages never written are never allocated
     most = n // 4 + 1
@@ -133,7 +159,7 @@ def parse(padded: np.ndarray, n: int, table: np.ndarray, lengths: np.ndarray, en
         if b < stop:                                        # end the chunk after its last line feed
             cut = np.flatnonzero(padded[a:b] == 10)
             b = a + int(cut[-1]) + 1 if len(cut) else stop
-        got = _parse_chunk(padded, words, a, b, b == stop, table, lengths, end_code, rank_wide)
+        got = _parse_chunk(padded, words, a, b, b == stop, table, lengths, lookup, end_code, rank_wide)
         if isinstance(got, int):                            # a bad line
             return empty, empty.astype(np.uint8), empty, -1, lines_before + got
         chunk_cycle, chunk_code, chunk_bank, chunk_end, lines = got
@@ -144,7 +170,7 @@ def parse(padded: np.ndarray, n: int, table: np.ndarray, lengths: np.ndarray, en
     return cycle[:k], code[:k], bank[:k], end_cycle, 0
 
 
-def _parse_chunk(padded, words, a, b, last, table, lengths, end_code, rank_wide):
+def _parse_chunk(padded, words, a, b, last, table, lengths, lookup, end_code, rank_wide):
     """The lines in ``padded[a:b]`` (whole lines; ``last``: the file's end, maybe without a line feed).
 
     Returns ``(cycle, code, bank, end_cycle, lines)`` (END lines left out; ``lines``: the chunk's
@@ -183,7 +209,7 @@ def _parse_chunk(padded, words, a, b, last, table, lengths, end_code, rank_wide)
     bad = (inner < 1) | (inner > 2)
     cycle, ok = _digits(padded, words, first, first - start)
     bad |= ~ok
-    code = _codes(padded, words, table, lengths, first + 1, second - first - 1)
+    code = _codes(padded, words, table, lengths, lookup, first + 1, second - first - 1)
     bad |= code < 0
     bank, ok = _digits(padded, words, stop, np.where(has_second, stop - second - 1, 1))
     bad |= has_second & ~ok
