@@ -4,7 +4,8 @@
 Usage::
 
     python benchmarks/dram_energy_speed.py [--commands 10000000] [--repeats 3] [--reference]
-                                           [--process [--runs 9]] [--out benchmarks/out/]
+                                           [--process [--runs 9] [--drampower BIN [--memspec XML]]]
+                                           [--out benchmarks/out/]
 
 * Speed: a synthetic DDR3-1600K command trace of N commands (per bank in turn: ACT, 4 RD, PRE;
   a REF every 6240 cycles is not inserted: the trace is only a load for the counter), timed best
@@ -21,6 +22,8 @@ Usage::
   Byte-code caching is on (``PYTHONDONTWRITEBYTECODE`` dropped from the children's environment,
   as for an installed package, whose ``.pyc`` files exist; the warm-up writes ours). DRAMPower
   4.1 takes 0.83 s on this kind of machine (issue 9); the goal is 3x faster (0.277 s).
+  ``--drampower BIN`` (a DRAMPower 4.1 ``drampower`` binary you built; never built here) times it on
+  the same file, interleaved with ours round by round, and reports the median per-round ratio.
 
 Prints a table and writes ``energy_speed.csv`` (and ``energy_reference.csv``,
 ``energy_process.csv``) into ``--out``.
@@ -65,18 +68,24 @@ def synthetic(n: int, banks: int = 8) -> tuple[CommandTrace, int]:
     return trace, int(cycle[-1]) + 100
 
 
-def _wall(cmd: list[str], env: dict, runs: int) -> list[float]:
-    """Wall times (s) of ``runs`` runs of ``cmd`` (output discarded), after one warm-up run."""
-    subprocess.run(cmd, env=env, check=True, stdout=subprocess.DEVNULL)
-    times = []
+def _interleaved(commands: dict, env: dict, runs: int) -> dict:
+    """Wall times (s) of ``runs`` rounds; each round runs every command once, in turn (output discarded).
+
+    One warm-up run of each first. Interleaving puts every command under the same machine load,
+    so their ratio per round is fair even on a busy machine.
+    """
+    for cmd in commands.values():
+        subprocess.run(cmd, env=env, check=True, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    times = {name: [] for name in commands}
     for _ in range(runs):
-        t0 = time.perf_counter()
-        subprocess.run(cmd, env=env, check=True, stdout=subprocess.DEVNULL)
-        times.append(time.perf_counter() - t0)
+        for name, cmd in commands.items():
+            t0 = time.perf_counter()
+            subprocess.run(cmd, env=env, check=True, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+            times[name].append(time.perf_counter() - t0)
     return times
 
 
-def whole_process(out: Path, runs: int) -> pd.DataFrame:
+def whole_process(out: Path, runs: int, drampower: str | None = None, memspec: str | None = None) -> pd.DataFrame:
     """``dramsim energy`` on a ~1 M-command DRAMPower 4 trace as a process (see the module docstring)."""
     from dram_speed import addresses
 
@@ -90,17 +99,24 @@ def whole_process(out: Path, runs: int) -> pd.DataFrame:
     with tempfile.TemporaryDirectory() as tmp:
         path = Path(tmp) / "seq.drampower4.trace"
         write_commands(res.commands, path, "drampower4", banks_per_group=spec.organization.banks_per_group)
-        energy = [sys.executable, "-m", "dramsim", "energy", str(path), "--standard", "DDR3-1600K"]
-        imports = [sys.executable, "-c", "import dramsim.cli, traces"]
+        commands = {"dramsim energy": [sys.executable, "-m", "dramsim", "energy", str(path), "--standard", "DDR3-1600K"],
+                    "imports only": [sys.executable, "-c", "import dramsim.cli, traces"]}
+        if drampower:
+            commands["DRAMPower 4.1"] = [drampower, "-m", memspec, "-c", str(path)]
         env = {k: v for k, v in os.environ.items() if k != "PYTHONDONTWRITEBYTECODE"}
         env["PYTHONPATH"] = str(ROOT)
-        for what, cmd in (("dramsim energy", energy), ("imports only", imports)):
-            t = _wall(cmd, env, runs)
-            rows.append({"run": what, "commands": len(res.commands),
-                         "file_mb": round(path.stat().st_size / 2**20, 1), "runs": runs,
-                         "median_s": round(statistics.median(t), 3), "min_s": round(min(t), 3),
-                         "max_s": round(max(t), 3), "load_avg_1min": round(os.getloadavg()[0], 2),
-                         "drampower41_s_issue9": 0.83})
+        times = _interleaved(commands, env, runs)
+        ours = np.array(times["dramsim energy"])
+        for what, t in times.items():
+            row = {"run": what, "commands": len(res.commands), "file_mb": round(path.stat().st_size / 2**20, 1),
+                   "runs": runs, "median_s": round(statistics.median(t), 3), "min_s": round(min(t), 3),
+                   "max_s": round(max(t), 3), "load_avg_1min": round(os.getloadavg()[0], 2)}
+            if drampower:
+                ratio = np.array(times["DRAMPower 4.1"]) / ours          # per round: same load
+                row["drampower_over_dramsim_median"] = round(float(np.median(ratio)), 2) if what == "dramsim energy" else None
+            else:
+                row["drampower41_s_issue9"] = 0.83
+            rows.append(row)
     df = pd.DataFrame(rows)
     df.to_csv(out / "energy_process.csv", index=False)
     return df
@@ -114,6 +130,10 @@ def main() -> None:
     ap.add_argument("--process", action="store_true",
                     help="time `dramsim energy` as a whole process on a 1M-command DRAMPower 4 trace")
     ap.add_argument("--runs", type=int, default=9, help="runs of each process timing (median, min, max)")
+    ap.add_argument("--drampower", default=None, metavar="BIN",
+                    help="with --process: a DRAMPower 4.1 binary to time side by side (built by you, outside the repo)")
+    ap.add_argument("--memspec", default=None, metavar="XML",
+                    help="with --drampower: its DDR3-1600K memspec (default: ../shared's drampower4 DDR3 XML)")
     ap.add_argument("--out", default=str(ROOT / "benchmarks" / "out"))
     args = ap.parse_args()
     out = Path(args.out)
@@ -121,7 +141,11 @@ def main() -> None:
     if args.process:
         sys.path.insert(0, str(ROOT / "benchmarks"))
         print(f"interpreter: {sys.executable}")
-        print(whole_process(out, args.runs).to_string(index=False))
+        memspec = args.memspec or str(SHARED / "reference" / "dram" / "configs" /
+                                      "drampower4_DDR3_4Gb_x8_1600K_dramsim3IDD.xml")
+        if args.drampower and not (Path(args.drampower).is_file() and Path(memspec).is_file()):
+            sys.exit(f"dram_energy_speed.py: error: --drampower {args.drampower} or --memspec {memspec}: not a file")
+        print(whole_process(out, args.runs, args.drampower, memspec).to_string(index=False))
 
     spec = load_spec("DDR3-1600K")
     trace, cycles = synthetic(args.commands)
