@@ -28,6 +28,10 @@ def add_commands(sub) -> None:
     t.add_argument("--ber", default="1e-9:1e-1", help="A:B (one per decade), A:B:N (log-spaced) or a list a,b,c "
                                                       "(default 1e-9:1e-1)")
     _error_args(t)
+    t.add_argument("--plausibility-repair", default=None, metavar="RULE",
+                   help="EDEN's plausibility check on every weight read: none, layer-max-zero, layer-max-clip, "
+                        "neuron-max-zero, neuron-max-clip, weight-sum, weight-checksum (default: the config's, none; "
+                        "see coupling.plausibility)")
     t.add_argument("--devices", type=int, default=3, metavar="K", help="device instances: seeds 0..K-1 (default 3)")
     add_deprecated_alias(t, "--seeds", "--devices", PROG)
     t.add_argument("--max-drop", type=float, default=1.0, metavar="PP",
@@ -124,6 +128,8 @@ def _config(args):
         d["data"] = args.data
     if args.eval_samples is not None:
         d["eval_samples"] = args.eval_samples
+    if getattr(args, "plausibility_repair", None) is not None:
+        d["plausibility_repair"] = args.plausibility_repair
     return RunConfig.from_dict(d, f"{args.config or '<defaults>'} + command line")
 
 
@@ -167,7 +173,7 @@ def cmd_tolerance(args) -> int:
     out = Path(args.out)
     text = (f"# Error tolerance of {args.model}\n\n"
             f"{res.settings['neurons']} neurons, {res.settings['bits']} bits, policy {args.policy}, EDEN model "
-            f"{cfg.error_model} ({cfg.error_mode}), {cfg.standard}, {len(yt)} test samples, device seeds "
+            f"{cfg.error_model} ({cfg.error_mode}), plausibility repair {cfg.plausibility_repair}, {cfg.standard}, {len(yt)} test samples, device seeds "
             f"0..{args.devices - 1}, {100 * args.confidence:g}% intervals over device seeds and test digits. BER is the "
             f"nominal (vendor-mean) BER; device variation {'on: each device draws its own BER multiplier and bank weakness (effective_ber_mean: flips per stored bit)' if cfg.device_variation else 'off'}.\n\n"
             f"Error-free accuracy: {100 * res.clean_accuracy:.2f}%\n\n"

@@ -61,6 +61,7 @@ _DOC = {
     "device_seed": "seed of the DRAM device instance (its weak cells) for single-device commands (tolerance, fat, flips)",
     "device_seeds": "device instances the main job evaluates at every voltage with errors (accuracy: mean and 95% interval over devices and test digits)",
     "float_repair": "float32 weights after a flip: zero (non-finite or outside [0, 1] -> 0), clip, none (raw; NaN/inf still 0); repairs are counted",
+    "plausibility_repair": "EDEN's plausibility check on every weight read (coupling.plausibility): none; layer-max-zero / layer-max-clip (a value above the largest weight written to the layer -> 0 / that bound); neuron-max-zero / neuron-max-clip (the same per neuron); weight-sum (fixed point, persistent: a neuron whose code sum exceeds w_norm plus the rounding allowance loses its highest-order set bits, smallest weights first, until it fits); weight-checksum (the same against each neuron's stored exact code sum); repairs are counted",
     "plots": "write PNG plots",
     "trace_format": "also write each (precision, policy) request trace to OUT/traces/ as ramulator2, ramulator1, dramsim3 or npz (null = none)",
 }
@@ -125,6 +126,7 @@ class RunConfig:
     device_seed: int = 0
     device_seeds: list = field(default_factory=lambda: [0, 1, 2, 3, 4])
     float_repair: str = "zero"
+    plausibility_repair: str = "none"
     plots: bool = True
     trace_format: str | None = None
 
@@ -180,6 +182,12 @@ class RunConfig:
                               ("row_policy", ROW_POLICIES), ("refresh", ("all-bank", "per-bank", "none"))):
             if getattr(self, name) not in allowed:
                 bad(name, "one of " + ", ".join(allowed))
+        from coupling.plausibility import PLAUSIBILITY_REPAIRS, SUM_RULES
+        if self.plausibility_repair not in PLAUSIBILITY_REPAIRS:
+            bad("plausibility_repair", "one of " + ", ".join(PLAUSIBILITY_REPAIRS))
+        if self.plausibility_repair in SUM_RULES and self.error_mode != "persistent":
+            bad("plausibility_repair", "none or a max rule with error_mode transient (a sum rule needs the whole "
+                                       "matrix as read: persistent errors)")
         if self.trace_format not in (None, "ramulator2", "ramulator1", "dramsim3", "npz"):
             bad("trace_format", "null, ramulator2, ramulator1, dramsim3 or npz")
         if self.error_model not in (0, 1, 2, 3):

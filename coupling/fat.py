@@ -36,6 +36,7 @@ import pandas as pd
 from coupling.config import RunConfig
 from coupling.faults import ErrorProfile, FaultModel, apply_flips
 from coupling.layout import Geometry
+from coupling.plausibility import WriteRecord
 from coupling.tolerance import device
 from coupling.transient import RowFlipTable
 from coupling.weights import DramWeightSource, repair_float
@@ -83,13 +84,18 @@ class CorruptedForward:
     ber : float
         Device-mean BER of this curriculum step.
     cfg : RunConfig
-        rounding, float_repair.
+        rounding, float_repair, plausibility_repair (the forward pass is repaired as inference is;
+        the record is taken from each sample's quantized weights, as written).
     seed, step : int
         Seed the flips (``device_seed = seed``, ``draw_key = step``, transient per sample).
+    w_norm : float, optional
+        ``plausibility_repair: weight-sum``: the weight-sum normalisation constant.
     """
 
-    def __init__(self, bits: int, layout, faults, ber: float, cfg: RunConfig, seed: int, step: int):
+    def __init__(self, bits: int, layout, faults, ber: float, cfg: RunConfig, seed: int, step: int,
+                 w_norm: float | None = None):
         self.bits, self.layout, self.faults, self.ber = bits, layout, faults, float(ber)
+        self.w_norm = w_norm
         self.cfg, self.seed, self.step = cfg, int(seed), int(step)
         self.flips = 0
         self._positions = None        # persistent, models 0-2: the failing cells do not depend on the data
@@ -104,7 +110,8 @@ class CorruptedForward:
                 self._table = RowFlipTable(self.layout, self.faults, self.ber)
             return _CountingSource(self, DramWeightSource(
                 Wq, self.bits, self.layout, self.faults, self.ber, mode="transient", device_seed=self.seed,
-                draw_key=self.step, float_repair=self.cfg.float_repair, flip_table=self._table))
+                draw_key=self.step, float_repair=self.cfg.float_repair, flip_table=self._table,
+                plausibility=self.cfg.plausibility_repair, w_norm=self.w_norm, rounding=self.cfg.rounding))
         codes = to_codes(Wq, self.bits)
         pos = self._positions
         if pos is None:
@@ -112,9 +119,13 @@ class CorruptedForward:
             if self.faults.profile.model != 3:
                 self._positions = pos
         self.flips += len(pos)
-        W = from_codes(apply_flips(codes, self.layout, pos), self.bits)
+        read = apply_flips(codes, self.layout, pos)
+        record = WriteRecord.at_write(Wq if self.bits == 32 else codes, self.bits, self.cfg.plausibility_repair,
+                                      self.w_norm, self.cfg.rounding)
         if self.bits == 32:
-            W = repair_float(W, self.cfg.float_repair)
+            W, _ = record.repair_matrix(repair_float(from_codes(read, 32), self.cfg.float_repair))
+        else:
+            W = from_codes(record.repair_matrix(read)[0], self.bits)
         return np.ascontiguousarray(W, dtype=np.float32)
 
 
@@ -171,7 +182,7 @@ def fault_aware_training(model: Model, images, labels, cfg: RunConfig, target_be
         Steps take consecutive slices of ``samples_per_step`` samples, wrapping around.
     cfg : RunConfig
         Error and DRAM settings (error_model and its parameters, bank_weakness, vendor, standard,
-        packing, max_weakness, rounding, float_repair); ``cfg.device_seed`` selects the device
+        packing, max_weakness, rounding, float_repair, plausibility_repair); ``cfg.device_seed`` selects the device
         whose weak lines (models 1, 2) the location-aware training sees.
     target_ber : float
     schedule : sequence of float or str, optional
@@ -209,7 +220,7 @@ def fault_aware_training(model: Model, images, labels, cfg: RunConfig, target_be
     for step, ber in enumerate(bers):
         idx = (start + np.arange(m)) % n
         start = (start + m) % n
-        fwd = CorruptedForward(bits, layout, faults, ber, cfg, seed, step)
+        fwd = CorruptedForward(bits, layout, faults, ber, cfg, seed, step, model.params.w_norm)
         current, hist = train(images[idx], labels[idx], n_neurons=model.n_neurons, epochs=1, params=model.params,
                               seed=[int(seed), 0xFA7, step], precision=bits, rounding=cfg.rounding,
                               update_interval=update_interval, progress=progress, init=current,
@@ -220,7 +231,8 @@ def fault_aware_training(model: Model, images, labels, cfg: RunConfig, target_be
     current.extra = dict(model.extra, fat={
         "target_ber": float(target_ber), "schedule": bers, "samples_per_step": m, "bits": bits, "policy": policy,
         "location_aware": bool(location_aware), "seed": int(seed), "error_model": cfg.error_model,
-        "bank_weakness": cfg.bank_weakness, "device_seed": cfg.device_seed, "standard": cfg.standard})
+        "bank_weakness": cfg.bank_weakness, "device_seed": cfg.device_seed, "standard": cfg.standard,
+        "plausibility_repair": cfg.plausibility_repair})
     current.seed = model.seed
     return FatResult(current, pd.DataFrame(rows))
 

@@ -288,7 +288,8 @@ def accuracy_with_errors(model, W, bits, layout, faults, ber, cfg: RunConfig, im
     with ``per_sample=True``) that result is reused instead of evaluating again.
     """
     src = DramWeightSource(W, bits, layout, faults, ber, mode=cfg.error_mode, device_seed=faults.device_seed,
-                           draw_key=ber_key(ber) if draw_key is None else draw_key, float_repair=cfg.float_repair)
+                           draw_key=ber_key(ber) if draw_key is None else draw_key, float_repair=cfg.float_repair,
+                           plausibility=cfg.plausibility_repair, w_norm=model.params.w_norm, rounding=cfg.rounding)
     if src.is_static and src.last_flips == 0 and clean is not None:
         res = dict(clean)
     else:

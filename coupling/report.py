@@ -44,7 +44,7 @@ COLUMN_DOC = {
     "effective_ber": "flips / stored weight bits (transient: flips / bits read), mean over devices",
     "effective_ber_read": "flips seen per weight bit read by the replayed samples' spikes",
     "flips": "flipped stored bits, mean over devices",
-    "repaired": "float32 values replaced by float_repair, mean over devices",
+    "repaired": "values replaced by float_repair (float32) and plausibility_repair, mean over devices",
 }
 
 
@@ -228,9 +228,7 @@ def report_markdown(df: pd.DataFrame, info: dict, cfg: RunConfig, command: str =
         _md(_grid(df, lambda r: (f"{r.effective_ber:.3g} [{r.effective_ber_min:.2g}, {r.effective_ber_max:.2g}] "
                                  f"(x{r.effective_ber / r.ber:.2f})") if r.ber > 0 else "0", "{}")),
         "",
-        "## Float32 values repaired (`float_repair: " + cfg.float_repair + "`), mean per device",
-        "",
-        _md(_grid(df[df.bits == 32], lambda r: r.repaired, "{:.1f}")) if (df.bits == 32).any() else "(no float32 row)",
+        *_repaired_section(df, cfg),
         "",
         "Error-free accuracy per precision: "
         + ", ".join(f"{b} bits {100 * a:.1f}%" for b, a in info.get("clean_accuracy", {}).items()),
@@ -239,6 +237,16 @@ def report_markdown(df: pd.DataFrame, info: dict, cfg: RunConfig, command: str =
         "",
     ]
     return "\n".join(parts)
+
+
+def _repaired_section(df: pd.DataFrame, cfg: RunConfig) -> list[str]:
+    """Heading and table of the values repaired per point: float32 only, unless a plausibility rule is on."""
+    if cfg.plausibility_repair == "none":
+        table = _md(_grid(df[df.bits == 32], lambda r: r.repaired, "{:.1f}")) if (df.bits == 32).any() \
+            else "(no float32 row)"
+        return ["## Float32 values repaired (`float_repair: " + cfg.float_repair + "`), mean per device", "", table]
+    return ["## Values repaired (`float_repair: " + cfg.float_repair + "`, `plausibility_repair: "
+            + cfg.plausibility_repair + "`), mean per device", "", _md(_grid(df, lambda r: r.repaired, "{:.1f}"))]
 
 
 def plot(df: pd.DataFrame, out: Path) -> list[Path]:

@@ -6,6 +6,7 @@ import sys
 import time
 
 from coupling.config import _DOC, RunConfig
+from coupling.plausibility import PLAUSIBILITY_REPAIRS
 from traces._atomic import atomic_dir, check_output_dir
 
 #: Command-line overrides of config fields (flag -> (field, type)).
@@ -16,6 +17,7 @@ OVERRIDES = {
     "--error-mode": ("error_mode", str), "--standard": ("standard", str), "--neurons": ("neurons", int),
     "--replay-samples": ("replay_samples", int), "--eval-samples": ("eval_samples", int),
     "--data": ("data", str), "--trace-format": ("trace_format", str),
+    "--plausibility-repair": ("plausibility_repair", str),
 }
 
 
@@ -23,7 +25,8 @@ OVERRIDES = {
 #: one-line error, by :meth:`RunConfig.validate`).
 CHOICES = {"access": ("spike", "sample", "step"), "placement_knowledge": ("profiled", "vendor"),
            "error_model": (0, 1, 2, 3), "error_mode": ("persistent", "transient"),
-           "trace_format": ("ramulator2", "ramulator1", "dramsim3", "npz")}
+           "trace_format": ("ramulator2", "ramulator1", "dramsim3", "npz"),
+           "plausibility_repair": PLAUSIBILITY_REPAIRS}
 
 #: What ``run`` writes into ``--out`` (``--force`` replaces only a directory holding these).
 OUTPUTS = ("results.csv", "report.md", "config.yaml", "*.png", "traces")

@@ -102,7 +102,7 @@ def accuracy_at_ber(model, images, labels, cfg: RunConfig, bits: int, ber: float
     dict
         ``accuracy`` (all-activity readout), ``accuracy_proportion`` (fractions), ``flips``,
         ``effective_ber`` (flips / stored weight bits; transient: flips / bits read), ``repaired``
-        (float32 values the repair rule changed); with ``per_sample`` also ``correct`` (bool per digit).
+        (values ``float_repair`` and ``plausibility_repair`` changed); with ``per_sample`` also ``correct`` (bool per digit).
     """
     if not 0 <= ber <= 1:
         raise InputError(f"ber is {ber!r}; expected a probability in [0, 1]")
@@ -235,7 +235,7 @@ def analyse(model, images, labels, cfg: RunConfig, bers, seeds=(0, 1, 2), bits: 
     images, labels : test data
     cfg : RunConfig
         DRAM and error settings: standard, error_model (+ its parameters), vendor/bank_weakness,
-        error_mode, float_repair, rounding, packing, max_weakness, eval_seed.
+        error_mode, float_repair, plausibility_repair, rounding, packing, max_weakness, eval_seed.
     bers : sequence of float
     seeds : sequence of int
         Device seeds.
@@ -275,7 +275,8 @@ def analyse(model, images, labels, cfg: RunConfig, bers, seeds=(0, 1, 2), bits: 
                         clean_r["correct"], max_drop_pp)
     settings = {"bits": bits, "policy": policy, "error_model": cfg.error_model, "error_mode": cfg.error_mode,
                 "standard": cfg.standard, "bank_weakness": cfg.bank_weakness, "vendor": cfg.vendor,
-                "float_repair": cfg.float_repair, "seeds": seeds, "samples": int(len(labels)),
+                "float_repair": cfg.float_repair,
+                "plausibility_repair": cfg.plausibility_repair, "seeds": seeds, "samples": int(len(labels)),
                 "confidence": confidence, "neurons": int(model.n_neurons), "device_variation": cfg.device_variation}
     return ToleranceResult(points, summary, float(clean), float(max_drop_pp),
                            max_tolerable_ber(summary, clean, max_drop_pp),

@@ -31,9 +31,13 @@ Float32 baseline (``bits=32``): a flipped exponent bit can make a weight huge, n
 ``"zero"`` (default) -- a non-finite value or one outside ``[0, w_max]`` becomes 0;
 ``"clip"`` -- non-finite becomes 0, the rest is clipped to ``[0, w_max]``;
 ``"none"`` -- passed on as decoded (NaN/inf are still replaced by 0 so the kernel stays finite).
-Fixed-point codes always decode inside ``[0, 1)``; no repair applies to them.
-``repaired`` counts the values the rule changed (persistent: in the matrix; transient: in the
-last sample's reads); results report it per point.
+Fixed-point codes always decode inside ``[0, 1)``; ``float_repair`` does not apply to them.
+
+``plausibility`` (default ``"none"``) adds EDEN's plausibility check at every precision
+(:mod:`coupling.plausibility`): the record it needs (a layer or per-neuron bound, or per-neuron
+weight sums) is taken from the words when they are written; each read is checked against it
+(float32: after ``float_repair``). ``repaired`` counts the values both rules changed (persistent:
+in the matrix; transient: in the last sample's reads); results report it per point.
 """
 from __future__ import annotations
 
@@ -41,6 +45,7 @@ import numpy as np
 
 from coupling.faults import FaultModel, apply_flips
 from coupling.layout import WeightLayout
+from coupling.plausibility import WriteRecord, check_rule
 from coupling.transient import RowFlipTable
 from dramsim.errors import InputError
 from snn.quantize import from_codes, to_codes
@@ -101,6 +106,13 @@ class DramWeightSource:
         Transient mode: seed the per-read draws (see the module docstring). Persistent flips
         depend only on the device (``faults``) and ``ber``.
     float_repair : {"zero", "clip", "none"}
+    plausibility : str
+        A rule of :data:`coupling.plausibility.PLAUSIBILITY_REPAIRS` (default ``"none"``); the sum
+        rules need ``mode="persistent"``.
+    w_norm : float, optional
+        ``plausibility="weight-sum"``: each neuron's weight-sum normalisation constant.
+    rounding : str
+        ``plausibility="weight-sum"``: the rounding the weights were quantized with.
     w_max : float
         Largest plausible weight (Diehl & Cook weights lie in [0, 1]).
     flip_table : RowFlipTable, optional
@@ -110,13 +122,15 @@ class DramWeightSource:
 
     def __init__(self, W, bits: int, layout: WeightLayout, faults: FaultModel, ber: float,
                  mode: str = "persistent", device_seed: int = 0, draw_key: int = 0,
-                 float_repair: str = "zero", w_max: float = 1.0, flip_table: RowFlipTable | None = None):
+                 float_repair: str = "zero", w_max: float = 1.0, flip_table: RowFlipTable | None = None,
+                 plausibility: str = "none", w_norm: float | None = None, rounding: str = "nearest"):
         if mode not in ERROR_MODES:
             raise InputError(f"error mode is {mode!r}; expected one of {', '.join(ERROR_MODES)}")
         if float_repair not in FLOAT_REPAIRS:
             raise InputError(f"float_repair is {float_repair!r}; expected one of {', '.join(FLOAT_REPAIRS)}")
         if not 0 <= ber <= 1:
             raise InputError(f"ber is {ber!r}; expected a probability in [0, 1]")
+        check_rule(plausibility, mode)
         W = np.asarray(W, dtype=np.float32)
         if W.shape != (layout.n_inputs, layout.n_neurons) or bits != layout.bits:
             raise InputError(f"weights {W.shape} at {bits} bits do not match the layout "
@@ -124,6 +138,8 @@ class DramWeightSource:
         self.bits = bits
         self.codes = to_codes(W, bits)
         self.clean = from_codes(self.codes, bits)
+        self.record = WriteRecord.at_write(self.clean if bits == 32 else self.codes, bits, plausibility, w_norm,
+                                           rounding)
         self.layout, self.faults, self.ber = layout, faults, float(ber)
         self.mode, self.device_seed, self.draw_key = mode, int(device_seed), int(draw_key)
         self.float_repair, self.w_max = float_repair, float(w_max)
@@ -153,10 +169,14 @@ class DramWeightSource:
         else:
             pos = self.faults.sample_flips(self.layout, self.ber, rng, self.codes)
         self.last_flips = len(pos)
-        W = from_codes(apply_flips(self.codes, self.layout, pos), self.bits)
-        self.repaired = 0
+        read = apply_flips(self.codes, self.layout, pos)
         if self.bits == 32:
-            W, self.repaired = repair_float(W, self.float_repair, self.w_max, counts=True)
+            W, n_float = repair_float(from_codes(read, 32), self.float_repair, self.w_max, counts=True)
+            W, n_plaus = self.record.repair_matrix(W)
+        else:
+            read, n_plaus = self.record.repair_matrix(read)
+            W, n_float = from_codes(read, self.bits), 0
+        self.repaired = n_float + n_plaus
         return np.ascontiguousarray(W, dtype=np.float32)
 
     def weights(self, sample_index: int) -> np.ndarray:
@@ -188,7 +208,8 @@ class DramWeightSource:
         values : float32
             Read ``r`` delivers ``values[c]`` to neuron ``cols[c]`` for ``c`` in
             ``indptr[r]:indptr[r + 1]`` instead of the clean weight (decoded corrupted code;
-            float32 repaired by ``float_repair``). ``last_flips`` becomes the sample's flip count.
+            float32 repaired by ``float_repair``; then the ``plausibility`` max rules).
+            ``last_flips`` becomes the sample's flip count.
         """
         if not self.per_read:
             raise InputError("read_corrections: only a transient-mode source has per-read errors")
@@ -218,10 +239,13 @@ class DramWeightSource:
         flipped = np.bitwise_or.reduceat(masks, first) if len(uniq) else masks
         r_u, j_u = np.divmod(uniq, N)
         codes = (self.codes[rows[r_u], j_u].astype(np.uint64) ^ flipped).astype(self.codes.dtype)
-        values = from_codes(codes, self.bits)
-        self.repaired = 0
         if self.bits == 32:
-            values, self.repaired = repair_float(values, self.float_repair, self.w_max, counts=True)
+            values, n_float = repair_float(from_codes(codes, 32), self.float_repair, self.w_max, counts=True)
+            values, n_plaus = self.record.repair_reads(values, j_u)
+        else:
+            codes, n_plaus = self.record.repair_reads(codes, j_u)
+            values, n_float = from_codes(codes, self.bits), 0
+        self.repaired = n_float + n_plaus
         indptr = np.zeros(m + 1, np.int64)
         indptr[1:] = np.cumsum(np.bincount(r_u, minlength=m))
         return indptr, j_u.astype(np.int32), np.ascontiguousarray(values, dtype=np.float32)
