@@ -1,8 +1,10 @@
 """dramsim speed: in-process throughput, whole `dramsim replay` processes, peak memory, scaling.
 
 Usage: python benchmarks/dram_speed.py [--out benchmarks/out/] [--repeat 2] [--scaling 100000,1000000,10000000]
+                                       [--standard DDR3-1600K]
 
-1. In-process: ``simulate`` on the seq, rand and stride traces of PEERS.md (DDR3-1600K, defaults),
+1. In-process: ``simulate`` on the seq, rand and stride traces of PEERS.md (``--standard``, default
+   DDR3-1600K; defaults otherwise),
    after a JIT warm-up; best of ``--repeat`` runs; requests per second (mapping, kernel, statistics);
    once per scheduler (``fcfs-ready``, the default, Ramulator 2's rule, and ``frfcfs``).
 2. Whole process: ``dramsim replay TRACE --json`` on the Ramulator 2 text traces (warm Numba cache,
@@ -11,7 +13,9 @@ Usage: python benchmarks/dram_speed.py [--out benchmarks/out/] [--repeat 2] [--s
    and 5.8 s for 1 M requests).
 3. Scaling: in-process seconds for seq/rand-like traces of each size in ``--scaling``.
 
-Writes dram_speed.csv (one row per measurement) to ``--out``.
+The Ramulator 2.1 figures are PEERS.md's, measured on DDR3-1600K; ../shared gives none for another
+standard, so with ``--standard`` the ratio compares with that DDR3 figure (the header says so).
+Writes dram_speed.csv (one row per measurement; dram_speed_<STANDARD>.csv for another standard).
 """
 from __future__ import annotations
 
@@ -60,7 +64,7 @@ def in_process(spec, name, n, repeat, scheduler="fcfs-ready"):
     return best, res.cycles
 
 
-def whole_process(path: Path, repeat: int):
+def whole_process(path: Path, repeat: int, standard: str = "DDR3-1600K"):
     """Best wall time and peak RSS (MB) of ``dramsim replay PATH --json``.
 
     Peak RSS comes from ``/usr/bin/time -f %M`` (a small parent, so the figure is the replay's own;
@@ -70,7 +74,8 @@ def whole_process(path: Path, repeat: int):
     timer = ["/usr/bin/time", "-f", "%M"] if Path("/usr/bin/time").exists() else []
     for _ in range(repeat):
         with tempfile.TemporaryDirectory() as tmp:
-            cmd = timer + [sys.executable, "-m", "dramsim.cli", "replay", str(path), "--json", os.path.join(tmp, "s.json")]
+            cmd = timer + [sys.executable, "-m", "dramsim.cli", "replay", str(path), "--standard", standard,
+                           "--json", os.path.join(tmp, "s.json")]
             t0 = time.perf_counter()
             proc = subprocess.run(cmd, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
             wall = time.perf_counter() - t0
@@ -88,13 +93,16 @@ def main(argv=None) -> int:
     parser.add_argument("--out", default="benchmarks/out/")
     parser.add_argument("--repeat", type=int, default=2)
     parser.add_argument("--scaling", default="100000,1000000,10000000")
+    parser.add_argument("--standard", default="DDR3-1600K", help="built-in standard (default DDR3-1600K)")
     args = parser.parse_args(argv)
-    spec = load_spec("DDR3-1600K")
+    spec = load_spec(args.standard)
     rows = []
     simulate(spec, RequestTrace(addresses("rand", 1000), np.zeros(1000, bool)))  # JIT / cache warm-up
     print(f"load average {' '.join(f'{x:.2f}' for x in os.getloadavg())} (2 cores shared)\n")
+    if spec.name != "DDR3-1600K":
+        print(f"note: the Ramulator 2.1 figures are PEERS.md's on DDR3-1600K (../shared has none for {spec.name})\n")
 
-    print("in-process simulate (DDR3-1600K, after warm-up, best of %d)" % args.repeat)
+    print(f"in-process simulate ({spec.name}, after warm-up, best of %d)" % args.repeat)
     print(f"{'trace':<8}{'scheduler':<12}{'requests':>10}{'seconds':>10}{'M req/s':>10}{'x Ramulator 2.1':>18}")
     for name, n in SIZES.items():
         for scheduler in ("fcfs-ready", "frfcfs"):
@@ -111,7 +119,7 @@ def main(argv=None) -> int:
             a = addresses(name, n)
             with open(path, "w") as f:
                 f.write("".join(f"LD 0x{int(x):x}\n" for x in a))
-            secs, peak = whole_process(path, args.repeat)
+            secs, peak = whole_process(path, args.repeat, spec.name)
             print(f"{name:<8}{n:>12,}{secs:>10.3f}{n / RAMULATOR2_RPS[name]:>17.2f}{peak:>10.0f}")
             rows.append(("whole-process", name, "fcfs-ready", n, secs, n / secs, round(peak, 1)))
 
@@ -126,7 +134,7 @@ def main(argv=None) -> int:
 
     out = Path(args.out)
     out.mkdir(parents=True, exist_ok=True)
-    path = out / "dram_speed.csv"
+    path = out / ("dram_speed.csv" if spec.name == "DDR3-1600K" else f"dram_speed_{spec.name}.csv")
     tmp = path.with_name("." + path.name + ".tmp")
     with open(tmp, "w", newline="") as f:
         w = csv.writer(f)

@@ -10,7 +10,9 @@ and prints total cycles, row hits/misses/conflicts, ACT and REF counts next to t
 published figures, with our deviation from Ramulator 2.1. Then the cases of PEERS-2.md section 1
 (:data:`PEERS2_CASES`: strict closed row, 2 ranks, 2 channels, DDR4-2400R 2 ranks, the DRAMsim3
 LPDDR4 and LPDDR3 INI files), each against the peer it is validated on, with the deviation in
-total cycles. Writes validate_peers.csv and validate_peers2.csv.
+total cycles. Last the newer standards of PEERS-2.md section 2 (:data:`NEW_STANDARDS`: DDR5-4800)
+on seq, rand and stride against Ramulator 2.1 (figures from ``peers2/figures.json``, cycles in the
+standard's own CK). Writes validate_peers.csv, validate_peers2.csv and validate_peers3.csv.
 """
 from __future__ import annotations
 
@@ -54,6 +56,29 @@ PEERS2_CASES = {
     "LPDDR4 INI, seq": ("configs/LPDDR4_8Gb_x16_2400.ini", {}, "seq", {}, "DRAMsim3", 8_412_476, 9_281),
     "LPDDR3 INI, seq": ("configs/LPDDR3_8Gb_x32_1600.ini", {}, "seq", {}, "DRAMsim3", 4_280_336, 9_985),
 }
+
+
+#: PEERS-2.md section 2: our built-in standard for each Ramulator 2.1 preset pair (1 channel, 1 rank,
+#: open row, saturating injection, RoBaRaCoCh). Ramulator 2.1's cycles count the standard's CK
+#: (DDR5: CK 2,400 MHz, as ours) until the last request is accepted; ours until the last is served
+#: (the 32-59 requests still queued differ by < 0.02 %).
+NEW_STANDARDS = {"DDR5": "DDR5-4800"}
+
+
+def ramulator2_new(standard: str, trace: str) -> dict:
+    """Ramulator 2.1's figures (``peers2/figures.json``, case ``r2_<standard>_<trace>``) for a
+    :data:`NEW_STANDARDS` standard: cycles, acts, hits, refs, cmd_counts, ..."""
+    import json
+
+    with open(SHARED / "peers2" / "figures.json") as f:
+        return json.load(f)["cases"][f"r2_{standard}_{trace}"]["ramulator2.1"]
+
+
+def run_new_standard(standard: str, trace: str, addresses: np.ndarray | None = None) -> dict:
+    """Simulate a :data:`NEW_STANDARDS` standard on a reference trace (default its full size); its stats."""
+    a = _addresses(trace) if addresses is None else addresses
+    spec = load_spec(NEW_STANDARDS[standard])
+    return simulate(spec, RequestTrace(a, np.zeros(len(a), bool)), wrap_addresses=True).stats
 
 
 def run_peers2_case(name: str, addresses: np.ndarray | None = None) -> dict:
@@ -137,6 +162,20 @@ def main(argv=None) -> int:
     print()
     _print_and_write(("case", "peer", "peer cycles", "dramsim cycles", "deviation %", "peer ACT", "dramsim ACT",
                       "dramsim row hits", "dramsim REF"), rows2, out / "validate_peers2.csv")
+
+    rows3 = []
+    for standard in NEW_STANDARDS:
+        for trace in ("seq", "rand", "stride"):
+            r = ramulator2_new(standard, trace)
+            s = run_new_standard(standard, trace)
+            ours = (s["cycles"], s["commands"]["ACT"], s["row_hits"], s["commands"]["REF"])
+            theirs = (r["cycles"], r["acts"], r["hits"], r["refs"])
+            rows3.append((f"{standard} {trace}", "Ramulator 2.1", *theirs))
+            rows3.append((f"{standard} {trace}", NEW_STANDARDS[standard], *ours))
+            rows3.append((f"{standard} {trace}", "deviation (%)",
+                          *(100.0 * (o - t) / max(t, 1) for o, t in zip(ours, theirs))))
+    print()
+    _print_and_write(("case", "simulator", "cycles", "ACT", "row hits", "REF"), rows3, out / "validate_peers3.csv")
     return 0
 
 

@@ -103,6 +103,8 @@ def summary_table(stats: dict, operating_point: dict | None = None) -> str:
                                f"background {e['background'] / 1e6:,.3f}"
                                + "".join(f", {k} {e[k] / 1e6:,.3f}" for k in ("powerdown", "selfrefresh") if e.get(k))
                                + ")"))
+        if stats.get("energy_note"):
+            rows.append(("energy note", stats["energy_note"]))
         if op:
             rows.append(("operating point", f"{op.get('vdd')} V {op.get('core_rail', '')} ({op.get('vdd_table_equivalent')} V "
                                             f"on the voltage table's scale), {op.get('mode')} mode, BER {op.get('ber')}"))
@@ -144,6 +146,8 @@ def cmd_replay(args) -> int:
     del requests
     power = power_cli.energy_json(res, op, args)
     stats["energy_pj"] = power["energy_pj"]
+    if power.get("energy_note"):
+        stats["energy_note"] = power["energy_note"]
     stats["wall_s"] = round(time.perf_counter() - start, 6)
     if args.cmd_trace:
         org = spec.organization
@@ -185,10 +189,14 @@ def cmd_show(args) -> int:
             continue
         value = getattr(t, f.name)
         print(f"  {f.name:<8} {value:>6} cycles  {t.ns(f.name):>9.2f} ns")
+    from dramsim.energy import energy_note
+
     print("power (mA per device):")
     for rail in spec.rails:
-        currents = "  ".join(f"{k} {v:g}" for k, v in rail.currents_ma.items())
+        currents = "  ".join(f"{k} {v:g}" for k, v in rail.currents_ma.items() if v) or "no currents (not modelled)"
         print(f"  {rail.name} {rail.voltage_v:g} V: {currents}")
+    if energy_note(spec):
+        print(f"note: {energy_note(spec)}")
     return 0
 
 

@@ -77,8 +77,25 @@ its own step at END - 1 and then handles END); the energies here count it once, 
 DRAMPower's ``total`` less that double count (``total_corrected_pJ`` in
 ``shared/reference/dram/peers2/figures.json``).
 
-Every rail of the spec is summed (VDD; VDD and VPP for DDR4; VDD1, VDD2, VDDQ for LPDDR3/LPDDR4);
-a rail without a current contributes 0 for it. Unlike DRAMPower 4, which evaluates one rank and
+Every rail of the spec is summed (VDD; VDD and VPP for DDR4; VDD1, VDD2, VDDQ for LPDDR3/LPDDR4;
+VDD, VPP, VDDQ for DDR5, of which the built-in DDR5-4800 has public currents for VDD only); a rail
+without a current contributes 0 for it (:func:`rails_without_currents` names them).
+
+DDR5 (:data:`BANKWISE`) uses DRAMPower 5's bank-wise decomposition instead of the ACT, PRE and
+active-standby terms above (its DDR5 currents have IDD3N, all banks open, above IDD0, one bank
+cycling, so ``IDD0 - IDD3N`` would be negative). With ``B`` banks, ``rho`` = :data:`RHO` (DRAMPower
+5's default bank-wise factor), ``I_rho = IDD2N + rho (IDD3N - IDD2N)`` the current of a rank with
+some bank open and ``I_1 = (IDD3N + (B - 1) I_rho) / B`` the current with one bank open:
+
+=============  ===========================================================================
+ACT            n_ACT x V x (IDD0 - I_1) x tRAS x tCK       (DRAMPower 5's I_theta with IBeta = IDD0)
+PRE            n_PRE x V x (IDD0 - IDD2N) x tRP x tCK
+background     V x (I_rho x active_cycles + (I_1 - I_rho) x bank_active_cycles
+               + IDD2N x precharged_cycles) x tCK
+=============  ===========================================================================
+
+where ``bank_active_cycles`` is the sum over banks of their open cycles (:attr:`Residency.bank_active`).
+RD, WR and REF are as above (BL16 / double data rate = nBL). Unlike DRAMPower 4, which evaluates one rank and
 multiplies only the background by the number of ranks, the residency here is computed per rank.
 
 Optional I/O and termination energy (``io=True``; off by default), after DRAMPower 4's DDR3
@@ -109,7 +126,11 @@ IO_READ_MW = 4.6
 ODT_WRITE_MW = 21.2
 
 #: The rail whose voltage is reported and scaled, per family (see :mod:`dramsim.voltage`).
-CORE_RAIL = {"DDR3": "VDD", "DDR4": "VDD", "LPDDR3": "VDD2", "LPDDR4": "VDD2"}
+CORE_RAIL = {"DDR3": "VDD", "DDR4": "VDD", "DDR5": "VDD", "LPDDR3": "VDD2", "LPDDR4": "VDD2"}
+#: Families billed with DRAMPower 5's bank-wise ACT / PRE / background terms (module docstring).
+BANKWISE = ("DDR5",)
+#: DRAMPower 5's default bank-wise power factor rho (share of IDD3N - IDD2N drawn once any bank is open).
+RHO = 0.5
 
 PARTS = ("act", "pre", "rd", "wr", "ref", "background", "powerdown", "selfrefresh", "io")
 
@@ -360,13 +381,15 @@ class Residency:
 
     ``active`` and ``precharged`` are standby cycles (outside low-power states); ``lowpower``
     has one column per :data:`LOW_POWER_CYCLES` name (``pup_act``, ``pup_pre`` and ``spup`` are
-    power-up cycles inside the standby ones); ``counts`` as :func:`analyse`.
+    power-up cycles inside the standby ones); ``bank_active`` the open cycles of the rank's banks
+    summed (the bank-wise model's per-bank term); ``counts`` as :func:`analyse`.
     """
 
     counts: dict
     active: np.ndarray
     precharged: np.ndarray
     lowpower: np.ndarray
+    bank_active: np.ndarray | None = None   # per rank, the banks' open cycles summed (bank-wise model)
 
     def lowpower_total(self, name: str) -> int:
         """Low-power cycles of one :data:`LOW_POWER_CYCLES` kind, summed over ranks."""
@@ -428,7 +451,10 @@ def residency(spec: Spec, commands: CommandTrace, cycles: int) -> Residency:
     n = list(commands.counts().values())                     # per code, counted in slices
     values = (*bank_counts[:2], n[RD] + n[RDA], n[WR] + n[WRA], n[REF], n[REFPB], *bank_counts[2:], *lp_counts)
     counts = {name: int(v) for name, v in zip(COUNT_NAMES, values)}
-    return Residency(counts=counts, active=busy - in_states, precharged=cycles - busy, lowpower=lp)
+    opened = np.clip(act_stop - commands.cycle[act_index], 0, None)
+    bank_active = np.bincount(rank_id[act_index].astype(np.int64), weights=opened, minlength=nranks).astype(np.int64)
+    return Residency(counts=counts, active=busy - in_states, precharged=cycles - busy, lowpower=lp,
+                     bank_active=bank_active)
 
 
 def analyse(spec: Spec, commands: CommandTrace, cycles: int) -> tuple[dict, np.ndarray]:
@@ -462,11 +488,14 @@ def command_energies_pj(spec: Spec) -> dict[str, dict[str, float]]:
     cycle (pJ per cycle) of the background states ``bg_active`` (IDD3N), ``bg_precharged``
     (IDD2N), ``pd_act_fast`` (IDD3P1), ``pd_act_slow`` (IDD3P0), ``pd_pre_fast`` (IDD2P1),
     ``pd_pre_slow`` (IDD2P0), ``sref_idd6`` (IDD6); and ``sref_refresh``, the refresh current
-    above active standby (IDD5 - IDD3N) per cycle of the refresh a self-refresh performs.
+    above active standby (IDD5 - IDD3N) per cycle of the refresh a self-refresh performs;
+    ``bg_bank_active``, per cycle of each open bank above the rank's active standby (bank-wise
+    model, :data:`BANKWISE`; 0 otherwise), where ``bg_active`` is then I_rho's.
     """
     tm, org = spec.timing, spec.organization
     tck, nbl, dev = tm.tck_ns, spec.burst_cycles, org.devices_per_rank
-    out = {k: {} for k in ("act", "pre", "rd", "wr", "ref", "refpb", "sref_refresh", *_CYCLE_CURRENTS)}
+    out = {k: {} for k in ("act", "pre", "rd", "wr", "ref", "refpb", "sref_refresh", "bg_bank_active",
+                           *_CYCLE_CURRENTS)}
     for rail in spec.rails:
         v, i = rail.voltage_v, rail.current
         e = lambda di, n: v * di * n * tck * dev  # noqa: E731  mA x V x ns = pJ
@@ -482,7 +511,29 @@ def command_energies_pj(spec: Spec) -> dict[str, dict[str, float]]:
         out["sref_refresh"][rail.name] = e(i("IDD5") - i("IDD3N"), 1)
         for key, current in _CYCLE_CURRENTS.items():
             out[key][rail.name] = e(i(current), 1)
+        out["bg_bank_active"][rail.name] = 0.0
+        if spec.standard in BANKWISE:
+            i_rho = i("IDD2N") + RHO * (i("IDD3N") - i("IDD2N"))
+            i_one = (i("IDD3N") + (org.banks - 1) * i_rho) / org.banks
+            out["act"][rail.name] = e(i("IDD0") - i_one, tm.RAS)
+            out["pre"][rail.name] = e(i("IDD0") - i("IDD2N"), tm.RP)
+            out["bg_active"][rail.name] = e(i_rho, 1)
+            out["bg_bank_active"][rail.name] = e(i_one - i_rho, 1)
     return out
+
+
+def rails_without_currents(spec: Spec) -> tuple[str, ...]:
+    """Rails of ``spec`` with a voltage but no IDD current: their energy is not modelled (0)."""
+    return tuple(r.name for r in spec.rails if not any(r.currents_ma.values()))
+
+
+def energy_note(spec: Spec) -> str:
+    """A one-line caveat for outputs that show energy ("" when every rail has currents)."""
+    missing = rails_without_currents(spec)
+    if not missing:
+        return ""
+    return (f"energy counts {', '.join(r.name for r in spec.rails if r.name not in missing)} only: no public "
+            f"currents for {', '.join(missing)} ({spec.name})")
 
 
 def compute_energy(spec: Spec, commands: CommandTrace, cycles: int, *, io: bool = False,
@@ -517,6 +568,7 @@ def compute_energy(spec: Spec, commands: CommandTrace, cycles: int, *, io: bool 
     cyc = {name: res.lowpower_total(name) for name in LOW_POWER_CYCLES}
     cyc["bg_active"] = act_cycles = int(res.active.sum())
     cyc["bg_precharged"] = pre_cycles = int(res.precharged.sum())
+    bank_active = int(res.bank_active.sum()) if res.bank_active is not None else 0
     refresh_in_sref = cyc["sref_ref_act"] + cyc["sref_ref_pre"] + cyc["spup_ref_act"] + cyc["spup_ref_pre"]
     per_cmd = command_energies_pj(spec)
     parts = dict.fromkeys(PARTS, 0.0)
@@ -527,7 +579,7 @@ def compute_energy(spec: Spec, commands: CommandTrace, cycles: int, *, io: bool 
         n = rail.name
         p = {key: per_cmd[key][n] for key in per_cmd}
         d = {
-            "act_standby": act_cycles * p["bg_active"],
+            "act_standby": act_cycles * p["bg_active"] + bank_active * p["bg_bank_active"],
             "pre_standby": pre_cycles * p["bg_precharged"],
             "pd_act_fast": cyc["pd_act_fast"] * p["pd_act_fast"],
             "pd_act_slow": cyc["pd_act_slow"] * p["pd_act_slow"],
@@ -599,7 +651,7 @@ def access_cost(spec: Spec, access: str, op: str, *, io: bool = False) -> tuple[
         cycles += tm.RCD
     if access == "row_conflict":
         cycles += tm.RP
-    bg = cycles * sum(per_cmd["bg_active"].values())
+    bg = cycles * (sum(per_cmd["bg_active"].values()) + sum(per_cmd["bg_bank_active"].values()))
     return cmd_pj, bg, cycles
 
 

@@ -82,7 +82,7 @@ def _per_rank(spec, commands, cycles, io) -> list[dict]:
 
 def cmd_energy(args) -> int:
     from dramsim.cli import _atomic_text, check_outputs
-    from dramsim.energy import compute_energy
+    from dramsim.energy import compute_energy, energy_note
     from dramsim.spec import load_spec
     from traces import read_commands
 
@@ -120,6 +120,8 @@ def cmd_energy(args) -> int:
         doc = {"trace": str(args.cmdtrace), "spec": spec.name, "cycles": int(cycles), "commands": len(commands),
                "counts": e.counts, "energy_pj": energy, "energy_pj_per_device": per_device,
                "energy_pj_per_rank": per_rank}
+        if energy_note(spec):
+            doc["energy_note"] = energy_note(spec)
         _atomic_text(args.json, json.dumps(doc, indent=2) + "\n")
     print(f"{args.cmdtrace}: {len(commands):,} commands, {cycles:,} cycles, {spec.name}, "
           f"{spec.organization.channels * spec.organization.ranks} rank(s) of "
@@ -130,4 +132,6 @@ def cmd_energy(args) -> int:
     if len(per_rank) > 1:
         for r in per_rank:
             print(f"ch{r['channel']} rank{r['rank']:<4} {r['energy_pj']['total']:>18,.2f}")
+    if energy_note(spec):
+        print(f"note: {energy_note(spec)}")
     return 0

@@ -20,7 +20,7 @@ import argparse
 import sys
 from pathlib import Path
 
-from dramsim.energy import compute_energy
+from dramsim.energy import compute_energy, energy_note
 from dramsim.errors import InputError
 from dramsim.voltage import (DEFAULT_TABLE, MODES, SCALINGS, STATISTICS, load_table, operating_point, summary_lines,
                              write_voltron_table)
@@ -104,7 +104,10 @@ def prepare_spec(spec, args):
 def energy_json(result, op, args) -> dict:
     """``{"energy_pj": {...}, "operating_point": {...}}`` for the replay JSON."""
     e = compute_energy(op.spec, result.commands, result.cycles, io=bool(getattr(args, "io_energy", False)))
-    return {"energy_pj": e.to_dict(), "operating_point": op.to_dict()}
+    out = {"energy_pj": e.to_dict(), "operating_point": op.to_dict()}
+    if energy_note(op.spec):
+        out["energy_note"] = energy_note(op.spec)
+    return out
 
 
 # -- energy-table ----------------------------------------------------------------------------------
@@ -139,6 +142,8 @@ def cmd_energy_table(args) -> int:
           f"mode {args.mode}; command energy + active-standby background over the service time; vdd on the "
           f"{points[df['vdd'].iloc[0]].core_rail} rail, vdd_table_equivalent on the voltage table's scale")
     print(wide.round(1).to_string())
+    if energy_note(spec):
+        print(f"# note: {energy_note(spec)}")
     if args.csv:
         _atomic_write(Path(args.csv), lambda tmp: df.to_csv(tmp, index=False))
     return 0
@@ -185,6 +190,8 @@ def cmd_sweep_voltage(args) -> int:
         _atomic_write(tmp_dir / "sweep.csv", lambda tmp: df.to_csv(tmp, index=False))
         _atomic_write(tmp_dir / "sweep.png", lambda tmp: _plot(df, spec.name, args, tmp))
     print(df[["vdd", "vdd_table_equivalent", "ber", "RCD", "RP", "RAS", "cycles", "energy_total_pj"]].to_string(index=False))
+    if energy_note(spec):
+        print(f"note: {energy_note(spec)}")
     print(f"wrote {out / 'sweep.csv'} and {out / 'sweep.png'}")
     return 0
 

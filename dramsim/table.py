@@ -2,7 +2,7 @@
 
 A *timing table* says, for one standard family, which earlier command delays which later one,
 where in the hierarchy, and by how much. Tables are YAML files in ``dramsim/standards/tables/``
-(one per family: ``DDR3.yaml``, ``DDR4.yaml``, ``LPDDR3.yaml``, ``LPDDR4.yaml``); a spec file
+(one per family: ``DDR3.yaml``, ``DDR4.yaml``, ``DDR5.yaml``, ``LPDDR3.yaml``, ``LPDDR4.yaml``); a spec file
 uses its family's table unless it names another (``table: MYTABLE``, a file
 ``standards/tables/MYTABLE.yaml``) or gives its own under ``table:`` as a mapping. Adding a standard
 means writing a table (and a spec) file: the kernel (:mod:`dramsim.kernel`) applies any table.
@@ -28,7 +28,7 @@ Schema::
 
 ``commands``: ``scope`` is the level a command addresses (``bank`` or ``rank``); ``clocks`` its
 command-bus occupancy (clock cycles the channel's command bus is busy from the issue cycle on,
-default 1; LPDDR4 ACT/RD/WR take 4, PRE/REF 2); ``opens``/``closes``/``data``/``refresh`` say what
+default 1; LPDDR4 ACT/RD/WR take 4, PRE/REF 2; DDR5 ACT/RD/WR 2); ``opens``/``closes``/``data``/``refresh`` say what
 it does (checked against the controller's fixed roles: ACT opens a row, PRE/RDA/WRA close one,
 PREA closes every row of a rank, RD/RDA read and WR/WRA write a burst, REF/REFpb refresh).
 Low-power commands (PDN_*, PUP_*, SREN, SREX) are optional and follow the low-power policy of

@@ -32,15 +32,21 @@ from dramsim.spec import load_spec
 from traces.commands import (ACT, COMMANDS, PDN_F_PRE, PDN_S_ACT, PDN_S_PRE, PRE, PREA, PUP_ACT, PUP_PRE, RD, RDA,
                              REF, REFPB, SREN, SREX, WR, WRA, CommandTrace)
 
-STANDARDS = {"DDR3": "DDR3-1600K", "DDR4": "DDR4-2400R", "LPDDR3": "LPDDR3-1600", "LPDDR4": "LPDDR4-3200"}
+STANDARDS = {"DDR3": "DDR3-1600K", "DDR4": "DDR4-2400R", "LPDDR3": "LPDDR3-1600", "LPDDR4": "LPDDR4-3200",
+             "DDR5": "DDR5-4800"}
+#: Standards with bank groups: their rules are spelled _S / _L.
+BANK_GROUPS = ("DDR4", "DDR5")
 COLUMN = (RD, WR, RDA, WRA)
 READS = (RD, RDA)
 X = -1
 
 
 def rule_name(standard: str, generic: str) -> str:
-    """The standard's spelling of a generic rule name (JEDEC: DDR4 alone has _S/_L; LPDDR tRPpb...)."""
-    if standard != "DDR4" and generic[:4] in ("tRRD", "tCCD", "tWTR") and generic[-2:] in ("_S", "_L"):
+    """The standard's spelling of a generic rule name (JEDEC: DDR4/DDR5 have _S/_L, DDR5 alone
+    tCCD_S_WR/_L_WR; LPDDR tRPpb...)."""
+    if standard != "DDR5" and generic.startswith("tCCD") and generic.endswith("_WR"):
+        generic = generic[:-3]
+    if standard not in BANK_GROUPS and generic[:4] in ("tRRD", "tCCD", "tWTR") and generic[-2:] in ("_S", "_L"):
         return generic[:-2]
     lp = {"tRP": "tRPpb", "tRFC": "tRFCab", "tXS": "tXSR", "tXSDLL": "tXSR", "tXPDLL": "tXP"}
     if standard.startswith("LPDDR"):
@@ -51,12 +57,21 @@ def rule_name(standard: str, generic: str) -> str:
 
 
 def slots(standard: str, cmd: int) -> int:
-    """Command-bus clocks (JESD209-4: 4 for ACT and column commands, 2 for PRE/PREA/REF/REFpb/SRE/SRX)."""
+    """Command-bus clocks (JESD209-4: 4 for ACT and column commands, 2 for PRE/PREA/REF/REFpb/SRE/SRX;
+    JESD79-5: 2 for ACT and column commands)."""
+    if standard == "DDR5":
+        return 2 if cmd in (ACT,) + COLUMN else 1
     if standard != "LPDDR4":
         return 1
     if cmd in (ACT, RD, WR, RDA, WRA):
         return 4
     return 2 if cmd in (PRE, PREA, REF, REFPB, SREN, SREX) else 1
+
+
+def offset(standard: str, cmd: int) -> int:
+    """Clocks from the issue cycle to the clock JEDEC times a command from (DDR5 2-clock commands:
+    their second clock; LPDDR4 counts from the first)."""
+    return slots(standard, cmd) - 1 if standard == "DDR5" else 0
 
 
 def to_trace(rows) -> CommandTrace:
@@ -120,12 +135,14 @@ class Greedy:
         L, out = self.L, []
         me = (rk, g, k)
         rows = self.rows
+        eff = self.eff
         if rows:
             a = len(rows) - 1
-            out.append(("command bus", a, rows[a][0] + slots(self.std, rows[a][1])))
+            out.append(("command bus", a, rows[a][0] + slots(self.std, rows[a][1]) + offset(self.std, cmd)))
         lat = {RD: L["CL"], RDA: L["CL"], WR: L["CWL"], WRA: L["CWL"]}
         acts = []                 # ACT/REFpb of the rank, in order
-        for a, (ta, ca, ra, ga, ka, _) in enumerate(rows):
+        for a, (_, ca, ra, ga, ka, _) in enumerate(rows):
+            ta = eff(a)
             if ra != rk:
                 if ca in COLUMN and cmd in COLUMN:
                     out.append(("tRTRS", a, ta + lat[ca] + L["nBL"] + L["RTRS"] - lat[cmd]))
@@ -145,7 +162,8 @@ class Greedy:
             if ca in COLUMN and cmd in COLUMN:
                 s = "_L" if ga == g else "_S"
                 if (ca in READS) == (cmd in READS):
-                    out.append(("tCCD" + s, a, ta + L["CCD" + s]))
+                    w = "" if ca in READS else "_WR"
+                    out.append(("tCCD" + s + w, a, ta + L["CCD" + s + w]))
                 elif ca in READS:
                     out.append(("tRTW", a, ta + L["RD2WR"]))
                 else:
@@ -157,24 +175,26 @@ class Greedy:
                 out.append(("tRPab", a, ta + L["RPab"]))
         if cmd in (ACT, REFPB) and len(acts) >= 4:
             a = acts[-4]
-            out.append(("tFAW", a, rows[a][0] + L["FAW"]))
+            out.append(("tFAW", a, eff(a) + L["FAW"]))
         # bank-state rules: the open period of the bank(s) B closes, the precharge before B
         if cmd in COLUMN:
             _, act = self.open[me]
-            out.append(("tRCD", act, rows[act][0] + L["RCD"]))
+            out.append(("tRCD", act, eff(act) + L["RCD"]))
             if cmd == RDA:
-                t_act = rows[act][0]
+                t_act = eff(act)
                 for a in range(act + 1, len(rows)):
-                    ta, ca, ra, ga, ka, _ = rows[a]
+                    _, ca, ra, ga, ka, _ = rows[a]
+                    ta = eff(a)
                     if (ra, ga, ka) == me and ca == WR and t_act + L["RAS"] < ta + L["WR2PRE"]:
                         out.append(("tWR", a, ta + L["WR2PRE"] - L["RD2PRE"]))
         closing = [me] if cmd == PRE and me in self.open else (
             [b for b in self.open if b[0] == rk] if cmd == PREA else [])
         for bank in closing:
             _, act = self.open[bank]
-            out.append(("tRAS", act, rows[act][0] + L["RAS"]))
+            out.append(("tRAS", act, eff(act) + L["RAS"]))
             for a in range(act + 1, len(rows)):
-                ta, ca, ra, ga, ka, _ = rows[a]
+                _, ca, ra, ga, ka, _ = rows[a]
+                ta = eff(a)
                 if (ra, ga, ka) == bank and ca == RD:
                     out.append(("tRTP", a, ta + L["RD2PRE"]))
                 if (ra, ga, ka) == bank and ca == WR:
@@ -187,20 +207,28 @@ class Greedy:
                 out.append(("tRP", a, t_pre + L["RP"]))
         return out
 
+    def eff(self, i):
+        """The clock command ``i``'s timing counts from (its issue cycle + :func:`offset`)."""
+        return self.rows[i][0] + offset(self.std, self.rows[i][1])
+
     def place(self, cmd, rk=0, g=X, k=X, row=X, not_before=0):
-        """Append ``cmd`` at its earliest legal cycle (no earlier than ``not_before``); return its index."""
+        """Append ``cmd`` at its earliest legal cycle (no earlier than ``not_before``); return its index.
+
+        Constraints are in reference clocks (:meth:`eff`); the row stores the issue cycle."""
         cons = self._constraints(cmd, rk, g, k)
-        t = max([not_before, 0] + [c[2] for c in cons])
-        tight = [(rule, a) for rule, a, tm in cons if tm == t] if t > not_before else []
+        off = offset(self.std, cmd)
+        floor = max(not_before, 0) + off
+        t = max([floor] + [c[2] for c in cons])
+        tight = [(rule, a) for rule, a, tm in cons if tm == t] if t > floor else []
         i = len(self.rows)
-        self.rows.append((t, cmd, rk, g, k, row))
+        self.rows.append((t - off, cmd, rk, g, k, row))
         self.tight.append(tight)
         me = (rk, g, k)
         if cmd == ACT:
             self.open[me] = (row, i)
         elif cmd in (RDA, WRA):
             _, act = self.open.pop(me)
-            t_act = self.rows[act][0]
+            t_act = self.eff(act)
             if cmd == RDA:
                 t_pre = max(t + self.L["RD2PRE"], t_act + self.L["RAS"])
             else:
@@ -306,8 +334,8 @@ def _structural(standard, gen, rng, refresh, per_kind=25):
     for i in rng.permutation(dup)[:per_kind]:
         copy = (rows[i][0] + 1,) + tuple(rows[i][1:])
         rule = {ACT: "state:ACT to open bank", REF: rule_name(standard, "tRFC"), RD: rule_name(standard, "tCCD_L"),
-                WR: rule_name(standard, "tCCD_L")}[rows[i][1]]
-        if standard == "LPDDR4":
+                WR: rule_name(standard, "tCCD_L_WR")}[rows[i][1]]
+        if slots(standard, rows[i][1]) > 1:
             rule = "command bus"
         out.append(Mutant(standard, "duplicate", rule, rows[:i + 1] + [copy] + rows[i + 1:], i + 1, (i,),
                           refresh, end))
@@ -428,7 +456,15 @@ def _constructed(standard, spec, L):
     if t["XSDLL"] - t["XS"] >= t["RCD"]:
         lp.append(([(0, SREN, 0, X, X, X), (t["CKESR"], SREX, 0, X, X, X), (t["CKESR"] + t["XS"], ACT, 0, 0, 0, 1),
                     (t["CKESR"] + t["XSDLL"], RD, 0, 0, 0, 1)], 1, "tXSDLL"))
-    return [("constructed",) + c for c in cases] + [("lowpower",) + c for c in lp]
+    if not t["CKE"]:                     # no low-power timing in the spec (DDR5: not modelled)
+        lp = []
+    shift = max(offset(standard, c) for c in range(len(COMMANDS)))
+
+    def issue(rows):                     # reference clocks -> issue cycles
+        return [(tm - offset(standard, c) + shift, c) + tuple(rest) for tm, c, *rest in rows]
+
+    return ([("constructed", issue(r), a, rule) for r, a, rule in cases]
+            + [("lowpower", issue(r), a, rule) for r, a, rule in lp])
 
 
 def mutants(standard: str, seeds=(1, 2)) -> tuple[list, list]:
@@ -438,6 +474,8 @@ def mutants(standard: str, seeds=(1, 2)) -> tuple[list, list]:
     rng = np.random.default_rng(len(standard))
     bases, out = [], []
     modes = [False, True] if L["REFIpb"] else [False]
+    if not L["CKE"]:                     # no low-power cases (DDR5): two more greedy base traces instead
+        seeds = tuple(seeds) + (max(seeds) + 1, max(seeds) + 2)
     for seed in seeds:
         for per_bank in modes:
             gen = base_trace(spec, seed, per_bank=per_bank)

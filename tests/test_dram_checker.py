@@ -631,6 +631,13 @@ def test_jedec_rounding():
     # issue: "24 allowed, 30 required"), WR->RD 14 + 8 + 1 + RU(10/0.625), WR->PRE 14 + 8 + 1 + RU(18/0.625), tPPD 4
     ("LPDDR4-3200", dict(RD2WR=30, WR2RD_S=14 + 8 + 1 + 16, WR2PRE=14 + 8 + 1 + 29, PPD=4, RFC=448, RFCpb=224,
                          RPab=34, FAW=64, CCD_S=8, XS=460)),
+    # DDR5-4800 at its nominal 2400 MHz (416.67 ps): tRAS 32 ns -> 77, tRRD_L / tCCD_L max(8nCK, 5 ns) -> 12,
+    # tCCD_L_WR max(32nCK, 20 ns) -> 48, tWTR_S max(4nCK, 2.5 ns) -> 6, tWTR_L max(16nCK, 10 ns) -> 24,
+    # tRTP max(12nCK, 7.5 ns) -> 18, tWR 30 ns -> 72, tRFC1 295 ns -> 708 (the spec's 710 binds), tREFI 3.9 us ->
+    # 9360 (below the spec's 9375); RD->WR RL + BL/2 + 2 - WL + tWPRE 2 + (tRPST - 0.5) 0 = 34 + 8 + 2 - 32 + 2
+    ("DDR5-4800", dict(RAS=77, RRD_S=8, RRD_L=12, CCD_S=8, CCD_L=12, CCD_S_WR=8, CCD_L_WR=48, WTR_S=6, WTR_L=24,
+                       RTP=18, WR=72, RFC=710, REFI=9360, PPD=2, FAW=48, RD2WR=14, WR2PRE=32 + 8 + 72,
+                       WR2RD_L=32 + 8 + 24)),
 ])
 def test_values_match_hand_computed_jedec(name, expected):
     v = limits(load_spec(name))
@@ -663,6 +670,9 @@ def test_rule_names_follow_the_standard():
     assert {"tRRD", "tCCD", "tWTR"} <= ddr3 and not {"tRRD_L", "tCCD_L", "tWTR_S", "tRPab"} & ddr3
     assert {"tRRD_L", "tRRD_S", "tCCD_L", "tWTR_L"} <= ddr4
     assert {"tRPpb", "tRPab", "tRFCab", "tXSR", "tSR", "tPPD"} <= lp4 and "tRP" not in lp4
+    ddr5 = set(rule_names(load_spec("DDR5-4800")))
+    assert {"tRRD_L", "tCCD_S", "tCCD_L_WR", "tCCD_S_WR", "tWTR_L", "tRP", "tPPD"} <= ddr5 and "tRPab" not in ddr5
+    assert not {"tCCD_L_WR", "tCCD_S_WR"} & (ddr3 | ddr4 | lp4)
 
 
 def test_refresh_mode_is_read_from_the_trace():
@@ -675,6 +685,29 @@ def test_refresh_mode_is_read_from_the_trace():
     assert (v[0].rule, v[0].second) == ("tREFIpb", 10)     # 11 intervals with none: too long
     assert {x.rule for x in v[1:]} == {"tREFIpb:average"}  # and the 10 missed stay owed
     assert [x.rule for x in check(trace(late), s, refresh="none")] == []
+
+
+def test_ddr5_two_clock_commands_count_from_their_second_clock():
+    """JESD79-5: ACT/RD/WR take 2 clocks and distances count from the second one: PRE -> ACT may issue
+    tRP - 1 after the PRE, ACT -> PRE needs tRAS + 1; two-clock commands hold the command bus for 2."""
+    s = load_spec("DDR5-4800")
+    v = limits(s)
+    rp, ras = v["RP"], v["RAS"]
+    legal = [(0, ACT, 0, 0, 0, 1), (ras + 2, PRE, 0, 0, 0, 1), (ras + 2 + rp - 1, ACT, 0, 0, 0, 2)]
+    assert check(trace(legal), s, refresh="none") == []
+    early_act = legal[:2] + [(ras + 2 + rp - 2, ACT, 0, 0, 0, 2)]
+    x = _only(check(trace(early_act), s, refresh="none"), "tRP", 1, 2)
+    assert (x.required, x.actual) == (rp, rp - 1)
+    _only(check(trace([(0, ACT, 0, 0, 0, 1), (ras, PRE, 0, 0, 0, 1)]), s, refresh="none"), "tRAS", 0, 1)
+    v2 = check(trace([(0, ACT, 0, 0, 0, 1), (1, ACT, 0, 1, 0, 1)]), s, refresh="none")
+    assert ("command bus", 2, 1) in [(y.rule, y.required, y.actual) for y in v2]
+    # write to write in one bank group: tCCD_L_WR (48), not tCCD_L (12)
+    x0 = v["RRD_L"] + v["RCD"]
+    rows = [(0, ACT, 0, 0, 0, 1), (v["RRD_L"], ACT, 0, 0, 1, 1), (x0, WR, 0, 0, 0, 1),
+            (x0 + v["CCD_L_WR"] - 1, WR, 0, 0, 1, 1)]
+    _only(check(trace(rows), s, refresh="none"), "tCCD_L_WR", 2, 3)
+    rows[-1] = (x0 + v["CCD_L_WR"], WR, 0, 0, 1, 1)
+    assert check(trace(rows), s, refresh="none") == []
 
 
 def test_lpddr4_command_bus_and_tppd():

@@ -161,3 +161,19 @@ def test_scheduler_option(trace, tmp_path):
     assert stats["frfcfs"]["requests"] == stats["fcfs-ready"]["requests"] == 300
     with pytest.raises(SystemExit):
         main(["replay", str(trace), "--scheduler", "fifo"])
+
+
+def test_ddr5_replay_show_and_check(trace, tmp_path, capsys):
+    """DDR5-4800 is listed, shown with its missing-current note, replayed (the note in the summary and the
+    JSON) and its command trace passes the checker through the CLI."""
+    assert main(["standards"]) == 0
+    assert "DDR5-4800" in capsys.readouterr().out
+    assert main(["show", "DDR5-4800"]) == 0
+    shown = capsys.readouterr().out
+    assert "CCD_L_WR" in shown and "VPP 1.8 V: no currents" in shown and "no public currents" in shown
+    out, cmds = tmp_path / "s.json", tmp_path / "c.csv"
+    assert main(["replay", str(trace), "--standard", "DDR5-4800", "--json", str(out), "--cmd-trace", str(cmds)]) == 0
+    assert "energy note" in capsys.readouterr().out
+    stats = json.loads(out.read_text())
+    assert set(stats) == KEYS | {"energy_note"} and stats["energy_pj"]["act"] > 0
+    assert main(["check", str(cmds), "--standard", "DDR5-4800"]) == 0

@@ -174,3 +174,31 @@ def test_per_bank_refresh():
     assert e.counts["REFpb"] == 2 and e.active_cycles == 2 * (90 - 11)
     # without IDD5PB a per-bank refresh costs an all-bank refresh over the banks
     assert e.ref == pytest.approx(2 * 197 * 208 * 13.5 / 8)
+
+
+def test_ddr5_bankwise_model_by_hand():
+    """DDR5: DRAMPower 5's bank-wise terms (dramsim.energy docstring), on two banks opened and closed."""
+    spec = load_spec("DDR5-4800")
+    t = spec.timing
+    rows = [(0, "ACT", 0, 0), (10, "ACT", 0, 1), (t.RCD + 10, "RD", 0, 1), (200, "PRE", 0, 0), (250, "PREA", 0, -1)]
+    e = compute_energy(spec, trace(rows), 1000)
+    v = spec.rail("VDD")
+    unit = v.voltage_v * t.tck_ns * spec.organization.devices_per_rank          # pJ per mA-cycle
+    i = v.currents_ma
+    i_rho = i["IDD2N"] + 0.5 * (i["IDD3N"] - i["IDD2N"])                         # 117 mA
+    i_one = (i["IDD3N"] + 31 * i_rho) / 32
+    assert i["IDD0"] < i["IDD3N"] and i["IDD0"] > i_one                          # why DDR5 is bank-wise
+    assert e.act == pytest.approx(2 * (i["IDD0"] - i_one) * t.RAS * unit)
+    assert e.pre == pytest.approx(2 * (i["IDD0"] - i["IDD2N"]) * t.RP * unit)
+    assert e.rd == pytest.approx((i["IDD4R"] - i["IDD3N"]) * 8 * unit)
+    # the rank is active 0..250, bank 0 for 200 cycles, bank 1 for 240
+    assert e.background == pytest.approx((250 * i_rho + 440 * (i_one - i_rho) + 750 * i["IDD2N"]) * unit)
+    assert e.per_rail["VPP"] == 0.0 and e.per_rail["VDDQ"] == 0.0
+
+
+def test_rails_without_currents_are_named():
+    from dramsim.energy import energy_note, rails_without_currents
+
+    assert rails_without_currents(load_spec("DDR5-4800")) == ("VPP", "VDDQ")
+    assert "no public currents for VPP, VDDQ" in energy_note(load_spec("DDR5-4800"))
+    assert energy_note(load_spec("DDR4-2400R")) == ""

@@ -75,3 +75,17 @@ def test_peers2_section1(make_traces, case):
     assert abs(s["commands"]["ACT"] - acts) <= 0.05 * acts
     if opts.get("row_policy") == "closed":      # strict closed page: every access auto-precharges
         assert s["row_hits"] == 0 and s["commands"]["RD"] == 0 and s["commands"]["RDA"] == s["requests"]
+
+
+@pytest.mark.parametrize("trace", ["seq", "rand", "stride"])
+@pytest.mark.parametrize("standard", ["DDR5"])
+def test_new_standards_within_one_percent_of_ramulator2(make_traces, standard, trace):
+    """PEERS-2.md section 2: total cycles, ACT count and row hits within 1% of Ramulator 2.1 (its
+    figures in peers2/figures.json, cycles of the standard's CK), the REF count within one."""
+    vp = _validate_peers()
+    r = vp.ramulator2_new(standard, trace)
+    s = vp.run_new_standard(standard, trace, make_traces.addresses(trace))
+    assert abs(s["cycles"] - r["cycles"]) <= 0.01 * r["cycles"]
+    assert abs(s["commands"]["ACT"] - r["acts"]) <= 0.01 * r["acts"]
+    assert abs(s["row_hits"] - r["hits"]) <= 0.01 * r["hits"]
+    assert abs(s["commands"]["REF"] - r["refs"]) <= 1

@@ -123,6 +123,17 @@ state:... CKE            low-power         rank                      nothing but
                                                                      open
 ======================== ================= ========================= ==================================
 
+DDR5 (D5 = JESD79-5): ACT, RD, RDA, WR, WRA take 2 command-bus clocks, and every distance to or
+from them is measured at their second clock (``jedec.timing_offsets``; order and the command bus
+use issue cycles); nCK values are computed at the speed bin's nominal clock (DDR5-4800: 416.67 ps).
+Its values: tRAS 32 ns, tRRD_S 8 nCK, tRRD_L max(8 nCK, 5 ns), tFAW at least 32 nCK (1 KB page) /
+40 nCK (2 KB), tCCD_S 8 nCK, tCCD_L max(8 nCK, 5 ns), ``tCCD_S_WR`` 8 nCK and ``tCCD_L_WR``
+max(32 nCK, 20 ns) (write to write, other / same bank group), tWTR_S max(4 nCK, 2.5 ns), tWTR_L
+max(16 nCK, 10 ns), tRTP max(12 nCK, 7.5 ns), tWR 30 ns, tPPD 2 nCK, tRFC1 195 / 295 / 410 ns (8 / 16
+/ 32 Gb), tREFI 3.9 us; RD -> WR RL + BL/2 - WL + 2 + tWPRE (2 nCK) + (tRPST - 0.5 nCK) (0.5 nCK).
+Power-down and self-refresh of DDR5 are not checked (not modelled). Names: tRRD_S/_L, tCCD_S/_L,
+tCCD_S_WR/_L_WR, tWTR_S/_L, tRP (also after PREab), tRFC.
+
 Speed-bin tables (D3 800-2133, D4 1600-3200 MT/s) and density tables are in
 :mod:`dramsim.checker.jedec`; a value it lacks, and every value of another standard or speed, is
 the spec's own. Not checked: pull-in (at most 8 REFs ahead), LPDDR3's fixed REFpb bank order
@@ -161,14 +172,17 @@ def rule_names(spec: Spec) -> tuple[str, ...]:
     lp = spec.standard in jedec.LPDDR
     rename = {}
     # bank-group names only where the standard has bank groups (DDR4; an unknown standard: by its organization)
-    if spec.standard in ("DDR3", "LPDDR3", "LPDDR4") or (spec.standard != "DDR4" and spec.organization.bankgroups < 2):
+    if spec.standard in ("DDR3", "LPDDR3", "LPDDR4") or (spec.standard not in ("DDR4", "DDR5")
+                                                         and spec.organization.bankgroups < 2):
         rename.update({"tRRD_L": "tRRD", "tRRD_S": "tRRD", "tCCD_L": "tCCD", "tCCD_S": "tCCD",
-                       "tWTR_L": "tWTR", "tWTR_S": "tWTR"})
+                       "tWTR_L": "tWTR", "tWTR_S": "tWTR", "tCCD_L_WR": "tCCD", "tCCD_S_WR": "tCCD"})
+    elif spec.standard != "DDR5":           # write to write is tCCD_S/_L where the standard has no _WR
+        rename.update({"tCCD_L_WR": "tCCD_L", "tCCD_S_WR": "tCCD_S"})
     if lp:
         rename.update({"tRP": "tRPpb", "tRFC": "tRFCab", "tXS": "tXSR", "tXSDLL": "tXSR", "tXPDLL": "tXP"})
         if spec.standard == "LPDDR4":
             rename["tCKESR"] = "tSR"
-    elif spec.standard in ("DDR3", "DDR4"):
+    elif spec.standard in ("DDR3", "DDR4", "DDR5"):
         rename["tRPab"] = "tRP"
     return tuple(rename.get(names[c], names[c]) for c in range(len(RULE_CODES)))
 
@@ -260,6 +274,9 @@ def check(commands: CommandTrace, spec: Spec, *, refresh: str | None = None, end
     slots = np.ones(len(COMMANDS), np.int64)
     for name, clocks in jedec.command_slots(spec).items():
         slots[CODE[name]] = clocks
+    offset = np.zeros(len(COMMANDS), np.int64)
+    for name, clocks in jedec.timing_offsets(spec).items():
+        offset[CODE[name]] = clocks
     rank = commands.channel.astype(np.int64) * org.ranks + commands.rank
     bank = (rank * org.bankgroups + commands.bankgroup) * org.banks_per_group + commands.bank
     bank[~np.isin(commands.cmd, _BANK_COMMANDS)] = -1
@@ -268,7 +285,7 @@ def check(commands: CommandTrace, spec: Spec, *, refresh: str | None = None, end
     cap = 4096 if max_violations is None else max_violations
     while True:
         count, out = walk(np.asarray(commands.cycle, np.int64), commands.cmd, commands.channel, rank, bank,
-                          commands.bankgroup, commands.row, timing, slots,
+                          commands.bankgroup, commands.row, timing, slots, offset,
                           org.channels, org.ranks, org.bankgroups, org.banks_per_group, mode, end, cap)
         if count <= cap or max_violations is not None:
             break

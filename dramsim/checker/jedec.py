@@ -1,7 +1,8 @@
 """The checker's own JEDEC values: nanoseconds and nCK minimums per standard, rounded its own way.
 
 Nothing here comes from the controller (``dramsim.timing`` / ``kernel``): the values are typed in
-from the JEDEC standards (JESD79-3F DDR3, JESD79-4B DDR4, JESD209-3C LPDDR3, JESD209-4B LPDDR4)
+from the JEDEC standards (JESD79-3F DDR3, JESD79-4B DDR4, JESD79-5 DDR5, JESD209-3C LPDDR3,
+JESD209-4B LPDDR4)
 and turned into clock cycles by :func:`to_cycles`, JEDEC's integer rounding algorithm
 (nCK = truncate((tPARAM_ps * 1000 / tCK_ps + 974) / 1000), i.e. round up with a tolerance of
 2.6 % of a clock). A rule "max(n nCK, x ns)" is ``max(n, to_cycles(x))``.
@@ -26,7 +27,7 @@ import math
 from dramsim.spec import Spec
 
 #: Standards with a table, and whether their turnaround formulas are the LPDDR ones.
-KNOWN = ("DDR3", "DDR4", "LPDDR3", "LPDDR4")
+KNOWN = ("DDR3", "DDR4", "DDR5", "LPDDR3", "LPDDR4")
 LPDDR = ("LPDDR3", "LPDDR4")
 
 
@@ -73,6 +74,14 @@ _DDR4_FAW = {0.5: (16, {1600: 20.0, 1866: 17.0, 2133: 15.0, 2400: 13.0, 2666: 12
              1: (20, {1600: 25.0, 1866: 23.0, 2133: 21.0, 2400: 21.0, 2666: 21.0, 2933: 21.0, 3200: 21.0}),
              2: (28, {1600: 35.0, 1866: 30.0, 2133: 30.0, 2400: 30.0, 2666: 30.0, 2933: 30.0, 3200: 30.0})}
 _DDR4_RFC = {2: 160.0, 4: 260.0, 8: 350.0, 16: 550.0}
+
+# ---- DDR5, JESD79-5: speed-independent minima (nCK, ns); tRFC1 (REFab) by die density ----
+_DDR5 = {"RAS": (0, 32.0), "RRD_S": (8, 0.0), "RRD_L": (8, 5.0), "CCD_S": (8, 0.0), "CCD_L": (8, 5.0),
+         "CCD_S_WR": (8, 0.0), "CCD_L_WR": (32, 20.0), "WTR_S": (4, 2.5), "WTR_L": (16, 10.0),
+         "RTP": (12, 7.5), "WR": (0, 30.0), "PPD": (2, 0.0)}
+_DDR5_BINS = (3200, 3600, 4000, 4400, 4800, 5200, 5600, 6000, 6400)
+_DDR5_FAW = {1: (32, 0.0), 2: (40, 0.0)}    # floor by page size (KB); a part's own tFAW binds above it
+_DDR5_RFC = {8: 195.0, 16: 295.0, 32: 410.0}
 
 # ---- LPDDR3, JESD209-3C (speed-independent ns values); tRFCab / tRFCpb by die density ----
 _LPDDR3_RFC = {4: (130.0, 60.0), 8: (210.0, 90.0)}
@@ -125,6 +134,12 @@ def table(spec: Spec) -> dict[str, tuple[int, float]]:
             v["RFC"] = (0, _DDR4_RFC[dens])
             v["XS"] = (0, _DDR4_RFC[dens] + 10.0)
         v["REFI"] = (0, 7800.0)
+    elif std == "DDR5":
+        v.update(_DDR5)
+        v["FAW"] = _DDR5_FAW[1 if page <= 1 else 2]
+        if dens in _DDR5_RFC:
+            v["RFC"] = (0, _DDR5_RFC[dens])
+        v["REFI"] = (0, 3900.0)
     elif std == "LPDDR3":
         v.update(RCD=(3, 18.0), RP=(3, 18.0), RPab=(3, 21.0), RAS=(3, 42.0), RRD_S=(2, 10.0),
                  FAW=(8, 50.0), WTR_S=(4, 7.5), RTP=(4, 7.5), WR=(4, 15.0), CCD_S=(4, 0.0),
@@ -144,9 +159,21 @@ def table(spec: Spec) -> dict[str, tuple[int, float]]:
     return v
 
 
-def jedec_cycles(spec: Spec) -> dict[str, int]:
-    """:func:`table` in cycles (maxima rounded down, minima by :func:`to_cycles`)."""
+def jedec_tck_ns(spec: Spec) -> float:
+    """The clock period JEDEC's nCK values are computed at: the spec's, except for DDR5, whose
+    JESD79-5 speed bins count at the bin's nominal clock (DDR5-4800: 2400 MHz, 416.67 ps, where
+    a spec may give the truncated 0.416 ns of Ramulator 2.1's preset)."""
     tck = spec.timing.tck_ns
+    if spec.standard == "DDR5":
+        b = _bin(2000.0 / tck, _DDR5_BINS)
+        if b is not None:
+            return 2000.0 / b
+    return tck
+
+
+def jedec_cycles(spec: Spec) -> dict[str, int]:
+    """:func:`table` in cycles (maxima rounded down, minima by :func:`to_cycles`) at :func:`jedec_tck_ns`."""
+    tck = jedec_tck_ns(spec)
     out = {}
     for name, (nck, ns) in table(spec).items():
         if name.startswith("REFI"):
@@ -157,8 +184,9 @@ def jedec_cycles(spec: Spec) -> dict[str, int]:
 
 
 #: Minimum-distance parameters the checker takes (spec name); RRD/CCD/WTR ``_L`` default to ``_S``.
-_MIN_PARAMS = ("RCD", "RP", "RPab", "RAS", "RC", "CCD_S", "CCD_L", "RRD_S", "RRD_L", "FAW", "WTR_S",
-               "WTR_L", "RTP", "WR", "RFC", "RFCpb", "RTRS", "CKE", "CKESR", "XP", "XPDLL", "XS", "XSDLL")
+_MIN_PARAMS = ("RCD", "RP", "RPab", "RAS", "RC", "CCD_S", "CCD_L", "CCD_S_WR", "CCD_L_WR", "RRD_S", "RRD_L",
+               "FAW", "WTR_S", "WTR_L", "RTP", "WR", "RFC", "RFCpb", "RTRS", "CKE", "CKESR", "XP", "XPDLL", "XS",
+               "XSDLL")
 
 
 def limits(spec: Spec) -> dict[str, int]:
@@ -173,7 +201,9 @@ def limits(spec: Spec) -> dict[str, int]:
     ======== ======================================= ==================================================
     RD2PRE   tRTP                                    BL/2 + max(nRTPmin, RU(tRTP/tCK)) - nRTPmin = tRTP
     WR2PRE   CWL + BL/2 + tWR                        WL + BL/2 + 1 + RU(tWR/tCK)
-    RD2WR    RL + BL/2 + 2 - WL (1 nCK preambles)    LPDDR3 RL + RU(tDQSCKmax/tCK) + BL/2 + 1 - WL;
+    RD2WR    RL + BL/2 + 2 - WL (1 nCK preambles);   LPDDR3 RL + RU(tDQSCKmax/tCK) + BL/2 + 1 - WL;
+             DDR5 RL + BL/2 + 2 - WL + tWPRE (2 nCK)
+             + (tRPST - 0.5 nCK) (tRPST 0.5 nCK)
                                                      LPDDR4 RL + RU(tDQSCKmax/tCK) + BL/2 - WL + tWPRE
                                                      (2 nCK) + RD(tRPST) (0.5 nCK -> 0)
     WR2RD    CWL + BL/2 + tWTR(_S/_L)                WL + BL/2 + 1 + RU(tWTR/tCK)
@@ -190,6 +220,9 @@ def limits(spec: Spec) -> dict[str, int]:
         v[name] = max(own, ref)
     for name in ("RRD", "CCD", "WTR"):
         v[name + "_L"] = max(v[name + "_L"], v[name + "_S"])
+    # write to write: never closer than read to read (the standards without a separate tCCD_WR)
+    v["CCD_S_WR"] = max(v["CCD_S_WR"], v["CCD_S"])
+    v["CCD_L_WR"] = max(v["CCD_L_WR"], v["CCD_L"], v["CCD_S_WR"])
     v["RPab"] = max(v["RPab"], v["RP"])
     v["RC"] = max(v["RC"], v["RAS"] + v["RP"])
     v["REFI"] = min(t.REFI, j["REFI"]) if "REFI" in j else t.REFI
@@ -218,13 +251,30 @@ def limits(spec: Spec) -> dict[str, int]:
         v["WR2RD_S"] = cwl + nbl + v["WTR_S"]
         v["WR2RD_L"] = cwl + nbl + v["WTR_L"]
         v["RD2WR"] = cl + nbl + 2 - cwl
+        if spec.standard == "DDR5":         # + tWPRE (2 nCK) + (tRPST - 0.5 nCK), tRPST 0.5 nCK
+            v["RD2WR"] = cl + nbl + 2 - cwl + 2 + 0
     return v
+
+
+def timing_offsets(spec: Spec) -> dict[str, int]:
+    """Clocks from a command's issue cycle to the clock its JEDEC distances count from.
+
+    DDR5 (JESD79-5) ACT, RD, RDA, WR, WRA are 2-clock commands that the DRAM acts on once their
+    second clock has arrived: the checker measures every distance to and from them at that clock
+    (1 after the issue cycle), as Ramulator 2.1 does. Every other command and standard: 0 (LPDDR4's
+    multi-clock commands count from their first clock, JESD209-4).
+    """
+    if spec.standard == "DDR5":
+        return {"ACT": 1, "RD": 1, "WR": 1, "RDA": 1, "WRA": 1}
+    return {}
 
 
 def command_slots(spec: Spec) -> dict[str, int]:
     """Command-bus clocks each command occupies (JESD209-4 LPDDR4: ACTIVATE-1/-2 and RD/WR + CAS-2
     are 4 clocks, PRE/PREA/REF/REFpb/SRE/SRX 2; power-down entry/exit is CKE only: 1 slot of
-    deselect). Every other standard: 1 clock per command."""
+    deselect; JESD79-5 DDR5: ACT, RD, WR, RDA, WRA 2 clocks). Every other standard: 1 clock per command."""
+    if spec.standard == "DDR5":
+        return {"ACT": 2, "RD": 2, "WR": 2, "RDA": 2, "WRA": 2}
     if spec.standard == "LPDDR4":
         return {"ACT": 4, "RD": 4, "WR": 4, "RDA": 4, "WRA": 4, "PRE": 2, "PREA": 2, "REF": 2,
                 "REFpb": 2, "SREN": 2, "SREX": 2}

@@ -21,21 +21,21 @@ RULE_CODES = ("order", "command bus", "data bus", "tRTRS", "tRC", "tRCD", "tRAS"
               "state:REF with open bank", "state:REFpb to a bank already refreshed in this round",
               "tCKE", "tCKESR", "tXP", "tXPDLL", "tXS", "tXSDLL",
               "state:{cmd} while CKE is low", "state:{cmd} while CKE is high", "state:{cmd} with open bank",
-              "state:{cmd} with every bank closed")
+              "state:{cmd} with every bank closed", "tCCD_L_WR", "tCCD_S_WR")
 (R_ORDER, R_CMDBUS, R_DATABUS, R_RTRS, R_RC, R_RCD, R_RAS, R_RP, R_RPAB, R_RTP, R_WR, R_RRD_L, R_RRD_S,
  R_FAW, R_CCD_L, R_CCD_S, R_RTW, R_WTR_L, R_WTR_S, R_RFC, R_RFCPB, R_PPD, R_REFI, R_REFI_AVG, R_REFIPB,
  R_REFIPB_AVG, R_REFI_BANK, S_OPEN, S_CLOSED, S_ROW, S_REF_OPEN, S_ROTATION, R_CKE, R_CKESR, R_XP, R_XPDLL,
- R_XS, R_XSDLL, S_CKE_LOW, S_CKE_HIGH, S_LP_OPEN, S_LP_CLOSED) = range(len(RULE_CODES))
+ R_XS, R_XSDLL, S_CKE_LOW, S_CKE_HIGH, S_LP_OPEN, S_LP_CLOSED, R_CCD_L_WR, R_CCD_S_WR) = range(len(RULE_CODES))
 #: Rules that bound a distance from above (``actual`` must not exceed ``required``).
 MAX_RULES = frozenset({R_REFI, R_REFI_AVG, R_REFIPB, R_REFIPB_AVG, R_REFI_BANK})
 
 #: The timing vector handed to the kernel, by name (keys of ``jedec.limits``).
 TIMING_NAMES = ("CL", "CWL", "nBL", "RCD", "RP", "RPab", "RAS", "RC", "CCD_S", "CCD_L", "RRD_S", "RRD_L",
                 "FAW", "RD2PRE", "WR2PRE", "RD2WR", "WR2RD_S", "WR2RD_L", "RFC", "RFCpb", "REFI", "REFIpb",
-                "RTRS", "PPD", "CKE", "CKESR", "XP", "XPDLL", "XS", "XSDLL")
+                "RTRS", "PPD", "CKE", "CKESR", "XP", "XPDLL", "XS", "XSDLL", "CCD_S_WR", "CCD_L_WR")
 (T_CL, T_CWL, T_NBL, T_RCD, T_RP, T_RPAB, T_RAS, T_RC, T_CCD_S, T_CCD_L, T_RRD_S, T_RRD_L, T_FAW,
  T_RD2PRE, T_WR2PRE, T_RD2WR, T_WR2RD_S, T_WR2RD_L, T_RFC, T_RFCPB, T_REFI, T_REFIPB, T_RTRS, T_PPD,
- T_CKE, T_CKESR, T_XP, T_XPDLL, T_XS, T_XSDLL) = range(len(TIMING_NAMES))
+ T_CKE, T_CKESR, T_XP, T_XPDLL, T_XS, T_XSDLL, T_CCD_S_WR, T_CCD_L_WR) = range(len(TIMING_NAMES))
 
 #: Postponed refreshes JEDEC allows (DDR3/DDR4/LPDDR3/LPDDR4: 8, so 9 intervals between REFs).
 POSTPONE = 8
@@ -72,9 +72,13 @@ def _owed(out, k, cap, t, b_idx, r, interval, per_bank, base_t, count, last_t, l
 
 
 @numba.njit(cache=True)
-def walk(cycle, cmd, channel, rank, bank, bankgroup, row, T, slots, n_channels, ranks_per_channel,
+def walk(cycle, cmd, channel, rank, bank, bankgroup, row, T, slots, offset, n_channels, ranks_per_channel,
          n_bg, banks_per_group, refresh_mode, end, cap):
     """Walk the trace once; return (count, out) with ``out`` rows code, A, B, required, actual.
+
+    ``offset[c]``: clocks from the issue cycle of command code ``c`` to the clock its timing is
+    measured from (DDR5: the second clock of a 2-clock command, 1; else 0). Order and the command
+    bus use the issue cycles, every other rule these reference clocks.
 
     ``rank`` is the flat rank (channel * ranks_per_channel + rank), ``bank`` the flat bank
     ((rank * n_bg + bankgroup) * banks_per_group + bank, -1 for rank-wide commands), ``slots[c]``
@@ -145,9 +149,13 @@ def walk(cycle, cmd, channel, rank, bank, bankgroup, row, T, slots, n_channels, 
     db_i = np.full((n_channels, _RING), -1, np.int64)
     db_pos = np.zeros(n_channels, np.int64)
     full_mask = (1 << bpr) - 1
+    tc = np.empty(n, np.int64)                # reference clock of each command
+    for i in range(n):
+        tc[i] = cycle[i] + offset[cmd[i]]
 
     for i in range(n):
-        t = cycle[i]
+        t0 = cycle[i]
+        t = tc[i]
         c = cmd[i]
         r = rank[i]
         b = bank[i]
@@ -158,17 +166,17 @@ def walk(cycle, cmd, channel, rank, bank, bankgroup, row, T, slots, n_channels, 
 
         # command bus and order
         if ch_i[ch] >= 0:
-            if t < ch_t[ch]:
-                k = _record(out, k, cap, R_ORDER, ch_i[ch], i, 0, t - ch_t[ch])
-            elif t < ch_free[ch]:
-                k = _record(out, k, cap, R_CMDBUS, ch_i[ch], i, ch_free[ch] - ch_t[ch], t - ch_t[ch])
-        ch_t[ch] = t
+            if t0 < ch_t[ch]:
+                k = _record(out, k, cap, R_ORDER, ch_i[ch], i, 0, t0 - ch_t[ch])
+            elif t0 < ch_free[ch]:
+                k = _record(out, k, cap, R_CMDBUS, ch_i[ch], i, ch_free[ch] - ch_t[ch], t0 - ch_t[ch])
+        ch_t[ch] = t0
         ch_i[ch] = i
-        ch_free[ch] = max(ch_free[ch], t + slots[c])
+        ch_free[ch] = max(ch_free[ch], t0 + slots[c])
 
         # CKE low / high, exits and what follows them
         if low_power:
-            k = _low_power(out, k, cap, c, i, t, r, fb, bpr, cycle, cmd, lp_i, ex_i, ex_kind, is_open, act_i,
+            k = _low_power(out, k, cap, c, i, t, r, fb, bpr, tc, cmd, lp_i, ex_i, ex_kind, is_open, act_i,
                            pre_t, pre_i, pre_all, prea_t, prea_i, bref_t, bref_i, base_t, count, last_t, last_i,
                            round_mask, interval, per_bank, T)
             continue
@@ -180,8 +188,8 @@ def walk(cycle, cmd, channel, rank, bank, bankgroup, row, T, slots, n_channels, 
                 rule, need = (R_XSDLL, T[T_XSDLL]) if column else (R_XS, T[T_XS])
             else:
                 rule, need = (R_XPDLL, T[T_XPDLL]) if column and ex_kind[r] == 1 else (R_XP, T[T_XP])
-            if t - cycle[ex_i[r]] < need:
-                k = _record(out, k, cap, rule, ex_i[r], i, need, t - cycle[ex_i[r]])
+            if t - tc[ex_i[r]] < need:
+                k = _record(out, k, cap, rule, ex_i[r], i, need, t - tc[ex_i[r]])
         # no command to a rank during its all-bank refresh
         if ref_i[r] >= 0 and t - ref_t[r] < T[T_RFC]:
             k = _record(out, k, cap, R_RFC, ref_i[r], i, T[T_RFC], t - ref_t[r])
@@ -199,9 +207,9 @@ def walk(cycle, cmd, channel, rank, bank, bankgroup, row, T, slots, n_channels, 
                 k = _record(out, k, cap, R_RPAB, prea_i[r], i, T[T_RPAB], t - prea_t[r])
             if pre_i[b] >= 0 and not pre_all[b]:
                 a = pre_i[b]
-                need = pre_t[b] - cycle[a] + T[T_RP]
-                if t - cycle[a] < need:
-                    k = _record(out, k, cap, R_RP, a, i, need, t - cycle[a])
+                need = pre_t[b] - tc[a] + T[T_RP]
+                if t - tc[a] < need:
+                    k = _record(out, k, cap, R_RP, a, i, need, t - tc[a])
             if c == ACT and act_i[b] >= 0 and t - act_t[b] < T[T_RC]:
                 k = _record(out, k, cap, R_RC, act_i[b], i, T[T_RC], t - act_t[b])
             # ACT/REFpb of the other banks of the rank
@@ -279,12 +287,17 @@ def walk(cycle, cmd, channel, rank, bank, bankgroup, row, T, slots, n_channels, 
                     same_t = wrg_t[r, h]
                     same_i = wrg_i[r, h]
                 if same_i >= 0:
-                    need = T[T_CCD_L] if h == g else T[T_CCD_S]
+                    if is_read:
+                        need = T[T_CCD_L] if h == g else T[T_CCD_S]
+                        rule = R_CCD_L if h == g else R_CCD_S
+                    else:
+                        need = T[T_CCD_L_WR] if h == g else T[T_CCD_S_WR]
+                        rule = R_CCD_L_WR if h == g else R_CCD_S_WR
                     short = need - (t - same_t)
                     if short > best_short:
                         best_short = short
                         best_a = same_i
-                        best_rule = R_CCD_L if h == g else R_CCD_S
+                        best_rule = rule
                         best_need = need
             if best_a >= 0:
                 k = _record(out, k, cap, best_rule, best_a, i, best_need, best_need - best_short)
@@ -388,7 +401,7 @@ def walk(cycle, cmd, channel, rank, bank, bankgroup, row, T, slots, n_channels, 
                 prea_i[r] = i
 
         elif c == REF:
-            k = _precharged(out, k, cap, i, t, r, fb, bpr, cycle, is_open, act_i, pre_t, pre_i, pre_all,
+            k = _precharged(out, k, cap, i, t, r, fb, bpr, tc, is_open, act_i, pre_t, pre_i, pre_all,
                             prea_t, prea_i, T, S_REF_OPEN)
             for ob in range(fb, fb + bpr):
                 bref_t[ob] = t
@@ -418,7 +431,7 @@ def walk(cycle, cmd, channel, rank, bank, bankgroup, row, T, slots, n_channels, 
 
 
 @numba.njit(cache=True)
-def _precharged(out, k, cap, i, t, r, fb, bpr, cycle, is_open, act_i, pre_t, pre_i, pre_all, prea_t, prea_i, T,
+def _precharged(out, k, cap, i, t, r, fb, bpr, tc, is_open, act_i, pre_t, pre_i, pre_all, prea_t, prea_i, T,
                 open_rule):
     """A REF or SREN needs every bank of the rank closed and precharged (tRP / tRPab done)."""
     for ob in range(fb, fb + bpr):
@@ -426,16 +439,16 @@ def _precharged(out, k, cap, i, t, r, fb, bpr, cycle, is_open, act_i, pre_t, pre
             k = _record(out, k, cap, open_rule, act_i[ob], i, 0, 0)
         elif pre_i[ob] >= 0 and not pre_all[ob]:
             a = pre_i[ob]
-            need = pre_t[ob] - cycle[a] + T[T_RP]
-            if t - cycle[a] < need:
-                k = _record(out, k, cap, R_RP, a, i, need, t - cycle[a])
+            need = pre_t[ob] - tc[a] + T[T_RP]
+            if t - tc[a] < need:
+                k = _record(out, k, cap, R_RP, a, i, need, t - tc[a])
     if prea_i[r] >= 0 and t - prea_t[r] < T[T_RPAB]:
         k = _record(out, k, cap, R_RPAB, prea_i[r], i, T[T_RPAB], t - prea_t[r])
     return k
 
 
 @numba.njit(cache=True)
-def _low_power(out, k, cap, c, i, t, r, fb, bpr, cycle, cmd, lp_i, ex_i, ex_kind, is_open, act_i, pre_t, pre_i,
+def _low_power(out, k, cap, c, i, t, r, fb, bpr, tc, cmd, lp_i, ex_i, ex_kind, is_open, act_i, pre_t, pre_i,
                pre_all, prea_t, prea_i, bref_t, bref_i, base_t, count, last_t, last_i, round_mask, interval,
                per_bank, T):
     """CKE rules for a low-power command ``c`` (index ``i``, cycle ``t``) of flat rank ``r``."""
@@ -446,8 +459,8 @@ def _low_power(out, k, cap, c, i, t, r, fb, bpr, cycle, cmd, lp_i, ex_i, ex_kind
         if (c == SREX) != (cmd[a] == SREN):            # the other state's exit
             return _record(out, k, cap, S_CKE_LOW, a, i, 0, 0)
         rule, need = (R_CKESR, T[T_CKESR]) if c == SREX else (R_CKE, T[T_CKE])
-        if t - cycle[a] < need:
-            k = _record(out, k, cap, rule, a, i, need, t - cycle[a])
+        if t - tc[a] < need:
+            k = _record(out, k, cap, rule, a, i, need, t - tc[a])
         lp_i[r] = -1
         ex_i[r] = i
         ex_kind[r] = 2 if c == SREX else (1 if cmd[a] == PDN_S_PRE or cmd[a] == PDN_S_ACT else 0)
@@ -464,8 +477,8 @@ def _low_power(out, k, cap, c, i, t, r, fb, bpr, cycle, cmd, lp_i, ex_i, ex_kind
     # an entry
     if lp_i[r] >= 0:
         return _record(out, k, cap, S_CKE_LOW, lp_i[r], i, 0, 0)
-    if ex_i[r] >= 0 and t - cycle[ex_i[r]] < T[T_CKE]:
-        k = _record(out, k, cap, R_CKE, ex_i[r], i, T[T_CKE], t - cycle[ex_i[r]])
+    if ex_i[r] >= 0 and t - tc[ex_i[r]] < T[T_CKE]:
+        k = _record(out, k, cap, R_CKE, ex_i[r], i, T[T_CKE], t - tc[ex_i[r]])
     any_open = -1
     for ob in range(fb, fb + bpr):
         if is_open[ob]:
@@ -477,7 +490,7 @@ def _low_power(out, k, cap, c, i, t, r, fb, bpr, cycle, cmd, lp_i, ex_i, ex_kind
     elif any_open >= 0 and c != SREN:
         k = _record(out, k, cap, S_LP_OPEN, act_i[any_open], i, 0, 0)
     if c == SREN:
-        k = _precharged(out, k, cap, i, t, r, fb, bpr, cycle, is_open, act_i, pre_t, pre_i, pre_all, prea_t,
+        k = _precharged(out, k, cap, i, t, r, fb, bpr, tc, is_open, act_i, pre_t, pre_i, pre_all, prea_t,
                         prea_i, T, S_LP_OPEN)
         k = _owed(out, k, cap, t, i, r, interval, per_bank, base_t, count, last_t, last_i)
     lp_i[r] = i
