@@ -633,10 +633,10 @@ def test_jedec_rounding():
                          RPab=34, FAW=64, CCD_S=8, XS=460)),
     # DDR5-4800 at its nominal 2400 MHz (416.67 ps): tRAS 32 ns -> 77, tRRD_L / tCCD_L max(8nCK, 5 ns) -> 12,
     # tCCD_L_WR max(32nCK, 20 ns) -> 48, tWTR_S max(4nCK, 2.5 ns) -> 6, tWTR_L max(16nCK, 10 ns) -> 24,
-    # tRTP max(12nCK, 7.5 ns) -> 18, tWR 30 ns -> 72, tRFC1 295 ns -> 708 (the spec's 710 binds), tREFI 3.9 us ->
-    # 9360 (below the spec's 9375); RD->WR RL + BL/2 + 2 - WL + tWPRE 2 + (tRPST - 0.5) 0 = 34 + 8 + 2 - 32 + 2
+    # tRTP max(12nCK, 7.5 ns) -> 18, tWR 30 ns -> 72, tRFC1 295 ns -> 708 (the spec's 710 binds), tREFI 3.9 us
+    # at the spec's own 0.416 ns clock (a maximum in absolute time) -> 9375; RD->WR RL + BL/2 + 2 - WL + tWPRE 2 + (tRPST - 0.5) 0 = 34 + 8 + 2 - 32 + 2
     ("DDR5-4800", dict(RAS=77, RRD_S=8, RRD_L=12, CCD_S=8, CCD_L=12, CCD_S_WR=8, CCD_L_WR=48, WTR_S=6, WTR_L=24,
-                       RTP=18, WR=72, RFC=710, REFI=9360, PPD=2, FAW=48, RD2WR=14, WR2PRE=32 + 8 + 72,
+                       RTP=18, WR=72, RFC=710, REFI=9375, PPD=2, FAW=48, RD2WR=14, WR2PRE=32 + 8 + 72,
                        WR2RD_L=32 + 8 + 24)),
 ])
 def test_values_match_hand_computed_jedec(name, expected):

@@ -172,12 +172,14 @@ def jedec_tck_ns(spec: Spec) -> float:
 
 
 def jedec_cycles(spec: Spec) -> dict[str, int]:
-    """:func:`table` in cycles (maxima rounded down, minima by :func:`to_cycles`) at :func:`jedec_tck_ns`."""
+    """:func:`table` in cycles: minima by :func:`to_cycles` at :func:`jedec_tck_ns`; the maxima (tREFI)
+    rounded down at the run's own clock, ``spec.timing.tck_ns``: they bound absolute time, and a
+    device clocked at the truncated 0.416 ns of a DDR5-4800 preset gets 3.9 us in 9,375 of its cycles."""
     tck = jedec_tck_ns(spec)
     out = {}
     for name, (nck, ns) in table(spec).items():
         if name.startswith("REFI"):
-            out[name] = to_cycles_down(ns, tck)
+            out[name] = to_cycles_down(ns, spec.timing.tck_ns)
         else:
             out[name] = max(nck, to_cycles(ns, tck) if ns else 0)
     return out
