@@ -2,7 +2,8 @@
 
 Event-driven: per step only the weight rows of inputs that spiked in the previous step are added
 (current-based delta synapses, ``v += W^T s(t-1)``), and STDP touches only the rows of inputs that
-spike and the columns of excitatory neurons that spike. Presynaptic traces are evaluated lazily
+spike (in the columns of neurons that have spiked in the sample) and the columns of excitatory
+neurons that spike. Presynaptic traces are evaluated lazily
 from each input's last spike step. Randomness comes from Numba's generator, seeded per sample,
 so a sample's spikes do not depend on the thread that simulates it.
 
@@ -187,7 +188,7 @@ def _clip_store_row(w_row, wf_row, w_min, w_max, qscale, qmax, qmode, rs):
 
 @nb.njit(cache=True)
 def simulate_sample(W, Wf, theta, pixels, p, cdf, n_steps, learn, qscale, qmode, rs, counts,
-                    corr_ptr, corr_col, corr_val):
+                    corr_ptr, corr_col, corr_val, dense):
     """Simulate one sample; add excitatory spike counts to ``counts`` (int32, (N,)).
 
     W is the matrix the network integrates (n_inputs, N) float32. When ``learn``: STDP updates
@@ -195,11 +196,27 @@ def simulate_sample(W, Wf, theta, pixels, p, cdf, n_steps, learn, qscale, qmode,
     are re-quantized (stochastic rounding draws from the xorshift state ``rs``, uint64 (1,)).
     Without learning nothing but ``counts`` is written.
 
+    Depression on an input spike subtracts ``nu_pre x xpost[j]`` from the input's row, and
+    ``xpost[j]`` is zero until neuron j first spikes in this sample, so only the columns of
+    neurons that have spiked (a few per sample) change. Unless ``dense``, the rows of spiking
+    inputs are depressed, clipped and re-quantized in those columns only, the same values
+    provided every entry of Wf starts the sample within [w_min, w_max] (clipping then changes
+    nothing elsewhere) and rounding is deterministic (re-quantizing an unchanged entry then
+    gives its old value). ``dense`` touches every column of those rows: needed for stochastic
+    rounding (whose draws it keeps in order) and for weights not yet clipped; the reference the
+    sparse path is tested against.
+
     Per-read corrections (CSR over the sample's reads; all three None: none, and Numba compiles
     that case without the correction code): read ``r`` is
     the r-th input spike in step order then ascending input (the order of :func:`read_events`),
     and while integrating it neuron ``corr_col[c]`` receives ``corr_val[c]`` instead of
     ``W[input, corr_col[c]]`` for ``c`` in ``corr_ptr[r]:corr_ptr[r + 1]``.
+
+    Returns
+    -------
+    active : int32 array
+        The neurons that spiked in this sample (in order of their first spike): the only columns
+        of Wf this sample changed, unless ``dense``.
     """
     n_in, N = W.shape
     offsets, inputs = poisson_spikes(pixels, p[P_INTENSITY], n_steps, p[P_DT], int(p[P_INTERVALS]), cdf)
@@ -242,6 +259,9 @@ def simulate_sample(W, Wf, theta, pixels, p, cdf, n_steps, learn, qscale, qmode,
     pow_tab = np.empty(n_steps + 1, np.float32)
     nz = np.empty(n_in, np.int32)
     n_nz = 0
+    active = np.empty(N, np.int32)
+    is_active = np.zeros(N, np.int8)
+    n_act = 0
     if learn:
         for k in range(n_steps + 1):
             pow_tab[k] = tr_dec ** k
@@ -323,16 +343,28 @@ def simulate_sample(W, Wf, theta, pixels, p, cdf, n_steps, learn, qscale, qmode,
             for j in range(N):
                 xpost[j] *= tr_dec
             for k in range(n_spk):
-                xpost[spk[k]] = 1.0
+                j = spk[k]
+                xpost[j] = 1.0
+                if is_active[j] == 0:
+                    is_active[j] = 1
+                    active[n_act] = j
+                    n_act += 1
             s0 = offsets[t]
             s1 = offsets[t + 1]
             for k in range(s0, s1):
                 last_pre[inputs[k]] = t
             # Depression on input spikes (rows), potentiation on excitatory spikes (columns).
-            for k in range(s0, s1):
-                row = Wf[inputs[k]]
-                for j in range(N):
-                    row[j] -= nu_pre * xpost[j]
+            if dense:
+                for k in range(s0, s1):
+                    row = Wf[inputs[k]]
+                    for j in range(N):
+                        row[j] -= nu_pre * xpost[j]
+            else:
+                for k in range(s0, s1):
+                    row = Wf[inputs[k]]
+                    for a in range(n_act):
+                        j = active[a]
+                        row[j] -= nu_pre * xpost[j]
             for q in range(n_spk):
                 j = spk[q]
                 for a in range(n_nz):
@@ -342,15 +374,32 @@ def simulate_sample(W, Wf, theta, pixels, p, cdf, n_steps, learn, qscale, qmode,
             # Clip touched entries and re-quantize them.
             for k in range(s0, s1):
                 i = inputs[k]
-                _clip_store_row(W[i], Wf[i], w_min, w_max, qscale, qmax, qmode, rs)
+                if dense:
+                    _clip_store_row(W[i], Wf[i], w_min, w_max, qscale, qmax, qmode, rs)
+                else:
+                    for a in range(n_act):
+                        _clip_store(W, Wf, i, active[a], w_min, w_max, qscale, qmax, qmode, rs)
             for q in range(n_spk):
                 j = spk[q]
                 for a in range(n_nz):
                     _clip_store(W, Wf, nz[a], j, w_min, w_max, qscale, qmax, qmode, rs)
+    return active[:n_act]
 
 
 @nb.njit(cache=True)
-def train_samples(W, Wf, theta, images, seeds, p, cdf, n_steps, qscale, qmode, clip_last, counts):
+def _within(Wf, w_min, w_max):
+    """Whether every entry of Wf lies within [w_min, w_max] (and none is -0.0, whose sign a clip may drop)."""
+    n_in, N = Wf.shape
+    for i in range(n_in):
+        for j in range(N):
+            w = Wf[i, j]
+            if not (w >= w_min and w <= w_max) or (w == 0.0 and np.signbit(w)):
+                return False
+    return True
+
+
+@nb.njit(cache=True)
+def train_samples(W, Wf, theta, images, seeds, p, cdf, n_steps, qscale, qmode, clip_last, counts, dense=False):
     """Train on ``images`` (n, n_inputs) uint8 in order; counts (n, N) int32 receives spike counts.
 
     Per sample: seed the generator, simulate with STDP, then normalise each column of Wf to sum
@@ -359,13 +408,16 @@ def train_samples(W, Wf, theta, images, seeds, p, cdf, n_steps, qscale, qmode, c
     clipping right after normalisation is the same, except after the very last sample, which is
     left unclipped unless ``clip_last``.) When quantizing, W is refreshed from Wf at the start and
     after every normalisation.
+
+    STDP runs sparse (see :func:`simulate_sample`) unless ``dense``, the rounding is stochastic
+    or, for the first sample only, Wf does not start within [w_min, w_max]; the weights are the
+    same either way.
     """
     n_in, N = Wf.shape
     w_min = np.float32(p[P_W_MIN])
     w_max = np.float32(p[P_W_MAX])
     norm = p[P_W_NORM]
     qmax = qscale - 1.0
-    colsum = np.empty(N, np.float64)
     rs = np.ones(1, np.uint64)
     n = images.shape[0]
     if qscale > 0.0 and n > 0:
@@ -373,32 +425,58 @@ def train_samples(W, Wf, theta, images, seeds, p, cdf, n_steps, qscale, qmode, c
         for i in range(n_in):
             for j in range(N):
                 W[i, j] = _quantize_value(Wf[i, j], qscale, qmax, qmode, rs)
+    dense = dense or (qscale > 0.0 and qmode == 2)
+    clipped = dense or _within(Wf, w_min, w_max)
+    colsum = _column_sums(Wf)
+    factor = np.empty(N, np.float64)
     for s in range(n):
         np.random.seed(seeds[s])
         rs[0] = np.uint64(seeds[s]) * np.uint64(0x9E3779B97F4A7C15) + np.uint64(1)
-        simulate_sample(W, Wf, theta, images[s], p, cdf, n_steps, True, qscale, qmode, rs, counts[s],
-                        None, None, None)
-        _normalise(W, Wf, norm, w_min, w_max, clip_last or s < n - 1, qscale, qmax, qmode, rs, colsum)
+        sparse = not dense and clipped
+        active = simulate_sample(W, Wf, theta, images[s], p, cdf, n_steps, True, qscale, qmode, rs, counts[s],
+                                 None, None, None, not sparse)
+        if sparse:
+            for j in active:             # the only columns the sample changed
+                colsum[j] = 0.0
+                for i in range(n_in):
+                    colsum[j] += abs(Wf[i, j])
+        else:
+            colsum = _column_sums(Wf)
+        clipped = clip_last or s < n - 1
+        _normalise(W, Wf, norm, w_min, w_max, clipped, qscale, qmax, qmode, rs, colsum, factor)
 
 
 @nb.njit(cache=True)
-def _normalise(W, Wf, norm, w_min, w_max, clip, qscale, qmax, qmode, rs, colsum):
-    """Normalise the columns of Wf to sum ``norm`` (zero-sum columns unchanged), clip, re-quantize into W."""
+def _column_sums(Wf):
+    """Sum of |Wf| over each column (float64, rows in ascending order)."""
+    colsum = np.zeros(Wf.shape[1], np.float64)
+    for i in range(Wf.shape[0]):
+        for j in range(Wf.shape[1]):
+            colsum[j] += abs(Wf[i, j])
+    return colsum
+
+
+@nb.njit(cache=True)
+def _normalise(W, Wf, norm, w_min, w_max, clip, qscale, qmax, qmode, rs, colsum, factor):
+    """Normalise the columns of Wf to sum ``norm`` (zero-sum columns unchanged), clip, re-quantize into W.
+
+    ``colsum`` (float64 (N,)) holds :func:`_column_sums` of Wf on entry and receives those of the
+    result, accumulated in the same order while writing (so the next sample need only recompute
+    the columns it changes); ``factor`` is scratch of the same shape.
+    """
     n_in, N = Wf.shape
     for j in range(N):
+        factor[j] = norm / colsum[j] if colsum[j] != 0.0 else 1.0
         colsum[j] = 0.0
-    for i in range(n_in):
-        for j in range(N):
-            colsum[j] += abs(Wf[i, j])
-    for j in range(N):
-        colsum[j] = norm / colsum[j] if colsum[j] != 0.0 else 1.0
     lo = w_min if clip else np.float32(-np.inf)
     hi = w_max if clip else np.float32(np.inf)
     for i in range(n_in):
         wf = Wf[i]
         for j in range(N):
-            wf[j] = np.float32(wf[j] * colsum[j])
+            wf[j] = np.float32(wf[j] * factor[j])
         _clip_store_row(W[i], wf, lo, hi, qscale, qmax, qmode, rs)
+        for j in range(N):
+            colsum[j] += abs(wf[j])
 
 
 @nb.njit(cache=True)
@@ -414,9 +492,9 @@ def train_one_read_corrected(W, Wf, theta, pixels, seed, p, cdf, n_steps, clip, 
     np.random.seed(seed)
     rs[0] = np.uint64(seed) * np.uint64(0x9E3779B97F4A7C15) + np.uint64(1)
     simulate_sample(W, Wf, theta, pixels, p, cdf, n_steps, True, 0.0, 0, rs, counts,
-                    corr_ptr, corr_col, corr_val)
+                    corr_ptr, corr_col, corr_val, not _within(Wf, np.float32(p[P_W_MIN]), np.float32(p[P_W_MAX])))
     _normalise(W, Wf, p[P_W_NORM], np.float32(p[P_W_MIN]), np.float32(p[P_W_MAX]), clip, 0.0, -1.0, 0, rs,
-               np.empty(N, np.float64))
+               _column_sums(Wf), np.empty(N, np.float64))
 
 
 @nb.njit(cache=True, parallel=True)
@@ -429,7 +507,7 @@ def infer_samples(W, theta, images, seeds, p, cdf, n_steps, counts):
     for s in nb.prange(images.shape[0]):
         np.random.seed(seeds[s])
         simulate_sample(W, W, theta, images[s], p, cdf, n_steps, False, 0.0, 0, np.ones(1, np.uint64), counts[s],
-                        None, None, None)
+                        None, None, None, True)
 
 
 @nb.njit(cache=True)
@@ -441,7 +519,7 @@ def infer_one(W, theta, pixels, seed, p, cdf, n_steps, counts, corr_ptr, corr_co
     """
     np.random.seed(seed)
     simulate_sample(W, W, theta, pixels, p, cdf, n_steps, False, 0.0, 0, np.ones(1, np.uint64), counts,
-                    corr_ptr, corr_col, corr_val)
+                    corr_ptr, corr_col, corr_val, True)
 
 
 @nb.njit(cache=True)

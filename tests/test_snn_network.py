@@ -123,3 +123,33 @@ def test_small_model_beats_chance(data):
     assert r["samples"] == 500 and r["neurons"] == 40 and r["precision_bits"] == 32
     r8 = evaluate(m, Xt[:500], yt[:500], precision=8)
     assert r8["precision_bits"] == 8 and r8["accuracy_proportion"] > 0.4
+
+
+@pytest.mark.parametrize("bits, qmode", [(32, 0), (8, 0), (8, 1), (4, 0), (16, 1)])
+@pytest.mark.parametrize("w_max", [1.0, 0.2])
+def test_sparse_stdp_gives_the_weights_of_the_dense_pass(data, bits, qmode, w_max):
+    """The training kernel's sparse STDP (rows of spiking inputs updated only in the columns of
+    neurons that spiked; column sums carried from one normalisation to the next) gives bit for bit
+    the weights, thresholds and spike counts of the dense pass (every column of those rows, column
+    sums recomputed), with and without quantization during training. ``w_max`` 0.2 lies below
+    some initial weights, so the first sample starts unclipped (and must run dense)."""
+    from snn import kernels
+
+    X, _, _, _ = data
+    params = BINDSNET.with_(w_max=w_max)
+    p, cdf = params.kernel_array(), params.interval_cdf()
+    N, n = 12, 30
+    seeds = np.random.default_rng(9).integers(0, 2**31 - 1, n)
+    qscale = 0.0 if bits == 32 else float(1 << bits)
+    out = {}
+    for dense in (True, False):
+        Wf = (0.3 * np.random.default_rng(2).random((784, N))).astype(np.float32)
+        W = Wf.copy() if qscale else Wf
+        theta, counts = np.zeros(N), np.zeros((n, N), np.int32)
+        for a in range(0, n, 10):                  # three calls: each starts from the last one's state
+            kernels.train_samples(W, Wf, theta, X[a:a + 10], seeds[a:a + 10], p, cdf, params.n_steps, qscale,
+                                  qmode, a + 10 < n, counts[a:a + 10], dense)
+        out[dense] = (W, Wf, theta, counts)
+    assert out[True][3].sum() > 0
+    for ref, got in zip(out[True], out[False]):
+        assert ref.tobytes() == got.tobytes()
