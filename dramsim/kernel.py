@@ -346,9 +346,9 @@ def run(par, rule_start, rules, windows, window_prev, window_next, clocks, n_ch,
     ref_since = np.full(NR, _NEVER, np.int64)
     pb_bank = np.zeros(NR, np.int64)
     if refresh_mode == 1:
-        ref_due[:] = REFI
+        ref_due[:] = REFI - 1
     elif refresh_mode == 2:
-        ref_due[:] = REFIpb
+        ref_due[:] = REFIpb - 1
     interval = REFI if refresh_mode == 1 else REFIpb
     # low-power policy, per rank: state (0 standby, 1 power-down, 2 self-refresh), the entry's
     # kind, earliest exit, earliest entry, requests queued or activated, last request command
@@ -524,6 +524,8 @@ def run(par, rule_start, rules, windows, window_prev, window_next, clocks, n_ch,
                                 if strict and ab_hold[b] > 0:
                                     e_col[b] = _NEVER      # the row is its opener's
                                 e_act[b] = max(rp, max(E[_PRE, gn], E[_PRE, bn]))
+                                if ab_hold[b] > 0:
+                                    e_act[b] = _NEVER      # no PRE under an activated request
                             else:
                                 e_act[b] = max(ra, max(E[_ACT, gn], E[_ACT, bn]))
                         if lp_on and lp[r] != 0:          # CKE low: only its exit may issue
