@@ -27,6 +27,7 @@ import numpy as np
 from dramsim.simulate import simulate
 from dramsim.spec import load_spec
 from traces import RequestTrace
+from traces import commands as tc
 
 SHARED = Path(__file__).resolve().parents[2] / "shared" / "reference" / "dram"
 
@@ -47,14 +48,21 @@ COLUMNS = ("cycles", "row_hits", "row_misses", "row_conflicts", "ACT", "REF")
 #: PEERS-2.md section 1 (1M requests, reads, saturating injection, RoBaRaCoCh): case -> (spec, run
 #: options of load_spec, trace, simulate options, peer, its total cycles, its ACT count). The peer
 #: is the one the case is validated on: DRAMsim3 for strict closed page (its close_page is the
-#: strict policy; Ramulator's ClosedCAP is not) and for the INI files; for 2 ranks the closest peer.
+#: strict policy; Ramulator's ClosedCAP is not) and for the INI files; for 2 ranks the closest peer
+#: (Ramulator 2.1 since the rank-to-rank gap is BL/2 + 2 and a held PRE no longer stalls the
+#: scheduler; DRAMsim3's figure is printed next to it, :data:`PEERS2_OTHER`).
 PEERS2_CASES = {
     "DDR3 closed row, rand": ("DDR3-1600K", {}, "rand", {"row_policy": "closed"}, "DRAMsim3", 6_298_271, 1_001_814),
-    "DDR3 2 ranks, rand": ("DDR3-1600K", {"ranks": 2}, "rand", {}, "DRAMsim3", 4_440_665, 1_005_046),
+    "DDR3 2 ranks, rand": ("DDR3-1600K", {"ranks": 2}, "rand", {}, "Ramulator 2.1", 4_482_825, 999_836),
     "DDR3 2 channels, seq": ("DDR3-1600K", {"channels": 2}, "seq", {}, "Ramulator 2.1", 2_077_078, 8_634),
     "DDR4-2400R 2 ranks, rand": ("DDR4-2400R", {"ranks": 2}, "rand", {}, "Ramulator 2.1", 4_297_640, 999_847),
     "LPDDR4 INI, seq": ("configs/LPDDR4_8Gb_x16_2400.ini", {}, "seq", {}, "DRAMsim3", 8_412_476, 9_281),
     "LPDDR3 INI, seq": ("configs/LPDDR3_8Gb_x32_1600.ini", {}, "seq", {}, "DRAMsim3", 4_280_336, 9_985),
+}
+#: The other peer's total cycles for the multi-rank cases (PEERS-2.md section 1), shown for comparison.
+PEERS2_OTHER = {
+    "DDR3 2 ranks, rand": ("DRAMsim3", 4_440_665),
+    "DDR4-2400R 2 ranks, rand": ("DRAMsim3", 4_513_257),
 }
 
 
@@ -81,8 +89,8 @@ def run_new_standard(standard: str, trace: str, addresses: np.ndarray | None = N
     return simulate(spec, RequestTrace(a, np.zeros(len(a), bool)), wrap_addresses=True).stats
 
 
-def run_peers2_case(name: str, addresses: np.ndarray | None = None) -> dict:
-    """Simulate one :data:`PEERS2_CASES` case (on ``addresses``, default its full trace); its stats.
+def run_peers2_case(name: str, addresses: np.ndarray | None = None):
+    """Simulate one :data:`PEERS2_CASES` case (on ``addresses``, default its full trace); the result.
 
     The LPDDR3 INI spells the refresh interval ``REFI`` (DRAMsim3 reads ``tREFI``; the peer figure
     was taken with it fixed), which the importer reads with a warning, silenced here.
@@ -94,7 +102,19 @@ def run_peers2_case(name: str, addresses: np.ndarray | None = None) -> dict:
         warnings.simplefilter("ignore")
         spec = load_spec(SHARED / std if std.endswith(".ini") else std, **spec_opts)
     a = _addresses(trace) if addresses is None else addresses
-    return simulate(spec, RequestTrace(a, np.zeros(len(a), bool)), wrap_addresses=True, **sim_opts).stats
+    return simulate(spec, RequestTrace(a, np.zeros(len(a), bool)), wrap_addresses=True, **sim_opts)
+
+
+def rank_switch_fraction(commands) -> float:
+    """Fraction of column commands (RD/WR/RDA/WRA) whose rank differs from the previous column
+    command of the same channel (0 on one rank)."""
+    column = (commands.cmd >= tc.RD) & (commands.cmd <= tc.WRA)
+    switches = total = 0
+    for ch in np.unique(commands.channel[column]):
+        ranks = commands.rank[column & (commands.channel == ch)]
+        switches += int(np.count_nonzero(ranks[1:] != ranks[:-1]))
+        total += max(len(ranks) - 1, 0)
+    return switches / total if total else 0.0
 
 
 def _addresses(name: str) -> np.ndarray:
@@ -107,6 +127,8 @@ def _addresses(name: str) -> np.ndarray:
 def _fmt(v):
     if v is None:
         return "-"
+    if isinstance(v, str):
+        return v
     if isinstance(v, float):
         return f"{v:+.3f}"
     return f"{v:,}"
@@ -156,12 +178,17 @@ def main(argv=None) -> int:
 
     rows2 = []
     for name, (_, _, _, _, peer, cycles, acts) in PEERS2_CASES.items():
-        s = run_peers2_case(name)
+        res = run_peers2_case(name)
+        s = res.stats
+        other, other_cycles = PEERS2_OTHER.get(name, ("-", None))
+        other_dev = None if other_cycles is None else round(100.0 * (s["cycles"] - other_cycles) / other_cycles, 3)
         rows2.append((name, peer, cycles, s["cycles"], round(100.0 * (s["cycles"] - cycles) / cycles, 3),
-                      acts, s["commands"]["ACT"], s["row_hits"], s["commands"]["REF"]))
+                      acts, s["commands"]["ACT"], s["row_hits"], s["commands"]["REF"],
+                      round(100.0 * rank_switch_fraction(res.commands), 2), other, other_dev))
     print()
     _print_and_write(("case", "peer", "peer cycles", "dramsim cycles", "deviation %", "peer ACT", "dramsim ACT",
-                      "dramsim row hits", "dramsim REF"), rows2, out / "validate_peers2.csv")
+                      "dramsim row hits", "dramsim REF", "rank switch %", "other peer", "vs other %"),
+                     rows2, out / "validate_peers2.csv")
 
     rows3 = []
     for standard in NEW_STANDARDS:

@@ -19,7 +19,10 @@ published figures we validate against):
 
 1. Admission: ``saturate`` offers one request per cycle in trace order (retrying while its
    queue is full); ``trace`` admits, in order, every request whose arrival cycle has come.
-2. Refresh: when a rank's refresh is due a refresh request is queued with priority.
+2. Refresh: when a rank's refresh is due a refresh request is queued with priority. The k-th
+   is due in cycle k * tREFI - 1 (per-bank: k * tREFIpb - 1), i.e. in the tREFI-th cycle counted
+   from 1, which is where Ramulator 2's clock (it starts at 1) puts it; every rank of a channel
+   falls due in the same cycle and the longest-owing rank (then the lowest) goes first.
 3. Scheduling (one command per channel per cycle):
 
    a. the *activated buffer* (requests whose ACT was issued, not yet their column command):
@@ -29,12 +32,31 @@ published figures we validate against):
    c. otherwise the read queue, or the write queue in write-drain mode (entered when the write
       queue holds ``write_high`` entries or no read is queued, left when it holds at most
       ``write_low`` and a read is queued). Each request's next command is derived from its
-      bank (RD/WR to the open row, ACT to a closed bank, PRE on a conflict). Without
+      bank (RD/WR to the open row, ACT to a closed bank, PRE on a conflict). A PRE to a bank
+      with a request in the activated buffer is no candidate at all (a row is never closed
+      before the request that opened it reads it; Ramulator 2 filters it out the same way), so
+      it never costs a cycle: the next oldest ready command issues instead. Without
       ``hit_first`` (``fcfs-ready``, the default, Ramulator 2's rule) the oldest ready command
       wins; with it (``frfcfs``, the issue's "ready row hits first, then oldest") the oldest
       ready column command (a row hit) wins, then the oldest ready command; else nothing;
-   d. a PRE/PREA chosen in (b) or (c) is held back while the activated buffer has a request
-      for that bank (rank), so a row is never closed before the request that opened it.
+   d. a refresh's PRE/PREA chosen in (b) waits while the activated buffer has a request for its
+      bank (rank); nothing but (a) issues meanwhile (refresh keeps its priority, as in Ramulator 2).
+
+Across ranks the scheduler has no rule of its own: every rank's requests compete in one queue
+by age and readiness, and rank switching comes out of the timing table, where a column command
+to another rank of the channel waits for the data bus plus ``RTRS`` (rules ``tRTRS``: RD->RD
+BL/2 + RTRS, RD->WR CL + BL/2 + RTRS - CWL, ...). JEDEC leaves that gap to the controller; the
+built-in DDR3-1600K and DDR4-2400R use RTRS = 2 (RD->RD to another rank 6 cycles, Ramulator 2.1's
+nBL + nCS): the DQS read postamble of one rank (tRPST >= 0.3 tCK DDR3, 0.33 DDR4) and the read
+preamble of the next (tRPRE >= 0.9 tCK) do not fit into one idle clock. Since the next rank's
+read becomes ready 2 clocks after a same-rank one, oldest-ready-first keeps reading the same
+rank while it has ready reads and switches rarely (DDR4-2400R, 2 ranks, rand: 5.98% of column
+commands change rank, as in Ramulator 2.1's own command trace). With two ranks ACTs outpace the
+data bus (tFAW binds each rank alone), the activated buffer fills and reads wait longer than
+tRAS, so the PRE filter of (c) matters there: when a held PRE stalled the cycle instead, rank
+switches rose to 15.6% and DDR4-2400R 2-rank rand ran 1.4% longer than Ramulator 2.1 (5.4% with
+RTRS = 2). With both, the command traces of DDR4-2400R 2 ranks rand and DDR3-1600K 1/2 ranks
+seq/rand/stride equal Ramulator 2.1's command for command over its run (benchmarks/RESULTS.md).
 
 Low-power policy (off unless ``pd_after`` or ``sr_after`` >= 0; when off none of its code runs,
 so the command trace is the one of a controller without it). Per rank, in every scheduled cycle
@@ -346,9 +368,9 @@ def run(par, rule_start, rules, windows, window_prev, window_next, clocks, n_ch,
     ref_since = np.full(NR, _NEVER, np.int64)
     pb_bank = np.zeros(NR, np.int64)
     if refresh_mode == 1:
-        ref_due[:] = REFI
+        ref_due[:] = REFI - 1
     elif refresh_mode == 2:
-        ref_due[:] = REFIpb
+        ref_due[:] = REFIpb - 1
     interval = REFI if refresh_mode == 1 else REFIpb
     # low-power policy, per rank: state (0 standby, 1 power-down, 2 self-refresh), the entry's
     # kind, earliest exit, earliest entry, requests queued or activated, last request command
@@ -507,7 +529,7 @@ def run(par, rule_start, rules, windows, window_prev, window_next, clocks, n_ch,
                 # per-bank ready cycles of this channel (one pass over its banks, redone only
                 # after a command issued here): e_col = the column command to the open row,
                 # e_act = what any other request to the bank needs (PRE when a row is open,
-                # ACT when it is closed)
+                # never while an activated request holds it; ACT when it is closed)
                 if n_q > 0 and (dirty[c] or last_d[c] != d):
                     dirty[c] = False
                     last_d[c] = d
@@ -524,6 +546,8 @@ def run(par, rule_start, rules, windows, window_prev, window_next, clocks, n_ch,
                                 if strict and ab_hold[b] > 0:
                                     e_col[b] = _NEVER      # the row is its opener's
                                 e_act[b] = max(rp, max(E[_PRE, gn], E[_PRE, bn]))
+                                if ab_hold[b] > 0:
+                                    e_act[b] = _NEVER      # no PRE under an activated request
                             else:
                                 e_act[b] = max(ra, max(E[_ACT, gn], E[_ACT, bn]))
                         if lp_on and lp[r] != 0:          # CKE low: only its exit may issue
@@ -559,11 +583,10 @@ def run(par, rule_start, rules, windows, window_prev, window_next, clocks, n_ch,
                     else:
                         cmd = _PRE
                     src = 3
-            # d. never close a row an activated request still needs
-            if found and (cmd == _PRE or cmd == _PREA):
+            # d. a refresh never closes a row an activated request still needs ((c) never
+            # picks such a PRE: its e_act is _NEVER)
+            if found and src == 2 and (cmd == _PRE or cmd == _PREA):
                 if cmd == _PRE:
-                    if tb < 0:
-                        tb = rbank[req]
                     if ab_hold[tb] > 0:
                         found = False
                 else:

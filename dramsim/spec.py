@@ -144,7 +144,9 @@ class Timing:
     Names follow JEDEC without the leading ``t``. ``_S``/``_L``: different / same bank group
     (equal for standards without bank groups). ``RPab``: precharge-all (LPDDR; = RP elsewhere).
     ``RFCpb``, ``REFIpb``: per-bank refresh (LPDDR; 0 when the standard has none). ``RTRS``:
-    rank-to-rank data-bus switching gap. ``BL`` on the bus is ``burst_length / 2`` cycles (DDR).
+    rank-to-rank data-bus switching gap, idle clocks between two ranks' bursts (1 when a file does
+    not give it, as DRAMsim3; the built-in DDR3-1600K and DDR4-2400R use 2, see
+    :mod:`dramsim.kernel`). ``BL`` on the bus is ``burst_length / 2`` cycles (DDR).
 
     Low-power timing (0 when the spec does not give it; the power-down policy then refuses to
     run): ``CKE`` minimum CKE low (and high) pulse, i.e. minimum power-down residency;

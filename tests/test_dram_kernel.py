@@ -153,7 +153,7 @@ def test_refresh_every_refi():
     ref = res.commands.cycle[res.commands.cmd == tc.REF]
     assert len(ref) == 100_000 // spec.timing.REFI
     assert np.all(np.diff(ref) <= 9 * spec.timing.REFI)
-    assert ref[0] >= spec.timing.REFI
+    assert ref[0] == spec.timing.REFI - 1     # due in the REFI-th cycle (cycles count from 0), all banks closed
 
 
 def test_per_bank_refresh_round_robin():
@@ -249,6 +249,37 @@ def test_frfcfs_diverges_somewhere():
     trace = _random_trace(spec, 7, n=2000, pool=3, max_gap=0, timed=False)
     fr = simulate(spec, trace, scheduler="frfcfs")
     fc = simulate(spec, trace, scheduler="fcfs-ready")
-    assert not np.array_equal(fr.commands.cmd, fc.commands.cmd) or not np.array_equal(fr.commands.cycle,
-                                                                                      fc.commands.cycle)
-    assert fr.stats["row_hits"] >= fc.stats["row_hits"]
+    n = min(len(fr.commands), len(fc.commands))
+    same = (fr.commands.cmd[:n] == fc.commands.cmd[:n]) & (fr.commands.cycle[:n] == fc.commands.cycle[:n])
+    assert not same.all()
+    # where they part, FR-FCFS takes a row hit (hit-first is greedy: over the whole run it need not
+    # collect more hits, since the bank states differ from there on)
+    i = int(np.flatnonzero(~same)[0])
+    assert fr.commands.cmd[i] in COLUMN_CMDS and fr.commands.cycle[i] <= fc.commands.cycle[i]
+
+
+def test_held_precharge_does_not_stall_younger_requests():
+    """A PRE that would close a row an activated request still needs is no candidate: the scheduler
+    takes the next oldest ready command (Ramulator 2's rule). Two ranks, all requests at cycle 0:
+    r0..r7 open a row in banks 0-3 of each rank; rank 1's reads wait behind rank 0's (oldest ready
+    first, 6-cycle rank switch), so r1's read is still pending when r8's PRE (another row of r1's
+    bank) is past tRAS. r10's ACT (rank 1, its sixth) waits for tFAW only: it issues then, before
+    r1's read, instead of idling until the read frees the bank."""
+    from dramsim.mapping import AddressMapping
+
+    spec = load_spec("DDR3-1600K", ranks=2)
+    rank = [0, 1, 0, 1, 0, 1, 0, 1, 1, 1, 1]
+    bank = [0, 0, 1, 1, 2, 2, 3, 3, 0, 4, 5]
+    row = [1] * 8 + [2, 1, 1]
+    address = AddressMapping(spec).encode(rank=rank, bank=bank, row=row)
+    res = simulate(spec, RequestTrace(address, np.zeros(11, bool), np.zeros(11, np.int64)))
+    c = res.commands
+    assert check(c, spec) == [], format_report(check(c, spec))
+
+    def first(cmd, rk, bk, rw):
+        return int(c.cycle[(c.cmd == cmd) & (c.rank == rk) & (c.bank == bk) & (c.row == rw)][0])
+
+    r1_read = first(tc.RD, 1, 0, 1)
+    assert first(tc.PRE, 1, 0, 1) > r1_read > first(tc.ACT, 1, 0, 1) + spec.timing.RAS   # r8's PRE was held
+    acts_rank1 = np.sort(c.cycle[(c.cmd == tc.ACT) & (c.rank == 1)])
+    assert first(tc.ACT, 1, 5, 1) == acts_rank1[1] + spec.timing.FAW < r1_read
