@@ -1,7 +1,7 @@
 """dramsim speed: in-process throughput, whole `dramsim replay` processes, peak memory, scaling.
 
 Usage: python benchmarks/dram_speed.py [--out benchmarks/out/] [--repeat 2] [--scaling 100000,1000000,10000000]
-                                       [--standard DDR3-1600K]
+                                       [--standard DDR3-1600K] [--ramulator2 DIR]
 
 1. In-process: ``simulate`` on the seq, rand and stride traces of PEERS.md (``--standard``, default
    DDR3-1600K; defaults otherwise),
@@ -11,10 +11,16 @@ Usage: python benchmarks/dram_speed.py [--out benchmarks/out/] [--repeat 2] [--s
    trace parsing included), best of ``--repeat``; wall seconds and peak RSS (MB) of the child.
    The bar is Ramulator 2.1 on the same traces (PEERS.md: 303,030 and 172,117 req/s, i.e. 3.3 s
    and 5.8 s for 1 M requests).
-3. Scaling: in-process seconds for seq/rand-like traces of each size in ``--scaling``.
+3. With ``--ramulator2 DIR`` (a directory holding the ``ramulator`` Python package of a Ramulator 2.1
+   build the user made; nothing here builds it): Ramulator 2.1 beside ours, interleaved run by run so
+   both see the same load, best of ``--repeat``: its ``Simulation.run`` seconds against our in-process
+   ``simulate``, and its whole process (``benchmarks/ramulator2_run.py``: interpreter, import, trace
+   loading, run) against ``dramsim replay``; cycles of both, ratios ours / Ramulator in speed.
+4. Scaling: in-process seconds for seq/rand-like traces of each size in ``--scaling``.
 
-The Ramulator 2.1 figures are PEERS.md's, measured on DDR3-1600K; ../shared gives none for another
-standard, so with ``--standard`` the ratio compares with that DDR3 figure (the header says so).
+Without ``--ramulator2`` the Ramulator 2.1 figures are PEERS.md's, measured on DDR3-1600K; ../shared
+gives no speed for another standard, so with ``--standard`` the ratio compares with that DDR3 figure
+(the header says so).
 Writes dram_speed.csv (one row per measurement; dram_speed_<STANDARD>.csv for another standard).
 """
 from __future__ import annotations
@@ -38,6 +44,12 @@ from traces import RequestTrace
 GIB = 1 << 30
 #: PEERS.md, Ramulator 2.1 whole-process requests per second on this kind of machine.
 RAMULATOR2_RPS = {"seq": 303_030, "rand": 172_117, "stride": 198_020}
+#: Ramulator 2.1 DRAM class, organization preset and timing preset matching each built-in standard.
+RAMULATOR2_PRESETS = {
+    "DDR3-1600K": ("DDR3", "DDR3_4Gb_x8", "DDR3_1600K"),
+    "DDR4-2400R": ("DDR4", "DDR4_4Gb_x8", "DDR4_2400R"),
+    "DDR5-4800": ("DDR5", "DDR5_16Gb_x8", "DDR5_4800AN"),
+}
 
 
 def addresses(name: str, n: int) -> np.ndarray:
@@ -88,14 +100,70 @@ def whole_process(path: Path, repeat: int, standard: str = "DDR3-1600K"):
     return best, peak
 
 
+def ramulator2_run(build_dir: Path, trace: Path, standard: str):
+    """One Ramulator 2.1 child process on ``trace``: (``Simulation.run`` seconds, wall seconds, cycles)."""
+    script = Path(__file__).with_name("ramulator2_run.py")
+    env = dict(os.environ, PYTHONPATH=str(build_dir))
+    cmd = [sys.executable, str(script), str(trace), *RAMULATOR2_PRESETS[standard]]
+    t0 = time.perf_counter()
+    proc = subprocess.run(cmd, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=env)
+    wall = time.perf_counter() - t0
+    if proc.returncode != 0:
+        last = (proc.stderr.strip().splitlines() or ["no message"])[-1]
+        raise SystemExit(f"dram_speed: Ramulator 2.1 from {build_dir} failed on {trace.name}: {last}")
+    out = json.loads(proc.stdout.strip().splitlines()[-1])
+    return out["run_s"], wall, out["cycles"]
+
+
+def side_by_side(spec, build_dir: Path, trace_dir: Path, repeat: int, rows: list) -> None:
+    """Print (and add to ``rows``) ours against Ramulator 2.1, alternating runs, best of ``repeat``."""
+    print(f"\nRamulator 2.1 ({build_dir}) beside ours on {spec.name}, runs interleaved, best of {repeat}; "
+          "ratio = our speed / Ramulator's")
+    print(f"{'trace':<8}{'requests':>10}{'R2.1 cycles':>13}{'our cycles':>12}"
+          f"{'R2.1 run s':>12}{'ours s':>9}{'ratio':>7}{'R2.1 proc s':>13}{'ours proc s':>13}{'ratio':>7}")
+    for name, n in SIZES.items():
+        path = trace_dir / f"{name}.ramulator2.trace"
+        r_run = r_wall = ours = ours_wall = float("inf")
+        for _ in range(repeat):
+            secs, cycles = in_process(spec, name, n, 1)
+            ours = min(ours, secs)
+            ours_wall = min(ours_wall, whole_process(path, 1, spec.name)[0])
+            run_s, wall, r_cycles = ramulator2_run(build_dir, path, spec.name)
+            r_run, r_wall = min(r_run, run_s), min(r_wall, wall)
+        print(f"{name:<8}{n:>10,}{r_cycles:>13,}{cycles:>12,}{r_run:>12.3f}{ours:>9.3f}{r_run / ours:>7.1f}"
+              f"{r_wall:>13.3f}{ours_wall:>13.3f}{r_wall / ours_wall:>7.1f}")
+        rows.append(("ramulator2-run", name, "FRFCFS", n, r_run, n / r_run, ""))
+        rows.append(("ramulator2-whole-process", name, "FRFCFS", n, r_wall, n / r_wall, ""))
+        rows.append(("in-process-beside-ramulator2", name, "fcfs-ready", n, ours, n / ours, ""))
+        rows.append(("whole-process-beside-ramulator2", name, "fcfs-ready", n, ours_wall, n / ours_wall, ""))
+
+
+def write_text_traces(trace_dir: Path) -> None:
+    """The Ramulator 2 text traces (``LD 0x...``) of :data:`SIZES` in ``trace_dir``."""
+    for name, n in SIZES.items():
+        with open(trace_dir / f"{name}.ramulator2.trace", "w") as f:
+            f.write("".join(f"LD 0x{int(x):x}\n" for x in addresses(name, n)))
+
+
 def main(argv=None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--out", default="benchmarks/out/")
     parser.add_argument("--repeat", type=int, default=2)
     parser.add_argument("--scaling", default="100000,1000000,10000000")
     parser.add_argument("--standard", default="DDR3-1600K", help="built-in standard (default DDR3-1600K)")
+    parser.add_argument("--ramulator2", metavar="DIR", type=Path,
+                        help="directory with a built Ramulator 2.1 'ramulator' Python package: time it beside ours")
     args = parser.parse_args(argv)
     spec = load_spec(args.standard)
+    if args.ramulator2 is not None:
+        if not (args.ramulator2 / "ramulator" / "__init__.py").is_file():
+            print(f"dram_speed: --ramulator2 {args.ramulator2}: expected a directory holding ramulator/__init__.py",
+                  file=sys.stderr)
+            return 2
+        if spec.name not in RAMULATOR2_PRESETS:
+            print(f"dram_speed: --ramulator2 with --standard {spec.name}: expected one of "
+                  f"{', '.join(RAMULATOR2_PRESETS)} (the standards with a known Ramulator 2.1 preset)", file=sys.stderr)
+            return 2
     rows = []
     simulate(spec, RequestTrace(addresses("rand", 1000), np.zeros(1000, bool)))  # JIT / cache warm-up
     print(f"load average {' '.join(f'{x:.2f}' for x in os.getloadavg())} (2 cores shared)\n")
@@ -114,14 +182,13 @@ def main(argv=None) -> int:
     print("\nwhole process: dramsim replay TRACE.ramulator2.trace --json (warm Numba cache, best of %d)" % args.repeat)
     print(f"{'trace':<8}{'requests':>12}{'seconds':>10}{'Ramulator 2.1 s':>17}{'peak MB':>10}")
     with tempfile.TemporaryDirectory() as tmp:
+        write_text_traces(Path(tmp))
         for name, n in SIZES.items():
-            path = Path(tmp) / f"{name}.ramulator2.trace"
-            a = addresses(name, n)
-            with open(path, "w") as f:
-                f.write("".join(f"LD 0x{int(x):x}\n" for x in a))
-            secs, peak = whole_process(path, args.repeat, spec.name)
+            secs, peak = whole_process(Path(tmp) / f"{name}.ramulator2.trace", args.repeat, spec.name)
             print(f"{name:<8}{n:>12,}{secs:>10.3f}{n / RAMULATOR2_RPS[name]:>17.2f}{peak:>10.0f}")
             rows.append(("whole-process", name, "fcfs-ready", n, secs, n / secs, round(peak, 1)))
+        if args.ramulator2 is not None:
+            side_by_side(spec, args.ramulator2.resolve(), Path(tmp), args.repeat, rows)
 
     sizes = [int(s) for s in args.scaling.split(",") if s]
     print("\nscaling (in-process, one run each)")
