@@ -19,7 +19,7 @@ def rp():
 
 
 def _fat(loc_lo, loc_hi):
-    rows = [{"variant": v, "units": 25, "digits": 1000, "vs_control_pp": d, "ci_low_pp": lo, "ci_high_pp": hi,
+    rows = [{"variant": v, "units": 25, "digits": 1000, "accuracy_pct": 80.0, "vs_control_pp": d, "ci_low_pp": lo, "ci_high_pp": hi,
              "error_free_vs_control_pp": -2.0, "error_free_ci_low_pp": -3.0, "error_free_ci_high_pp": -1.0}
             for v, d, lo, hi in (("as trained", -3.0, -4.0, -2.0), ("control", 0.0, 0.0, 0.0),
                                  ("FAT location-aware", (loc_lo + loc_hi) / 2, loc_lo, loc_hi),
