@@ -144,7 +144,9 @@ def main() -> None:
         memspec = args.memspec or str(SHARED / "reference" / "dram" / "configs" /
                                       "drampower4_DDR3_4Gb_x8_1600K_dramsim3IDD.xml")
         if args.drampower and not (Path(args.drampower).is_file() and Path(memspec).is_file()):
-            sys.exit(f"dram_energy_speed.py: error: --drampower {args.drampower} or --memspec {memspec}: not a file")
+            print(f"dram_energy_speed.py: error: --drampower {args.drampower} or --memspec {memspec}: not a file",
+                  file=sys.stderr)
+            sys.exit(2)
         print(whole_process(out, args.runs, args.drampower, memspec).to_string(index=False))
 
     spec = load_spec("DDR3-1600K")

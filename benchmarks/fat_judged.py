@@ -39,10 +39,14 @@ from coupling.report import _md  # noqa: E402
 from snn import data as snn_data  # noqa: E402
 
 
-def cached(path: Path, compute):
-    """Per-digit correctness from ``path`` if saved, else ``compute()`` saved there (atomic rename)."""
+def cached(path: Path, compute, digits: int):
+    """Per-digit correctness from ``path`` if saved for ``digits`` test digits, else ``compute()`` saved
+    there (atomic rename). The file names do not carry the digit count: a result saved by a run with
+    another ``--eval-samples`` is recomputed, never mixed in."""
     if path.exists():
-        return np.load(path)["correct"]
+        c = np.load(path)["correct"]
+        if len(c) == digits:
+            return c
     c = np.asarray(compute(), dtype=bool)
     tmp = path.with_suffix(".tmp.npz")
     np.savez(tmp, correct=c)
@@ -60,9 +64,11 @@ def regime(model, Xt, yt, args, out: Path) -> pd.DataFrame:
     for bits, ber, d in tqdm(grid, desc="regime"):
         if bits not in clean:
             clean[bits] = cached(out / f"{tag}_{bits}b_clean.npz",
-                                 lambda: tolerance.accuracy_at_ber(model, Xt, yt, cfg, bits, 0.0, 0, per_sample=True)["correct"])
+                                 lambda: tolerance.accuracy_at_ber(model, Xt, yt, cfg, bits, 0.0, 0, per_sample=True)["correct"],
+                                 len(yt))
         c = cached(out / f"{tag}_{bits}b_{ber:g}_d{d}.npz",
-                   lambda: tolerance.accuracy_at_ber(model, Xt, yt, cfg, bits, ber, d, per_sample=True)["correct"])
+                   lambda: tolerance.accuracy_at_ber(model, Xt, yt, cfg, bits, ber, d, per_sample=True)["correct"],
+                   len(yt))
         rows.append({"bits": bits, "ber": ber, "device_seed": d, "correct": c})
     table = []
     for (bits, ber), g in pd.DataFrame(rows).groupby(["bits", "ber"]):
@@ -75,14 +81,14 @@ def regime(model, Xt, yt, args, out: Path) -> pd.DataFrame:
 
 
 def regime_summary(out: Path) -> pd.DataFrame:
-    """Every saved regime map in ``out`` as one table: mean loss (pp) per (map, bits) and BER."""
+    """Every saved regime map in ``out`` as one table: mean loss (pp) per (map, bits) and BER (None: no map saved)."""
     frames = []
     for path in sorted(out.glob("regime_m*_*.csv")):
         t = pd.read_csv(path)
         t.insert(0, "map", path.stem.removeprefix("regime_"))
         frames.append(t)
     if not frames:
-        raise SystemExit(f"fat_judged.py: error: {out}: no regime_*.csv; run --regime first")
+        return None
     t = pd.concat(frames, ignore_index=True)
     cell = t.apply(lambda r: f"{r.loss_pp:.1f}" + ("*" if r.loss_ci_low_pp > 1.0 else "") if r.loss_pp > 1.0
                    else f"{r.loss_pp:.1f}", axis=1)
@@ -109,6 +115,10 @@ def main(argv=None) -> int:
     args = ap.parse_args(argv)
     if args.regime_summary:
         t = regime_summary(args.out)
+        if t is None:
+            print(f"fat_judged.py: error: {args.out}: no regime_*.csv; expected the maps of earlier --regime runs",
+                  file=sys.stderr)
+            return 2
         t.to_csv(args.out / "regime_summary.csv")
         print(_md(t.reset_index()))
         return 0
@@ -166,8 +176,9 @@ def main(argv=None) -> int:
             unit = f"d{d}" if name == "as trained" else f"t{t}_d{d}"
             # error-free accuracy: the model as trained has one, a control one per training seed
             clean_unit = {"as trained": "", "control": f"_t{t}"}.get(name, f"_t{t}_d{d}")
-            res[name].append(cached(args.out / f"{tag}_{key}_{unit}.npz", lambda: ev(get(name), d)))
-            clean[name].append(cached(args.out / f"{tag}_{key}{clean_unit}_clean.npz", lambda: ev_clean(get(name))))
+            res[name].append(cached(args.out / f"{tag}_{key}_{unit}.npz", lambda: ev(get(name), d), len(yt)))
+            clean[name].append(cached(args.out / f"{tag}_{key}{clean_unit}_clean.npz", lambda: ev_clean(get(name)),
+                                       len(yt)))
     ctrl, ctrl_clean = np.stack(res["control"]), np.stack(clean["control"])
     rows = []
     for name, cs in res.items():

@@ -76,11 +76,13 @@ def compact(table: pd.DataFrame) -> pd.DataFrame:
     return pd.DataFrame(rows).fillna("")
 
 
-def evaluation(path: Path, compute) -> dict:
-    """Per-digit correctness, flips and repairs from ``path`` if saved, else ``compute()`` saved there."""
+def evaluation(path: Path, compute, digits: int) -> dict:
+    """Per-digit correctness, flips and repairs from ``path`` if saved for ``digits`` test digits, else
+    ``compute()`` saved there (a result of a run with another ``--eval-samples`` is recomputed)."""
     if path.exists():
         z = np.load(path)
-        return {"correct": z["correct"], "flips": int(z["flips"]), "repaired": int(z["repaired"])}
+        if len(z["correct"]) == digits:
+            return {"correct": z["correct"], "flips": int(z["flips"]), "repaired": int(z["repaired"])}
     r = compute()
     out = {"correct": np.asarray(r["correct"], dtype=bool), "flips": int(r["flips"]), "repaired": int(r["repaired"])}
     tmp = path.with_suffix(".tmp.npz")
@@ -138,14 +140,14 @@ def main(argv=None) -> int:
     rows = []
     for em, bits, ber in tqdm(grid, desc="plausibility"):
         clean = evaluation(args.out / f"clean_{bits}b.npz", lambda: tolerance.accuracy_at_ber(
-            model, Xt, yt, base, bits, 0.0, 0, per_sample=True))["correct"]
+            model, Xt, yt, base, bits, 0.0, 0, per_sample=True), len(yt))["correct"]
         res = {}
         for label, fr, pr in variants(bits, args.mode):
             cfg = dataclasses.replace(base, error_model=em, error_mode=args.mode, float_repair=fr,
                                       plausibility_repair=pr)
             tag = f"{'nv_' if args.no_device_variation else ''}m{em}_{args.mode}_{bits}b_{ber:g}_{fr}_{pr}"
             res[label] = [evaluation(args.out / f"{tag}_d{d}.npz", lambda: tolerance.accuracy_at_ber(
-                model, Xt, yt, cfg, bits, ber, d, per_sample=True)) for d in devices]
+                model, Xt, yt, cfg, bits, ber, d, per_sample=True), len(yt)) for d in devices]
         judged = {}
         for label, fr, pr in variants(bits, args.mode):
             if pr in SUM_RULES:

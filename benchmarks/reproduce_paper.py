@@ -53,6 +53,7 @@ from coupling.report import _md  # noqa: E402
 MARGIN_PP = 1.0     # the accuracy margin of every "no loss" judgement
 FAT_BUDGET = 1000   # FAT training samples (and the control's), split over the curriculum's steps
 SCHEDULE_STEPS = (1, 2, 4)
+REACH_PP = 0.5      # a saving this close to the paper's "up to" figure counts as reaching it (said in the row)
 
 
 def _ci(x: float, lo: float, hi: float, unit: str = " pp") -> str:
@@ -115,7 +116,7 @@ def claim_energy(summary: pd.DataFrame) -> list[dict]:
     paced = [c for c in summary.columns if c.startswith("paced") and c.endswith("lp_saving_pct")]
     paced_txt = "; ".join(f"paced ({c.removeprefix('paced').removesuffix('lp_saving_pct')} ns steps, power-down): "
                           f"{comb[c].min():.1f}-{comb[c].max():.1f} %" for c in paced)
-    busy_ok = best.busy_saving_pct >= 84.9 - 0.5
+    busy_ok = best.busy_saving_pct >= 84.9 - REACH_PP
     sizes = ", ".join(f"{r.busy_saving_pct:.1f} % {r.busy_saving_range} (N={int(r.N)})" for r in comb.itertuples())
     rows = [{
         "claim": "up to 84.9 % DRAM energy saving",
@@ -123,7 +124,8 @@ def claim_energy(summary: pd.DataFrame) -> list[dict]:
         "ours": f"busy: {sizes}; {paced_txt}",
         "configuration": ("8 bits + drmap + 0.911 V (DDR3L 1.025 V) against float32 / 1.2 V / linear, LPDDR3-1600, "
                           "random weights, the spike reads of 3 test digits each replayed alone; [range over digits]"),
-        "verdict": (f"holds (busy, N={int(best.N)})" if busy_ok else "does not hold") + "; does not hold paced",
+        "verdict": (f"holds (busy, N={int(best.N)}) at {best.busy_saving_pct:.1f} %, within {REACH_PP} pp" if busy_ok
+                    else "does not hold") + "; does not hold paced",
         "supports": ("the saving when the DRAM is the bottleneck; an accelerator that reads at its time steps "
                      "saves far less (idle background)")}]
     fast, comb = _best(summary, "speedup")
