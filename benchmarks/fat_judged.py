@@ -201,6 +201,7 @@ def main(argv=None) -> int:
             clean[name].append(cached(args.out / f"{tag}_{key}{clean_unit}_clean.npz", lambda: ev_clean(get(name)),
                                        len(yt)))
     ctrl, ctrl_clean = np.stack(res["control"]), np.stack(clean["control"])
+    uniform = np.stack(res["FAT uniform"])
     rows = []
     for name, cs in res.items():
         m, mc = np.stack(cs), np.stack(clean[name])
@@ -210,6 +211,10 @@ def main(argv=None) -> int:
                      "vs_control_pp": 100 * diff, "ci_low_pp": 100 * lo, "ci_high_pp": 100 * hi,
                      "error_free_pct": 100 * mc.mean(), "error_free_vs_control_pp": 100 * cdiff,
                      "error_free_ci_low_pp": 100 * clo, "error_free_ci_high_pp": 100 * chi})
+        # the two FAT variants against each other, paired the same way (the device's cells vs uniform errors)
+        udiff, ulo, uhi = stats.paired_matrix_interval(m, uniform)
+        rows[-1].update({"vs_uniform_pp": 100 * udiff, "vs_uniform_ci_low_pp": 100 * ulo,
+                         "vs_uniform_ci_high_pp": 100 * uhi})
     table = pd.DataFrame(rows)
     table.to_csv(args.out / f"fat_{tag}.csv", index=False)
     print(f"bits {args.bits}, BER {args.ber:g}, EDEN model {args.error_model}, {args.mode}, schedule {sched} x "
