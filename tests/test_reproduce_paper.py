@@ -32,6 +32,16 @@ def test_fat_verdict_is_the_paired_interval_against_the_control(rp, lo, hi, verd
     assert rp.claim_fat(_fat(lo, hi), 8, 0.1)["verdict"] == verdict
 
 
+def test_fat_row_names_its_size_and_the_uniform_comparison_when_measured(rp):
+    fat = _fat(0.2, 1.5)
+    assert "vs uniform" not in rp.claim_fat(fat, 8, 0.1)["ours"]
+    fat = fat.assign(vs_uniform_pp=[0.0, 0.0, 2.4, 0.0], vs_uniform_ci_low_pp=[0.0, 0.0, 1.0, 0.0],
+                     vs_uniform_ci_high_pp=[0.0, 0.0, 3.7, 0.0])
+    row = rp.claim_fat(fat, 8, 0.1, 1, 1000, neurons=400)
+    assert "location-aware vs uniform FAT +2.40 pp [+1.00, +3.70]" in row["ours"]
+    assert "N=400" in row["claim"] and "N=400, 5 training passes" in row["configuration"]
+
+
 @pytest.mark.parametrize("high, verdict", [(0.8, "holds trivially"), (1.3, "not shown")])
 def test_accuracy_verdict_needs_the_whole_interval_below_the_margin(rp, high, verdict):
     regime = pd.DataFrame([{"bits": b, "ber": ber, "loss_pp": 0.1, "loss_ci_low_pp": -0.1,
