@@ -96,3 +96,17 @@ def test_cli_show_replay_and_check(tmp_path, capsys):
     assert stats["requests"] == 300 and stats["energy_pj"]["total"] == 0
     assert "no public currents" in stats["energy_note"]
     assert main(["check", str(cmds), "--standard", "GDDR6-14000"]) == 0
+
+
+def test_per_bank_refresh_option_runs_and_passes_the_checker():
+    """The table's REFpb rules (tRFCpb, tRREFD) in use: a copy of the spec with RFCpb and REFIpb
+    (tREFI / 16 banks) refreshes per bank and the checker finds nothing."""
+    raw = read_yaml(STANDARDS_DIR / "GDDR6-14000.yaml")
+    raw["timing"].update(RFCpb=106, REFIpb=208)
+    spec = spec_from_dict(raw, "per-bank copy")
+    rng = np.random.default_rng(3)
+    a = rng.integers(0, 2**29 // 32, 3000).astype(np.uint64) * np.uint64(32)
+    res = simulate(spec, RequestTrace(a, rng.random(3000) < 0.3), refresh="per-bank")
+    assert res.stats["commands"]["REFpb"] >= res.stats["cycles"] // 208 - 16
+    assert res.stats["commands"]["REF"] == 0
+    assert check(res.commands, spec, refresh="per-bank", end_cycle=res.stats["cycles"]) == []
