@@ -12,7 +12,7 @@ from dramsim.mapping import AddressMapping
 from dramsim.simulate import simulate
 from dramsim.spec import load_spec, spec_from_dict, read_yaml, STANDARDS_DIR
 from traces import RequestTrace
-from traces.commands import ACT, RD, WR, CommandTrace
+from traces.commands import ACT, RD, REF, REFPB, WR, CommandTrace
 
 SPEC = load_spec("GDDR6-14000")
 
@@ -101,12 +101,28 @@ def test_cli_show_replay_and_check(tmp_path, capsys):
 def test_per_bank_refresh_option_runs_and_passes_the_checker():
     """The table's REFpb rules (tRFCpb, tRREFD) in use: a copy of the spec with RFCpb and REFIpb
     (tREFI / 16 banks) refreshes per bank and the checker finds nothing."""
-    raw = read_yaml(STANDARDS_DIR / "GDDR6-14000.yaml")
-    raw["timing"].update(RFCpb=106, REFIpb=208)
-    spec = spec_from_dict(raw, "per-bank copy")
+    spec = _per_bank_copy()
     rng = np.random.default_rng(3)
     a = rng.integers(0, 2**29 // 32, 3000).astype(np.uint64) * np.uint64(32)
     res = simulate(spec, RequestTrace(a, rng.random(3000) < 0.3), refresh="per-bank")
     assert res.stats["commands"]["REFpb"] >= res.stats["cycles"] // 208 - 16
     assert res.stats["commands"]["REF"] == 0
     assert check(res.commands, spec, refresh="per-bank", end_cycle=res.stats["cycles"]) == []
+
+
+def _per_bank_copy():
+    raw = read_yaml(STANDARDS_DIR / "GDDR6-14000.yaml")
+    raw["timing"].update(RFCpb=106, REFIpb=208)
+    return spec_from_dict(raw, "per-bank copy")
+
+
+@pytest.mark.parametrize("cmd, bank, gap, rule", [(REFPB, 1, 22, "tRREFD"), (ACT, 1, 22, "tRREFD"),
+                                                  (ACT, 0, 106, "tRFCpb"), (REF, -1, 106, "tRFCpb")])
+def test_checker_rrefd_to_another_bank_rfcpb_to_the_same(cmd, bank, gap, rule):
+    """GDDR6 per-bank refresh: another bank's REFpb or ACT waits tRREFD (22) after a REFpb, the
+    refreshed bank's ACT and an all-bank REF tRFCpb (106); one cycle less is that rule's violation."""
+    spec = _per_bank_copy()
+    row = 3 if cmd == ACT else -1
+    for t, ok in ((gap, True), (gap - 1, False)):
+        v = check(_trace([(0, REFPB, 0, 0, -1), (t, cmd, min(bank, 0), bank, row)]), spec, refresh="none")
+        assert (v == []) if ok else [(x.rule, x.required, x.actual) for x in v] == [(rule, gap, gap - 1)], v

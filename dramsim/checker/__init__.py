@@ -139,8 +139,9 @@ channel of a die per channel, BL16 in 2 CK (nBL = burst_length / 8: data on WCK 
 data rate), every command 1 clock. Its table holds only what public sources give (Micron's
 MT61K256M32 brief): tCCD_S 2 nCK, tCCD_L at least 3 nCK, tREFI 32 ms / 16k = 1953.125 ns; tRCDRD,
 tRCDWR (ACT to RD/RDA, to WR/WRA: rules ``tRCDRD`` / ``tRCDWR``), tRP, tRAS, tRRD, tFAW, tWR, tRTP,
-tWTR, tRFCab and tPPD are the spec's. RD -> WR RL + BL/2 + 2 - WL as DDR3/DDR4. Per-bank refresh
-(REFpb to another bank's REFpb after tRREFD) is not checked: REFpb to REFpb is held to tRFCpb.
+tWTR, tRFCab, tPPD and tRREFD are the spec's. RD -> WR RL + BL/2 + 2 - WL as DDR3/DDR4. Per-bank
+refresh: a REFpb or ACT waits ``tRREFD`` after another bank's REFpb (not tRFCpb as on LPDDR), a
+REFpb or ACT of the refreshed bank and a REF tRFCpb.
 Names: tRRD_S/_L, tCCD_S/_L, tWTR_S/_L (JESD250 writes tRRDS ...), tRP (also after PREab), tRFC.
 
 Speed-bin tables (D3 800-2133, D4 1600-3200 MT/s) and density tables are in

@@ -250,8 +250,10 @@ def limits(spec: Spec) -> dict[str, int]:
         v["XPDLL"] = v["XP"]
         v["XSDLL"] = v["XS"]
     v["PPD"] = j.get("PPD", 0)
-    if spec.standard == "GDDR6":        # tPPD is a vendor value on GDDR6: the spec's
+    v["RREFD"] = 0
+    if spec.standard == "GDDR6":        # tPPD and tRREFD are vendor values on GDDR6: the spec's
         v["PPD"] = t.PPD
+        v["RREFD"] = t.RREFD
     nbl = max(spec.organization.burst_length // _BEATS_PER_CK.get(spec.standard, 2), 1)
     cl, cwl = t.CL, t.CWL
     v.update(CL=cl, CWL=cwl, nBL=nbl, RD2PRE=v["RTP"])

@@ -21,22 +21,24 @@ RULE_CODES = ("order", "command bus", "data bus", "tRTRS", "tRC", "tRCD", "tRAS"
               "state:REF with open bank", "state:REFpb to a bank already refreshed in this round",
               "tCKE", "tCKESR", "tXP", "tXPDLL", "tXS", "tXSDLL",
               "state:{cmd} while CKE is low", "state:{cmd} while CKE is high", "state:{cmd} with open bank",
-              "state:{cmd} with every bank closed", "tCCD_L_WR", "tCCD_S_WR", "tRCD_WR")
+              "state:{cmd} with every bank closed", "tCCD_L_WR", "tCCD_S_WR", "tRCD_WR", "tRREFD")
 (R_ORDER, R_CMDBUS, R_DATABUS, R_RTRS, R_RC, R_RCD, R_RAS, R_RP, R_RPAB, R_RTP, R_WR, R_RRD_L, R_RRD_S,
  R_FAW, R_CCD_L, R_CCD_S, R_RTW, R_WTR_L, R_WTR_S, R_RFC, R_RFCPB, R_PPD, R_REFI, R_REFI_AVG, R_REFIPB,
  R_REFIPB_AVG, R_REFI_BANK, S_OPEN, S_CLOSED, S_ROW, S_REF_OPEN, S_ROTATION, R_CKE, R_CKESR, R_XP, R_XPDLL,
  R_XS, R_XSDLL, S_CKE_LOW, S_CKE_HIGH, S_LP_OPEN, S_LP_CLOSED, R_CCD_L_WR, R_CCD_S_WR,
- R_RCD_WR) = range(len(RULE_CODES))
+ R_RCD_WR, R_RREFD) = range(len(RULE_CODES))
 #: Rules that bound a distance from above (``actual`` must not exceed ``required``).
 MAX_RULES = frozenset({R_REFI, R_REFI_AVG, R_REFIPB, R_REFIPB_AVG, R_REFI_BANK})
 
 #: The timing vector handed to the kernel, by name (keys of ``jedec.limits``).
 TIMING_NAMES = ("CL", "CWL", "nBL", "RCD", "RP", "RPab", "RAS", "RC", "CCD_S", "CCD_L", "RRD_S", "RRD_L",
                 "FAW", "RD2PRE", "WR2PRE", "RD2WR", "WR2RD_S", "WR2RD_L", "RFC", "RFCpb", "REFI", "REFIpb",
-                "RTRS", "PPD", "CKE", "CKESR", "XP", "XPDLL", "XS", "XSDLL", "CCD_S_WR", "CCD_L_WR", "RCD_WR")
+                "RTRS", "PPD", "CKE", "CKESR", "XP", "XPDLL", "XS", "XSDLL", "CCD_S_WR", "CCD_L_WR", "RCD_WR",
+                "RREFD")
 (T_CL, T_CWL, T_NBL, T_RCD, T_RP, T_RPAB, T_RAS, T_RC, T_CCD_S, T_CCD_L, T_RRD_S, T_RRD_L, T_FAW,
  T_RD2PRE, T_WR2PRE, T_RD2WR, T_WR2RD_S, T_WR2RD_L, T_RFC, T_RFCPB, T_REFI, T_REFIPB, T_RTRS, T_PPD,
- T_CKE, T_CKESR, T_XP, T_XPDLL, T_XS, T_XSDLL, T_CCD_S_WR, T_CCD_L_WR, T_RCD_WR) = range(len(TIMING_NAMES))
+ T_CKE, T_CKESR, T_XP, T_XPDLL, T_XS, T_XSDLL, T_CCD_S_WR, T_CCD_L_WR, T_RCD_WR,
+ T_RREFD) = range(len(TIMING_NAMES))
 
 #: Postponed refreshes JEDEC allows (DDR3/DDR4/LPDDR3/LPDDR4: 8, so 9 intervals between REFs).
 POSTPONE = 8
@@ -219,11 +221,18 @@ def walk(cycle, cmd, channel, rank, bank, bankgroup, row, T, slots, offset, n_ch
         # no command to a rank during its all-bank refresh
         if ref_i[r] >= 0 and t - ref_t[r] < T[T_RFC]:
             k = _record(out, k, cap, R_RFC, ref_i[r], i, T[T_RFC], t - ref_t[r])
-        # REF/REFpb after a REFpb of any bank of the rank; ACT/PRE after their bank's REFpb
-        if c == REF or c == REFPB:
+        # REF/REFpb after a REFpb of any bank of the rank; ACT/PRE after their bank's REFpb. With
+        # tRREFD (GDDR6) a REFpb or ACT waits only tRREFD after another bank's REFpb
+        other_refpb = c != REF and rrfb_i[r] >= 0 and (b < 0 or rrfb_i[r] != rfb_i[b])
+        if T[T_RREFD] > 0 and other_refpb and (c == REFPB or c == ACT):
+            if t - rrfb_t[r] < T[T_RREFD]:
+                k = _record(out, k, cap, R_RREFD, rrfb_i[r], i, T[T_RREFD], t - rrfb_t[r])
+            if c == REFPB and rfb_i[b] >= 0 and t - rfb_t[b] < T[T_RFCPB]:
+                k = _record(out, k, cap, R_RFCPB, rfb_i[b], i, T[T_RFCPB], t - rfb_t[b])
+        elif c == REF or c == REFPB:
             if rrfb_i[r] >= 0 and t - rrfb_t[r] < T[T_RFCPB]:
                 k = _record(out, k, cap, R_RFCPB, rrfb_i[r], i, T[T_RFCPB], t - rrfb_t[r])
-        elif (c == ACT or c == PRE) and rfb_i[b] >= 0 and t - rfb_t[b] < T[T_RFCPB]:
+        if (c == ACT or c == PRE) and rfb_i[b] >= 0 and t - rfb_t[b] < T[T_RFCPB]:
             k = _record(out, k, cap, R_RFCPB, rfb_i[b], i, T[T_RFCPB], t - rfb_t[b])
 
         if c == ACT or c == REFPB:
