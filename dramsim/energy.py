@@ -532,6 +532,8 @@ def energy_note(spec: Spec) -> str:
     missing = rails_without_currents(spec)
     if not missing:
         return ""
+    if len(missing) == len(spec.rails):
+        return f"energy not modelled: no public currents for {', '.join(missing)} ({spec.name}); energy is 0"
     return (f"energy counts {', '.join(r.name for r in spec.rails if r.name not in missing)} only: no public "
             f"currents for {', '.join(missing)} ({spec.name})")
 

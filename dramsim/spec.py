@@ -16,7 +16,7 @@ run, not of the file (``load_spec(name, channels=2, ranks=2)``).
 YAML layout::
 
     name: DDR3-1600K
-    standard: DDR3                 # family: DDR3, DDR4, DDR5, LPDDR3, LPDDR4
+    standard: DDR3                 # family: DDR3, DDR4, DDR5, GDDR6, LPDDR3, LPDDR4
     description: ...
     source: ...                    # where the numbers come from
     organization: {density_gbit: 4, dq: 8, devices_per_rank: 8, bankgroups: 1,
@@ -45,7 +45,11 @@ from dramsim.errors import InputError
 from dramsim.table import Table, build_table, read_table
 
 STANDARDS_DIR = Path(__file__).with_name("standards")
-FAMILIES = ("DDR3", "DDR4", "DDR5", "LPDDR3", "LPDDR4")
+FAMILIES = ("DDR3", "DDR4", "DDR5", "GDDR6", "LPDDR3", "LPDDR4")
+#: Data beats per memory clock (CK) where a family's data clock is not CK at double data rate
+#: (2 beats per CK elsewhere). GDDR6: data on WCK = 4 x CK at double data rate, 8 beats per CK
+#: (BL16 -> 2 CK per burst; 14 Gb/s per pin at CK 1,750 MHz).
+BEATS_PER_CLOCK = {"GDDR6": 8}
 
 #: IDD currents an energy model may read, per rail, in mA per device (DRAMPower naming).
 #: ``IDD2P0``/``IDD3P0`` are the slow-exit (DLL off) and ``IDD2P1``/``IDD3P1`` the fast-exit power-down
@@ -132,7 +136,7 @@ class Organization:
 LOW_POWER_TIMING = ("CKE", "CKESR", "XP", "XPDLL", "XS", "XSDLL")
 #: Timing parameters, all in memory-clock cycles. Optional ones default as noted in Timing.
 #: Timing parameters that may be 0 (the family has no such rule) besides the low-power ones.
-OPTIONAL_TIMING = ("RC_energy", "PPD", "DQSCK", "WPRE", "RPST", "CCD_S_WR", "CCD_L_WR")
+OPTIONAL_TIMING = ("RC_energy", "PPD", "DQSCK", "WPRE", "RPST", "CCD_S_WR", "CCD_L_WR", "RREFD")
 TIMING_REQUIRED = ("CL", "CWL", "RCD", "RP", "RAS", "RC", "CCD_S", "RRD_S", "FAW", "WTR_S",
                    "RTP", "WR", "RFC", "REFI")
 
@@ -146,7 +150,8 @@ class Timing:
     ``RFCpb``, ``REFIpb``: per-bank refresh (LPDDR; 0 when the standard has none). ``RTRS``:
     rank-to-rank data-bus switching gap, idle clocks between two ranks' bursts (1 when a file does
     not give it, as DRAMsim3; the built-in DDR3-1600K and DDR4-2400R use 2, see
-    :mod:`dramsim.kernel`). ``BL`` on the bus is ``burst_length / 2`` cycles (DDR).
+    :mod:`dramsim.kernel`). ``BL`` on the bus is ``burst_length / 2`` cycles (DDR; GDDR6
+    ``burst_length / 8``, see :data:`BEATS_PER_CLOCK`).
 
     Low-power timing (0 when the spec does not give it; the power-down policy then refuses to
     run): ``CKE`` minimum CKE low (and high) pulse, i.e. minimum power-down residency;
@@ -164,6 +169,10 @@ class Timing:
 
     ``CCD_S_WR`` / ``CCD_L_WR``: write to write, other / same bank group, where the standard
     separates them from reads (DDR5 tCCD_S_WR, tCCD_L_WR); they default to ``CCD_S`` / ``CCD_L``.
+
+    ``RCD_WR``: ACT to a write where the standard separates it from ACT to a read (GDDR6
+    tRCDWR; ``RCD`` is then tRCDRD); it defaults to ``RCD``. ``RREFD``: per-bank refresh to an
+    ACT or REFpb of another bank (GDDR6 tRREFD; 0 where the family has none).
     """
 
     tck_ns: float
@@ -201,6 +210,8 @@ class Timing:
     RPST: int = 0
     CCD_S_WR: int = 0
     CCD_L_WR: int = 0
+    RCD_WR: int = 0
+    RREFD: int = 0
 
     @property
     def rc_energy(self) -> int:
@@ -253,8 +264,8 @@ class Spec:
 
     @property
     def burst_cycles(self) -> int:
-        """Data-bus cycles of one burst (double data rate)."""
-        return self.organization.burst_length // 2
+        """Data-bus cycles of one burst (double data rate; GDDR6 8 beats per CK)."""
+        return burst_cycles(self.standard, self.organization.burst_length)
 
     @property
     def has_dll(self) -> bool:
@@ -300,6 +311,11 @@ class Spec:
             "power": {r.name: {"voltage_v": r.voltage_v, **dict(r.currents_ma)} for r in self.rails},
             **({} if self.table_ref in (None, self.standard) else {"table": self.table_ref}),
         }
+
+
+def burst_cycles(standard: str, burst_length: int) -> int:
+    """Memory-clock cycles one burst of ``burst_length`` beats occupies the data bus (at least 1)."""
+    return max(burst_length // BEATS_PER_CLOCK.get(standard, 2), 1)
 
 
 def builtin_standards() -> list[str]:
@@ -432,7 +448,8 @@ def spec_from_dict(data: Mapping, where: str = "<spec>") -> Spec:
             continue
         default = {"CCD_L": t.get("CCD_S"), "RRD_L": t.get("RRD_S"), "WTR_L": t.get("WTR_S"),
                    "RPab": t.get("RP"), "XPDLL": t.get("XP", 0), "XSDLL": t.get("XS", 0),
-                   "CCD_S_WR": t.get("CCD_S"), "CCD_L_WR": t.get("CCD_L", t.get("CCD_S"))}.get(f.name, f.default)
+                   "CCD_S_WR": t.get("CCD_S"), "CCD_L_WR": t.get("CCD_L", t.get("CCD_S")),
+                   "RCD_WR": t.get("RCD")}.get(f.name, f.default)
         raw = t.get(f.name, default)
         if f.name in ("RFCpb", "REFIpb", "RTRS") or f.name in LOW_POWER_TIMING or f.name in OPTIONAL_TIMING:
             values[f.name] = _nonnegative_int(raw, f"timing.{f.name}", where)
@@ -453,13 +470,14 @@ def spec_from_dict(data: Mapping, where: str = "<spec>") -> Spec:
         raise InputError(f"{where}: timing *_L values must be >= their *_S counterparts")
     if timing.XPDLL < timing.XP or timing.XSDLL < timing.XS:
         raise InputError(f"{where}: timing.XPDLL / XSDLL must be >= XP / XS (the DLL only adds to an exit)")
-    burst = org.burst_length // 2
+    burst = burst_cycles(standard, org.burst_length)
     for name in ("CCD_S", "CCD_L", "CCD_S_WR", "CCD_L_WR"):
         if getattr(timing, name) < burst:
             raise InputError(f"{where}: timing.{name} ({getattr(timing, name)}) is below the burst time "
                              f"({burst} cycles for burst_length {org.burst_length}); bursts would overlap")
-    if timing.RAS < timing.RCD:
-        raise InputError(f"{where}: timing.RAS ({timing.RAS}) < RCD ({timing.RCD}); impossible timing")
+    if timing.RAS < max(timing.RCD, timing.RCD_WR):
+        raise InputError(f"{where}: timing.RAS ({timing.RAS}) < RCD ({max(timing.RCD, timing.RCD_WR)}); "
+                         "impossible timing")
     table_ref = data.get("table", standard)
     if not (isinstance(table_ref, str) or isinstance(table_ref, Mapping)):
         raise InputError(f"{where}: field 'table' is {table_ref!r}; expected a table name or a mapping")

@@ -33,9 +33,9 @@ from traces.commands import (ACT, COMMANDS, PDN_F_PRE, PDN_S_ACT, PDN_S_PRE, PRE
                              REF, REFPB, SREN, SREX, WR, WRA, CommandTrace)
 
 STANDARDS = {"DDR3": "DDR3-1600K", "DDR4": "DDR4-2400R", "LPDDR3": "LPDDR3-1600", "LPDDR4": "LPDDR4-3200",
-             "DDR5": "DDR5-4800"}
+             "DDR5": "DDR5-4800", "GDDR6": "GDDR6-14000"}
 #: Standards with bank groups: their rules are spelled _S / _L.
-BANK_GROUPS = ("DDR4", "DDR5")
+BANK_GROUPS = ("DDR4", "DDR5", "GDDR6")
 COLUMN = (RD, WR, RDA, WRA)
 READS = (RD, RDA)
 X = -1
@@ -43,7 +43,9 @@ X = -1
 
 def rule_name(standard: str, generic: str) -> str:
     """The standard's spelling of a generic rule name (JEDEC: DDR4/DDR5 have _S/_L, DDR5 alone
-    tCCD_S_WR/_L_WR; LPDDR tRPpb...)."""
+    tCCD_S_WR/_L_WR; LPDDR tRPpb...; GDDR6 alone tRCDRD / tRCDWR, ``tRCD_WR`` is tRCD elsewhere)."""
+    if generic in ("tRCD", "tRCD_WR"):
+        return {"tRCD": "tRCDRD", "tRCD_WR": "tRCDWR"}[generic] if standard == "GDDR6" else "tRCD"
     if standard != "DDR5" and generic.startswith("tCCD") and generic.endswith("_WR"):
         generic = generic[:-3]
     if standard not in BANK_GROUPS and generic[:4] in ("tRRD", "tCCD", "tWTR") and generic[-2:] in ("_S", "_L"):
@@ -179,7 +181,10 @@ class Greedy:
         # bank-state rules: the open period of the bank(s) B closes, the precharge before B
         if cmd in COLUMN:
             _, act = self.open[me]
-            out.append(("tRCD", act, eff(act) + L["RCD"]))
+            if cmd in READS:
+                out.append(("tRCD", act, eff(act) + L["RCD"]))
+            else:
+                out.append(("tRCD_WR", act, eff(act) + L["RCD_WR"]))
             if cmd == RDA:
                 t_act = eff(act)
                 for a in range(act + 1, len(rows)):
@@ -409,7 +414,7 @@ def _constructed(standard, spec, L):
     if bg2:
         cases.append(([(0, ACT, 0, 0, 0, 1), (t["RRD_L"], ACT, 0, 0, 1, 1)], 0, "tRRD_L"))
     # rank switches: RD->RD, WR->WR, RD->WR, WR->RD on the data bus
-    x = t["RCD"] + 4
+    x = max(t["RCD"], t["RCD_WR"]) + 4
     for ca, cb in ((RD, RD), (WR, WR), (RD, WR), (WR, RD)):
         la = t["CL"] if ca == RD else t["CWL"]
         lb = t["CL"] if cb == RD else t["CWL"]
@@ -417,6 +422,9 @@ def _constructed(standard, spec, L):
         if d > slots(standard, ca):
             cases.append(([(0, ACT, 0, 0, 0, 1), (4, ACT, 1, 0, 0, 1), (x, ca, 0, 0, 0, 1), (x + d, cb, 1, 0, 0, 1)],
                           2, "tRTRS"))
+    # ACT -> WR where it differs from ACT -> RD (GDDR6 tRCDWR)
+    if t["RCD_WR"] != t["RCD"]:
+        cases.append(([(0, ACT, 0, 0, 0, 1), (t["RCD_WR"], WR, 0, 0, 0, 1)], 0, "tRCD_WR"))
     # PREA -> ACT / REF / REFpb; PRE -> PRE (tPPD)
     r = t["RAS"]
     cases.append(([(0, ACT, 0, 0, 0, 1), (r, PREA, 0, X, X, X), (r + t["RPab"], ACT, 0, 0, 1, 2)], 1, "tRPab"))
@@ -456,7 +464,7 @@ def _constructed(standard, spec, L):
     if t["XSDLL"] - t["XS"] >= t["RCD"]:
         lp.append(([(0, SREN, 0, X, X, X), (t["CKESR"], SREX, 0, X, X, X), (t["CKESR"] + t["XS"], ACT, 0, 0, 0, 1),
                     (t["CKESR"] + t["XSDLL"], RD, 0, 0, 0, 1)], 1, "tXSDLL"))
-    if not t["CKE"]:                     # no low-power timing in the spec (DDR5: not modelled)
+    if not t["CKE"]:                     # no low-power timing in the spec (DDR5, GDDR6: not modelled)
         lp = []
     shift = max(offset(standard, c) for c in range(len(COMMANDS)))
 
@@ -474,7 +482,7 @@ def mutants(standard: str, seeds=(1, 2)) -> tuple[list, list]:
     rng = np.random.default_rng(len(standard))
     bases, out = [], []
     modes = [False, True] if L["REFIpb"] else [False]
-    if not L["CKE"]:                     # no low-power cases (DDR5): two more greedy base traces instead
+    if not L["CKE"]:                     # no low-power cases (DDR5, GDDR6): two more greedy base traces instead
         seeds = tuple(seeds) + (max(seeds) + 1, max(seeds) + 2)
     for seed in seeds:
         for per_bank in modes:

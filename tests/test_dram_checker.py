@@ -441,7 +441,10 @@ def test_kernel_matches_pairwise_brute_force(seed):
     expected = _brute_force(rows, s)
     family = {"tRRD_L": "tRRD", "tRRD_S": "tRRD", "tCCD_L": "tCCD", "tCCD_S": "tCCD",
               "tWTR_L": "tWTR", "tWTR_S": "tWTR"}
-    got = {(family.get(v.rule, v.rule), v.second): v.required - v.actual for v in check(trace(rows), s, refresh="none")}
+    got = {}                 # a B can break a family's _L and _S rule at once: its largest shortfall
+    for v in check(trace(rows), s, refresh="none"):
+        key = (family.get(v.rule, v.rule), v.second)
+        got[key] = max(got.get(key, 0), v.required - v.actual)
     assert got == expected
 
 

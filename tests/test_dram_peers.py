@@ -79,7 +79,7 @@ def test_peers2_section1(make_traces, case):
 
 
 @pytest.mark.parametrize("trace", ["seq", "rand", "stride"])
-@pytest.mark.parametrize("standard", ["DDR5"])
+@pytest.mark.parametrize("standard", ["DDR5", "GDDR6"])
 def test_new_standards_within_one_percent_of_ramulator2(make_traces, standard, trace):
     """PEERS-2.md section 2: total cycles, ACT count and row hits within 1% of Ramulator 2.1 (its
     figures in peers2/figures.json, cycles of the standard's CK), the REF count within one."""

@@ -134,6 +134,16 @@ max(16 nCK, 10 ns), tRTP max(12 nCK, 7.5 ns), tWR 30 ns, tPPD 2 nCK, tRFC1 195 /
 Power-down and self-refresh of DDR5 are not checked (not modelled). Names: tRRD_S/_L, tCCD_S/_L,
 tCCD_S_WR/_L_WR, tWTR_S/_L, tRP (also after PREab), tRFC.
 
+GDDR6 (G6 = JESD250, whose AC timings are not standardized: vendor data sheets give them): one
+channel of a die per channel, BL16 in 2 CK (nBL = burst_length / 8: data on WCK = 4 x CK, double
+data rate), every command 1 clock. Its table holds only what public sources give (Micron's
+MT61K256M32 brief): tCCD_S 2 nCK, tCCD_L at least 3 nCK, tREFI 32 ms / 16k = 1953.125 ns; tRCDRD,
+tRCDWR (ACT to RD/RDA, to WR/WRA: rules ``tRCDRD`` / ``tRCDWR``), tRP, tRAS, tRRD, tFAW, tWR, tRTP,
+tWTR, tRFCab, tPPD and tRREFD are the spec's. RD -> WR RL + BL/2 + 2 - WL as DDR3/DDR4. Per-bank
+refresh: a REFpb or ACT waits ``tRREFD`` after another bank's REFpb (not tRFCpb as on LPDDR), a
+REFpb or ACT of the refreshed bank and a REF tRFCpb.
+Names: tRRD_S/_L, tCCD_S/_L, tWTR_S/_L (JESD250 writes tRRDS ...), tRP (also after PREab), tRFC.
+
 Speed-bin tables (D3 800-2133, D4 1600-3200 MT/s) and density tables are in
 :mod:`dramsim.checker.jedec`; a value it lacks, and every value of another standard or speed, is
 the spec's own. Not checked: pull-in (at most 8 REFs ahead), LPDDR3's fixed REFpb bank order
@@ -182,8 +192,10 @@ def rule_names(spec: Spec) -> tuple[str, ...]:
         rename.update({"tRP": "tRPpb", "tRFC": "tRFCab", "tXS": "tXSR", "tXSDLL": "tXSR", "tXPDLL": "tXP"})
         if spec.standard == "LPDDR4":
             rename["tCKESR"] = "tSR"
-    elif spec.standard in ("DDR3", "DDR4", "DDR5"):
+    elif spec.standard in ("DDR3", "DDR4", "DDR5", "GDDR6"):
         rename["tRPab"] = "tRP"
+    # ACT to write: tRCD but on GDDR6 (JESD250 tRCDRD / tRCDWR)
+    rename.update({"tRCD": "tRCDRD", "tRCD_WR": "tRCDWR"} if spec.standard == "GDDR6" else {"tRCD_WR": "tRCD"})
     return tuple(rename.get(names[c], names[c]) for c in range(len(RULE_CODES)))
 
 

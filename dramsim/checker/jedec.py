@@ -2,7 +2,7 @@
 
 Nothing here comes from the controller (``dramsim.timing`` / ``kernel``): the values are typed in
 from the JEDEC standards (JESD79-3F DDR3, JESD79-4B DDR4, JESD79-5 DDR5, JESD209-3C LPDDR3,
-JESD209-4B LPDDR4)
+JESD209-4B LPDDR4, and for GDDR6 the few values public sources give, see :data:`_GDDR6`)
 and turned into clock cycles by :func:`to_cycles`, JEDEC's integer rounding algorithm
 (nCK = truncate((tPARAM_ps * 1000 / tCK_ps + 974) / 1000), i.e. round up with a tolerance of
 2.6 % of a clock). A rule "max(n nCK, x ns)" is ``max(n, to_cycles(x))``.
@@ -27,7 +27,7 @@ import math
 from dramsim.spec import Spec
 
 #: Standards with a table, and whether their turnaround formulas are the LPDDR ones.
-KNOWN = ("DDR3", "DDR4", "DDR5", "LPDDR3", "LPDDR4")
+KNOWN = ("DDR3", "DDR4", "DDR5", "GDDR6", "LPDDR3", "LPDDR4")
 LPDDR = ("LPDDR3", "LPDDR4")
 
 
@@ -82,6 +82,16 @@ _DDR5 = {"RAS": (0, 32.0), "RRD_S": (8, 0.0), "RRD_L": (8, 5.0), "CCD_S": (8, 0.
 _DDR5_BINS = (3200, 3600, 4000, 4400, 4800, 5200, 5600, 6000, 6400)
 _DDR5_FAW = {1: (32, 0.0), 2: (40, 0.0)}    # floor by page size (KB); a part's own tFAW binds above it
 _DDR5_RFC = {8: 195.0, 16: 295.0, 32: 410.0}
+
+# ---- GDDR6, JESD250: "AC timings ... were not standardized" (JEDEC's abstract of JESD250D): the
+# vendor data sheets give them, and the public ones (Micron MT61K256M32 8Gb GDDR6 product brief)
+# give only tCCDL = 3 or 4 nCK (4 bank groups), refresh 32 ms / 16k commands (tREFI 1953.125 ns),
+# and the burst: BL16 on WCK = 4 x CK at double data rate, 8 beats per CK (tCCDS = nBL = 2 nCK).
+# Every other GDDR6 minimum (tRCDRD/WR, tRP, tRAS, tRRD, tFAW, tWR, tRTP, tWTR, tRFCab, tPPD) is
+# the spec's own value; the checker's distance formulas (limits) are its own.
+_GDDR6 = {"CCD_S": (2, 0.0), "CCD_L": (3, 0.0), "REFI": (0, 32e6 / 16384)}
+#: Data beats per CK where the data clock is not CK at double data rate (else 2).
+_BEATS_PER_CK = {"GDDR6": 8}
 
 # ---- LPDDR3, JESD209-3C (speed-independent ns values); tRFCab / tRFCpb by die density ----
 _LPDDR3_RFC = {4: (130.0, 60.0), 8: (210.0, 90.0)}
@@ -140,6 +150,8 @@ def table(spec: Spec) -> dict[str, tuple[int, float]]:
         if dens in _DDR5_RFC:
             v["RFC"] = (0, _DDR5_RFC[dens])
         v["REFI"] = (0, 3900.0)
+    elif std == "GDDR6":
+        v.update(_GDDR6)
     elif std == "LPDDR3":
         v.update(RCD=(3, 18.0), RP=(3, 18.0), RPab=(3, 21.0), RAS=(3, 42.0), RRD_S=(2, 10.0),
                  FAW=(8, 50.0), WTR_S=(4, 7.5), RTP=(4, 7.5), WR=(4, 15.0), CCD_S=(4, 0.0),
@@ -186,20 +198,20 @@ def jedec_cycles(spec: Spec) -> dict[str, int]:
 
 
 #: Minimum-distance parameters the checker takes (spec name); RRD/CCD/WTR ``_L`` default to ``_S``.
-_MIN_PARAMS = ("RCD", "RP", "RPab", "RAS", "RC", "CCD_S", "CCD_L", "CCD_S_WR", "CCD_L_WR", "RRD_S", "RRD_L",
-               "FAW", "WTR_S", "WTR_L", "RTP", "WR", "RFC", "RFCpb", "RTRS", "CKE", "CKESR", "XP", "XPDLL", "XS",
-               "XSDLL")
+_MIN_PARAMS = ("RCD", "RCD_WR", "RP", "RPab", "RAS", "RC", "CCD_S", "CCD_L", "CCD_S_WR", "CCD_L_WR", "RRD_S",
+               "RRD_L", "FAW", "WTR_S", "WTR_L", "RTP", "WR", "RFC", "RFCpb", "RTRS", "CKE", "CKESR", "XP", "XPDLL",
+               "XS", "XSDLL")
 
 
 def limits(spec: Spec) -> dict[str, int]:
     """Every value the checker uses, in cycles: the JEDEC table joined with the spec (module doc).
 
-    Keys: the parameters (``RCD``, ``RRD_L``, ``PPD``, ...), the latencies ``CL``, ``CWL``,
-    ``nBL`` (burst_length / 2), and the checker's own command-to-command distances ``RD2PRE``,
-    ``WR2PRE``, ``RD2WR``, ``WR2RD_S``, ``WR2RD_L``:
+    Keys: the parameters (``RCD``, ``RCD_WR`` (= RCD but on GDDR6), ``RRD_L``, ``PPD``, ...), the
+    latencies ``CL``, ``CWL``, ``nBL`` (burst_length / 2; GDDR6 / 8), and the checker's own
+    command-to-command distances ``RD2PRE``, ``WR2PRE``, ``RD2WR``, ``WR2RD_S``, ``WR2RD_L``:
 
     ======== ======================================= ==================================================
-    distance DDR3 / DDR4 (and unknown standards)     LPDDR3 / LPDDR4
+    distance DDR3 / DDR4 / GDDR6 (unknown standards) LPDDR3 / LPDDR4
     ======== ======================================= ==================================================
     RD2PRE   tRTP                                    BL/2 + max(nRTPmin, RU(tRTP/tCK)) - nRTPmin = tRTP
     WR2PRE   CWL + BL/2 + tWR                        WL + BL/2 + 1 + RU(tWR/tCK)
@@ -226,6 +238,8 @@ def limits(spec: Spec) -> dict[str, int]:
     v["CCD_S_WR"] = max(v["CCD_S_WR"], v["CCD_S"])
     v["CCD_L_WR"] = max(v["CCD_L_WR"], v["CCD_L"], v["CCD_S_WR"])
     v["RPab"] = max(v["RPab"], v["RP"])
+    if spec.standard != "GDDR6":        # ACT to write is ACT to read (tRCD) but on GDDR6 (tRCDWR)
+        v["RCD_WR"] = max(v["RCD_WR"], v["RCD"])
     v["RC"] = max(v["RC"], v["RAS"] + v["RP"])
     v["REFI"] = min(t.REFI, j["REFI"]) if "REFI" in j else t.REFI
     v["REFIpb"] = min(t.REFIpb, j["REFIpb"]) if ("REFIpb" in j and t.REFIpb) else t.REFIpb
@@ -236,7 +250,11 @@ def limits(spec: Spec) -> dict[str, int]:
         v["XPDLL"] = v["XP"]
         v["XSDLL"] = v["XS"]
     v["PPD"] = j.get("PPD", 0)
-    nbl = spec.organization.burst_length // 2
+    v["RREFD"] = 0
+    if spec.standard == "GDDR6":        # tPPD and tRREFD are vendor values on GDDR6: the spec's
+        v["PPD"] = t.PPD
+        v["RREFD"] = t.RREFD
+    nbl = max(spec.organization.burst_length // _BEATS_PER_CK.get(spec.standard, 2), 1)
     cl, cwl = t.CL, t.CWL
     v.update(CL=cl, CWL=cwl, nBL=nbl, RD2PRE=v["RTP"])
     if spec.standard in LPDDR:
@@ -252,7 +270,7 @@ def limits(spec: Spec) -> dict[str, int]:
         v["WR2PRE"] = cwl + nbl + v["WR"]
         v["WR2RD_S"] = cwl + nbl + v["WTR_S"]
         v["WR2RD_L"] = cwl + nbl + v["WTR_L"]
-        v["RD2WR"] = cl + nbl + 2 - cwl
+        v["RD2WR"] = cl + nbl + 2 - cwl     # GDDR6 too: the data bus plus 2 clocks of turnaround
         if spec.standard == "DDR5":         # + tWPRE (2 nCK) + (tRPST - 0.5 nCK), tRPST 0.5 nCK
             v["RD2WR"] = cl + nbl + 2 - cwl + 2 + 0
     return v

@@ -21,21 +21,24 @@ RULE_CODES = ("order", "command bus", "data bus", "tRTRS", "tRC", "tRCD", "tRAS"
               "state:REF with open bank", "state:REFpb to a bank already refreshed in this round",
               "tCKE", "tCKESR", "tXP", "tXPDLL", "tXS", "tXSDLL",
               "state:{cmd} while CKE is low", "state:{cmd} while CKE is high", "state:{cmd} with open bank",
-              "state:{cmd} with every bank closed", "tCCD_L_WR", "tCCD_S_WR")
+              "state:{cmd} with every bank closed", "tCCD_L_WR", "tCCD_S_WR", "tRCD_WR", "tRREFD")
 (R_ORDER, R_CMDBUS, R_DATABUS, R_RTRS, R_RC, R_RCD, R_RAS, R_RP, R_RPAB, R_RTP, R_WR, R_RRD_L, R_RRD_S,
  R_FAW, R_CCD_L, R_CCD_S, R_RTW, R_WTR_L, R_WTR_S, R_RFC, R_RFCPB, R_PPD, R_REFI, R_REFI_AVG, R_REFIPB,
  R_REFIPB_AVG, R_REFI_BANK, S_OPEN, S_CLOSED, S_ROW, S_REF_OPEN, S_ROTATION, R_CKE, R_CKESR, R_XP, R_XPDLL,
- R_XS, R_XSDLL, S_CKE_LOW, S_CKE_HIGH, S_LP_OPEN, S_LP_CLOSED, R_CCD_L_WR, R_CCD_S_WR) = range(len(RULE_CODES))
+ R_XS, R_XSDLL, S_CKE_LOW, S_CKE_HIGH, S_LP_OPEN, S_LP_CLOSED, R_CCD_L_WR, R_CCD_S_WR,
+ R_RCD_WR, R_RREFD) = range(len(RULE_CODES))
 #: Rules that bound a distance from above (``actual`` must not exceed ``required``).
 MAX_RULES = frozenset({R_REFI, R_REFI_AVG, R_REFIPB, R_REFIPB_AVG, R_REFI_BANK})
 
 #: The timing vector handed to the kernel, by name (keys of ``jedec.limits``).
 TIMING_NAMES = ("CL", "CWL", "nBL", "RCD", "RP", "RPab", "RAS", "RC", "CCD_S", "CCD_L", "RRD_S", "RRD_L",
                 "FAW", "RD2PRE", "WR2PRE", "RD2WR", "WR2RD_S", "WR2RD_L", "RFC", "RFCpb", "REFI", "REFIpb",
-                "RTRS", "PPD", "CKE", "CKESR", "XP", "XPDLL", "XS", "XSDLL", "CCD_S_WR", "CCD_L_WR")
+                "RTRS", "PPD", "CKE", "CKESR", "XP", "XPDLL", "XS", "XSDLL", "CCD_S_WR", "CCD_L_WR", "RCD_WR",
+                "RREFD")
 (T_CL, T_CWL, T_NBL, T_RCD, T_RP, T_RPAB, T_RAS, T_RC, T_CCD_S, T_CCD_L, T_RRD_S, T_RRD_L, T_FAW,
  T_RD2PRE, T_WR2PRE, T_RD2WR, T_WR2RD_S, T_WR2RD_L, T_RFC, T_RFCPB, T_REFI, T_REFIPB, T_RTRS, T_PPD,
- T_CKE, T_CKESR, T_XP, T_XPDLL, T_XS, T_XSDLL, T_CCD_S_WR, T_CCD_L_WR) = range(len(TIMING_NAMES))
+ T_CKE, T_CKESR, T_XP, T_XPDLL, T_XS, T_XSDLL, T_CCD_S_WR, T_CCD_L_WR, T_RCD_WR,
+ T_RREFD) = range(len(TIMING_NAMES))
 
 #: Postponed refreshes JEDEC allows (DDR3/DDR4/LPDDR3/LPDDR4: 8, so 9 intervals between REFs).
 POSTPONE = 8
@@ -68,6 +71,31 @@ def _owed(out, k, cap, t, b_idx, r, interval, per_bank, base_t, count, last_t, l
     if t > deadline:
         return _record(out, k, cap, R_REFIPB_AVG if per_bank else R_REFI_AVG, last_i[r], b_idx,
                        deadline - ta, t - ta)
+    return k
+
+
+@numba.njit(cache=True)
+def _by_group(out, k, cap, i, t, r, g, hist_t, hist_i, own_need, own_rule, other_need, other_rule):
+    """Command B (index ``i``, cycle ``t``, bank group ``g`` of rank ``r``) against the last A of each
+    bank group of the rank (``hist_t`` / ``hist_i[r, h]``): the own group's A at least ``own_need``
+    before (rule ``own_rule``; -1: the own group counts as the others), the other groups' A at
+    least ``other_need`` (rule ``other_rule``, reported once, with the A that constrains B the most)."""
+    best_short = 0
+    best_a = -1
+    for h in range(hist_i.shape[1]):
+        a = hist_i[r, h]
+        if a < 0:
+            continue
+        d = t - hist_t[r, h]
+        if h == g and own_rule >= 0:
+            if d < own_need:
+                k = _record(out, k, cap, own_rule, a, i, own_need, d)
+            continue
+        if other_need - d > best_short:
+            best_short = other_need - d
+            best_a = a
+    if best_a >= 0:
+        k = _record(out, k, cap, other_rule, best_a, i, other_need, other_need - best_short)
     return k
 
 
@@ -193,11 +221,18 @@ def walk(cycle, cmd, channel, rank, bank, bankgroup, row, T, slots, offset, n_ch
         # no command to a rank during its all-bank refresh
         if ref_i[r] >= 0 and t - ref_t[r] < T[T_RFC]:
             k = _record(out, k, cap, R_RFC, ref_i[r], i, T[T_RFC], t - ref_t[r])
-        # REF/REFpb after a REFpb of any bank of the rank; ACT/PRE after their bank's REFpb
-        if c == REF or c == REFPB:
+        # REF/REFpb after a REFpb of any bank of the rank; ACT/PRE after their bank's REFpb. With
+        # tRREFD (GDDR6) a REFpb or ACT waits only tRREFD after another bank's REFpb
+        other_refpb = c != REF and rrfb_i[r] >= 0 and (b < 0 or rrfb_i[r] != rfb_i[b])
+        if T[T_RREFD] > 0 and other_refpb and (c == REFPB or c == ACT):
+            if t - rrfb_t[r] < T[T_RREFD]:
+                k = _record(out, k, cap, R_RREFD, rrfb_i[r], i, T[T_RREFD], t - rrfb_t[r])
+            if c == REFPB and rfb_i[b] >= 0 and t - rfb_t[b] < T[T_RFCPB]:
+                k = _record(out, k, cap, R_RFCPB, rfb_i[b], i, T[T_RFCPB], t - rfb_t[b])
+        elif c == REF or c == REFPB:
             if rrfb_i[r] >= 0 and t - rrfb_t[r] < T[T_RFCPB]:
                 k = _record(out, k, cap, R_RFCPB, rrfb_i[r], i, T[T_RFCPB], t - rrfb_t[r])
-        elif (c == ACT or c == PRE) and rfb_i[b] >= 0 and t - rfb_t[b] < T[T_RFCPB]:
+        if (c == ACT or c == PRE) and rfb_i[b] >= 0 and t - rfb_t[b] < T[T_RFCPB]:
             k = _record(out, k, cap, R_RFCPB, rfb_i[b], i, T[T_RFCPB], t - rfb_t[b])
 
         if c == ACT or c == REFPB:
@@ -272,55 +307,18 @@ def walk(cycle, cmd, channel, rank, bank, bankgroup, row, T, slots, offset, n_ch
             else:
                 if open_row[b] != row[i] and open_row[b] >= 0 and row[i] >= 0:
                     k = _record(out, k, cap, S_ROW, act_i[b], i, 0, 0)
-                if t - act_t[b] < T[T_RCD]:
-                    k = _record(out, k, cap, R_RCD, act_i[b], i, T[T_RCD], t - act_t[b])
+                # ACT to read / to write (equal but on GDDR6: tRCDRD, tRCDWR)
+                rcd, rcd_rule = (T[T_RCD], R_RCD) if is_read else (T[T_RCD_WR], R_RCD_WR)
+                if t - act_t[b] < rcd:
+                    k = _record(out, k, cap, rcd_rule, act_i[b], i, rcd, t - act_t[b])
             # same direction, per bank group of the rank; then the turnarounds WR -> RD, RD -> WR
-            best_short = 0
-            best_a = -1
-            best_rule = 0
-            best_need = 0
-            for h in range(n_bg):
-                if is_read:
-                    same_t = rdg_t[r, h]
-                    same_i = rdg_i[r, h]
-                else:
-                    same_t = wrg_t[r, h]
-                    same_i = wrg_i[r, h]
-                if same_i >= 0:
-                    if is_read:
-                        need = T[T_CCD_L] if h == g else T[T_CCD_S]
-                        rule = R_CCD_L if h == g else R_CCD_S
-                    else:
-                        need = T[T_CCD_L_WR] if h == g else T[T_CCD_S_WR]
-                        rule = R_CCD_L_WR if h == g else R_CCD_S_WR
-                    short = need - (t - same_t)
-                    if short > best_short:
-                        best_short = short
-                        best_a = same_i
-                        best_rule = rule
-                        best_need = need
-            if best_a >= 0:
-                k = _record(out, k, cap, best_rule, best_a, i, best_need, best_need - best_short)
-            best_short = 0
-            best_a = -1
-            for h in range(n_bg):
-                other_i = wrg_i[r, h] if is_read else rdg_i[r, h]
-                if other_i >= 0:
-                    other_t = wrg_t[r, h] if is_read else rdg_t[r, h]
-                    if is_read:
-                        need = T[T_WR2RD_L] if h == g else T[T_WR2RD_S]
-                        rule = R_WTR_L if h == g else R_WTR_S
-                    else:
-                        need = T[T_RD2WR]
-                        rule = R_RTW
-                    short = need - (t - other_t)
-                    if short > best_short:
-                        best_short = short
-                        best_a = other_i
-                        best_rule = rule
-                        best_need = need
-            if best_a >= 0:
-                k = _record(out, k, cap, best_rule, best_a, i, best_need, best_need - best_short)
+            if is_read:
+                k = _by_group(out, k, cap, i, t, r, g, rdg_t, rdg_i, T[T_CCD_L], R_CCD_L, T[T_CCD_S], R_CCD_S)
+                k = _by_group(out, k, cap, i, t, r, g, wrg_t, wrg_i, T[T_WR2RD_L], R_WTR_L, T[T_WR2RD_S], R_WTR_S)
+            else:
+                k = _by_group(out, k, cap, i, t, r, g, wrg_t, wrg_i, T[T_CCD_L_WR], R_CCD_L_WR, T[T_CCD_S_WR],
+                              R_CCD_S_WR)
+                k = _by_group(out, k, cap, i, t, r, g, rdg_t, rdg_i, 0, -1, T[T_RD2WR], R_RTW)
             # the data bus of the channel: no overlap; tRTRS between ranks
             lat = T[T_CL] if is_read else T[T_CWL]
             s = t + lat
