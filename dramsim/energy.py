@@ -127,6 +127,7 @@ ODT_WRITE_MW = 21.2
 
 #: The rail whose voltage is reported and scaled, per family (see :mod:`dramsim.voltage`).
 CORE_RAIL = {"DDR3": "VDD", "DDR4": "VDD", "DDR5": "VDD", "LPDDR3": "VDD2", "LPDDR4": "VDD2"}
+CORE_RAIL["HBM2"] = "VDD"     # JESD235: VDD 1.2 V core (VPP 2.5 V, VDDQ 1.2 V I/O)
 #: Families billed with DRAMPower 5's bank-wise ACT / PRE / background terms (module docstring).
 BANKWISE = ("DDR5",)
 #: DRAMPower 5's default bank-wise power factor rho (share of IDD3N - IDD2N drawn once any bank is open).
@@ -532,6 +533,8 @@ def energy_note(spec: Spec) -> str:
     missing = rails_without_currents(spec)
     if not missing:
         return ""
+    if len(missing) == len(spec.rails):
+        return f"no energy: no public currents for any rail ({', '.join(missing)}) of {spec.name}; energy is 0"
     return (f"energy counts {', '.join(r.name for r in spec.rails if r.name not in missing)} only: no public "
             f"currents for {', '.join(missing)} ({spec.name})")
 

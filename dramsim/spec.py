@@ -16,7 +16,7 @@ run, not of the file (``load_spec(name, channels=2, ranks=2)``).
 YAML layout::
 
     name: DDR3-1600K
-    standard: DDR3                 # family: DDR3, DDR4, DDR5, LPDDR3, LPDDR4
+    standard: DDR3                 # family: DDR3, DDR4, DDR5, LPDDR3, LPDDR4, HBM2
     description: ...
     source: ...                    # where the numbers come from
     organization: {density_gbit: 4, dq: 8, devices_per_rank: 8, bankgroups: 1,
@@ -45,7 +45,7 @@ from dramsim.errors import InputError
 from dramsim.table import Table, build_table, read_table
 
 STANDARDS_DIR = Path(__file__).with_name("standards")
-FAMILIES = ("DDR3", "DDR4", "DDR5", "LPDDR3", "LPDDR4")
+FAMILIES = ("DDR3", "DDR4", "DDR5", "LPDDR3", "LPDDR4", "HBM2")
 
 #: IDD currents an energy model may read, per rail, in mA per device (DRAMPower naming).
 #: ``IDD2P0``/``IDD3P0`` are the slow-exit (DLL off) and ``IDD2P1``/``IDD3P1`` the fast-exit power-down
@@ -132,7 +132,7 @@ class Organization:
 LOW_POWER_TIMING = ("CKE", "CKESR", "XP", "XPDLL", "XS", "XSDLL")
 #: Timing parameters, all in memory-clock cycles. Optional ones default as noted in Timing.
 #: Timing parameters that may be 0 (the family has no such rule) besides the low-power ones.
-OPTIONAL_TIMING = ("RC_energy", "PPD", "DQSCK", "WPRE", "RPST", "CCD_S_WR", "CCD_L_WR")
+OPTIONAL_TIMING = ("RC_energy", "PPD", "DQSCK", "WPRE", "RPST", "CCD_S_WR", "CCD_L_WR", "RCD_WR")
 TIMING_REQUIRED = ("CL", "CWL", "RCD", "RP", "RAS", "RC", "CCD_S", "RRD_S", "FAW", "WTR_S",
                    "RTP", "WR", "RFC", "REFI")
 
@@ -164,6 +164,8 @@ class Timing:
 
     ``CCD_S_WR`` / ``CCD_L_WR``: write to write, other / same bank group, where the standard
     separates them from reads (DDR5 tCCD_S_WR, tCCD_L_WR); they default to ``CCD_S`` / ``CCD_L``.
+    ``RCD_WR``: ACT to WR where the standard separates it from ACT to RD (HBM tRCDWR; ``RCD`` is
+    then tRCDRD); it defaults to ``RCD``.
     """
 
     tck_ns: float
@@ -201,6 +203,7 @@ class Timing:
     RPST: int = 0
     CCD_S_WR: int = 0
     CCD_L_WR: int = 0
+    RCD_WR: int = 0
 
     @property
     def rc_energy(self) -> int:
@@ -432,7 +435,8 @@ def spec_from_dict(data: Mapping, where: str = "<spec>") -> Spec:
             continue
         default = {"CCD_L": t.get("CCD_S"), "RRD_L": t.get("RRD_S"), "WTR_L": t.get("WTR_S"),
                    "RPab": t.get("RP"), "XPDLL": t.get("XP", 0), "XSDLL": t.get("XS", 0),
-                   "CCD_S_WR": t.get("CCD_S"), "CCD_L_WR": t.get("CCD_L", t.get("CCD_S"))}.get(f.name, f.default)
+                   "CCD_S_WR": t.get("CCD_S"), "CCD_L_WR": t.get("CCD_L", t.get("CCD_S")),
+                   "RCD_WR": t.get("RCD")}.get(f.name, f.default)
         raw = t.get(f.name, default)
         if f.name in ("RFCpb", "REFIpb", "RTRS") or f.name in LOW_POWER_TIMING or f.name in OPTIONAL_TIMING:
             values[f.name] = _nonnegative_int(raw, f"timing.{f.name}", where)
