@@ -50,6 +50,8 @@ RAMULATOR2_PRESETS = {
     "DDR4-2400R": ("DDR4", "DDR4_4Gb_x8", "DDR4_2400R"),
     "DDR5-4800": ("DDR5", "DDR5_16Gb_x8", "DDR5_4800AN"),
 }
+#: (a fifth entry: the Ramulator 2.1 controller, when not GenericDDR)
+RAMULATOR2_PRESETS["HBM2-2000"] = ("HBM2", "HBM2_2Gb", "HBM2_2000Mbps", "HBM12")
 
 
 def addresses(name: str, n: int) -> np.ndarray:
