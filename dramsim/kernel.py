@@ -362,14 +362,14 @@ def run(par, rule_start, rules, windows, window_prev, window_next, clocks, cbus,
     QB = np.empty((n_ch, 2, queue_depth), np.int64)
     QR = np.empty((n_ch, 2, queue_depth), np.int64)
     qn = np.zeros((n_ch, 2), np.int64)
-    e_col = np.zeros(NB, np.int64)  # per bank, this event: earliest column command / ACT / PRE
-    e_act = np.zeros(NB, np.int64)
+    # per command bus and bank, this event: earliest column command / ACT / PRE
+    e_col = np.zeros((n_bus, NB), np.int64)
+    e_act = np.zeros((n_bus, NB), np.int64)
     ab = np.empty((n_ch, AB), np.int64)
     ab_n = np.zeros(n_ch, np.int64)
     wmode = np.zeros(n_ch, np.bool_)
-    dirty = np.ones(n_ch, np.bool_)          # bank state changed since e_col/e_act were computed
-    last_d = np.zeros(n_ch, np.int64)
-    last_s = np.zeros(n_ch, np.int64)        # the bus e_col/e_act were computed for
+    dirty = np.ones((n_ch, n_bus), np.bool_)  # bank state changed since e_col/e_act were computed
+    last_d = np.zeros((n_ch, n_bus), np.int64)
     strict = row_policy == 1
     # refresh
     ref_due = np.full(NR, _NEVER, np.int64)
@@ -546,10 +546,9 @@ def run(par, rule_start, rules, windows, window_prev, window_next, clocks, cbus,
                     # e_act = what any other request to the bank needs (PRE when a row is open,
                     # never while an activated request holds it; ACT when it is closed)
                     # (a command on another bus than s counts as never ready: rank-level _NEVER)
-                    if n_q > 0 and (dirty[c] or last_d[c] != d or last_s[c] != s):
-                        dirty[c] = False
-                        last_d[c] = d
-                        last_s[c] = s
+                    if n_q > 0 and (dirty[c, s] or last_d[c, s] != d):
+                        dirty[c, s] = False
+                        last_d[c, s] = d
                         for r in range(c * n_rk, (c + 1) * n_rk):
                             rn = off[1] + r
                             rc = max(E[ccol, c], E[ccol, rn]) if cbus[ccol] == s else _NEVER
@@ -559,23 +558,23 @@ def run(par, rule_start, rules, windows, window_prev, window_next, clocks, cbus,
                                 gn = anc[b, 2]
                                 bn = anc[b, 3]
                                 if open_row[b] >= 0:
-                                    e_col[b] = max(rc, max(E[ccol, gn], E[ccol, bn]))
+                                    e_col[s, b] = max(rc, max(E[ccol, gn], E[ccol, bn]))
                                     if strict and ab_hold[b] > 0:
-                                        e_col[b] = _NEVER      # the row is its opener's
-                                    e_act[b] = max(rp, max(E[_PRE, gn], E[_PRE, bn]))
+                                        e_col[s, b] = _NEVER      # the row is its opener's
+                                    e_act[s, b] = max(rp, max(E[_PRE, gn], E[_PRE, bn]))
                                     if ab_hold[b] > 0:
-                                        e_act[b] = _NEVER      # no PRE under an activated request
+                                        e_act[s, b] = _NEVER      # no PRE under an activated request
                                 else:
-                                    e_act[b] = max(ra, max(E[_ACT, gn], E[_ACT, bn]))
+                                    e_act[s, b] = max(ra, max(E[_ACT, gn], E[_ACT, bn]))
                             if lp_on and lp[r] != 0:          # CKE low: only its exit may issue
                                 for b in range(r * nbk, (r + 1) * nbk):
-                                    e_col[b] = _NEVER
-                                    e_act[b] = _NEVER
+                                    e_col[s, b] = _NEVER
+                                    e_act[s, b] = _NEVER
                     first_any = -1
                     for k in range(n_q):
                         g = QB[c, d, k]
                         hit = open_row[g] == QR[c, d, k]
-                        e = e_col[g] if hit else e_act[g]
+                        e = e_col[s, g] if hit else e_act[s, g]
                         if e <= now:
                             if hit:
                                 found = True
@@ -617,7 +616,8 @@ def run(par, rule_start, rules, windows, window_prev, window_next, clocks, cbus,
                     continue
                 # ---- 4. issue
                 t = now
-                dirty[c] = True
+                for u in range(n_bus):
+                    dirty[c, u] = True
                 if req >= 0:
                     tb = rbank[req]
                     trk = bank_rank[rbank[req]]
