@@ -2,8 +2,8 @@
 
 A *timing table* says, for one standard family, which earlier command delays which later one,
 where in the hierarchy, and by how much. Tables are YAML files in ``dramsim/standards/tables/``
-(one per family: ``DDR3.yaml``, ``DDR4.yaml``, ``DDR5.yaml``, ``LPDDR3.yaml``, ``LPDDR4.yaml``); a spec file
-uses its family's table unless it names another (``table: MYTABLE``, a file
+(one per family: ``DDR3.yaml``, ``DDR4.yaml``, ``DDR5.yaml``, ``HBM2.yaml``, ``LPDDR3.yaml``,
+``LPDDR4.yaml``); a spec file uses its family's table unless it names another (``table: MYTABLE``, a file
 ``standards/tables/MYTABLE.yaml``) or gives its own under ``table:`` as a mapping. Adding a standard
 means writing a table (and a spec) file: the kernel (:mod:`dramsim.kernel`) applies any table.
 
