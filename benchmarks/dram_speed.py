@@ -5,7 +5,8 @@ Usage: python benchmarks/dram_speed.py [--out benchmarks/out/] [--repeat 2] [--s
 
 1. In-process: ``simulate`` on the seq, rand and stride traces of PEERS.md (``--standard``, default
    DDR3-1600K; defaults otherwise),
-   after a JIT warm-up; best of ``--repeat`` runs; requests per second (mapping, kernel, statistics);
+   after a JIT warm-up; best of ``--repeat`` runs; requests per second (mapping, kernel, statistics;
+   addresses beyond the device wrap, see below);
    once per scheduler (``fcfs-ready``, the default, Ramulator 2's rule, and ``frfcfs``).
 2. Whole process: ``dramsim replay TRACE --json`` on the Ramulator 2 text traces (warm Numba cache,
    trace parsing included), best of ``--repeat``; wall seconds and peak RSS (MB) of the child.
@@ -19,7 +20,7 @@ Usage: python benchmarks/dram_speed.py [--out benchmarks/out/] [--repeat 2] [--s
 4. Scaling: in-process seconds for seq/rand-like traces of each size in ``--scaling``.
 
 Addresses wrap at the spec's capacity (``wrap_addresses``, ``--wrap-addresses``), as Ramulator's
-mapper drops the bits above it: the traces span 1 GiB, a GDDR6-14000 channel holds 512 MiB.
+mapper drops the bits above it: the traces span 1 GiB, a GDDR6-14000 channel and HBM2-2000 hold 512 MiB.
 
 Without ``--ramulator2`` the Ramulator 2.1 figures are PEERS.md's, measured on DDR3-1600K; ../shared
 gives no speed for another standard, so with ``--standard`` the ratio compares with that DDR3 figure
@@ -54,6 +55,8 @@ RAMULATOR2_PRESETS = {
     "DDR5-4800": ("DDR5", "DDR5_16Gb_x8", "DDR5_4800AN"),
     "GDDR6-14000": ("GDDR6", "GDDR6_8Gb_x16", "GDDR6_14000_1250mV_double"),
 }
+#: (a fifth entry: the Ramulator 2.1 controller, when not GenericDDR)
+RAMULATOR2_PRESETS["HBM2-2000"] = ("HBM2", "HBM2_2Gb", "HBM2_2000Mbps", "HBM12")
 
 
 def addresses(name: str, n: int) -> np.ndarray:
@@ -75,7 +78,7 @@ def in_process(spec, name, n, repeat, scheduler="fcfs-ready"):
     best = float("inf")
     for _ in range(repeat):
         t0 = time.perf_counter()
-        res = simulate(spec, trace, scheduler=scheduler, wrap_addresses=True)
+        res = simulate(spec, trace, scheduler=scheduler, wrap_addresses=True)   # (GDDR6, HBM2: less than 1 GiB)
         best = min(best, time.perf_counter() - t0)
     return best, res.cycles
 

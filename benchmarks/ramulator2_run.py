@@ -1,10 +1,11 @@
 """Time one Ramulator 2.1 run through its Python bindings (child process of dram_speed.py).
 
-Usage: python benchmarks/ramulator2_run.py TRACE DRAM_CLASS ORG_PRESET TIMING_PRESET
+Usage: python benchmarks/ramulator2_run.py TRACE DRAM_CLASS ORG_PRESET TIMING_PRESET [CONTROLLER]
 
 The ``ramulator`` package must be importable (dram_speed.py puts the user's build on PYTHONPATH;
 nothing here builds it). The configuration is the one PEERS.md / PEERS-2.md drove: 1 channel,
-1 rank, ``LoadStoreTrace``, ``GenericDDR`` with FR-FCFS, all-bank refresh, open row, ``RoBaRaCoCh``.
+1 rank, ``LoadStoreTrace``, ``GenericDDR`` (or ``CONTROLLER``, e.g. ``HBM12`` for HBM2, the controller
+PEERS-2.md used) with FR-FCFS, all-bank refresh, open row, ``RoBaRaCoCh``.
 Prints one JSON line on stdout: ``import_s`` (``import ramulator``), ``build_s`` (configuration and
 trace loading), ``run_s`` (``Simulation.run``, the simulation loop only) and ``cycles``.
 Ramulator's own log lines go to stderr.
@@ -17,16 +18,17 @@ import time
 
 
 def main(argv: list[str]) -> int:
-    if len(argv) != 4:
+    if len(argv) not in (4, 5):
         print(__doc__.splitlines()[2], file=sys.stderr)
         return 2
-    trace, dram_class, org, timing = argv
+    trace, dram_class, org, timing = argv[:4]
+    controller_class = argv[4] if len(argv) == 5 else "GenericDDR"
     t0 = time.perf_counter()
     import ramulator
 
     t1 = time.perf_counter()
     dram = getattr(ramulator.dram, dram_class)(org_preset=org, timing_preset=timing)
-    controller = ramulator.controller.GenericDDR(
+    controller = getattr(ramulator.controller, controller_class)(
         dram=dram,
         scheduler=ramulator.scheduler.FRFCFS(),
         refresh_manager=ramulator.refresh_manager.AllBank(),

@@ -126,7 +126,9 @@ IO_READ_MW = 4.6
 ODT_WRITE_MW = 21.2
 
 #: The rail whose voltage is reported and scaled, per family (see :mod:`dramsim.voltage`).
-CORE_RAIL = {"DDR3": "VDD", "DDR4": "VDD", "DDR5": "VDD", "LPDDR3": "VDD2", "LPDDR4": "VDD2"}
+#: HBM2 (JESD235): VDD 1.2 V core (VPP 2.5 V, VDDQ 1.2 V I/O); GDDR6: VDD (VDDQ, VPP I/O and pump).
+CORE_RAIL = {"DDR3": "VDD", "DDR4": "VDD", "DDR5": "VDD", "GDDR6": "VDD", "HBM2": "VDD", "LPDDR3": "VDD2",
+             "LPDDR4": "VDD2"}
 #: Families billed with DRAMPower 5's bank-wise ACT / PRE / background terms (module docstring).
 BANKWISE = ("DDR5",)
 #: DRAMPower 5's default bank-wise power factor rho (share of IDD3N - IDD2N drawn once any bank is open).

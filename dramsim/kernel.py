@@ -10,6 +10,13 @@ command (PREA, REF, SREN) when it is >= ``E`` of its rank, channel and every nod
 multi-cycle command holds its channel's command bus for its ``clocks``. The scheduler below
 decides *which* command to try; the table alone decides *when* it may issue.
 
+Command buses are data too: a table with one bus (the default) issues at most one command per
+channel per cycle. A table with several (``buses: [column, row]`` for HBM) runs step 3 below once
+per bus and cycle, in the table's order, each turn considering only the commands on that bus
+(a column turn: (a) and the queues' row hits; a row turn: refresh, ACT and PRE), so a RD and an
+ACT may issue in the same cycle; a pending refresh holds the queues in every turn. This is what
+Ramulator 2.1's HBM12/HBM34 controllers do (column slot first, then the row slot).
+
 Everything here is in memory-clock cycles. :func:`run` is called by :mod:`dramsim.simulate`
 with the requests already decoded (:mod:`dramsim.mapping`) and the timing already derived
 (:func:`dramsim.timing.timing_array`). It never allocates per cycle.
@@ -23,7 +30,7 @@ published figures we validate against):
    is due in cycle k * tREFI - 1 (per-bank: k * tREFIpb - 1), i.e. in the tREFI-th cycle counted
    from 1, which is where Ramulator 2's clock (it starts at 1) puts it; every rank of a channel
    falls due in the same cycle and the longest-owing rank (then the lowest) goes first.
-3. Scheduling (one command per channel per cycle):
+3. Scheduling (one command per channel and command bus per cycle):
 
    a. the *activated buffer* (requests whose ACT was issued, not yet their column command):
       the oldest ready one issues;
@@ -282,7 +289,7 @@ def _change_low_power(cmd, t, r, lp, lp_kind, lp_exit_ok, r_pde, E, rank_node, C
 
 
 @njit(cache=True, nogil=True, error_model="numpy")
-def run(par, rule_start, rules, windows, window_prev, window_next, clocks, n_ch, n_rk, n_bg, n_bpg,
+def run(par, rule_start, rules, windows, window_prev, window_next, clocks, cbus, n_ch, n_rk, n_bg, n_bpg,
         rbank, rrow, rcol, rwrite, rarrival, saturate, queue_depth, write_high, write_low, row_policy,
         refresh_mode, hit_first, skip, pd_after, sr_after, pd_slow, cap):
     """Simulate the requests; see the module docstring.
@@ -290,8 +297,8 @@ def run(par, rule_start, rules, windows, window_prev, window_next, clocks, n_ch,
     Parameters
     ----------
     par : int64 array in :data:`POLICY_LAYOUT` order (cycles).
-    rule_start, rules, windows, window_prev, window_next, clocks : the compiled timing table
-        (:class:`dramsim.table.Compiled`).
+    rule_start, rules, windows, window_prev, window_next, clocks, cbus : the compiled timing
+        table (:class:`dramsim.table.Compiled`; ``cbus`` its ``bus``: each command's command bus).
     n_ch, n_rk, n_bg, n_bpg : channels, ranks per channel, bank groups, banks per group.
     rbank : int array, flat bank of each request: ((channel * n_rk + rank) * n_bg + bankgroup)
         * n_bpg + bank. rrow, rcol : int arrays, its row and device column.
@@ -341,7 +348,8 @@ def run(par, rule_start, rules, windows, window_prev, window_next, clocks, n_ch,
     NW = windows.shape[0]
     ring = np.full((NW, NN, 8), _FAR_PAST, np.int64)
     ring_ptr = np.zeros((NW, NN), np.int64)
-    bus_free = np.zeros(n_ch, np.int64)      # command bus of each channel busy until
+    n_bus = cbus.max() + 1
+    bus_free = np.zeros((n_ch, n_bus), np.int64)   # each command bus of each channel busy until
     # bank state
     open_row = np.full(NB, -1, np.int64)
     n_open = np.zeros(NR, np.int64)
@@ -354,13 +362,14 @@ def run(par, rule_start, rules, windows, window_prev, window_next, clocks, n_ch,
     QB = np.empty((n_ch, 2, queue_depth), np.int64)
     QR = np.empty((n_ch, 2, queue_depth), np.int64)
     qn = np.zeros((n_ch, 2), np.int64)
-    e_col = np.zeros(NB, np.int64)  # per bank, this event: earliest column command / ACT / PRE
-    e_act = np.zeros(NB, np.int64)
+    # per command bus and bank, this event: earliest column command / ACT / PRE
+    e_col = np.zeros((n_bus, NB), np.int64)
+    e_act = np.zeros((n_bus, NB), np.int64)
     ab = np.empty((n_ch, AB), np.int64)
     ab_n = np.zeros(n_ch, np.int64)
     wmode = np.zeros(n_ch, np.bool_)
-    dirty = np.ones(n_ch, np.bool_)          # bank state changed since e_col/e_act were computed
-    last_d = np.zeros(n_ch, np.int64)
+    dirty = np.ones((n_ch, n_bus), np.bool_)  # bank state changed since e_col/e_act were computed
+    last_d = np.zeros((n_ch, n_bus), np.int64)
     strict = row_policy == 1
     # refresh
     ref_due = np.full(NR, _NEVER, np.int64)
@@ -443,277 +452,288 @@ def run(par, rule_start, rules, windows, window_prev, window_next, clocks, n_ch,
         # ---- 3. schedule every channel
         earliest = _NEVER
         for c in range(n_ch):
-            if bus_free[c] > now:             # a multi-cycle command still holds the command bus
-                earliest = min(earliest, bus_free[c])
-                continue
-            found = False
-            cmd = -1
-            req = -1          # request index served by cmd (-1: refresh)
-            src = 0           # 1 activated buffer, 2 refresh, 3 read/write queue, 4 low power
-            slot = -1
-            tb = -1           # target flat bank
-            trk = -1          # target flat rank
-            # a. activated buffer (never a request of a rank in a low-power state: it leaves the
-            # state before any request of its is queued)
-            for k in range(ab_n[c]):
-                i = ab[c, k]
-                g = rbank[i]
-                if open_row[g] != rrow[i]:
-                    continue  # cannot happen (rows are not closed under it); be safe
-                ccmd = _WR if rwrite[i] else _RD
-                if strict:
-                    ccmd += _RDA - _RD
-                e = _ready_bank(E, anc, g, ccmd)
-                if e <= now:
-                    found = True
-                    req = i
-                    src = 1
-                    slot = k
-                    cmd = ccmd
-                    break
-                if e < earliest:
-                    earliest = e
-            # 0. low-power entries and exits (after a: an activated request never waits for them)
-            if lp_on and not found:
-                for r in range(c * n_rk, (c + 1) * n_rk):
-                    cmd, e = _low_power_choice(r, now, lp, lp_kind, lp_exit_ok, r_pde, r_queued, r_req_last,
-                                               ref_pend, n_open, E, n_ch, n_rk, n_bg, nbk,
-                                               pd_after, sr_after, pd_slow)
-                    if cmd >= 0:
+            for s in range(n_bus):
+                if bus_free[c, s] > now:          # a multi-cycle command still holds this bus
+                    earliest = min(earliest, bus_free[c, s])
+                    continue
+                found = False
+                cmd = -1
+                req = -1          # request index served by cmd (-1: refresh)
+                src = 0           # 1 activated buffer, 2 refresh, 3 read/write queue, 4 low power
+                slot = -1
+                tb = -1           # target flat bank
+                trk = -1          # target flat rank
+                # a. activated buffer (never a request of a rank in a low-power state: it leaves the
+                # state before any request of its is queued)
+                for k in range(ab_n[c]):
+                    i = ab[c, k]
+                    g = rbank[i]
+                    if open_row[g] != rrow[i]:
+                        continue  # cannot happen (rows are not closed under it); be safe
+                    ccmd = _WR if rwrite[i] else _RD
+                    if strict:
+                        ccmd += _RDA - _RD
+                    if cbus[ccmd] != s:
+                        continue      # travels on another command bus
+                    e = _ready_bank(E, anc, g, ccmd)
+                    if e <= now:
                         found = True
-                        src = 4
-                        trk = r
+                        req = i
+                        src = 1
+                        slot = k
+                        cmd = ccmd
                         break
                     if e < earliest:
                         earliest = e
-            blocked = False
-            # b. refresh
-            if not found and not (lp_on and _refresh_waits_for_exit(c, n_rk, ref_pend, lp)):
-                best_r = -1
-                for r in range(c * n_rk, (c + 1) * n_rk):
-                    if ref_pend[r] > 0 and (best_r < 0 or ref_since[r] < ref_since[best_r]):
-                        best_r = r
-                if best_r >= 0:
-                    r = best_r
-                    if refresh_mode == 1:
-                        ccmd = _PREA if n_open[r] > 0 else _REF
-                        e = _ready_rank(E, r, ccmd, n_ch, n_rk, n_bg, nbk)
-                        cb = -1
-                    else:
-                        cb = r * nbk + pb_bank[r]
-                        ccmd = _PRE if open_row[cb] >= 0 else _REFPB
-                        e = _ready_bank(E, anc, cb, ccmd)
-                    if e <= now:
-                        found = True
-                        src = 2
-                        cmd = ccmd
-                        trk = r
-                        tb = cb
-                    else:
-                        blocked = True
+                # 0. low-power entries and exits (after a: an activated request never waits for them)
+                if lp_on and not found:
+                    for r in range(c * n_rk, (c + 1) * n_rk):
+                        cmd, e = _low_power_choice(r, now, lp, lp_kind, lp_exit_ok, r_pde, r_queued, r_req_last,
+                                                   ref_pend, n_open, E, n_ch, n_rk, n_bg, nbk,
+                                                   pd_after, sr_after, pd_slow)
+                        if cmd >= 0 and cbus[cmd] == s:
+                            found = True
+                            src = 4
+                            trk = r
+                            break
+                        cmd = -1          # (one for another bus issues in that bus's turn)
                         if e < earliest:
                             earliest = e
-            # c. read or write queue
-            if not found and not blocked:
-                if not wmode[c]:
-                    if qn[c, 1] > 0 and (qn[c, 1] >= write_high or qn[c, 0] == 0):
-                        wmode[c] = True
-                else:
-                    if qn[c, 1] == 0 or (qn[c, 1] <= write_low and qn[c, 0] > 0):
-                        wmode[c] = False
-                d = 1 if wmode[c] else 0
-                n_q = qn[c, d]
-                ccol = _WR if d == 1 else _RD
-                if strict:
-                    ccol += _RDA - _RD
-                # per-bank ready cycles of this channel (one pass over its banks, redone only
-                # after a command issued here): e_col = the column command to the open row,
-                # e_act = what any other request to the bank needs (PRE when a row is open,
-                # never while an activated request holds it; ACT when it is closed)
-                if n_q > 0 and (dirty[c] or last_d[c] != d):
-                    dirty[c] = False
-                    last_d[c] = d
+                blocked = False
+                # b. refresh
+                if not found and not (lp_on and _refresh_waits_for_exit(c, n_rk, ref_pend, lp)):
+                    best_r = -1
                     for r in range(c * n_rk, (c + 1) * n_rk):
-                        rn = off[1] + r
-                        rc = max(E[ccol, c], E[ccol, rn])
-                        ra = max(E[_ACT, c], E[_ACT, rn])
-                        rp = max(E[_PRE, c], E[_PRE, rn])
-                        for b in range(r * nbk, (r + 1) * nbk):
-                            gn = anc[b, 2]
-                            bn = anc[b, 3]
-                            if open_row[b] >= 0:
-                                e_col[b] = max(rc, max(E[ccol, gn], E[ccol, bn]))
-                                if strict and ab_hold[b] > 0:
-                                    e_col[b] = _NEVER      # the row is its opener's
-                                e_act[b] = max(rp, max(E[_PRE, gn], E[_PRE, bn]))
-                                if ab_hold[b] > 0:
-                                    e_act[b] = _NEVER      # no PRE under an activated request
-                            else:
-                                e_act[b] = max(ra, max(E[_ACT, gn], E[_ACT, bn]))
-                        if lp_on and lp[r] != 0:          # CKE low: only its exit may issue
-                            for b in range(r * nbk, (r + 1) * nbk):
-                                e_col[b] = _NEVER
-                                e_act[b] = _NEVER
-                first_any = -1
-                for k in range(n_q):
-                    g = QB[c, d, k]
-                    hit = open_row[g] == QR[c, d, k]
-                    e = e_col[g] if hit else e_act[g]
-                    if e <= now:
-                        if hit:
+                        if ref_pend[r] > 0 and (best_r < 0 or ref_since[r] < ref_since[best_r]):
+                            best_r = r
+                    if best_r >= 0:
+                        r = best_r
+                        if refresh_mode == 1:
+                            ccmd = _PREA if n_open[r] > 0 else _REF
+                            e = _ready_rank(E, r, ccmd, n_ch, n_rk, n_bg, nbk)
+                            cb = -1
+                        else:
+                            cb = r * nbk + pb_bank[r]
+                            ccmd = _PRE if open_row[cb] >= 0 else _REFPB
+                            e = _ready_bank(E, anc, cb, ccmd)
+                        if cbus[ccmd] != s:
+                            blocked = True    # on another bus; the queues wait for it here too
+                        elif e <= now:
                             found = True
-                            slot = k
-                            break
-                        if first_any < 0:
-                            first_any = k
-                            if not hit_first:
+                            src = 2
+                            cmd = ccmd
+                            trk = r
+                            tb = cb
+                        else:
+                            blocked = True
+                            if e < earliest:
+                                earliest = e
+                # c. read or write queue
+                if not found and not blocked:
+                    if not wmode[c]:
+                        if qn[c, 1] > 0 and (qn[c, 1] >= write_high or qn[c, 0] == 0):
+                            wmode[c] = True
+                    else:
+                        if qn[c, 1] == 0 or (qn[c, 1] <= write_low and qn[c, 0] > 0):
+                            wmode[c] = False
+                    d = 1 if wmode[c] else 0
+                    n_q = qn[c, d]
+                    ccol = _WR if d == 1 else _RD
+                    if strict:
+                        ccol += _RDA - _RD
+                    # per-bank ready cycles of this channel (one pass over its banks, redone only
+                    # after a command issued here): e_col = the column command to the open row,
+                    # e_act = what any other request to the bank needs (PRE when a row is open,
+                    # never while an activated request holds it; ACT when it is closed)
+                    # (a command on another bus than s counts as never ready: rank-level _NEVER)
+                    if n_q > 0 and (dirty[c, s] or last_d[c, s] != d):
+                        dirty[c, s] = False
+                        last_d[c, s] = d
+                        for r in range(c * n_rk, (c + 1) * n_rk):
+                            rn = off[1] + r
+                            rc = max(E[ccol, c], E[ccol, rn]) if cbus[ccol] == s else _NEVER
+                            ra = max(E[_ACT, c], E[_ACT, rn]) if cbus[_ACT] == s else _NEVER
+                            rp = max(E[_PRE, c], E[_PRE, rn]) if cbus[_PRE] == s else _NEVER
+                            for b in range(r * nbk, (r + 1) * nbk):
+                                gn = anc[b, 2]
+                                bn = anc[b, 3]
+                                if open_row[b] >= 0:
+                                    e_col[s, b] = max(rc, max(E[ccol, gn], E[ccol, bn]))
+                                    if strict and ab_hold[b] > 0:
+                                        e_col[s, b] = _NEVER      # the row is its opener's
+                                    e_act[s, b] = max(rp, max(E[_PRE, gn], E[_PRE, bn]))
+                                    if ab_hold[b] > 0:
+                                        e_act[s, b] = _NEVER      # no PRE under an activated request
+                                else:
+                                    e_act[s, b] = max(ra, max(E[_ACT, gn], E[_ACT, bn]))
+                            if lp_on and lp[r] != 0:          # CKE low: only its exit may issue
+                                for b in range(r * nbk, (r + 1) * nbk):
+                                    e_col[s, b] = _NEVER
+                                    e_act[s, b] = _NEVER
+                    first_any = -1
+                    for k in range(n_q):
+                        g = QB[c, d, k]
+                        hit = open_row[g] == QR[c, d, k]
+                        e = e_col[s, g] if hit else e_act[s, g]
+                        if e <= now:
+                            if hit:
+                                found = True
+                                slot = k
                                 break
-                    else:
-                        earliest = min(earliest, e)
-                if first_any >= 0 and (not found or (not hit_first and first_any < slot)):
-                    found = True
-                    slot = first_any
-                if found:
-                    req = Q[c, d, slot]
-                    g = QB[c, d, slot]
-                    if open_row[g] == QR[c, d, slot]:
-                        cmd = ccol
-                    elif open_row[g] < 0:
-                        cmd = _ACT
-                    else:
-                        cmd = _PRE
-                    src = 3
-            # d. a refresh never closes a row an activated request still needs ((c) never
-            # picks such a PRE: its e_act is _NEVER)
-            if found and src == 2 and (cmd == _PRE or cmd == _PREA):
-                if cmd == _PRE:
-                    if ab_hold[tb] > 0:
-                        found = False
-                else:
-                    for k in range(ab_n[c]):
-                        if bank_rank[rbank[ab[c, k]]] == trk:
+                            if first_any < 0:
+                                first_any = k
+                                if not hit_first:
+                                    break
+                        else:
+                            earliest = min(earliest, e)
+                    if first_any >= 0 and (not found or (not hit_first and first_any < slot)):
+                        found = True
+                        slot = first_any
+                    if found:
+                        req = Q[c, d, slot]
+                        g = QB[c, d, slot]
+                        if open_row[g] == QR[c, d, slot]:
+                            cmd = ccol
+                        elif open_row[g] < 0:
+                            cmd = _ACT
+                        else:
+                            cmd = _PRE
+                        src = 3
+                # d. a refresh never closes a row an activated request still needs ((c) never
+                # picks such a PRE: its e_act is _NEVER)
+                if found and src == 2 and (cmd == _PRE or cmd == _PREA):
+                    if cmd == _PRE:
+                        if ab_hold[tb] > 0:
                             found = False
-                            break
-                if not found:
-                    earliest = now  # something is ready but held back: tick on
-            if not found:
-                continue
-            # ---- 4. issue
-            t = now
-            dirty[c] = True
-            if req >= 0:
-                tb = rbank[req]
-                trk = bank_rank[rbank[req]]
-                if lp_on:
-                    r_req_last[trk] = t
-                if outcome[req] < 0:
-                    if cmd == _ACT:
-                        outcome[req] = 1
-                    elif cmd == _PRE:
-                        outcome[req] = 2
                     else:
-                        outcome[req] = 0
-                if (cmd == _RD or cmd == _WR) and row_policy == 2:
-                    other = False
-                    for k in range(qn[c, 0]):
-                        j = Q[c, 0, k]
-                        if j != req and rbank[j] == tb and rrow[j] == rrow[req]:
-                            other = True
-                            break
-                    if not other:
-                        for k in range(qn[c, 1]):
-                            j = Q[c, 1, k]
-                            if j != req and rbank[j] == tb and rrow[j] == rrow[req]:
-                                other = True
-                                break
-                    if not other:
                         for k in range(ab_n[c]):
-                            j = ab[c, k]
+                            if bank_rank[rbank[ab[c, k]]] == trk:
+                                found = False
+                                break
+                    if not found:
+                        earliest = now  # something is ready but held back: tick on
+                if not found:
+                    continue
+                # ---- 4. issue
+                t = now
+                for u in range(n_bus):
+                    dirty[c, u] = True
+                if req >= 0:
+                    tb = rbank[req]
+                    trk = bank_rank[rbank[req]]
+                    if lp_on:
+                        r_req_last[trk] = t
+                    if outcome[req] < 0:
+                        if cmd == _ACT:
+                            outcome[req] = 1
+                        elif cmd == _PRE:
+                            outcome[req] = 2
+                        else:
+                            outcome[req] = 0
+                    if (cmd == _RD or cmd == _WR) and row_policy == 2:
+                        other = False
+                        for k in range(qn[c, 0]):
+                            j = Q[c, 0, k]
                             if j != req and rbank[j] == tb and rrow[j] == rrow[req]:
                                 other = True
                                 break
-                    # with auto-precharge when nothing else wants the row and the table allows
-                    # it now (a write just before may hold RDA back for write recovery)
-                    if not other and _ready_bank(E, anc, tb, cmd + _RDA - _RD) <= t:
-                        cmd = cmd + _RDA - _RD
-            # record
-            if nc == cap:
-                overflow = True
-                break
-            c_cyc[nc] = t
-            c_cmd[nc] = cmd
-            c_ch[nc] = c
-            c_rk[nc] = trk - c * n_rk
-            if tb >= 0:
-                lb = tb - trk * nbk
-                c_bg[nc] = lb // n_bpg
-                c_ba[nc] = lb % n_bpg
-            else:
-                c_bg[nc] = -1
-                c_ba[nc] = -1
-            c_row[nc] = -1
-            c_col[nc] = -1
-            if cmd == _PRE:
-                c_row[nc] = open_row[tb]  # the row it closes
-            elif req >= 0:
-                c_row[nc] = rrow[req]
-                if cmd >= _RD:
-                    c_col[nc] = rcol[req]
-            nc += 1
-            # timing state: the table's rules, the command bus, then the bank state
-            _apply_rules(E, ring, ring_ptr, cmd, t, tb, trk, anc, fan, off, rule_start, rules,
-                         windows, window_prev, window_next)
-            bus_free[c] = t + clocks[cmd]
-            if lp_on:
-                _note_for_powerdown(cmd, t, trk, r_pde, r_queued, RD2PDEN, WR2PDEN, RFC)
-            if cmd == _ACT:
-                open_row[tb] = rrow[req]
-                n_open[trk] += 1
-                # move to the activated buffer (stays queued when it is full)
-                if ab_n[c] < AB:
-                    pos = ab_n[c]
-                    while pos > 0 and ab[c, pos - 1] > req:
-                        ab[c, pos] = ab[c, pos - 1]
-                        pos -= 1
-                    ab[c, pos] = req
-                    ab_n[c] += 1
-                    ab_hold[tb] += 1
-                    _remove(Q, QB, QR, qn, c, 1 if rwrite[req] else 0, slot)
-            elif cmd == _PRE:
-                open_row[tb] = -1
-                n_open[trk] -= 1
-            elif cmd == _PREA:
-                for b in range(trk * nbk, (trk + 1) * nbk):
-                    open_row[b] = -1
-                n_open[trk] = 0
-            elif cmd == _REF or cmd == _REFPB:
-                if cmd == _REFPB:
-                    pb_bank[trk] = (pb_bank[trk] + 1) % nbk
-                ref_pend[trk] -= 1
-                if ref_pend[trk] > 0:
-                    ref_since[trk] = ref_since[trk] + interval
-            elif cmd >= _PDN_F_PRE:
-                _change_low_power(cmd, t, trk, lp, lp_kind, lp_exit_ok, r_pde, E, off[1] + trk,
-                                  CKE, CKESR, XP, XPDLL, XS, XSDLL)
-            else:
-                # column command
-                if cmd == _RD or cmd == _RDA:
-                    completion[req] = t + RD_DONE
+                        if not other:
+                            for k in range(qn[c, 1]):
+                                j = Q[c, 1, k]
+                                if j != req and rbank[j] == tb and rrow[j] == rrow[req]:
+                                    other = True
+                                    break
+                        if not other:
+                            for k in range(ab_n[c]):
+                                j = ab[c, k]
+                                if j != req and rbank[j] == tb and rrow[j] == rrow[req]:
+                                    other = True
+                                    break
+                        # with auto-precharge when nothing else wants the row and the table allows
+                        # it now (a write just before may hold RDA back for write recovery)
+                        if (not other and cbus[cmd + _RDA - _RD] == s
+                                and _ready_bank(E, anc, tb, cmd + _RDA - _RD) <= t):
+                            cmd = cmd + _RDA - _RD
+                # record
+                if nc == cap:
+                    overflow = True
+                    break
+                c_cyc[nc] = t
+                c_cmd[nc] = cmd
+                c_ch[nc] = c
+                c_rk[nc] = trk - c * n_rk
+                if tb >= 0:
+                    lb = tb - trk * nbk
+                    c_bg[nc] = lb // n_bpg
+                    c_ba[nc] = lb % n_bpg
                 else:
-                    completion[req] = t + WR_DONE
-                if cmd == _RDA or cmd == _WRA:
+                    c_bg[nc] = -1
+                    c_ba[nc] = -1
+                c_row[nc] = -1
+                c_col[nc] = -1
+                if cmd == _PRE:
+                    c_row[nc] = open_row[tb]  # the row it closes
+                elif req >= 0:
+                    c_row[nc] = rrow[req]
+                    if cmd >= _RD:
+                        c_col[nc] = rcol[req]
+                nc += 1
+                # timing state: the table's rules, the command bus, then the bank state
+                _apply_rules(E, ring, ring_ptr, cmd, t, tb, trk, anc, fan, off, rule_start, rules,
+                             windows, window_prev, window_next)
+                bus_free[c, s] = t + clocks[cmd]
+                if lp_on:
+                    _note_for_powerdown(cmd, t, trk, r_pde, r_queued, RD2PDEN, WR2PDEN, RFC)
+                if cmd == _ACT:
+                    open_row[tb] = rrow[req]
+                    n_open[trk] += 1
+                    # move to the activated buffer (stays queued when it is full)
+                    if ab_n[c] < AB:
+                        pos = ab_n[c]
+                        while pos > 0 and ab[c, pos - 1] > req:
+                            ab[c, pos] = ab[c, pos - 1]
+                            pos -= 1
+                        ab[c, pos] = req
+                        ab_n[c] += 1
+                        ab_hold[tb] += 1
+                        _remove(Q, QB, QR, qn, c, 1 if rwrite[req] else 0, slot)
+                elif cmd == _PRE:
                     open_row[tb] = -1
                     n_open[trk] -= 1
-                issue[req] = t
-                served += 1
-                if src == 1:
-                    for k in range(slot, ab_n[c] - 1):
-                        ab[c, k] = ab[c, k + 1]
-                    ab_n[c] -= 1
-                    ab_hold[tb] -= 1
+                elif cmd == _PREA:
+                    for b in range(trk * nbk, (trk + 1) * nbk):
+                        open_row[b] = -1
+                    n_open[trk] = 0
+                elif cmd == _REF or cmd == _REFPB:
+                    if cmd == _REFPB:
+                        pb_bank[trk] = (pb_bank[trk] + 1) % nbk
+                    ref_pend[trk] -= 1
+                    if ref_pend[trk] > 0:
+                        ref_since[trk] = ref_since[trk] + interval
+                elif cmd >= _PDN_F_PRE:
+                    _change_low_power(cmd, t, trk, lp, lp_kind, lp_exit_ok, r_pde, E, off[1] + trk,
+                                      CKE, CKESR, XP, XPDLL, XS, XSDLL)
                 else:
-                    _remove(Q, QB, QR, qn, c, 1 if rwrite[req] else 0, slot)
-            earliest = now  # state changed: look again next cycle
+                    # column command
+                    if cmd == _RD or cmd == _RDA:
+                        completion[req] = t + RD_DONE
+                    else:
+                        completion[req] = t + WR_DONE
+                    if cmd == _RDA or cmd == _WRA:
+                        open_row[tb] = -1
+                        n_open[trk] -= 1
+                    issue[req] = t
+                    served += 1
+                    if src == 1:
+                        for k in range(slot, ab_n[c] - 1):
+                            ab[c, k] = ab[c, k + 1]
+                        ab_n[c] -= 1
+                        ab_hold[tb] -= 1
+                    else:
+                        _remove(Q, QB, QR, qn, c, 1 if rwrite[req] else 0, slot)
+                earliest = now  # state changed: look again next cycle
+            if overflow:
+                break
         # ---- 5. advance time
         if overflow:
             break

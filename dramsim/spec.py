@@ -16,7 +16,7 @@ run, not of the file (``load_spec(name, channels=2, ranks=2)``).
 YAML layout::
 
     name: DDR3-1600K
-    standard: DDR3                 # family: DDR3, DDR4, DDR5, GDDR6, LPDDR3, LPDDR4
+    standard: DDR3                 # family: DDR3, DDR4, DDR5, GDDR6, HBM2, LPDDR3, LPDDR4
     description: ...
     source: ...                    # where the numbers come from
     organization: {density_gbit: 4, dq: 8, devices_per_rank: 8, bankgroups: 1,
@@ -45,7 +45,7 @@ from dramsim.errors import InputError
 from dramsim.table import Table, build_table, read_table
 
 STANDARDS_DIR = Path(__file__).with_name("standards")
-FAMILIES = ("DDR3", "DDR4", "DDR5", "GDDR6", "LPDDR3", "LPDDR4")
+FAMILIES = ("DDR3", "DDR4", "DDR5", "GDDR6", "HBM2", "LPDDR3", "LPDDR4")
 #: Data beats per memory clock (CK) where a family's data clock is not CK at double data rate
 #: (2 beats per CK elsewhere). GDDR6: data on WCK = 4 x CK at double data rate, 8 beats per CK
 #: (BL16 -> 2 CK per burst; 14 Gb/s per pin at CK 1,750 MHz).
@@ -170,7 +170,7 @@ class Timing:
     ``CCD_S_WR`` / ``CCD_L_WR``: write to write, other / same bank group, where the standard
     separates them from reads (DDR5 tCCD_S_WR, tCCD_L_WR); they default to ``CCD_S`` / ``CCD_L``.
 
-    ``RCD_WR``: ACT to a write where the standard separates it from ACT to a read (GDDR6
+    ``RCD_WR``: ACT to a write where the standard separates it from ACT to a read (GDDR6 and HBM
     tRCDWR; ``RCD`` is then tRCDRD); it defaults to ``RCD``. ``RREFD``: per-bank refresh to an
     ACT or REFpb of another bank (GDDR6 tRREFD; 0 where the family has none).
     """

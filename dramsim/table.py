@@ -2,7 +2,7 @@
 
 A *timing table* says, for one standard family, which earlier command delays which later one,
 where in the hierarchy, and by how much. Tables are YAML files in ``dramsim/standards/tables/``
-(one per family: ``DDR3.yaml``, ``DDR4.yaml``, ``DDR5.yaml``, ``GDDR6.yaml``, ``LPDDR3.yaml``,
+(one per family: ``DDR3.yaml``, ``DDR4.yaml``, ``DDR5.yaml``, ``GDDR6.yaml``, ``HBM2.yaml``, ``LPDDR3.yaml``,
 ``LPDDR4.yaml``); a spec file uses its family's table unless it names another (``table: MYTABLE``, a file
 ``standards/tables/MYTABLE.yaml``) or gives its own under ``table:`` as a mapping. Adding a standard
 means writing a table (and a spec) file: the kernel (:mod:`dramsim.kernel`) applies any table.
@@ -10,6 +10,7 @@ means writing a table (and a spec) file: the kernel (:mod:`dramsim.kernel`) appl
 Schema::
 
     levels: [channel, rank, bankgroup, bank]   # top to bottom; bankgroup may be left out
+    buses: [command]                           # optional: the channel's command buses
     parameters:                                # derived values, in order (cycles)
       RD2WR: CL + BL + 2 - CWL                 #   expressions over timing names (Spec.timing),
       WR2PRE: CWL + BL + WR                    #   BL (= burst_length / 2; GDDR6 / 8) and earlier ones
@@ -28,9 +29,15 @@ Schema::
 
 ``commands``: ``scope`` is the level a command addresses (``bank`` or ``rank``); ``clocks`` its
 command-bus occupancy (clock cycles the channel's command bus is busy from the issue cycle on,
-default 1; LPDDR4 ACT/RD/WR take 4, PRE/REF 2; DDR5 ACT/RD/WR 2); ``opens``/``closes``/``data``/``refresh`` say what
+default 1; LPDDR4 ACT/RD/WR take 4, PRE/REF 2; DDR5 ACT/RD/WR 2); ``bus`` the command bus it
+travels on, one of ``buses`` (default the first); ``opens``/``closes``/``data``/``refresh`` say what
 it does (checked against the controller's fixed roles: ACT opens a row, PRE/RDA/WRA close one,
 PREA closes every row of a rank, RD/RDA read and WR/WRA write a burst, REF/REFpb refresh).
+``buses`` (optional, default ``[command]``: one bus that every command shares) names the channel's
+command buses in the order the controller fills them each cycle: each bus carries at most one
+command per cycle (a multi-cycle command holds its own bus only), so commands on different buses
+may issue in the same cycle (HBM: ``[column, row]``, RD/WR on the column bus, ACT/PRE/REF on
+the row bus; the column bus is served first, as Ramulator 2.1's HBM controllers do).
 Low-power commands (PDN_*, PUP_*, SREN, SREX) are optional and follow the low-power policy of
 :mod:`dramsim.kernel` (tCKE, tXP, tXS); the table may constrain them as any other command.
 
@@ -78,9 +85,9 @@ for _code in LOW_POWER:
     ROLES[COMMANDS[_code]] = {"scope": "rank"}
 #: Commands every table must declare (low-power and per-bank refresh are optional).
 REQUIRED_COMMANDS = ("ACT", "PRE", "PREA", "RD", "WR", "RDA", "WRA", "REF")
-COMMAND_KEYS = ("scope", "clocks", "opens", "closes", "data", "refresh")
+COMMAND_KEYS = ("scope", "clocks", "bus", "opens", "closes", "data", "refresh")
 RULE_KEYS = ("prev", "next", "level", "latency", "window", "sibling", "name")
-TABLE_KEYS = ("levels", "parameters", "commands", "constraints")
+TABLE_KEYS = ("levels", "buses", "parameters", "commands", "constraints")
 N_COMMANDS = len(COMMANDS)
 
 
@@ -228,6 +235,8 @@ class Table:
     clocks: Mapping[str, int]
     parameters: Mapping[str, int]
     rules: tuple[Rule, ...]
+    buses: tuple[str, ...] = ("command",)
+    bus: Mapping[str, int] | None = None   # command -> index into buses (one left out: 0)
 
     def value(self, name: str) -> int:
         """A derived parameter (or a timing value) in cycles."""
@@ -295,7 +304,11 @@ def build_table(data: Mapping, where: str, timing: Mapping[str, int], burst_cycl
     commands = data["commands"]
     if not isinstance(commands, Mapping):
         raise InputError(f"{where}: field commands must be a mapping of command: properties")
-    scope, clocks = {}, {}
+    buses = data.get("buses", ["command"])
+    if (not isinstance(buses, list) or not buses or not all(isinstance(b, str) for b in buses)
+            or len(set(buses)) != len(buses)):
+        raise InputError(f"{where}: field buses is {buses!r}; expected a list of distinct bus names")
+    scope, clocks, bus = {}, {}, {}
     for cname, props in commands.items():
         if cname not in ROLES:
             raise InputError(f"{where}: unknown command commands.{cname}; expected one of {', '.join(ROLES)}")
@@ -319,6 +332,11 @@ def build_table(data: Mapping, where: str, timing: Mapping[str, int], burst_cycl
         clocks[cname] = _evaluate(props.get("clocks", 1), values, f"commands.{cname}.clocks", where)
         if clocks[cname] < 1:
             raise InputError(f"{where}: field commands.{cname}.clocks is {clocks[cname]}; expected >= 1")
+        bus_name = props.get("bus", buses[0])
+        if bus_name not in buses:
+            raise InputError(f"{where}: field commands.{cname}.bus is {bus_name!r}; expected one of "
+                             f"{', '.join(map(str, buses))} (the table's buses)")
+        bus[cname] = buses.index(bus_name)
     missing = [c for c in REQUIRED_COMMANDS if c not in commands]
     if missing:
         raise InputError(f"{where}: missing command commands.{missing[0]}")
@@ -358,7 +376,7 @@ def build_table(data: Mapping, where: str, timing: Mapping[str, int], burst_cycl
         latency = _evaluate(r["latency"], values, f"{field}.latency", where)
         rules.append(Rule(prev, nxt, level, latency, str(r["latency"]), window, sibling, str(r.get("name", ""))))
     return Table(name=str(where), levels=tuple(levels), scope=scope, clocks=clocks,
-                 parameters=values, rules=tuple(rules))
+                 parameters=values, rules=tuple(rules), buses=tuple(buses), bus=bus)
 
 
 def _evaluate(text, values, field, where) -> int:
@@ -385,7 +403,8 @@ class Compiled:
     ``rules``. Window rules are rows ``(level, size, latency, first, last)`` of ``windows``:
     ``window_prev`` (window x command, bool) says which commands enter the window, and
     ``window_next[first:last]`` are the commands it delays. ``clocks`` is the command-bus
-    occupancy per command code; ``aggregate[c]`` is 1 for commands of rank scope (their readiness
+    occupancy per command code, ``bus`` the index of the command bus it holds (0 for every
+    command of a one-bus table); ``aggregate[c]`` is 1 for commands of rank scope (their readiness
     includes every node below the rank). Levels are always the kernel's four (channel 0, rank 1,
     bankgroup 2, bank 3).
     """
@@ -397,6 +416,7 @@ class Compiled:
     window_next: np.ndarray
     clocks: np.ndarray
     aggregate: np.ndarray
+    bus: np.ndarray
 
 
 def compile_table(table: Table, issued=None, fan=None) -> Compiled:
@@ -447,9 +467,12 @@ def compile_table(table: Table, issued=None, fan=None) -> Compiled:
         start.append(len(rows))
     clocks = np.ones(N_COMMANDS, np.int64)
     aggregate = np.zeros(N_COMMANDS, np.int64)
+    bus = np.zeros(N_COMMANDS, np.int64)
     for name, c in code.items():
         if name in table.clocks:
             clocks[c] = table.clocks[name]
+        if table.bus and name in table.bus:
+            bus[c] = table.bus[name]
         if ROLES[name]["scope"] == "rank":
             aggregate[c] = 1
     return Compiled(
@@ -460,4 +483,5 @@ def compile_table(table: Table, issued=None, fan=None) -> Compiled:
         window_next=np.array(wnext, np.int64),
         clocks=clocks,
         aggregate=aggregate,
+        bus=bus,
     )

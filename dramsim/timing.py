@@ -47,7 +47,7 @@ def compiled(spec: Spec, issued=None) -> Compiled:
 def kernel_inputs(spec: Spec, issued=None) -> tuple:
     """The leading arguments of :func:`dramsim.kernel.run`: policy scalars, then the table."""
     c = compiled(spec, issued)
-    return (policy_array(spec), c.rule_start, c.rules, c.windows, c.window_prev, c.window_next, c.clocks)
+    return (policy_array(spec), c.rule_start, c.rules, c.windows, c.window_prev, c.window_next, c.clocks, c.bus)
 
 
 def constraints(spec: Spec) -> list[tuple[str, str, str, int]]:

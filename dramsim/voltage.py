@@ -15,8 +15,9 @@ erroneous line in one module, see below), and (YAML only) per-vendor ``bank_weak
 
 Voltage convention
 ------------------
-``vdd`` everywhere in dramsim is the device's own core-rail voltage: VDD for DDR3/DDR4/DDR5 (VPP, DDR5 VDDQ
-unchanged) and for GDDR6 (VDDQ, VPP unchanged; GDDR6-14000 has VDD = VDDQ = 1.25 V), VDD2 for LPDDR3/LPDDR4 (VDD1, VDDQ unchanged); ``core=`` picks another rail. A table
+``vdd`` everywhere in dramsim is the device's own core-rail voltage: VDD for DDR3/DDR4/DDR5/HBM2 (VPP,
+DDR5/HBM2 VDDQ unchanged) and for GDDR6 (VDDQ, VPP unchanged; GDDR6-14000 has VDD = VDDQ = 1.25 V), VDD2
+for LPDDR3/LPDDR4 (VDD1, VDDQ unchanged); ``core=`` picks another rail. A table
 applies to any standard by relative voltage: a spec whose core-rail nominal differs from the
 table's sees the table's voltages scaled by ``V_rail_nominal / V_table_nominal``.
 :class:`OperatingPoint` carries both numbers: ``vdd`` (rail) and ``vdd_table_equivalent``

@@ -33,9 +33,14 @@ from traces.commands import (ACT, COMMANDS, PDN_F_PRE, PDN_S_ACT, PDN_S_PRE, PRE
                              REF, REFPB, SREN, SREX, WR, WRA, CommandTrace)
 
 STANDARDS = {"DDR3": "DDR3-1600K", "DDR4": "DDR4-2400R", "LPDDR3": "LPDDR3-1600", "LPDDR4": "LPDDR4-3200",
-             "DDR5": "DDR5-4800", "GDDR6": "GDDR6-14000"}
+             "DDR5": "DDR5-4800", "GDDR6": "GDDR6-14000", "HBM2": "HBM2-2000"}
+#: Standards with a row and a column command bus and a data bus per rank (HBM2 pseudo-channels).
+DUAL_BUS = ("HBM2",)
 #: Standards with bank groups: their rules are spelled _S / _L.
-BANK_GROUPS = ("DDR4", "DDR5", "GDDR6")
+BANK_GROUPS = ("DDR4", "DDR5", "GDDR6", "HBM2")
+#: JESD235 spellings of the generic names (HBM2).
+HBM_NAMES = {"tRCD": "tRCDRD", "tRCD_WR": "tRCDWR", "tRRD_S": "tRRDS", "tRRD_L": "tRRDL", "tCCD_S": "tCCDS",
+             "tCCD_L": "tCCDL", "tWTR_S": "tWTRS", "tWTR_L": "tWTRL", "tRPab": "tRP"}
 COLUMN = (RD, WR, RDA, WRA)
 READS = (RD, RDA)
 X = -1
@@ -43,11 +48,16 @@ X = -1
 
 def rule_name(standard: str, generic: str) -> str:
     """The standard's spelling of a generic rule name (JEDEC: DDR4/DDR5 have _S/_L, DDR5 alone
-    tCCD_S_WR/_L_WR; LPDDR tRPpb...; GDDR6 alone tRCDRD / tRCDWR, ``tRCD_WR`` is tRCD elsewhere)."""
-    if generic in ("tRCD", "tRCD_WR"):
+    tCCD_S_WR/_L_WR; LPDDR tRPpb...; GDDR6 tRCDRD / tRCDWR (``tRCD_WR`` is tRCD elsewhere); HBM2
+    tRCDRD/tRCDWR, tRRDS, tCCDL, ...)."""
+    if generic in ("tRCD", "tRCD_WR") and standard not in DUAL_BUS:
         return {"tRCD": "tRCDRD", "tRCD_WR": "tRCDWR"}[generic] if standard == "GDDR6" else "tRCD"
     if standard != "DDR5" and generic.startswith("tCCD") and generic.endswith("_WR"):
         generic = generic[:-3]
+    if standard in DUAL_BUS:
+        return HBM_NAMES.get(generic, generic)
+    if generic == "tRCD_WR":
+        generic = "tRCD"
     if standard not in BANK_GROUPS and generic[:4] in ("tRRD", "tCCD", "tWTR") and generic[-2:] in ("_S", "_L"):
         return generic[:-2]
     lp = {"tRP": "tRPpb", "tRFC": "tRFCab", "tXS": "tXSR", "tXSDLL": "tXSR", "tXPDLL": "tXP"}
@@ -63,6 +73,8 @@ def slots(standard: str, cmd: int) -> int:
     JESD79-5: 2 for ACT and column commands)."""
     if standard == "DDR5":
         return 2 if cmd in (ACT,) + COLUMN else 1
+    if standard in DUAL_BUS:             # JESD235: ACT 2 clocks on the row bus
+        return 2 if cmd == ACT else 1
     if standard != "LPDDR4":
         return 1
     if cmd in (ACT, RD, WR, RDA, WRA):
@@ -73,7 +85,12 @@ def slots(standard: str, cmd: int) -> int:
 def offset(standard: str, cmd: int) -> int:
     """Clocks from the issue cycle to the clock JEDEC times a command from (DDR5 2-clock commands:
     their second clock; LPDDR4 counts from the first)."""
-    return slots(standard, cmd) - 1 if standard == "DDR5" else 0
+    return slots(standard, cmd) - 1 if standard in ("DDR5",) + DUAL_BUS else 0
+
+
+def bus(standard: str, cmd: int) -> int:
+    """The command bus a command travels on: HBM2 column commands 0, row commands 1; else 0."""
+    return 1 if standard in DUAL_BUS and cmd not in COLUMN else 0
 
 
 def to_trace(rows) -> CommandTrace:
@@ -102,15 +119,17 @@ class Mutant:
     firsts: tuple = ()           # acceptable A indices ((): any)
     refresh: str | None = None   # None: the checker reads it from the trace
     end_cycle: int | None = None
+    also: tuple = ()             # (rule, firsts) equally tight in the checker's same comparison (a tie)
 
     def caught(self, violations) -> bool:
         if self.rule == "any":
             return bool(violations)
-        for v in violations:
-            if v.rule != self.rule or (self.b >= 0 and v.second != self.b):
-                continue
-            if not self.firsts or v.first in self.firsts:
-                return True
+        for rule, firsts in ((self.rule, self.firsts),) + tuple(self.also):
+            for v in violations:
+                if v.rule != rule or (self.b >= 0 and v.second != self.b):
+                    continue
+                if not firsts or v.first in firsts:
+                    return True
         return False
 
 
@@ -138,7 +157,14 @@ class Greedy:
         me = (rk, g, k)
         rows = self.rows
         eff = self.eff
-        if rows:
+        if rows and self.std in DUAL_BUS:   # the last command on cmd's bus; the trace stays in order
+            a = len(rows) - 1
+            out.append(("order", a, rows[a][0] + offset(self.std, cmd)))
+            same = [x for x in range(len(rows)) if bus(self.std, rows[x][1]) == bus(self.std, cmd)]
+            if same:
+                a = same[-1]
+                out.append(("command bus", a, rows[a][0] + slots(self.std, rows[a][1]) + offset(self.std, cmd)))
+        elif rows:
             a = len(rows) - 1
             out.append(("command bus", a, rows[a][0] + slots(self.std, rows[a][1]) + offset(self.std, cmd)))
         lat = {RD: L["CL"], RDA: L["CL"], WR: L["CWL"], WRA: L["CWL"]}
@@ -146,7 +172,7 @@ class Greedy:
         for a, (_, ca, ra, ga, ka, _) in enumerate(rows):
             ta = eff(a)
             if ra != rk:
-                if ca in COLUMN and cmd in COLUMN:
+                if ca in COLUMN and cmd in COLUMN and self.std not in DUAL_BUS:
                     out.append(("tRTRS", a, ta + lat[ca] + L["nBL"] + L["RTRS"] - lat[cmd]))
                 continue
             same_bank = (ga, ka) == (g, k)
@@ -288,6 +314,20 @@ def base_trace(spec, seed, n=400, per_bank=False, idle=0.02):
     return gen
 
 
+#: Generic rules the checker compares in one loop, naming the one earlier command that constrains B the
+#: most (on a tie, the first found): same direction, turnaround, activation.
+TIE_GROUPS = ({"tCCD_S", "tCCD_L", "tCCD_S_WR", "tCCD_L_WR"}, {"tWTR_S", "tWTR_L", "tRTW"}, {"tRRD_S", "tRRD_L"})
+
+
+def _ties(standard, rule, tight):
+    """The other tight (rule, A) pairs of ``rule``'s tie group, as ``Mutant.also`` (HBM2 only: its
+    tCCDS equals the burst, so a tCCDL pair and a tCCDS pair can be equally tight)."""
+    if standard not in DUAL_BUS:
+        return ()
+    group = next((g for g in TIE_GROUPS if rule in g), set())
+    return tuple((rule_name(standard, r), (a,)) for r, a in tight if r in group and r != rule)
+
+
 def _early(standard, gen, refresh, limit_per_rule=40):
     """Every tight command moved one cycle earlier (at most ``limit_per_rule`` per rule)."""
     out, seen = [], {}
@@ -303,7 +343,8 @@ def _early(standard, gen, refresh, limit_per_rule=40):
         rows = list(gen.rows)
         rows[b] = (rows[b][0] - 1,) + tuple(rows[b][1:])
         firsts = tuple(a for r, a in tight if r == rule)
-        out.append(Mutant(standard, "early", rule_name(standard, rule), rows, b, firsts, refresh, end))
+        out.append(Mutant(standard, "early", rule_name(standard, rule), rows, b, firsts, refresh, end,
+                          _ties(standard, rule, tight)))
     return out
 
 
@@ -419,7 +460,7 @@ def _constructed(standard, spec, L):
         la = t["CL"] if ca == RD else t["CWL"]
         lb = t["CL"] if cb == RD else t["CWL"]
         d = la + t["nBL"] + t["RTRS"] - lb
-        if d > slots(standard, ca):
+        if d > slots(standard, ca) and standard not in DUAL_BUS:
             cases.append(([(0, ACT, 0, 0, 0, 1), (4, ACT, 1, 0, 0, 1), (x, ca, 0, 0, 0, 1), (x + d, cb, 1, 0, 0, 1)],
                           2, "tRTRS"))
     # ACT -> WR where it differs from ACT -> RD (GDDR6 tRCDWR)
@@ -484,6 +525,8 @@ def mutants(standard: str, seeds=(1, 2)) -> tuple[list, list]:
     modes = [False, True] if L["REFIpb"] else [False]
     if not L["CKE"]:                     # no low-power cases (DDR5, GDDR6): two more greedy base traces instead
         seeds = tuple(seeds) + (max(seeds) + 1, max(seeds) + 2)
+    if standard in DUAL_BUS:             # no rank-to-rank or tFAW cases either (HBM2): five more
+        seeds = tuple(seeds) + tuple(max(seeds) + x for x in range(1, 6))
     for seed in seeds:
         for per_bank in modes:
             gen = base_trace(spec, seed, per_bank=per_bank)

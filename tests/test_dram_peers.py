@@ -92,6 +92,27 @@ def test_new_standards_within_one_percent_of_ramulator2(make_traces, standard, t
     assert abs(s["commands"]["REF"] - r["refs"]) <= 1
 
 
+@pytest.mark.parametrize("trace", ["seq", "rand", "stride"])
+def test_hbm2_within_one_percent_of_ramulator2(make_traces, trace):
+    """HBM2-2000 against Ramulator 2.1 (HBM2_2Gb + HBM2_2000Mbps, HBM12 controller): cycles, ACT
+    and row hits within 1%, REF (per pseudo-channel) and PREA within one; row and column commands
+    share cycles (two command buses) and both pseudo-channels are used."""
+    vp = _validate_peers()
+    r = vp.ramulator2_new("HBM2", trace)
+    a = make_traces.addresses(trace)
+    res = simulate(load_spec("HBM2-2000"), RequestTrace(a, np.zeros(len(a), bool)), wrap_addresses=True)
+    s = res.stats
+    assert abs(s["cycles"] - r["cycles"]) <= 0.01 * r["cycles"]
+    assert abs(s["commands"]["ACT"] - r["acts"]) <= 0.01 * r["acts"]
+    assert abs(s["row_hits"] - r["hits"]) <= 0.01 * max(r["hits"], 100)
+    assert abs(s["commands"]["REF"] - r["refs"]) <= 1
+    assert abs(s["commands"]["PREA"] - r["cmd_counts"]["PREab"]) <= 1
+    cyc = np.asarray(res.commands.cycle)
+    if trace != "stride":                      # (stride waits for tRC: no RD ever meets an ACT)
+        assert np.count_nonzero(cyc[1:] == cyc[:-1]) > 0.01 * len(cyc)     # a RD beside an ACT/PRE
+    assert set(np.unique(res.commands.rank)) == {0, 1}
+
+
 def test_ddr4_two_ranks_switches_rank_as_ramulator2(make_traces):
     """Ramulator 2.1's command trace of this case (its CmdTraceRecorder, 2026-12-02) switches rank on
     5.98% of its column commands; ours did on 15.6% before a held PRE stopped stalling the scheduler."""

@@ -144,6 +144,16 @@ refresh: a REFpb or ACT waits ``tRREFD`` after another bank's REFpb (not tRFCpb 
 REFpb or ACT of the refreshed bank and a REF tRFCpb.
 Names: tRRD_S/_L, tCCD_S/_L, tWTR_S/_L (JESD250 writes tRRDS ...), tRP (also after PREab), tRFC.
 
+HBM2 (H2 = JESD235): each channel has a row command bus (ACT, PRE, PREA, REF, REFpb) and a column
+command bus (RD, WR, RDA, WRA); the command-bus rule holds per bus, so a row and a column command
+may share a cycle (``jedec.command_buses``). ACT takes 2 row-bus clocks and its distances count
+from its second clock. The ranks of an HBM2 spec are its pseudo-channels: each has its own data
+bus (the data-bus rule compares bursts of one pseudo-channel; no tRTRS between them) and its own
+all-bank refresh. Values: tCCDS 2 nCK (BL/2), tRRDS = tRRDL 4 ns, tRFC 110 / 160 / 260 / 350 ns
+(1 / 2 / 4 / 8 Gb per pseudo-channel), tREFI 3.9 us (the JESD235 values Ramulator 2.1's HBM2 model
+quotes; we had no copy of JESD235); every other minimum is the spec's. ACT -> WR is tRCDWR, ACT ->
+RD tRCDRD. Names: tRCDRD, tRCDWR, tRRDS/L, tCCDS/L (reads and writes), tWTRS/L, tRP, tRFC.
+
 Speed-bin tables (D3 800-2133, D4 1600-3200 MT/s) and density tables are in
 :mod:`dramsim.checker.jedec`; a value it lacks, and every value of another standard or speed, is
 the spec's own. Not checked: pull-in (at most 8 REFs ahead), LPDDR3's fixed REFpb bank order
@@ -192,10 +202,16 @@ def rule_names(spec: Spec) -> tuple[str, ...]:
         rename.update({"tRP": "tRPpb", "tRFC": "tRFCab", "tXS": "tXSR", "tXSDLL": "tXSR", "tXPDLL": "tXP"})
         if spec.standard == "LPDDR4":
             rename["tCKESR"] = "tSR"
-    elif spec.standard in ("DDR3", "DDR4", "DDR5", "GDDR6"):
+    elif spec.standard in ("DDR3", "DDR4", "DDR5", "GDDR6", "HBM2"):
         rename["tRPab"] = "tRP"
-    # ACT to write: tRCD but on GDDR6 (JESD250 tRCDRD / tRCDWR)
-    rename.update({"tRCD": "tRCDRD", "tRCD_WR": "tRCDWR"} if spec.standard == "GDDR6" else {"tRCD_WR": "tRCD"})
+    if spec.standard in jedec.JESD235_NAMES:  # JESD235 spelling: tRCDRD / tRCDWR, tRRDS, tCCDL, ...
+        rename.update({"tRCD": "tRCDRD", "tRCD_WR": "tRCDWR", "tRRD_S": "tRRDS", "tRRD_L": "tRRDL",
+                       "tCCD_S": "tCCDS", "tCCD_L": "tCCDL", "tCCD_S_WR": "tCCDS", "tCCD_L_WR": "tCCDL",
+                       "tWTR_S": "tWTRS", "tWTR_L": "tWTRL"})
+    elif spec.standard == "GDDR6":            # JESD250 tRCDRD / tRCDWR; the rest in DDR4's spelling
+        rename.update({"tRCD": "tRCDRD", "tRCD_WR": "tRCDWR"})
+    else:
+        rename["tRCD_WR"] = "tRCD"
     return tuple(rename.get(names[c], names[c]) for c in range(len(RULE_CODES)))
 
 
@@ -289,6 +305,9 @@ def check(commands: CommandTrace, spec: Spec, *, refresh: str | None = None, end
     offset = np.zeros(len(COMMANDS), np.int64)
     for name, clocks in jedec.timing_offsets(spec).items():
         offset[CODE[name]] = clocks
+    bus = np.zeros(len(COMMANDS), np.int64)
+    for name, index in jedec.command_buses(spec).items():
+        bus[CODE[name]] = index
     rank = commands.channel.astype(np.int64) * org.ranks + commands.rank
     bank = (rank * org.bankgroups + commands.bankgroup) * org.banks_per_group + commands.bank
     bank[~np.isin(commands.cmd, _BANK_COMMANDS)] = -1
@@ -297,8 +316,8 @@ def check(commands: CommandTrace, spec: Spec, *, refresh: str | None = None, end
     cap = 4096 if max_violations is None else max_violations
     while True:
         count, out = walk(np.asarray(commands.cycle, np.int64), commands.cmd, commands.channel, rank, bank,
-                          commands.bankgroup, commands.row, timing, slots, offset,
-                          org.channels, org.ranks, org.bankgroups, org.banks_per_group, mode, end, cap)
+                          commands.bankgroup, commands.row, timing, slots, offset, bus,
+                          jedec.data_bus_per_rank(spec), org.channels, org.ranks, org.bankgroups, org.banks_per_group, mode, end, cap)
         if count <= cap or max_violations is not None:
             break
         cap = count

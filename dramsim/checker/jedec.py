@@ -2,7 +2,8 @@
 
 Nothing here comes from the controller (``dramsim.timing`` / ``kernel``): the values are typed in
 from the JEDEC standards (JESD79-3F DDR3, JESD79-4B DDR4, JESD79-5 DDR5, JESD209-3C LPDDR3,
-JESD209-4B LPDDR4, and for GDDR6 the few values public sources give, see :data:`_GDDR6`)
+JESD209-4B LPDDR4; HBM2, JESD235, see :data:`_HBM2`; for GDDR6 the few values public sources give, see
+:data:`_GDDR6`)
 and turned into clock cycles by :func:`to_cycles`, JEDEC's integer rounding algorithm
 (nCK = truncate((tPARAM_ps * 1000 / tCK_ps + 974) / 1000), i.e. round up with a tolerance of
 2.6 % of a clock). A rule "max(n nCK, x ns)" is ``max(n, to_cycles(x))``.
@@ -27,8 +28,14 @@ import math
 from dramsim.spec import Spec
 
 #: Standards with a table, and whether their turnaround formulas are the LPDDR ones.
-KNOWN = ("DDR3", "DDR4", "DDR5", "GDDR6", "LPDDR3", "LPDDR4")
+KNOWN = ("DDR3", "DDR4", "DDR5", "GDDR6", "HBM2", "LPDDR3", "LPDDR4")
 LPDDR = ("LPDDR3", "LPDDR4")
+#: Standards with a separate ACT -> WR distance (tRCDWR besides tRCDRD).
+SPLIT_RCD = ("GDDR6", "HBM2")
+#: Standards whose rule names follow JESD235's spelling (tRCDRD, tRRDS, tCCDL, tWTRS, ...).
+JESD235_NAMES = ("HBM2",)
+#: Standards with a row and a column command bus, and a data bus per rank (pseudo-channel).
+DUAL_BUS = ("HBM2",)
 
 
 def to_cycles(ns: float, tck_ns: float) -> int:
@@ -92,6 +99,12 @@ _DDR5_RFC = {8: 195.0, 16: 295.0, 32: 410.0}
 _GDDR6 = {"CCD_S": (2, 0.0), "CCD_L": (3, 0.0), "REFI": (0, 32e6 / 16384)}
 #: Data beats per CK where the data clock is not CK at double data rate (else 2).
 _BEATS_PER_CK = {"GDDR6": 8}
+# ---- HBM2, JESD235 (per pseudo-channel). The standard's text was not available to us: these are
+# the JESD235 values Ramulator 2.1's HBM2 model quotes in its comments (tRRDS = tRRDL = 4 ns, tRFC
+# by density per pseudo-channel, tREFI 3.9 us) and tCCDS = BL/2 = 2 nCK (BL4 on a DDR bus; two
+# bursts of a pseudo-channel cannot be closer). Every other HBM2 minimum is the spec's own value.
+_HBM2 = {"CCD_S": (2, 0.0), "RRD_S": (0, 4.0), "RRD_L": (0, 4.0)}
+_HBM2_RFC = {1: 110.0, 2: 160.0, 4: 260.0, 8: 350.0}
 
 # ---- LPDDR3, JESD209-3C (speed-independent ns values); tRFCab / tRFCpb by die density ----
 _LPDDR3_RFC = {4: (130.0, 60.0), 8: (210.0, 90.0)}
@@ -152,6 +165,11 @@ def table(spec: Spec) -> dict[str, tuple[int, float]]:
         v["REFI"] = (0, 3900.0)
     elif std == "GDDR6":
         v.update(_GDDR6)
+    elif std == "HBM2":
+        v.update(_HBM2)
+        if dens in _HBM2_RFC:
+            v["RFC"] = (0, _HBM2_RFC[dens])
+        v["REFI"] = (0, 3900.0)
     elif std == "LPDDR3":
         v.update(RCD=(3, 18.0), RP=(3, 18.0), RPab=(3, 21.0), RAS=(3, 42.0), RRD_S=(2, 10.0),
                  FAW=(8, 50.0), WTR_S=(4, 7.5), RTP=(4, 7.5), WR=(4, 15.0), CCD_S=(4, 0.0),
@@ -238,7 +256,7 @@ def limits(spec: Spec) -> dict[str, int]:
     v["CCD_S_WR"] = max(v["CCD_S_WR"], v["CCD_S"])
     v["CCD_L_WR"] = max(v["CCD_L_WR"], v["CCD_L"], v["CCD_S_WR"])
     v["RPab"] = max(v["RPab"], v["RP"])
-    if spec.standard != "GDDR6":        # ACT to write is ACT to read (tRCD) but on GDDR6 (tRCDWR)
+    if spec.standard not in SPLIT_RCD:  # ACT to write is ACT to read (tRCD) but on GDDR6 / HBM2 (tRCDWR)
         v["RCD_WR"] = max(v["RCD_WR"], v["RCD"])
     v["RC"] = max(v["RC"], v["RAS"] + v["RP"])
     v["REFI"] = min(t.REFI, j["REFI"]) if "REFI" in j else t.REFI
@@ -286,6 +304,8 @@ def timing_offsets(spec: Spec) -> dict[str, int]:
     """
     if spec.standard == "DDR5":
         return {"ACT": 1, "RD": 1, "WR": 1, "RDA": 1, "WRA": 1}
+    if spec.standard == "HBM2":           # JESD235: ACT is 2 clocks on the row bus
+        return {"ACT": 1}
     return {}
 
 
@@ -295,7 +315,24 @@ def command_slots(spec: Spec) -> dict[str, int]:
     deselect; JESD79-5 DDR5: ACT, RD, WR, RDA, WRA 2 clocks). Every other standard: 1 clock per command."""
     if spec.standard == "DDR5":
         return {"ACT": 2, "RD": 2, "WR": 2, "RDA": 2, "WRA": 2}
+    if spec.standard == "HBM2":
+        return {"ACT": 2}
     if spec.standard == "LPDDR4":
         return {"ACT": 4, "RD": 4, "WR": 4, "RDA": 4, "WRA": 4, "PRE": 2, "PREA": 2, "REF": 2,
                 "REFpb": 2, "SREN": 2, "SREX": 2}
     return {}
+
+
+def command_buses(spec: Spec) -> dict[str, int]:
+    """The command bus of each command where a channel has two (JESD235 HBM2: ACT, PRE, PREA, REF,
+    REFpb on the row bus, 1; RD, WR, RDA, WRA on the column bus, 0); every other standard: one bus,
+    0 for every command (the empty dict)."""
+    if spec.standard in DUAL_BUS:
+        return {"ACT": 1, "PRE": 1, "PREA": 1, "REF": 1, "REFpb": 1}
+    return {}
+
+
+def data_bus_per_rank(spec: Spec) -> bool:
+    """Whether each rank has its own data bus (HBM2 pseudo-channels: no burst of one meets a burst
+    of the other, and there is no rank-to-rank gap)."""
+    return spec.standard in DUAL_BUS

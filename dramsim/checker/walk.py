@@ -100,13 +100,17 @@ def _by_group(out, k, cap, i, t, r, g, hist_t, hist_i, own_need, own_rule, other
 
 
 @numba.njit(cache=True)
-def walk(cycle, cmd, channel, rank, bank, bankgroup, row, T, slots, offset, n_channels, ranks_per_channel,
-         n_bg, banks_per_group, refresh_mode, end, cap):
+def walk(cycle, cmd, channel, rank, bank, bankgroup, row, T, slots, offset, bus, data_per_rank, n_channels,
+         ranks_per_channel, n_bg, banks_per_group, refresh_mode, end, cap):
     """Walk the trace once; return (count, out) with ``out`` rows code, A, B, required, actual.
 
     ``offset[c]``: clocks from the issue cycle of command code ``c`` to the clock its timing is
     measured from (DDR5: the second clock of a 2-clock command, 1; else 0). Order and the command
-    bus use the issue cycles, every other rule these reference clocks.
+    bus use the issue cycles, every other rule these reference clocks. ``bus[c]``: the command bus
+    of command code ``c`` (0 where a channel has one bus; HBM: 0 column, 1 row): each bus is
+    occupied on its own, so commands on different buses may share a cycle. ``data_per_rank``:
+    each rank has its own data bus (HBM pseudo-channels): bursts of different ranks never meet,
+    no tRTRS.
 
     ``rank`` is the flat rank (channel * ranks_per_channel + rank), ``bank`` the flat bank
     ((rank * n_bg + bankgroup) * banks_per_group + bank, -1 for rank-wide commands), ``slots[c]``
@@ -169,13 +173,17 @@ def walk(cycle, cmd, channel, rank, bank, bankgroup, row, T, slots, offset, n_ch
     # per channel
     ch_t = np.zeros(n_channels, np.int64)
     ch_i = np.full(n_channels, -1, np.int64)
-    ch_free = np.zeros(n_channels, np.int64)  # first cycle the command bus is free again
-    db_s = np.zeros((n_channels, _RING), np.int64)   # data-bus bursts: start, end, issue, rank, index
-    db_e = np.zeros((n_channels, _RING), np.int64)
-    db_t = np.zeros((n_channels, _RING), np.int64)
-    db_r = np.zeros((n_channels, _RING), np.int64)
-    db_i = np.full((n_channels, _RING), -1, np.int64)
-    db_pos = np.zeros(n_channels, np.int64)
+    n_bus = bus.max() + 1
+    cb_t = np.zeros((n_channels, n_bus), np.int64)    # last command on each command bus
+    cb_i = np.full((n_channels, n_bus), -1, np.int64)
+    ch_free = np.zeros((n_channels, n_bus), np.int64)  # first cycle each command bus is free again
+    n_db = n_ranks if data_per_rank else n_channels    # data buses
+    db_s = np.zeros((n_db, _RING), np.int64)   # data-bus bursts: start, end, issue, rank, index
+    db_e = np.zeros((n_db, _RING), np.int64)
+    db_t = np.zeros((n_db, _RING), np.int64)
+    db_r = np.zeros((n_db, _RING), np.int64)
+    db_i = np.full((n_db, _RING), -1, np.int64)
+    db_pos = np.zeros(n_db, np.int64)
     full_mask = (1 << bpr) - 1
     tc = np.empty(n, np.int64)                # reference clock of each command
     for i in range(n):
@@ -193,14 +201,18 @@ def walk(cycle, cmd, channel, rank, bank, bankgroup, row, T, slots, offset, n_ch
         low_power = c >= PDN_F_PRE
 
         # command bus and order
-        if ch_i[ch] >= 0:
-            if t0 < ch_t[ch]:
-                k = _record(out, k, cap, R_ORDER, ch_i[ch], i, 0, t0 - ch_t[ch])
-            elif t0 < ch_free[ch]:
-                k = _record(out, k, cap, R_CMDBUS, ch_i[ch], i, ch_free[ch] - ch_t[ch], t0 - ch_t[ch])
+        u = bus[c]
+        out_of_order = ch_i[ch] >= 0 and t0 < ch_t[ch]
+        if out_of_order:
+            k = _record(out, k, cap, R_ORDER, ch_i[ch], i, 0, t0 - ch_t[ch])
+        # (one bus: out of order implies the bus, reported once; several: each bus on its own)
+        if (not out_of_order or n_bus > 1) and cb_i[ch, u] >= 0 and t0 < ch_free[ch, u]:
+            k = _record(out, k, cap, R_CMDBUS, cb_i[ch, u], i, ch_free[ch, u] - cb_t[ch, u], t0 - cb_t[ch, u])
         ch_t[ch] = t0
         ch_i[ch] = i
-        ch_free[ch] = max(ch_free[ch], t0 + slots[c])
+        cb_t[ch, u] = t0
+        cb_i[ch, u] = i
+        ch_free[ch, u] = max(ch_free[ch, u], t0 + slots[c])
 
         # CKE low / high, exits and what follows them
         if low_power:
@@ -319,7 +331,8 @@ def walk(cycle, cmd, channel, rank, bank, bankgroup, row, T, slots, offset, n_ch
                 k = _by_group(out, k, cap, i, t, r, g, wrg_t, wrg_i, T[T_CCD_L_WR], R_CCD_L_WR, T[T_CCD_S_WR],
                               R_CCD_S_WR)
                 k = _by_group(out, k, cap, i, t, r, g, rdg_t, rdg_i, 0, -1, T[T_RD2WR], R_RTW)
-            # the data bus of the channel: no overlap; tRTRS between ranks
+            # the data bus of the channel (of the rank): no overlap; tRTRS between ranks
+            dn = r if data_per_rank else ch
             lat = T[T_CL] if is_read else T[T_CWL]
             s = t + lat
             e = s + nbl
@@ -328,26 +341,26 @@ def walk(cycle, cmd, channel, rank, bank, bankgroup, row, T, slots, offset, n_ch
                 best_a = -1
                 best_need = 0
                 for j in range(_RING):
-                    if db_i[ch, j] < 0 or (db_r[ch, j] != r) != other_rank:
+                    if db_i[dn, j] < 0 or (db_r[dn, j] != r) != other_rank:
                         continue
                     gap = T[T_RTRS] if other_rank else 0
-                    if s < db_e[ch, j] + gap and e + gap > db_s[ch, j]:
-                        need = db_e[ch, j] + gap - lat - db_t[ch, j]
-                        short = need - (t - db_t[ch, j])
+                    if s < db_e[dn, j] + gap and e + gap > db_s[dn, j]:
+                        need = db_e[dn, j] + gap - lat - db_t[dn, j]
+                        short = need - (t - db_t[dn, j])
                         if short > best_short:
                             best_short = short
-                            best_a = db_i[ch, j]
+                            best_a = db_i[dn, j]
                             best_need = need
                 if best_a >= 0:
                     k = _record(out, k, cap, R_RTRS if other_rank else R_DATABUS, best_a, i, best_need,
                                 best_need - best_short)
-            p = db_pos[ch]
-            db_s[ch, p] = s
-            db_e[ch, p] = e
-            db_t[ch, p] = t
-            db_r[ch, p] = r
-            db_i[ch, p] = i
-            db_pos[ch] = (p + 1) % _RING
+            p = db_pos[dn]
+            db_s[dn, p] = s
+            db_e[dn, p] = e
+            db_t[dn, p] = t
+            db_r[dn, p] = r
+            db_i[dn, p] = i
+            db_pos[dn] = (p + 1) % _RING
             if is_read:
                 rdg_t[r, g] = t
                 rdg_i[r, g] = i
