@@ -70,7 +70,7 @@ PEERS2_OTHER = {
 #: open row, saturating injection, RoBaRaCoCh). Ramulator 2.1's cycles count the standard's CK
 #: (DDR5: CK 2,400 MHz, as ours) until the last request is accepted; ours until the last is served
 #: (the 32-59 requests still queued differ by < 0.02 %).
-NEW_STANDARDS = {"DDR5": "DDR5-4800"}
+NEW_STANDARDS = {"DDR5": "DDR5-4800", "LPDDR5": "LPDDR5-6400"}
 
 
 def ramulator2_new(standard: str, trace: str) -> dict:

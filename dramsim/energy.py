@@ -126,7 +126,7 @@ IO_READ_MW = 4.6
 ODT_WRITE_MW = 21.2
 
 #: The rail whose voltage is reported and scaled, per family (see :mod:`dramsim.voltage`).
-CORE_RAIL = {"DDR3": "VDD", "DDR4": "VDD", "DDR5": "VDD", "LPDDR3": "VDD2", "LPDDR4": "VDD2"}
+CORE_RAIL = {"DDR3": "VDD", "DDR4": "VDD", "DDR5": "VDD", "LPDDR3": "VDD2", "LPDDR4": "VDD2", "LPDDR5": "VDD2H"}
 #: Families billed with DRAMPower 5's bank-wise ACT / PRE / background terms (module docstring).
 BANKWISE = ("DDR5",)
 #: DRAMPower 5's default bank-wise power factor rho (share of IDD3N - IDD2N drawn once any bank is open).

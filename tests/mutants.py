@@ -33,9 +33,9 @@ from traces.commands import (ACT, COMMANDS, PDN_F_PRE, PDN_S_ACT, PDN_S_PRE, PRE
                              REF, REFPB, SREN, SREX, WR, WRA, CommandTrace)
 
 STANDARDS = {"DDR3": "DDR3-1600K", "DDR4": "DDR4-2400R", "LPDDR3": "LPDDR3-1600", "LPDDR4": "LPDDR4-3200",
-             "DDR5": "DDR5-4800"}
+             "DDR5": "DDR5-4800", "LPDDR5": "LPDDR5-6400"}
 #: Standards with bank groups: their rules are spelled _S / _L.
-BANK_GROUPS = ("DDR4", "DDR5")
+BANK_GROUPS = ("DDR4", "DDR5", "LPDDR5")
 COLUMN = (RD, WR, RDA, WRA)
 READS = (RD, RDA)
 X = -1
@@ -58,9 +58,11 @@ def rule_name(standard: str, generic: str) -> str:
 
 def slots(standard: str, cmd: int) -> int:
     """Command-bus clocks (JESD209-4: 4 for ACT and column commands, 2 for PRE/PREA/REF/REFpb/SRE/SRX;
-    JESD79-5: 2 for ACT and column commands)."""
+    JESD79-5: 2 for ACT and column commands; JESD209-5: 2 for ACT)."""
     if standard == "DDR5":
         return 2 if cmd in (ACT,) + COLUMN else 1
+    if standard == "LPDDR5":                 # JESD209-5: ACTIVATE-1 + ACTIVATE-2
+        return 2 if cmd == ACT else 1
     if standard != "LPDDR4":
         return 1
     if cmd in (ACT, RD, WR, RDA, WRA):
