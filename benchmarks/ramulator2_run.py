@@ -4,7 +4,8 @@ Usage: python benchmarks/ramulator2_run.py TRACE DRAM_CLASS ORG_PRESET TIMING_PR
 
 The ``ramulator`` package must be importable (dram_speed.py puts the user's build on PYTHONPATH;
 nothing here builds it). The configuration is the one PEERS.md / PEERS-2.md drove: 1 channel,
-1 rank, ``LoadStoreTrace``, ``GenericDDR`` with FR-FCFS, all-bank refresh, open row, ``RoBaRaCoCh``.
+1 rank, ``LoadStoreTrace``, ``GenericDDR`` with FR-FCFS, all-bank refresh, open row, ``RoBaRaCoCh``
+(LPDDR5: Ramulator 2.1's own ``LPDDR5`` controller, :data:`CONTROLLERS`, as PEERS-2.md ran it).
 Prints one JSON line on stdout: ``import_s`` (``import ramulator``), ``build_s`` (configuration and
 trace loading), ``run_s`` (``Simulation.run``, the simulation loop only) and ``cycles``.
 Ramulator's own log lines go to stderr.
@@ -14,6 +15,9 @@ from __future__ import annotations
 import json
 import sys
 import time
+
+#: Ramulator 2.1 controller class for a DRAM class that does not run on ``GenericDDR``.
+CONTROLLERS = {"LPDDR5": "LPDDR5"}
 
 
 def main(argv: list[str]) -> int:
@@ -26,7 +30,7 @@ def main(argv: list[str]) -> int:
 
     t1 = time.perf_counter()
     dram = getattr(ramulator.dram, dram_class)(org_preset=org, timing_preset=timing)
-    controller = ramulator.controller.GenericDDR(
+    controller = getattr(ramulator.controller, CONTROLLERS.get(dram_class, "GenericDDR"))(
         dram=dram,
         scheduler=ramulator.scheduler.FRFCFS(),
         refresh_manager=ramulator.refresh_manager.AllBank(),

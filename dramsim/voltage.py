@@ -16,7 +16,8 @@ erroneous line in one module, see below), and (YAML only) per-vendor ``bank_weak
 Voltage convention
 ------------------
 ``vdd`` everywhere in dramsim is the device's own core-rail voltage: VDD for DDR3/DDR4/DDR5 (VPP, DDR5 VDDQ
-unchanged), VDD2 for LPDDR3/LPDDR4 (VDD1, VDDQ unchanged); ``core=`` picks another rail. A table
+unchanged), VDD2 for LPDDR3/LPDDR4 (VDD1, VDDQ unchanged), VDD2H for LPDDR5 (the core and
+periphery rail at 1.05 V; VDD1, VDD2L, VDDQ unchanged); ``core=`` picks another rail. A table
 applies to any standard by relative voltage: a spec whose core-rail nominal differs from the
 table's sees the table's voltages scaled by ``V_rail_nominal / V_table_nominal``.
 :class:`OperatingPoint` carries both numbers: ``vdd`` (rail) and ``vdd_table_equivalent``
@@ -638,7 +639,7 @@ def operating_point(spec: Spec, vdd: float | None = None, *, mode: str = "approx
     spec : Spec
         The nominal device.
     vdd : float, optional
-        The device's own core-rail voltage in V (VDD; VDD2 for LPDDR; default: nominal).
+        The device's own core-rail voltage in V (VDD; VDD2 for LPDDR3/4, VDD2H for LPDDR5; default: nominal).
     mode : {"approximate", "reliable"}
     table : VoltageTable or path, optional
         Default: the shipped Voltron DDR3L table.
@@ -649,7 +650,7 @@ def operating_point(spec: Spec, vdd: float | None = None, *, mode: str = "approx
     array_share : float, optional
         Energy share of the array for ``scaling="array"`` (default: the table's, 0.5).
     core : str, optional
-        Rail the voltage applies to (default VDD; VDD2 for LPDDR).
+        Rail the voltage applies to (default VDD; VDD2 for LPDDR3/4, VDD2H for LPDDR5).
 
     Raises
     ------
