@@ -54,6 +54,7 @@ RAMULATOR2_PRESETS = {
     "DDR4-2400R": ("DDR4", "DDR4_4Gb_x8", "DDR4_2400R"),
     "DDR5-4800": ("DDR5", "DDR5_16Gb_x8", "DDR5_4800AN"),
     "GDDR6-14000": ("GDDR6", "GDDR6_8Gb_x16", "GDDR6_14000_1250mV_double"),
+    "LPDDR5-6400": ("LPDDR5", "LPDDR5_8Gb_x16", "LPDDR5_6400"),
 }
 #: (a fifth entry: the Ramulator 2.1 controller, when not GenericDDR)
 RAMULATOR2_PRESETS["HBM2-2000"] = ("HBM2", "HBM2_2Gb", "HBM2_2000Mbps", "HBM12")

@@ -5,7 +5,8 @@ Usage: python benchmarks/ramulator2_run.py TRACE DRAM_CLASS ORG_PRESET TIMING_PR
 The ``ramulator`` package must be importable (dram_speed.py puts the user's build on PYTHONPATH;
 nothing here builds it). The configuration is the one PEERS.md / PEERS-2.md drove: 1 channel,
 1 rank, ``LoadStoreTrace``, ``GenericDDR`` (or ``CONTROLLER``, e.g. ``HBM12`` for HBM2, the controller
-PEERS-2.md used) with FR-FCFS, all-bank refresh, open row, ``RoBaRaCoCh``.
+PEERS-2.md used; without it LPDDR5 runs Ramulator 2.1's own ``LPDDR5`` controller, :data:`CONTROLLERS`,
+as PEERS-2.md ran it) with FR-FCFS, all-bank refresh, open row, ``RoBaRaCoCh``.
 Prints one JSON line on stdout: ``import_s`` (``import ramulator``), ``build_s`` (configuration and
 trace loading), ``run_s`` (``Simulation.run``, the simulation loop only) and ``cycles``.
 Ramulator's own log lines go to stderr.
@@ -16,13 +17,16 @@ import json
 import sys
 import time
 
+#: Ramulator 2.1 controller class for a DRAM class that does not run on ``GenericDDR``.
+CONTROLLERS = {"LPDDR5": "LPDDR5"}
+
 
 def main(argv: list[str]) -> int:
     if len(argv) not in (4, 5):
         print(__doc__.splitlines()[2], file=sys.stderr)
         return 2
     trace, dram_class, org, timing = argv[:4]
-    controller_class = argv[4] if len(argv) == 5 else "GenericDDR"
+    controller_class = argv[4] if len(argv) == 5 else CONTROLLERS.get(dram_class, "GenericDDR")
     t0 = time.perf_counter()
     import ramulator
 

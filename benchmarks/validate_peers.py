@@ -10,7 +10,8 @@ and prints total cycles, row hits/misses/conflicts, ACT and REF counts next to t
 published figures, with our deviation from Ramulator 2.1. Then the cases of PEERS-2.md section 1
 (:data:`PEERS2_CASES`: strict closed row, 2 ranks, 2 channels, DDR4-2400R 2 ranks, the DRAMsim3
 LPDDR4 and LPDDR3 INI files), each against the peer it is validated on, with the deviation in
-total cycles. Last the newer standards of PEERS-2.md section 2 (:data:`NEW_STANDARDS`: DDR5-4800, GDDR6-14000, HBM2-2000)
+total cycles. Last the newer standards of PEERS-2.md section 2 (:data:`NEW_STANDARDS`: DDR5-4800, GDDR6-14000,
+HBM2-2000, LPDDR5-6400)
 on seq, rand and stride against Ramulator 2.1 (figures from ``peers2/figures.json``, cycles in the
 standard's own CK). Writes validate_peers.csv, validate_peers2.csv and validate_peers3.csv.
 """
@@ -68,9 +69,9 @@ PEERS2_OTHER = {
 
 #: PEERS-2.md section 2: our built-in standard for each Ramulator 2.1 preset pair (1 channel, 1 rank,
 #: open row, saturating injection, RoBaRaCoCh). Ramulator 2.1's cycles count the standard's CK
-#: (DDR5: CK 2,400 MHz, as ours) until the last request is accepted; ours until the last is served
+#: (DDR5: CK 2,400 MHz; LPDDR5: CK 800 MHz, as ours) until the last request is accepted; ours until the last is served
 #: (the 32-59 requests still queued differ by < 0.02 %).
-NEW_STANDARDS = {"DDR5": "DDR5-4800", "GDDR6": "GDDR6-14000"}
+NEW_STANDARDS = {"DDR5": "DDR5-4800", "GDDR6": "GDDR6-14000", "LPDDR5": "LPDDR5-6400"}
 #: HBM2 (CK 1,000 MHz, as ours; 2 pseudo-channels, the rank level of HBM2-2000; REF counted per
 #: pseudo-channel, as Ramulator 2.1 counts it).
 NEW_STANDARDS["HBM2"] = "HBM2-2000"

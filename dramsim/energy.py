@@ -10,7 +10,7 @@ term           energy per device and rail (DRAMPower 4.1, ``MemoryPowerModel::po
 =============  ===========================================================================
 ACT            n_ACT  x V x (IDD0 - IDD3N) x tRAS x tCK
 PRE            n_PRE  x V x (IDD0 - IDD2N) x (tRC - tRAS) x tCK
-RD             n_RD   x V x (IDD4R - IDD3N) x nBL x tCK        (nBL = burst_length / 2)
+RD             n_RD   x V x (IDD4R - IDD3N) x nBL x tCK        (nBL = burst_length / 2; LPDDR5 BL_min)
 WR             n_WR   x V x (IDD4W - IDD3N) x nBL x tCK
 REF            n_REF  x V x (IDD5 - IDD3N) x tRFC x tCK
 REFpb          n_REFpb x V x (IDD5PB - IDD3N) x tRFCpb x tCK;  without IDD5PB: REF / banks
@@ -78,7 +78,8 @@ DRAMPower's ``total`` less that double count (``total_corrected_pJ`` in
 ``shared/reference/dram/peers2/figures.json``).
 
 Every rail of the spec is summed (VDD; VDD and VPP for DDR4; VDD1, VDD2, VDDQ for LPDDR3/LPDDR4;
-VDD, VPP, VDDQ for DDR5, of which the built-in DDR5-4800 has public currents for VDD only); a rail
+VDD, VPP, VDDQ for DDR5, of which the built-in DDR5-4800 has public currents for VDD only; VDD1,
+VDD2H, VDD2L, VDDQ for LPDDR5, of which LPDDR5-6400 has public currents for VDD2H only); a rail
 without a current contributes 0 for it (:func:`rails_without_currents` names them).
 
 DDR5 (:data:`BANKWISE`) uses DRAMPower 5's bank-wise decomposition instead of the ACT, PRE and
@@ -101,7 +102,7 @@ multiplies only the background by the number of ranks, the residency here is com
 Optional I/O and termination energy (``io=True``; off by default), after DRAMPower 4's DDR3
 figures from the Micron power calculator: a read drives ``dq + dq/8`` pins (DQ, DQS) at
 ``IO_READ_MW`` per pin, a write terminates ``dq + dq/4`` pins (DQ, DQS, DM) at ``ODT_WRITE_MW``,
-each for ``burst_length`` beats of ``tCK / 2``; per device.
+each for ``burst_length`` beats of ``tCK / 2`` (LPDDR5, WCK:CK 4:1: ``tCK / 8``); per device.
 """
 from __future__ import annotations
 
@@ -126,9 +127,10 @@ IO_READ_MW = 4.6
 ODT_WRITE_MW = 21.2
 
 #: The rail whose voltage is reported and scaled, per family (see :mod:`dramsim.voltage`).
-#: HBM2 (JESD235): VDD 1.2 V core (VPP 2.5 V, VDDQ 1.2 V I/O); GDDR6: VDD (VDDQ, VPP I/O and pump).
+#: HBM2 (JESD235): VDD 1.2 V core (VPP 2.5 V, VDDQ 1.2 V I/O); GDDR6: VDD (VDDQ, VPP I/O and pump);
+#: LPDDR5: VDD2H (core and periphery, 1.05 V).
 CORE_RAIL = {"DDR3": "VDD", "DDR4": "VDD", "DDR5": "VDD", "GDDR6": "VDD", "HBM2": "VDD", "LPDDR3": "VDD2",
-             "LPDDR4": "VDD2"}
+             "LPDDR4": "VDD2", "LPDDR5": "VDD2H"}
 #: Families billed with DRAMPower 5's bank-wise ACT / PRE / background terms (module docstring).
 BANKWISE = ("DDR5",)
 #: DRAMPower 5's default bank-wise power factor rho (share of IDD3N - IDD2N drawn once any bank is open).
@@ -205,7 +207,7 @@ class EnergyBreakdown:
 
 
 def core_rail(spec: Spec, name: str | None = None) -> str:
-    """Name of the core rail of ``spec`` (``name`` if given; VDD2 for LPDDR, else VDD).
+    """Name of the core rail of ``spec`` (``name`` if given; VDD2 for LPDDR3/4, VDD2H for LPDDR5, else VDD).
 
     Falls back to the first rail when the family's core rail is absent (e.g. a one-rail import).
     """
@@ -626,7 +628,7 @@ def compute_energy(spec: Spec, commands: CommandTrace, cycles: int, *, io: bool 
 def io_energy_pj(spec: Spec, reads: int, writes: int) -> float:
     """Read I/O plus write termination energy in pJ for ``reads`` and ``writes`` bursts (rank)."""
     org = spec.organization
-    beat_ns = spec.timing.tck_ns / 2
+    beat_ns = spec.burst_cycles * spec.timing.tck_ns / org.burst_length   # tCK / 2 (LPDDR5 4:1: tCK / 8)
     per_beat = beat_ns * org.burst_length * org.devices_per_rank    # mW x ns = pJ
     rd_pins = org.dq + org.dq / 8
     wr_pins = org.dq + org.dq / 4

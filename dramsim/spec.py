@@ -16,7 +16,7 @@ run, not of the file (``load_spec(name, channels=2, ranks=2)``).
 YAML layout::
 
     name: DDR3-1600K
-    standard: DDR3                 # family: DDR3, DDR4, DDR5, GDDR6, HBM2, LPDDR3, LPDDR4
+    standard: DDR3                 # family: DDR3, DDR4, DDR5, GDDR6, HBM2, LPDDR3, LPDDR4, LPDDR5
     description: ...
     source: ...                    # where the numbers come from
     organization: {density_gbit: 4, dq: 8, devices_per_rank: 8, bankgroups: 1,
@@ -45,10 +45,11 @@ from dramsim.errors import InputError
 from dramsim.table import Table, build_table, read_table
 
 STANDARDS_DIR = Path(__file__).with_name("standards")
-FAMILIES = ("DDR3", "DDR4", "DDR5", "GDDR6", "HBM2", "LPDDR3", "LPDDR4")
+FAMILIES = ("DDR3", "DDR4", "DDR5", "GDDR6", "HBM2", "LPDDR3", "LPDDR4", "LPDDR5")
 #: Data beats per memory clock (CK) where a family's data clock is not CK at double data rate
 #: (2 beats per CK elsewhere). GDDR6: data on WCK = 4 x CK at double data rate, 8 beats per CK
-#: (BL16 -> 2 CK per burst; 14 Gb/s per pin at CK 1,750 MHz).
+#: (BL16 -> 2 CK per burst; 14 Gb/s per pin at CK 1,750 MHz). LPDDR5 gives its burst time in the
+#: spec instead (``timing.BL_min``, WCK:CK 4:1 or 2:1).
 BEATS_PER_CLOCK = {"GDDR6": 8}
 
 #: IDD currents an energy model may read, per rail, in mA per device (DRAMPower naming).
@@ -136,7 +137,8 @@ class Organization:
 LOW_POWER_TIMING = ("CKE", "CKESR", "XP", "XPDLL", "XS", "XSDLL")
 #: Timing parameters, all in memory-clock cycles. Optional ones default as noted in Timing.
 #: Timing parameters that may be 0 (the family has no such rule) besides the low-power ones.
-OPTIONAL_TIMING = ("RC_energy", "PPD", "DQSCK", "WPRE", "RPST", "CCD_S_WR", "CCD_L_WR", "RREFD")
+OPTIONAL_TIMING = ("RC_energy", "PPD", "DQSCK", "WPRE", "RPST", "CCD_S_WR", "CCD_L_WR", "RREFD", "BL_min", "BL_max",
+                   "PBR2PBR", "PBR2ACT")
 TIMING_REQUIRED = ("CL", "CWL", "RCD", "RP", "RAS", "RC", "CCD_S", "RRD_S", "FAW", "WTR_S",
                    "RTP", "WR", "RFC", "REFI")
 
@@ -173,6 +175,13 @@ class Timing:
     ``RCD_WR``: ACT to a write where the standard separates it from ACT to a read (GDDR6 and HBM
     tRCDWR; ``RCD`` is then tRCDRD); it defaults to ``RCD``. ``RREFD``: per-bank refresh to an
     ACT or REFpb of another bank (GDDR6 tRREFD; 0 where the family has none).
+
+    ``BL_min`` / ``BL_max``: data-bus cycles of one burst, and the column array's cycle per burst,
+    where the data clock is not the command clock (LPDDR5, WCK:CK 4:1: a BL16 burst takes BL/n_min
+    = 2 CK, the array BL/n_max = 4 CK, JESD209-5). ``BL_min`` 0 means :func:`burst_cycles` (double
+    data rate on CK; GDDR6 8 beats per CK), ``BL_max`` 0 means ``BL_min``. ``PBR2PBR`` /
+    ``PBR2ACT``: per-bank refresh to per-bank refresh of another bank, and to an ACT of another
+    bank (LPDDR5 tpbR2pbR, tpbR2act; 0 where the family has no such rule).
     """
 
     tck_ns: float
@@ -212,6 +221,10 @@ class Timing:
     CCD_L_WR: int = 0
     RCD_WR: int = 0
     RREFD: int = 0
+    BL_min: int = 0
+    BL_max: int = 0
+    PBR2PBR: int = 0
+    PBR2ACT: int = 0
 
     @property
     def rc_energy(self) -> int:
@@ -264,8 +277,9 @@ class Spec:
 
     @property
     def burst_cycles(self) -> int:
-        """Data-bus cycles of one burst (double data rate; GDDR6 8 beats per CK)."""
-        return burst_cycles(self.standard, self.organization.burst_length)
+        """Data-bus cycles of one burst: ``timing.BL_min`` where given (LPDDR5), else
+        :func:`burst_cycles` (double data rate on the command clock; GDDR6 8 beats per CK)."""
+        return self.timing.BL_min or burst_cycles(self.standard, self.organization.burst_length)
 
     @property
     def has_dll(self) -> bool:
@@ -449,7 +463,7 @@ def spec_from_dict(data: Mapping, where: str = "<spec>") -> Spec:
         default = {"CCD_L": t.get("CCD_S"), "RRD_L": t.get("RRD_S"), "WTR_L": t.get("WTR_S"),
                    "RPab": t.get("RP"), "XPDLL": t.get("XP", 0), "XSDLL": t.get("XS", 0),
                    "CCD_S_WR": t.get("CCD_S"), "CCD_L_WR": t.get("CCD_L", t.get("CCD_S")),
-                   "RCD_WR": t.get("RCD")}.get(f.name, f.default)
+                   "RCD_WR": t.get("RCD"), "BL_max": t.get("BL_min", 0)}.get(f.name, f.default)
         raw = t.get(f.name, default)
         if f.name in ("RFCpb", "REFIpb", "RTRS") or f.name in LOW_POWER_TIMING or f.name in OPTIONAL_TIMING:
             values[f.name] = _nonnegative_int(raw, f"timing.{f.name}", where)
@@ -470,11 +484,14 @@ def spec_from_dict(data: Mapping, where: str = "<spec>") -> Spec:
         raise InputError(f"{where}: timing *_L values must be >= their *_S counterparts")
     if timing.XPDLL < timing.XP or timing.XSDLL < timing.XS:
         raise InputError(f"{where}: timing.XPDLL / XSDLL must be >= XP / XS (the DLL only adds to an exit)")
-    burst = burst_cycles(standard, org.burst_length)
+    burst = timing.BL_min or burst_cycles(standard, org.burst_length)
+    if timing.BL_max and timing.BL_max < burst:
+        raise InputError(f"{where}: timing.BL_max ({timing.BL_max}) is below BL_min ({burst})")
     for name in ("CCD_S", "CCD_L", "CCD_S_WR", "CCD_L_WR"):
         if getattr(timing, name) < burst:
             raise InputError(f"{where}: timing.{name} ({getattr(timing, name)}) is below the burst time "
-                             f"({burst} cycles for burst_length {org.burst_length}); bursts would overlap")
+                             f"({burst} cycles for burst_length {org.burst_length}, BL_min {timing.BL_min}); "
+                             "bursts would overlap")
     if timing.RAS < max(timing.RCD, timing.RCD_WR):
         raise InputError(f"{where}: timing.RAS ({timing.RAS}) < RCD ({max(timing.RCD, timing.RCD_WR)}); "
                          "impossible timing")

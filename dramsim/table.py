@@ -3,7 +3,7 @@
 A *timing table* says, for one standard family, which earlier command delays which later one,
 where in the hierarchy, and by how much. Tables are YAML files in ``dramsim/standards/tables/``
 (one per family: ``DDR3.yaml``, ``DDR4.yaml``, ``DDR5.yaml``, ``GDDR6.yaml``, ``HBM2.yaml``, ``LPDDR3.yaml``,
-``LPDDR4.yaml``); a spec file uses its family's table unless it names another (``table: MYTABLE``, a file
+``LPDDR4.yaml``, ``LPDDR5.yaml``); a spec file uses its family's table unless it names another (``table: MYTABLE``, a file
 ``standards/tables/MYTABLE.yaml``) or gives its own under ``table:`` as a mapping. Adding a standard
 means writing a table (and a spec) file: the kernel (:mod:`dramsim.kernel`) applies any table.
 
@@ -13,7 +13,8 @@ Schema::
     buses: [command]                           # optional: the channel's command buses
     parameters:                                # derived values, in order (cycles)
       RD2WR: CL + BL + 2 - CWL                 #   expressions over timing names (Spec.timing),
-      WR2PRE: CWL + BL + WR                    #   BL (= burst_length / 2; GDDR6 / 8) and earlier ones
+      WR2PRE: CWL + BL + WR                    #   BL (data-bus cycles of a burst: the spec's
+                                               #   BL_min, else burst_length / 2; GDDR6 / 8) and earlier ones
     commands:                                  # every command the controller may issue
       ACT:  {scope: bank, clocks: 1, opens: row}
       PRE:  {scope: bank, closes: row}
@@ -29,7 +30,7 @@ Schema::
 
 ``commands``: ``scope`` is the level a command addresses (``bank`` or ``rank``); ``clocks`` its
 command-bus occupancy (clock cycles the channel's command bus is busy from the issue cycle on,
-default 1; LPDDR4 ACT/RD/WR take 4, PRE/REF 2; DDR5 ACT/RD/WR 2); ``bus`` the command bus it
+default 1; LPDDR4 ACT/RD/WR take 4, PRE/REF 2; DDR5 ACT/RD/WR 2; LPDDR5 ACT 2); ``bus`` the command bus it
 travels on, one of ``buses`` (default the first); ``opens``/``closes``/``data``/``refresh`` say what
 it does (checked against the controller's fixed roles: ACT opens a row, PRE/RDA/WRA close one,
 PREA closes every row of a rank, RD/RDA read and WR/WRA write a burst, REF/REFpb refresh).

@@ -17,7 +17,8 @@ Voltage convention
 ------------------
 ``vdd`` everywhere in dramsim is the device's own core-rail voltage: VDD for DDR3/DDR4/DDR5/HBM2 (VPP,
 DDR5/HBM2 VDDQ unchanged) and for GDDR6 (VDDQ, VPP unchanged; GDDR6-14000 has VDD = VDDQ = 1.25 V), VDD2
-for LPDDR3/LPDDR4 (VDD1, VDDQ unchanged); ``core=`` picks another rail. A table
+for LPDDR3/LPDDR4 (VDD1, VDDQ unchanged), VDD2H for LPDDR5 (the core and periphery rail at 1.05 V; VDD1,
+VDD2L, VDDQ unchanged); ``core=`` picks another rail. A table
 applies to any standard by relative voltage: a spec whose core-rail nominal differs from the
 table's sees the table's voltages scaled by ``V_rail_nominal / V_table_nominal``.
 :class:`OperatingPoint` carries both numbers: ``vdd`` (rail) and ``vdd_table_equivalent``
@@ -639,7 +640,7 @@ def operating_point(spec: Spec, vdd: float | None = None, *, mode: str = "approx
     spec : Spec
         The nominal device.
     vdd : float, optional
-        The device's own core-rail voltage in V (VDD; VDD2 for LPDDR; default: nominal).
+        The device's own core-rail voltage in V (VDD; VDD2 for LPDDR3/4, VDD2H for LPDDR5; default: nominal).
     mode : {"approximate", "reliable"}
     table : VoltageTable or path, optional
         Default: the shipped Voltron DDR3L table.
@@ -650,7 +651,7 @@ def operating_point(spec: Spec, vdd: float | None = None, *, mode: str = "approx
     array_share : float, optional
         Energy share of the array for ``scaling="array"`` (default: the table's, 0.5).
     core : str, optional
-        Rail the voltage applies to (default VDD; VDD2 for LPDDR).
+        Rail the voltage applies to (default VDD; VDD2 for LPDDR3/4, VDD2H for LPDDR5).
 
     Raises
     ------

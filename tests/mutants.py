@@ -33,11 +33,11 @@ from traces.commands import (ACT, COMMANDS, PDN_F_PRE, PDN_S_ACT, PDN_S_PRE, PRE
                              REF, REFPB, SREN, SREX, WR, WRA, CommandTrace)
 
 STANDARDS = {"DDR3": "DDR3-1600K", "DDR4": "DDR4-2400R", "LPDDR3": "LPDDR3-1600", "LPDDR4": "LPDDR4-3200",
-             "DDR5": "DDR5-4800", "GDDR6": "GDDR6-14000", "HBM2": "HBM2-2000"}
+             "DDR5": "DDR5-4800", "GDDR6": "GDDR6-14000", "HBM2": "HBM2-2000", "LPDDR5": "LPDDR5-6400"}
 #: Standards with a row and a column command bus and a data bus per rank (HBM2 pseudo-channels).
 DUAL_BUS = ("HBM2",)
 #: Standards with bank groups: their rules are spelled _S / _L.
-BANK_GROUPS = ("DDR4", "DDR5", "GDDR6", "HBM2")
+BANK_GROUPS = ("DDR4", "DDR5", "GDDR6", "HBM2", "LPDDR5")
 #: JESD235 spellings of the generic names (HBM2).
 HBM_NAMES = {"tRCD": "tRCDRD", "tRCD_WR": "tRCDWR", "tRRD_S": "tRRDS", "tRRD_L": "tRRDL", "tCCD_S": "tCCDS",
              "tCCD_L": "tCCDL", "tWTR_S": "tWTRS", "tWTR_L": "tWTRL", "tRPab": "tRP"}
@@ -70,10 +70,10 @@ def rule_name(standard: str, generic: str) -> str:
 
 def slots(standard: str, cmd: int) -> int:
     """Command-bus clocks (JESD209-4: 4 for ACT and column commands, 2 for PRE/PREA/REF/REFpb/SRE/SRX;
-    JESD79-5: 2 for ACT and column commands)."""
+    JESD79-5: 2 for ACT and column commands; JESD209-5: 2 for ACT)."""
     if standard == "DDR5":
         return 2 if cmd in (ACT,) + COLUMN else 1
-    if standard in DUAL_BUS:             # JESD235: ACT 2 clocks on the row bus
+    if standard in DUAL_BUS or standard == "LPDDR5":   # JESD235 ACT on the row bus; JESD209-5 ACTIVATE-1 + -2
         return 2 if cmd == ACT else 1
     if standard != "LPDDR4":
         return 1

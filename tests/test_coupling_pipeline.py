@@ -242,3 +242,17 @@ def test_energy_per_voltage_reuses_the_scan_and_equals_a_fresh_computation():
             got = pipeline.energy_per_inference(rep, op.spec)
             assert got["total"] == fresh.total / 2 and got["selfrefresh"] == fresh.selfrefresh / 2
         assert rep.analysis is not None
+
+
+def test_run_on_lpddr5_names_the_rails_without_currents(tmp_path_factory):
+    """LPDDR5-6400 end to end (power-down off: the spec gives no low-power timing): energy falls with VDD2H,
+    and the run's notes (report.md) say the energy is VDD2H only."""
+    cache = tmp_path_factory.getbasetemp() / "model-cache"
+    cfg = RunConfig(standard="LPDDR5-6400", neurons=8, train_limit=40, eval_samples=20, replay_samples=1,
+                    precisions=[8], policies=["drmap"], reference_policy="drmap", voltages=[1.05, 0.95],
+                    cache_dir=str(cache), plots=False, device_seeds=[0], powerdown_after=None,
+                    selfrefresh_after=None)
+    df, info = pipeline.run(cfg, progress=False)
+    hi, lo = df.sort_values("vdd_v", ascending=False).itertuples()
+    assert lo.energy_busy_pj_per_inference < hi.energy_busy_pj_per_inference
+    assert any("VDD2H only: no public currents for VDD1, VDD2L, VDDQ" in n for n in info["notes"])

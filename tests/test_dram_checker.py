@@ -641,6 +641,14 @@ def test_jedec_rounding():
     ("DDR5-4800", dict(RAS=77, RRD_S=8, RRD_L=12, CCD_S=8, CCD_L=12, CCD_S_WR=8, CCD_L_WR=48, WTR_S=6, WTR_L=24,
                        RTP=18, WR=72, RFC=710, REFI=9375, PPD=2, FAW=48, RD2WR=14, WR2PRE=32 + 8 + 72,
                        WR2RD_L=32 + 8 + 24)),
+    # LPDDR5-6400 (tCK 1.25 ns, WCK:CK 4:1): tRCD / tRPpb 18 ns -> 15, tRPab 21 ns -> 17, tRAS 42 ns -> 34,
+    # tRRD max(4nCK, 5 ns) -> 4, tFAW max(16nCK, 20 ns) -> 16, tWTR_S 6.25 ns -> 5, tWTR_L 12 ns -> 10, tWR 34 ns
+    # -> 28, tRFCab / tRFCpb (8 Gb) 210 / 120 ns -> 168 / 96, tREFI 3906.25 ns -> 3125, tREFIpb / 8 -> 390 (down);
+    # BL16 on the data bus BL/n_min = 2, RD->PRE 2 + RU(7.5/1.25) = 8, RD->WR RL + 2 + 2 - WL = 17 + 4 - 9,
+    # WR->RD_S WL + 2 + 5, WR->RD_L WL + BL/n_max 4 + 10, WR->PRE WL + 2 + 28
+    ("LPDDR5-6400", dict(RCD=15, RP=15, RPab=17, RAS=34, RRD_S=4, RRD_L=4, FAW=16, WTR_S=5, WTR_L=10, WR=28,
+                         RFC=168, RFCpb=96, REFI=3125, REFIpb=390, nBL=2, CCD_S=2, CCD_L=4, PPD=2, RD2PRE=8,
+                         RD2WR=12, WR2RD_S=9 + 2 + 5, WR2RD_L=9 + 4 + 10, WR2PRE=9 + 2 + 28)),
 ])
 def test_values_match_hand_computed_jedec(name, expected):
     v = limits(load_spec(name))
@@ -738,3 +746,16 @@ def test_imported_dramsim3_lpddr4_ini_is_held_to_jedec():
     found = check(trace(rows), spec, refresh="none")
     assert {x.rule for x in found} == {"tCCD", "data bus", "tRRD"}, format_report(found)
     assert not any(x.rule.endswith(("_L", "_S")) for x in found)
+
+
+def test_lpddr5_bursts_take_two_clocks_and_act_two():
+    """LPDDR5 (WCK:CK 4:1): reads of other bank groups 2 clocks apart are legal, 1 apart overlap on the data
+    bus; an ACT (ACTIVATE-1 + ACTIVATE-2) holds the command bus for 2 clocks."""
+    s = load_spec("LPDDR5-6400")
+    rcd = limits(s)["RCD"]
+    legal = [(0, ACT, 0, 0, 0, 1), (4, ACT, 0, 1, 0, 1), (rcd + 4, RD, 0, 0, 0, 1), (rcd + 6, RD, 0, 1, 0, 1)]
+    assert check(trace(legal), s, refresh="none") == []
+    close = legal[:3] + [(rcd + 5, RD, 0, 1, 0, 1)]
+    assert "data bus" in {x.rule for x in check(trace(close), s, refresh="none")}
+    act_bus = [(0, ACT, 0, 0, 0, 1), (1, ACT, 0, 1, 0, 1)]
+    assert "command bus" in {x.rule for x in check(trace(act_bus), s, refresh="none")}

@@ -177,3 +177,20 @@ def test_ddr5_replay_show_and_check(trace, tmp_path, capsys):
     stats = json.loads(out.read_text())
     assert set(stats) == KEYS | {"energy_note"} and stats["energy_pj"]["act"] > 0
     assert main(["check", str(cmds), "--standard", "DDR5-4800"]) == 0
+
+
+def test_lpddr5_replay_show_and_check(trace, tmp_path, capsys):
+    """LPDDR5-6400 is listed, shown with its WCK burst time and missing-current note, replayed with all-bank
+    and per-bank refresh, and both command traces pass the checker through the CLI."""
+    assert main(["standards"]) == 0
+    assert "LPDDR5-6400" in capsys.readouterr().out
+    assert main(["show", "LPDDR5-6400"]) == 0
+    shown = capsys.readouterr().out
+    assert "BL_min" in shown and "VDD1 1.8 V: no currents" in shown and "no public currents" in shown
+    for refresh in ("all-bank", "per-bank"):
+        out, cmds = tmp_path / f"{refresh}.json", tmp_path / f"{refresh}.csv"
+        assert main(["replay", str(trace), "--standard", "LPDDR5-6400", "--refresh", refresh, "--json", str(out),
+                     "--cmd-trace", str(cmds)]) == 0
+        stats = json.loads(out.read_text())
+        assert "energy_note" in stats and stats["energy_pj"]["rd"] > 0
+        assert main(["check", str(cmds), "--standard", "LPDDR5-6400"]) == 0

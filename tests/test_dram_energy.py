@@ -202,3 +202,14 @@ def test_rails_without_currents_are_named():
     assert rails_without_currents(load_spec("DDR5-4800")) == ("VPP", "VDDQ")
     assert "no public currents for VPP, VDDQ" in energy_note(load_spec("DDR5-4800"))
     assert energy_note(load_spec("DDR4-2400R")) == ""
+
+
+def test_lpddr5_energy_is_vdd2h_only_and_named():
+    """LPDDR5-6400 has public currents for VDD2H only (Micron data sheet, in the YAML); the other rails carry
+    no energy and every output names them."""
+    from dramsim.energy import core_rail, energy_note, rails_without_currents
+
+    spec = load_spec("LPDDR5-6400")
+    assert core_rail(spec) == "VDD2H"
+    assert rails_without_currents(spec) == ("VDD1", "VDD2L", "VDDQ")
+    assert "no public currents for VDD1, VDD2L, VDDQ" in energy_note(spec)

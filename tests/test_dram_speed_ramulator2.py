@@ -76,3 +76,10 @@ def test_real_ramulator2_cycles_match_ours_on_short_stride(tmp_path, standard):
     ours = simulate(load_spec(standard), RequestTrace(a, np.zeros(len(a), bool))).cycles
     assert 0 < run_s < wall
     assert abs(ours - cycles) <= 0.01 * cycles
+
+
+@pytest.mark.skipif(not os.environ.get("RAMULATOR2_PYTHON"), reason="RAMULATOR2_PYTHON (a Ramulator 2.1 build) not set")
+def test_real_ramulator2_lpddr5_runs_its_own_controller(tmp_path):
+    """LPDDR5-6400's preset entry runs Ramulator 2.1's LPDDR5 controller (ramulator2_run.CONTROLLERS) on the
+    same device: stride cycles within 1% of ours."""
+    test_real_ramulator2_cycles_match_ours_on_short_stride(tmp_path, "LPDDR5-6400")

@@ -81,3 +81,47 @@ def test_user_copy_loads(tmp_path):
 def test_unknown_standard():
     with pytest.raises(InputError, match="unknown standard"):
         load_spec("DDR9-9999")
+
+
+#: Ramulator 2.1 timing names (figures.json standards.LPDDR5.timing_CK) -> LPDDR5-6400's (nREFIpb: see below).
+_LPDDR5_NAMES = {"nBL_min": "BL_min", "nBL_max": "BL_max", "nCL": "CL", "nCWL": "CWL", "nRCD": "RCD", "nRP": "RP",
+                 "nRPab": "RPab", "nRAS": "RAS", "nRC": "RC", "nWR": "WR", "nRTP": "RTP", "nPPD": "PPD",
+                 "nCCDS": "CCD_S", "nCCDL": "CCD_L", "nCCDS_WR": "CCD_S_WR", "nCCDL_WR": "CCD_L_WR", "nRRDS": "RRD_S",
+                 "nRRDL": "RRD_L", "nWTRS": "WTR_S", "nWTRL": "WTR_L", "nFAW": "FAW", "nRFC": "RFC",
+                 "nRFCpb": "RFCpb", "nREFI": "REFI", "nCS": "RTRS", "nPBR2PBR": "PBR2PBR", "nPBR2ACT": "PBR2ACT"}
+
+
+def test_lpddr5_is_ramulator2_preset_as_resolved():
+    """LPDDR5-6400 has the organization and every timing value of Ramulator 2.1's LPDDR5_8Gb_x16 + LPDDR5_6400
+    (figures.json), except tREFIpb: 390 (tREFI / 8 rounded down, a maximum) where Ramulator rounds up to 391."""
+    import json
+
+    path = Path(__file__).resolve().parents[2] / "shared" / "reference" / "dram" / "peers2" / "figures.json"
+    if not path.exists():
+        pytest.skip("shared reference material not available")
+    ref = json.loads(path.read_text())["standards"]["LPDDR5"]
+    spec = load_spec("LPDDR5-6400")
+    t, o = spec.timing, spec.organization
+    assert {k: getattr(t, v) for k, v in _LPDDR5_NAMES.items()} == {k: ref["timing_CK"][k] for k in _LPDDR5_NAMES}
+    assert (t.REFIpb, ref["timing_CK"]["nREFIpb"]) == (390, 391)
+    assert t.tck_ns * 1000 == ref["timing_CK"]["tCK_ps"]
+    org = ref["org"]
+    assert (o.density_gbit * 1024, o.dq, o.bankgroups, o.banks_per_group, o.rows, o.columns) == \
+        (org["density"], org["dq"], org["bankgroup"], org["bank"], org["row"], org["column"])
+    assert (o.burst_length, o.burst_bytes, spec.burst_cycles) == (ref["BL"], ref["burst_bytes"], 2)
+
+
+def test_burst_cycles_from_bl_min_are_validated(tmp_path):
+    """BL_min sets the burst's data-bus cycles (BL in tables); BL_max below it, or a tCCD below it, is refused."""
+    d = yaml.safe_load((Path(__file__).resolve().parents[1] / "dramsim/standards/LPDDR5-6400.yaml").read_text())
+    for change, match in (({"BL_max": 1}, "BL_max"), ({"CCD_S": 1}, "CCD_S")):
+        bad = dict(d, timing=dict(d["timing"], **change))
+        p = tmp_path / "lp5.yaml"
+        p.write_text(yaml.safe_dump(bad))
+        with pytest.raises(InputError, match=match):
+            load_spec(p)
+    plain = dict(d, timing={k: v for k, v in d["timing"].items() if k not in ("BL_min", "BL_max")})
+    plain["timing"].update(CCD_S=8, CCD_L=8, CCD_S_WR=8, CCD_L_WR=8)
+    p = tmp_path / "ddr_clocked.yaml"
+    p.write_text(yaml.safe_dump(plain))
+    assert load_spec(p).burst_cycles == 8        # without BL_min: burst_length / 2

@@ -2,8 +2,9 @@
 
 Nothing here comes from the controller (``dramsim.timing`` / ``kernel``): the values are typed in
 from the JEDEC standards (JESD79-3F DDR3, JESD79-4B DDR4, JESD79-5 DDR5, JESD209-3C LPDDR3,
-JESD209-4B LPDDR4; HBM2, JESD235, see :data:`_HBM2`; for GDDR6 the few values public sources give, see
-:data:`_GDDR6`)
+JESD209-4B LPDDR4, JESD209-5 LPDDR5: its ns values as Micron's LPDDR5 data sheets and Ramulator 2.1's
+LPDDR5 rules quote them; HBM2, JESD235, see :data:`_HBM2`; for GDDR6 the few values public sources give,
+see :data:`_GDDR6`)
 and turned into clock cycles by :func:`to_cycles`, JEDEC's integer rounding algorithm
 (nCK = truncate((tPARAM_ps * 1000 / tCK_ps + 974) / 1000), i.e. round up with a tolerance of
 2.6 % of a clock). A rule "max(n nCK, x ns)" is ``max(n, to_cycles(x))``.
@@ -28,8 +29,8 @@ import math
 from dramsim.spec import Spec
 
 #: Standards with a table, and whether their turnaround formulas are the LPDDR ones.
-KNOWN = ("DDR3", "DDR4", "DDR5", "GDDR6", "HBM2", "LPDDR3", "LPDDR4")
-LPDDR = ("LPDDR3", "LPDDR4")
+KNOWN = ("DDR3", "DDR4", "DDR5", "GDDR6", "HBM2", "LPDDR3", "LPDDR4", "LPDDR5")
+LPDDR = ("LPDDR3", "LPDDR4", "LPDDR5")
 #: Standards with a separate ACT -> WR distance (tRCDWR besides tRCDRD).
 SPLIT_RCD = ("GDDR6", "HBM2")
 #: Standards whose rule names follow JESD235's spelling (tRCDRD, tRRDS, tCCDL, tWTRS, ...).
@@ -110,6 +111,14 @@ _HBM2_RFC = {1: 110.0, 2: 160.0, 4: 260.0, 8: 350.0}
 _LPDDR3_RFC = {4: (130.0, 60.0), 8: (210.0, 90.0)}
 # ---- LPDDR4, JESD209-4B; tRFCab / tRFCpb by density per channel (a die holds two channels) ----
 _LPDDR4_RFC = {2: (130.0, 60.0), 3: (180.0, 90.0), 4: (180.0, 90.0), 6: (280.0, 140.0), 8: (280.0, 140.0)}
+# ---- LPDDR5, JESD209-5, bank-group mode (the checker knows no 16-bank or 8-bank mode): speed-
+# independent minima (nCK, ns); RBTP: read burst end to precharge; tRFCab / tRFCpb by density per
+# channel (a x16 die is one channel); tREFI = 32 ms / 8192, tREFIpb = tREFI / 8. Not checked:
+# tpbR2pbR, tpbR2act (the checker's walk has no such rule) ----
+_LPDDR5 = {"RCD": (0, 18.0), "RP": (0, 18.0), "RPab": (0, 21.0), "RAS": (0, 42.0), "RRD_S": (4, 5.0),
+           "RRD_L": (4, 5.0), "FAW": (16, 20.0), "WTR_S": (0, 6.25), "WTR_L": (0, 12.0), "RBTP": (0, 7.5),
+           "WR": (0, 34.0), "PPD": (2, 0.0)}
+_LPDDR5_RFC = {2: (130.0, 60.0), 4: (180.0, 90.0), 8: (210.0, 120.0), 16: (280.0, 140.0), 32: (380.0, 190.0)}
 
 
 def _page_kb(spec: Spec) -> float:
@@ -186,6 +195,14 @@ def table(spec: Spec) -> dict[str, tuple[int, float]]:
             ab, pb = _LPDDR4_RFC[dens]
             v.update(RFC=(0, ab), RFCpb=(0, pb), XS=(2, ab + 7.5))
         v.update(REFI=(0, 3904.0), REFIpb=(0, 488.0))
+    elif std == "LPDDR5":
+        v.update(_LPDDR5)
+        # WCK:CK 4:1 (bank-group mode): a BL16 burst is BL/n_min = 2 nCK, the column cycle BL/n_max 4
+        v.update(CCD_S=(org.burst_length // 8, 0.0), CCD_L=(org.burst_length // 4, 0.0))
+        if dens in _LPDDR5_RFC:
+            ab, pb = _LPDDR5_RFC[dens]
+            v.update(RFC=(0, ab), RFCpb=(0, pb))
+        v.update(REFI=(0, 3906.25), REFIpb=(0, 3906.25 / 8))
     return v
 
 
@@ -275,7 +292,9 @@ def limits(spec: Spec) -> dict[str, int]:
     nbl = max(spec.organization.burst_length // _BEATS_PER_CK.get(spec.standard, 2), 1)
     cl, cwl = t.CL, t.CWL
     v.update(CL=cl, CWL=cwl, nBL=nbl, RD2PRE=v["RTP"])
-    if spec.standard in LPDDR:
+    if spec.standard == "LPDDR5":
+        _lpddr5_distances(spec, j, v)
+    elif spec.standard in LPDDR:
         dqsck = j["DQSCK"]
         v["WR2PRE"] = cwl + nbl + 1 + v["WR"]
         v["WR2RD_S"] = cwl + nbl + 1 + v["WTR_S"]
@@ -292,6 +311,20 @@ def limits(spec: Spec) -> dict[str, int]:
         if spec.standard == "DDR5":         # + tWPRE (2 nCK) + (tRPST - 0.5 nCK), tRPST 0.5 nCK
             v["RD2WR"] = cl + nbl + 2 - cwl + 2 + 0
     return v
+
+
+def _lpddr5_distances(spec: Spec, j: dict, v: dict) -> None:
+    """LPDDR5 (JESD209-5, bank-group mode, WCK:CK 4:1) burst and command-to-command distances in ``v``.
+
+    A BL16 burst holds the data bus BL/n_min = burst_length / 8 nCK (8 data beats per CK: WCK at
+    4 x CK, both edges) and the column array BL/n_max = burst_length / 4 nCK. RD2PRE = BL/n_min +
+    RU(tRBTP/tCK); WR2PRE = WL + BL/n_min + RU(tWR/tCK); RD2WR = RL + BL/n_min + 2 - WL; WR2RD_S =
+    WL + BL/n_min + RU(tWTR_S/tCK); WR2RD_L = WL + BL/n_max + RU(tWTR_L/tCK).
+    """
+    nbl, nbl_max = spec.organization.burst_length // 8, spec.organization.burst_length // 4
+    cl, cwl = spec.timing.CL, spec.timing.CWL
+    v.update(nBL=nbl, RD2PRE=max(v["RTP"], nbl + j["RBTP"]), WR2PRE=cwl + nbl + v["WR"],
+             RD2WR=cl + nbl + 2 - cwl, WR2RD_S=cwl + nbl + v["WTR_S"], WR2RD_L=cwl + nbl_max + v["WTR_L"])
 
 
 def timing_offsets(spec: Spec) -> dict[str, int]:
@@ -312,10 +345,11 @@ def timing_offsets(spec: Spec) -> dict[str, int]:
 def command_slots(spec: Spec) -> dict[str, int]:
     """Command-bus clocks each command occupies (JESD209-4 LPDDR4: ACTIVATE-1/-2 and RD/WR + CAS-2
     are 4 clocks, PRE/PREA/REF/REFpb/SRE/SRX 2; power-down entry/exit is CKE only: 1 slot of
-    deselect; JESD79-5 DDR5: ACT, RD, WR, RDA, WRA 2 clocks). Every other standard: 1 clock per command."""
+    deselect; JESD79-5 DDR5: ACT, RD, WR, RDA, WRA 2 clocks; JESD209-5 LPDDR5: ACT 2 clocks, the
+    checker requiring ACTIVATE-2 right after ACTIVATE-1 as the engine issues them). Every other standard: 1 clock per command."""
     if spec.standard == "DDR5":
         return {"ACT": 2, "RD": 2, "WR": 2, "RDA": 2, "WRA": 2}
-    if spec.standard == "HBM2":
+    if spec.standard in ("HBM2", "LPDDR5"):     # JESD235 ACT on the row bus; JESD209-5 ACTIVATE-1 + -2
         return {"ACT": 2}
     if spec.standard == "LPDDR4":
         return {"ACT": 4, "RD": 4, "WR": 4, "RDA": 4, "WRA": 4, "PRE": 2, "PREA": 2, "REF": 2,
