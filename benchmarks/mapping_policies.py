@@ -84,7 +84,7 @@ def measure(args) -> pd.DataFrame:
                     for name, op in ops.items():
                         row[f"busy_{name}_pj"] = pipeline.energy_per_inference(busy, op.spec)["total"]
                     for step_ns in args.step_ns:
-                        c = RunConfig(standard=args.standard, step_ns=step_ns)
+                        c, _ = pipeline.low_power_policy(spec, RunConfig(standard=args.standard, step_ns=step_ns))
                         for tag, low_power in (("sb", False), ("lp", True)):
                             paced = pipeline.replay(spec, lay, [ev], n_steps, c, paced=True, low_power=low_power)
                             for name, op in ops.items():
@@ -162,10 +162,11 @@ def main(argv=None) -> int:
     df.to_csv(out / "mapping_policies.csv", index=False)
     summary = summarize(df)
     summary.to_csv(out / "mapping_policies_summary.csv", index=False)
+    lp_cfg, note = pipeline.low_power_policy(load_spec(args.standard), RunConfig(standard=args.standard))
     with pd.option_context("display.width", 250, "display.max_columns", 40, "display.max_rows", 1000):
         print(f"{args.standard}; nominal {df.attrs['nominal_v']:.4g} V, low {df.attrs['low_v']:.4g} V "
               f"(DDR3L 1.025 V equivalent, nominal BER {df.attrs['ber_low']:.3g}); {args.samples} samples; "
-              f"paced: sb = standby only, lp = {pipeline.low_power_label(RunConfig())}")
+              f"paced: sb = standby only, lp = {pipeline.low_power_label(lp_cfg)}" + (f" ({note})" if note else ""))
         print(summary.round(2).to_string(index=False))
         print(PAPER)
         print("\nEnergy per inference (uJ), nominal voltage, linear layout:")

@@ -41,6 +41,8 @@ table: ``vdd x 1.35 / rail nominal``, reported as ``vdd_ddr3l_v``).
 """
 from __future__ import annotations
 
+import dataclasses
+
 import functools
 import hashlib
 import json
@@ -209,6 +211,29 @@ class Replay:
 
     def throughput_gbps(self, burst_bytes: int) -> float:
         return self.requests * burst_bytes / self.time_ns if self.time_ns > 0 else 0.0
+
+
+def low_power_policy(spec, cfg: RunConfig) -> tuple[RunConfig, str]:
+    """``cfg`` with the low-power policies ``spec`` can run, and a note naming any it cannot ("" if none).
+
+    A spec without power-down timing (``CKE``, ``XP``; DDR5-4800, GDDR6-14000, LPDDR5-6400 as
+    shipped) cannot power down, one without ``CKESR``/``XS`` cannot self-refresh: the paced replay
+    then keeps its ranks in standby between reads, and the note says so (its paced energy is an
+    upper bound against a controller that powers down).
+    """
+    t = spec.timing
+    dropped, changes = [], {}
+    if cfg.powerdown_after is not None and not (t.CKE and t.XP):
+        dropped.append("power-down (no CKE / XP)")
+        changes["powerdown_after"] = None
+    if cfg.selfrefresh_after is not None and not (t.CKESR and t.XS):
+        dropped.append("self-refresh (no CKESR / XS)")
+        changes["selfrefresh_after"] = None
+    if not dropped:
+        return cfg, ""
+    return (dataclasses.replace(cfg, **changes),
+            f"{spec.name} has no low-power timing for {' or '.join(dropped)}: the paced replay keeps idle ranks "
+            "in standby, so its paced energy is an upper bound against a controller that powers down")
 
 
 def low_power_label(cfg: RunConfig) -> str:
@@ -433,10 +458,13 @@ def run(cfg: RunConfig, progress: bool = True, trace_dir=None) -> tuple[pd.DataF
     spec = load_spec(cfg.standard, channels=cfg.channels, ranks=cfg.ranks)
     table = _shipped_table()
     volts = run_voltages(spec, cfg)
+    cfg, lp_note = low_power_policy(spec, cfg)
     info = {"standard": spec.name, "notes": [], "rail": core_rail(spec), "rail_nominal_v": rail_nominal(spec),
             "paced_label": low_power_label(cfg)}
     if energy_note(spec):                   # rails without public currents (DDR5-4800, LPDDR5-6400)
         info["notes"].append(energy_note(spec))
+    if lp_note:
+        info["notes"].append(lp_note)
     model, info["model_cached"] = trained_model(cfg, progress=progress)
     Xt, yt = snn_data.load(cfg.data, "test")
     if cfg.eval_samples is not None:

@@ -72,7 +72,8 @@ def dram_cost(model, images, cfg: RunConfig, bits: int, policy: str, vdd: float)
                          scaling=cfg.voltage_scaling, vendor=cfg.vendor, statistic=cfg.ber_statistic)
     sim_spec = op.spec if cfg.mode == "reliable" else spec
     rep = pipeline.replay(sim_spec, layout, ev, model.params.n_steps, cfg)
-    paced = pipeline.replay(sim_spec, layout, ev[:max(1, min(cfg.paced_samples, n))], model.params.n_steps, cfg,
+    lp_cfg, _ = pipeline.low_power_policy(sim_spec, cfg)      # standby where the spec cannot power down
+    paced = pipeline.replay(sim_spec, layout, ev[:max(1, min(cfg.paced_samples, n))], model.params.n_steps, lp_cfg,
                             paced=True, low_power=True)
     return {"energy_pj": pipeline.energy_per_inference(rep, op.spec)["total"],
             "energy_paced_pj": pipeline.energy_per_inference(paced, op.spec)["total"],

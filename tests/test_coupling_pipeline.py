@@ -256,3 +256,18 @@ def test_run_on_lpddr5_names_the_rails_without_currents(tmp_path_factory):
     hi, lo = df.sort_values("vdd_v", ascending=False).itertuples()
     assert lo.energy_busy_pj_per_inference < hi.energy_busy_pj_per_inference
     assert any("VDD2H only: no public currents for VDD1, VDD2L, VDDQ" in n for n in info["notes"])
+
+
+@pytest.mark.parametrize("name", ["LPDDR5-6400", "DDR5-4800", "GDDR6-14000"])
+def test_paced_replay_keeps_standby_where_the_spec_cannot_power_down(name):
+    spec = load_spec(name)
+    cfg, note = pipeline.low_power_policy(spec, RunConfig(standard=name, selfrefresh_after=1000))
+    assert cfg.powerdown_after is None and cfg.selfrefresh_after is None
+    assert name in note and "power-down" in note and "self-refresh" in note and "upper bound" in note
+    assert pipeline.low_power_label(cfg) == pipeline.STANDBY_LABEL
+
+
+def test_low_power_policy_is_kept_where_the_spec_has_its_timing():
+    cfg = RunConfig(selfrefresh_after=1000)
+    same, note = pipeline.low_power_policy(load_spec("LPDDR3-1600"), cfg)
+    assert same is cfg and note == ""
