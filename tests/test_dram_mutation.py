@@ -9,7 +9,7 @@ from dramsim.spec import load_spec
 #: Rules every standard's suite must move one cycle early (or construct tight), by generic name.
 RULES = ("command bus", "data bus", "tRTRS", "tRC", "tRCD", "tRAS", "tRP", "tRPab", "tRTP", "tWR", "tRRD_L",
          "tFAW", "tCCD_L", "tRTW", "tWTR_L", "tRFC", "tCKE", "tCKESR", "tXP", "tXS", "tREFI", "tREFI:average")
-#: Low-power rules (DDR5, GDDR6 and HBM2 have no low-power timing in their specs: their power-down and
+#: Low-power rules (DDR5 and GDDR6 have no low-power timing in their specs: their power-down and
 #: self-refresh are not modelled).
 LOW_POWER_RULES = ("tCKE", "tCKESR", "tXP", "tXS")
 EXTRA = {"DDR4": ("tRRD_S", "tCCD_S", "tWTR_S"), "DDR3": ("tXPDLL", "tXSDLL"),
@@ -22,7 +22,7 @@ EXTRA = {"DDR4": ("tRRD_S", "tCCD_S", "tWTR_S"), "DDR3": ("tXPDLL", "tXSDLL"),
 EXTRA["HBM2"] = ("tRRD_S", "tCCD_S", "tWTR_S", "tRCD_WR")
 #: Rules a standard does not have: low-power rules without low-power timing in the spec; HBM2 has no
 #: rank-to-rank rule (each pseudo-channel has its own data bus).
-NOT_APPLICABLE = {"DDR5": LOW_POWER_RULES, "GDDR6": LOW_POWER_RULES, "HBM2": LOW_POWER_RULES + ("tRTRS",)}
+NOT_APPLICABLE = {"DDR5": LOW_POWER_RULES, "GDDR6": LOW_POWER_RULES, "HBM2": ("tRTRS",)}
 
 #: Rules no legal trace of the standard's spec can make tight (so no one-cycle-early mutant exists; the
 #: checker still checks them). GDDR6-14000: 4 x tRRD_S (44) > tFAW (43); HBM2-2000: 4 x tRRDS (16) >
