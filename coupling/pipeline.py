@@ -57,7 +57,7 @@ from coupling.config import RunConfig
 from coupling.faults import BANK_FLOOR, ErrorProfile, FaultModel
 from coupling.layout import Geometry, WeightLayout
 from coupling.weights import DramWeightSource, ber_key
-from dramsim.energy import compute_energy, core_rail, residency
+from dramsim.energy import compute_energy, core_rail, energy_note, residency
 from dramsim.errors import InputError
 from dramsim.mapping import AddressMapping
 from dramsim.simulate import simulate
@@ -433,8 +433,9 @@ def run(cfg: RunConfig, progress: bool = True, trace_dir=None) -> tuple[pd.DataF
     spec = load_spec(cfg.standard, channels=cfg.channels, ranks=cfg.ranks)
     table = _shipped_table()
     volts = run_voltages(spec, cfg)
-    info = {"standard": spec.name, "notes": [], "rail": core_rail(spec), "rail_nominal_v": rail_nominal(spec),
-            "paced_label": low_power_label(cfg)}
+    info = {"standard": spec.name, "notes": [n for n in (energy_note(spec),) if n], "rail": core_rail(spec),
+            "rail_nominal_v": rail_nominal(spec), "paced_label": low_power_label(cfg),
+            "ranks": spec.organization.ranks}
     model, info["model_cached"] = trained_model(cfg, progress=progress)
     Xt, yt = snn_data.load(cfg.data, "test")
     if cfg.eval_samples is not None:
