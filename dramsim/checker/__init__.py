@@ -111,12 +111,12 @@ tXP                      PDX -> any        rank                      D3 max(3nCK
                                                                      max(4nCK, 6 ns), L3 max(3nCK,
                                                                      7.5ns), L4 max(5 nCK, 7.5 ns)
 tXPDLL                   slow PDX -> RD/WR rank                      D3 max(10 nCK, 24 ns); D4 spec;
-                                                                     LPDDR (no DLL) = tXP
+                                                                     LPDDR, H2 (no DLL) = tXP
 tXS / tXSR               SRX -> non-column rank                      D3 max(5nCK, tRFC + 10 ns), D4
                                                                      tRFC + 10 ns, L3 max(2nCK, tRFCab +
                                                                      10 ns), L4 max(2nCK, tRFCab + 7.5ns)
 tXSDLL                   SRX -> RD/WR      rank                      D3 512 nCK (tDLLK); D4 spec;
-                                                                     LPDDR = tXSR
+                                                                     LPDDR = tXSR, H2 = tXS
 state:... CKE            low-power         rank                      nothing but the matching exit while
                                                                      CKE is low; PDE_PRE / SRE with
                                                                      every bank closed, PDE_ACT with one
