@@ -43,6 +43,7 @@ sys.path.insert(0, str(ROOT))
 
 from coupling import pipeline  # noqa: E402
 from coupling.config import RunConfig  # noqa: E402
+from dramsim.energy import energy_note  # noqa: E402
 from dramsim.spec import load_spec  # noqa: E402
 from dramsim.voltage import operating_point  # noqa: E402
 from snn import data as snn_data  # noqa: E402
@@ -95,7 +96,7 @@ def measure(args) -> pd.DataFrame:
                     rows.append(row)
         print(f"N={N} done ({time.perf_counter() - t_all:.0f} s)", file=sys.stderr)
     df = pd.DataFrame(rows)
-    df.attrs.update(nominal_v=volts[0], low_v=volts[-1], ber_low=ops["low"].ber)
+    df.attrs.update(nominal_v=volts[0], low_v=volts[-1], ber_low=ops["low"].ber, energy_note=energy_note(spec))
     return df
 
 
@@ -167,6 +168,8 @@ def main(argv=None) -> int:
         print(f"{args.standard}; nominal {df.attrs['nominal_v']:.4g} V, low {df.attrs['low_v']:.4g} V "
               f"(DDR3L 1.025 V equivalent, nominal BER {df.attrs['ber_low']:.3g}); {args.samples} samples; "
               f"paced: sb = standby only, lp = {pipeline.low_power_label(lp_cfg)}" + (f" ({note})" if note else ""))
+        if df.attrs["energy_note"]:
+            print(f"note: {df.attrs['energy_note']}")
         print(summary.round(2).to_string(index=False))
         print(PAPER)
         print("\nEnergy per inference (uJ), nominal voltage, linear layout:")

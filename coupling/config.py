@@ -30,7 +30,7 @@ _DOC = {
     "max_weakness": "enforcesnn: avoid DRAM rows whose expected BER exceeds this multiple of the device BER while others remain",
     "standard": "DRAM standard (dramsim built-in name or spec file)",
     "channels": "channels",
-    "ranks": "ranks per channel",
+    "ranks": "ranks per channel; null = the standard's own (1, but HBM2-2000: its 2 pseudo-channels)",
     "controller_mapping": "the controller's address mapping (most significant first); layouts are encoded through it",
     "row_policy": "controller row policy: open, closed (strict: every column command auto-precharges) or close-adaptive",
     "refresh": "refresh: all-bank, per-bank or none",
@@ -95,7 +95,7 @@ class RunConfig:
     max_weakness: float | None = 1.0
     standard: str = "LPDDR3-1600"
     channels: int = 1
-    ranks: int = 1
+    ranks: int | None = None
     controller_mapping: str = "RoBaRaCoCh"
     row_policy: str = "open"
     refresh: str = "all-bank"
@@ -166,8 +166,10 @@ class RunConfig:
 
         for name in ("neurons", "epochs", "replay_samples", "paced_samples", "channels", "ranks"):
             v = getattr(self, name)
+            if name == "ranks" and v is None:
+                continue
             if isinstance(v, bool) or not isinstance(v, int) or v < 1:
-                bad(name, "a positive integer")
+                bad(name, "a positive integer" + (" or null" if name == "ranks" else ""))
         if isinstance(self.validation_samples, bool) or not isinstance(self.validation_samples, int) \
                 or self.validation_samples < 0:
             bad("validation_samples", "an integer >= 0")

@@ -459,12 +459,9 @@ def run(cfg: RunConfig, progress: bool = True, trace_dir=None) -> tuple[pd.DataF
     table = _shipped_table()
     volts = run_voltages(spec, cfg)
     cfg, lp_note = low_power_policy(spec, cfg)
-    info = {"standard": spec.name, "notes": [], "rail": core_rail(spec), "rail_nominal_v": rail_nominal(spec),
-            "paced_label": low_power_label(cfg)}
-    if energy_note(spec):                   # rails without public currents (DDR5-4800, LPDDR5-6400)
-        info["notes"].append(energy_note(spec))
-    if lp_note:
-        info["notes"].append(lp_note)
+    info = {"standard": spec.name, "notes": [n for n in (energy_note(spec), lp_note) if n], "rail": core_rail(spec),
+            "rail_nominal_v": rail_nominal(spec), "paced_label": low_power_label(cfg),
+            "ranks": spec.organization.ranks}
     model, info["model_cached"] = trained_model(cfg, progress=progress)
     Xt, yt = snn_data.load(cfg.data, "test")
     if cfg.eval_samples is not None:

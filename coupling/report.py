@@ -141,7 +141,7 @@ def report_markdown(df: pd.DataFrame, info: dict, cfg: RunConfig, command: str =
     parts = [
         "# enforcesnn run: DRAM energy, throughput and accuracy of SNN inference on approximate DRAM",
         "",
-        f"Command: `{command}`. Standard {info['standard']} ({cfg.channels} channel(s), {cfg.ranks} rank(s)), "
+        f"Command: `{command}`. Standard {info['standard']} ({cfg.channels} channel(s), {info.get('ranks', cfg.ranks)} rank(s)), "
         f"controller mapping {cfg.controller_mapping}, row policy {cfg.row_policy}, {cfg.mode} mode, vendor "
         f"{cfg.vendor} ({cfg.ber_statistic} over modules) BER profile, EDEN error model {cfg.error_model} "
         f"({cfg.error_mode}), {n_dev} device(s) (seeds {', '.join(map(str, cfg.device_seeds))}; device variation "

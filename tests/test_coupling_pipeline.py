@@ -271,3 +271,22 @@ def test_low_power_policy_is_kept_where_the_spec_has_its_timing():
     cfg = RunConfig(selfrefresh_after=1000)
     same, note = pipeline.low_power_policy(load_spec("LPDDR3-1600"), cfg)
     assert same is cfg and note == ""
+
+
+def test_run_on_hbm2_uses_both_pseudo_channels_and_notes_the_missing_rails(tmp_path_factory):
+    """`ranks` defaults to the standard's own (HBM2-2000: 2 pseudo-channels); the energy note reaches the report."""
+    from coupling.report import report_markdown
+    cache = tmp_path_factory.getbasetemp() / "model-cache"
+    cfg = RunConfig(standard="HBM2-2000", neurons=8, train_limit=40, eval_samples=20, replay_samples=1,
+                    paced_samples=1, precisions=[8], policies=["linear"], voltages=[1.2, 0.978],
+                    cache_dir=str(cache), plots=False, device_seeds=[0])
+    assert cfg.ranks is None
+    df, info = pipeline.run(cfg, progress=False)
+    assert info["ranks"] == 2 and info["notes"] == ["energy counts VDD only: no public currents for VPP, VDDQ "
+                                                    "(HBM2-2000)"]
+    assert (df.energy_busy_pj_per_inference > 0).all()
+    assert (df.energy_paced_pj_per_inference < df.energy_paced_standby_pj_per_inference).all()
+    text = report_markdown(df, info, cfg)
+    assert "(1 channel(s), 2 rank(s))" in text and "Note: energy counts VDD only" in text
+    with pytest.raises(Exception, match="field ranks is 0; expected a positive integer or null"):
+        RunConfig(ranks=0).validate()

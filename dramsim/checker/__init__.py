@@ -111,12 +111,12 @@ tXP                      PDX -> any        rank                      D3 max(3nCK
                                                                      max(4nCK, 6 ns), L3 max(3nCK,
                                                                      7.5ns), L4 max(5 nCK, 7.5 ns)
 tXPDLL                   slow PDX -> RD/WR rank                      D3 max(10 nCK, 24 ns); D4 spec;
-                                                                     LPDDR (no DLL) = tXP
+                                                                     LPDDR, H2 (no DLL) = tXP
 tXS / tXSR               SRX -> non-column rank                      D3 max(5nCK, tRFC + 10 ns), D4
                                                                      tRFC + 10 ns, L3 max(2nCK, tRFCab +
                                                                      10 ns), L4 max(2nCK, tRFCab + 7.5ns)
 tXSDLL                   SRX -> RD/WR      rank                      D3 512 nCK (tDLLK); D4 spec;
-                                                                     LPDDR = tXSR
+                                                                     LPDDR = tXSR, H2 = tXS
 state:... CKE            low-power         rank                      nothing but the matching exit while
                                                                      CKE is low; PDE_PRE / SRE with
                                                                      every bank closed, PDE_ACT with one
@@ -153,6 +153,10 @@ all-bank refresh. Values: tCCDS 2 nCK (BL/2), tRRDS = tRRDL 4 ns, tRFC 110 / 160
 (1 / 2 / 4 / 8 Gb per pseudo-channel), tREFI 3.9 us (the JESD235 values Ramulator 2.1's HBM2 model
 quotes; we had no copy of JESD235); every other minimum is the spec's. ACT -> WR is tRCDWR, ACT ->
 RD tRCDRD. Names: tRCDRD, tRCDWR, tRRDS/L, tCCDS/L (reads and writes), tWTRS/L, tRP, tRFC.
+Power-down and self-refresh are per pseudo-channel, their entries and exits (PDE/PDX, SRE/SRX) on
+the row bus; tCKE, tCKESR, tXP and tXS are the spec's (JESD235's values are not public to us), and
+without a DLL a read or write after an exit waits tXP / tXS as every other command (no tXPDLL /
+tXSDLL rule; names tXP, tXS).
 
 Speed-bin tables (D3 800-2133, D4 1600-3200 MT/s) and density tables are in
 :mod:`dramsim.checker.jedec`; a value it lacks, and every value of another standard or speed, is
@@ -204,6 +208,8 @@ def rule_names(spec: Spec) -> tuple[str, ...]:
             rename["tCKESR"] = "tSR"
     elif spec.standard in ("DDR3", "DDR4", "DDR5", "GDDR6", "HBM2"):
         rename["tRPab"] = "tRP"
+    if spec.standard in jedec.NO_DLL and not lp:    # HBM2: no DLL, the exits are tXP / tXS throughout
+        rename.update({"tXPDLL": "tXP", "tXSDLL": "tXS"})
     if spec.standard in jedec.JESD235_NAMES:  # JESD235 spelling: tRCDRD / tRCDWR, tRRDS, tCCDL, ...
         rename.update({"tRCD": "tRCDRD", "tRCD_WR": "tRCDWR", "tRRD_S": "tRRDS", "tRRD_L": "tRRDL",
                        "tCCD_S": "tCCDS", "tCCD_L": "tCCDL", "tCCD_S_WR": "tCCDS", "tCCD_L_WR": "tCCDL",

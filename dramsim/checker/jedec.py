@@ -37,6 +37,14 @@ SPLIT_RCD = ("GDDR6", "HBM2")
 JESD235_NAMES = ("HBM2",)
 #: Standards with a row and a column command bus, and a data bus per rank (pseudo-channel).
 DUAL_BUS = ("HBM2",)
+#: Standards without a DLL: slow power-down exits and self-refresh exits cost tXP / tXS before a
+#: read or write too (tXPDLL = tXP, tXSDLL = tXS). HBM2: JESD235 names no DLL exit distinction
+#: that we know of.
+NO_DLL = LPDDR + ("HBM2",)
+#: HBM2's low-power commands travel on the row bus (CKE events and SRE / SRX: never a column-bus
+#: cycle; the same choice as the spec's table, made here on its own).
+LOW_POWER_BUS = {name: 1 for name in ("PDN_F_PRE", "PDN_S_PRE", "PDN_F_ACT", "PDN_S_ACT", "PUP_PRE", "PUP_ACT",
+                                      "SREN", "SREX")}
 
 
 def to_cycles(ns: float, tck_ns: float) -> int:
@@ -280,8 +288,8 @@ def limits(spec: Spec) -> dict[str, int]:
     v["REFIpb"] = min(t.REFIpb, j["REFIpb"]) if ("REFIpb" in j and t.REFIpb) else t.REFIpb
     if not v["RFCpb"] and "RFCpb" in j:
         v["RFCpb"] = j["RFCpb"]
-    # without a DLL (LPDDR), slow exits cost the same as fast ones
-    if spec.standard in LPDDR:
+    # without a DLL (LPDDR, HBM2), slow exits cost the same as fast ones
+    if spec.standard in NO_DLL:
         v["XPDLL"] = v["XP"]
         v["XSDLL"] = v["XS"]
     v["PPD"] = j.get("PPD", 0)
@@ -359,10 +367,11 @@ def command_slots(spec: Spec) -> dict[str, int]:
 
 def command_buses(spec: Spec) -> dict[str, int]:
     """The command bus of each command where a channel has two (JESD235 HBM2: ACT, PRE, PREA, REF,
-    REFpb on the row bus, 1; RD, WR, RDA, WRA on the column bus, 0); every other standard: one bus,
+    REFpb on the row bus, 1; RD, WR, RDA, WRA on the column bus, 0; power-down and self-refresh
+    entries and exits, :data:`LOW_POWER_BUS`, on the row bus); every other standard: one bus,
     0 for every command (the empty dict)."""
     if spec.standard in DUAL_BUS:
-        return {"ACT": 1, "PRE": 1, "PREA": 1, "REF": 1, "REFpb": 1}
+        return {"ACT": 1, "PRE": 1, "PREA": 1, "REF": 1, "REFpb": 1, **LOW_POWER_BUS}
     return {}
 
 
