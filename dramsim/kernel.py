@@ -472,8 +472,6 @@ def run(par, rule_start, rules, windows, window_prev, window_next, clocks, cbus,
                 pc = w_cmd[c]
                 if pend and w_due[c] <= now:      # at its latest clock: before anything else
                     w_due[c] = _NEVER
-                    for u in range(n_bus):
-                        dirty[c, u] = True
                     earliest = now
                     continue
                 pend = w_due[c] < _NEVER          # (its blocks hold the channel on every bus)
@@ -494,8 +492,11 @@ def run(par, rule_start, rules, windows, window_prev, window_next, clocks, cbus,
                     ccmd = _WR if rwrite[i] else _RD
                     if strict:
                         ccmd += _RDA - _RD
-                    if cbus[ccmd] != s or (pend and wblocks[pc, ccmd]):
-                        continue      # travels on another command bus (or waits for a second word)
+                    if cbus[ccmd] != s:
+                        continue      # travels on another command bus
+                    if pend and wblocks[pc, ccmd]:
+                        earliest = min(earliest, now + 1)   # held until the second word has gone
+                        continue
                     e = _ready_bank(E, anc, g, ccmd)
                     if e <= now:
                         found = True
@@ -537,8 +538,11 @@ def run(par, rule_start, rules, windows, window_prev, window_next, clocks, cbus,
                             cb = r * nbk + pb_bank[r]
                             ccmd = _PRE if open_row[cb] >= 0 else _REFPB
                             e = _ready_bank(E, anc, cb, ccmd)
-                        if cbus[ccmd] != s or (pend and wblocks[pc, ccmd]):
-                            blocked = True    # on another bus (or held); the queues wait for it here too
+                        if cbus[ccmd] != s:
+                            blocked = True    # on another bus; the queues wait for it here too
+                        elif pend and wblocks[pc, ccmd]:
+                            blocked = True    # held until the second word has gone; so are the queues
+                            earliest = min(earliest, max(e, now + 1))
                         elif e <= now:
                             found = True
                             src = 2
@@ -575,13 +579,6 @@ def run(par, rule_start, rules, windows, window_prev, window_next, clocks, cbus,
                             rc = max(E[ccol, c], E[ccol, rn]) if cbus[ccol] == s else _NEVER
                             ra = max(E[_ACT, c], E[_ACT, rn]) if cbus[_ACT] == s else _NEVER
                             rp = max(E[_PRE, c], E[_PRE, rn]) if cbus[_PRE] == s else _NEVER
-                            if pend:                          # held until the second word has gone
-                                if wblocks[pc, ccol]:
-                                    rc = _NEVER
-                                if wblocks[pc, _ACT]:
-                                    ra = _NEVER
-                                if wblocks[pc, _PRE]:
-                                    rp = _NEVER
                             for b in range(r * nbk, (r + 1) * nbk):
                                 gn = anc[b, 2]
                                 bn = anc[b, 3]
@@ -604,6 +601,9 @@ def run(par, rule_start, rules, windows, window_prev, window_next, clocks, cbus,
                         hit = open_row[g] == QR[c, d, k]
                         e = e_col[s, g] if hit else e_act[s, g]
                         if e <= now:
+                            if pend and wblocks[pc, ccol if hit else (_ACT if open_row[g] < 0 else _PRE)]:
+                                earliest = min(earliest, now + 1)     # held until the second word has gone
+                                continue
                             if hit:
                                 found = True
                                 slot = k
@@ -642,10 +642,7 @@ def run(par, rule_start, rules, windows, window_prev, window_next, clocks, cbus,
                         earliest = now  # something is ready but held back: tick on
                 if not found:
                     if pend and cbus[pc] == s:    # a clock with nothing else to send: the second word
-                        w_due[c] = _NEVER
-                        for u in range(n_bus):
-                            dirty[c, u] = True
-                        earliest = now
+                        w_due[c] = _NEVER         # (what it held counted as ready from now + 1 in earliest)
                     continue
                 # ---- 4. issue
                 t = now
