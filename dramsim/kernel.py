@@ -17,6 +17,14 @@ per bus and cycle, in the table's order, each turn considering only the commands
 ACT may issue in the same cycle; a pending refresh holds the queues in every turn. This is what
 Ramulator 2.1's HBM12/HBM34 controllers do (column slot first, then the row slot).
 
+A command with a deferrable second word (table ``second_word``; LPDDR5's ACT-2) holds its bus for
+its first clock only. Its second word is pending on the channel: it goes in the first later clock
+of that bus in which step 3 finds nothing to issue, or, when ``within`` clocks have passed since
+the first word, in that clock before anything else; until it has gone, the commands it ``blocks``
+(LPDDR5: ACT) count as not ready. It is not a record of the command trace (the checker places it
+the same way). This is what Ramulator 2.1's LPDDR5 controller does with ACT2 (deferred while
+another command is ready, forced at nAAD; no ACT1 while one is pending).
+
 Everything here is in memory-clock cycles. :func:`run` is called by :mod:`dramsim.simulate`
 with the requests already decoded (:mod:`dramsim.mapping`) and the timing already derived
 (:func:`dramsim.timing.timing_array`). It never allocates per cycle.
@@ -289,7 +297,7 @@ def _change_low_power(cmd, t, r, lp, lp_kind, lp_exit_ok, r_pde, E, rank_node, C
 
 
 @njit(cache=True, nogil=True, error_model="numpy")
-def run(par, rule_start, rules, windows, window_prev, window_next, clocks, cbus, n_ch, n_rk, n_bg, n_bpg,
+def run(par, rule_start, rules, windows, window_prev, window_next, clocks, cbus, wwithin, wblocks, n_ch, n_rk, n_bg, n_bpg,
         rbank, rrow, rcol, rwrite, rarrival, saturate, queue_depth, write_high, write_low, row_policy,
         refresh_mode, hit_first, skip, pd_after, sr_after, pd_slow, cap):
     """Simulate the requests; see the module docstring.
@@ -297,8 +305,9 @@ def run(par, rule_start, rules, windows, window_prev, window_next, clocks, cbus,
     Parameters
     ----------
     par : int64 array in :data:`POLICY_LAYOUT` order (cycles).
-    rule_start, rules, windows, window_prev, window_next, clocks, cbus : the compiled timing
-        table (:class:`dramsim.table.Compiled`; ``cbus`` its ``bus``: each command's command bus).
+    rule_start, rules, windows, window_prev, window_next, clocks, cbus, wwithin, wblocks : the
+        compiled timing table (:class:`dramsim.table.Compiled`; ``cbus`` its ``bus``: each
+        command's command bus; ``wwithin``, ``wblocks`` its ``word_within``, ``word_blocks``).
     n_ch, n_rk, n_bg, n_bpg : channels, ranks per channel, bank groups, banks per group.
     rbank : int array, flat bank of each request: ((channel * n_rk + rank) * n_bg + bankgroup)
         * n_bpg + bank. rrow, rcol : int arrays, its row and device column.
@@ -350,6 +359,9 @@ def run(par, rule_start, rules, windows, window_prev, window_next, clocks, cbus,
     ring_ptr = np.zeros((NW, NN), np.int64)
     n_bus = cbus.max() + 1
     bus_free = np.zeros((n_ch, n_bus), np.int64)   # each command bus of each channel busy until
+    # a deferred second word pending per channel: its latest cycle (_NEVER: none) and its command
+    w_due = np.full(n_ch, _NEVER, np.int64)
+    w_cmd = np.zeros(n_ch, np.int64)
     # bank state
     open_row = np.full(NB, -1, np.int64)
     n_open = np.zeros(NR, np.int64)
@@ -456,6 +468,13 @@ def run(par, rule_start, rules, windows, window_prev, window_next, clocks, cbus,
                 if bus_free[c, s] > now:          # a multi-cycle command still holds this bus
                     earliest = min(earliest, bus_free[c, s])
                     continue
+                pend = w_due[c] < _NEVER and cbus[w_cmd[c]] == s     # a second word waits for this bus
+                pc = w_cmd[c]
+                if pend and w_due[c] <= now:      # at its latest clock: before anything else
+                    w_due[c] = _NEVER
+                    earliest = now
+                    continue
+                pend = w_due[c] < _NEVER          # (its blocks hold the channel on every bus)
                 found = False
                 cmd = -1
                 req = -1          # request index served by cmd (-1: refresh)
@@ -475,6 +494,9 @@ def run(par, rule_start, rules, windows, window_prev, window_next, clocks, cbus,
                         ccmd += _RDA - _RD
                     if cbus[ccmd] != s:
                         continue      # travels on another command bus
+                    if pend and wblocks[pc, ccmd]:
+                        earliest = min(earliest, now + 1)   # held until the second word has gone
+                        continue
                     e = _ready_bank(E, anc, g, ccmd)
                     if e <= now:
                         found = True
@@ -491,7 +513,7 @@ def run(par, rule_start, rules, windows, window_prev, window_next, clocks, cbus,
                         cmd, e = _low_power_choice(r, now, lp, lp_kind, lp_exit_ok, r_pde, r_queued, r_req_last,
                                                    ref_pend, n_open, E, n_ch, n_rk, n_bg, nbk,
                                                    pd_after, sr_after, pd_slow)
-                        if cmd >= 0 and cbus[cmd] == s:
+                        if cmd >= 0 and cbus[cmd] == s and not (pend and wblocks[pc, cmd]):
                             found = True
                             src = 4
                             trk = r
@@ -518,6 +540,9 @@ def run(par, rule_start, rules, windows, window_prev, window_next, clocks, cbus,
                             e = _ready_bank(E, anc, cb, ccmd)
                         if cbus[ccmd] != s:
                             blocked = True    # on another bus; the queues wait for it here too
+                        elif pend and wblocks[pc, ccmd]:
+                            blocked = True    # held until the second word has gone; so are the queues
+                            earliest = min(earliest, max(e, now + 1))
                         elif e <= now:
                             found = True
                             src = 2
@@ -576,6 +601,9 @@ def run(par, rule_start, rules, windows, window_prev, window_next, clocks, cbus,
                         hit = open_row[g] == QR[c, d, k]
                         e = e_col[s, g] if hit else e_act[s, g]
                         if e <= now:
+                            if pend and wblocks[pc, ccol if hit else (_ACT if open_row[g] < 0 else _PRE)]:
+                                earliest = min(earliest, now + 1)     # held until the second word has gone
+                                continue
                             if hit:
                                 found = True
                                 slot = k
@@ -613,6 +641,8 @@ def run(par, rule_start, rules, windows, window_prev, window_next, clocks, cbus,
                     if not found:
                         earliest = now  # something is ready but held back: tick on
                 if not found:
+                    if pend and cbus[pc] == s:    # a clock with nothing else to send: the second word
+                        w_due[c] = _NEVER         # (what it held counted as ready from now + 1 in earliest)
                     continue
                 # ---- 4. issue
                 t = now
@@ -651,7 +681,7 @@ def run(par, rule_start, rules, windows, window_prev, window_next, clocks, cbus,
                                     break
                         # with auto-precharge when nothing else wants the row and the table allows
                         # it now (a write just before may hold RDA back for write recovery)
-                        if (not other and cbus[cmd + _RDA - _RD] == s
+                        if (not other and cbus[cmd + _RDA - _RD] == s and not (pend and wblocks[pc, cmd + _RDA - _RD])
                                 and _ready_bank(E, anc, tb, cmd + _RDA - _RD) <= t):
                             cmd = cmd + _RDA - _RD
                 # record
@@ -681,7 +711,12 @@ def run(par, rule_start, rules, windows, window_prev, window_next, clocks, cbus,
                 # timing state: the table's rules, the command bus, then the bank state
                 _apply_rules(E, ring, ring_ptr, cmd, t, tb, trk, anc, fan, off, rule_start, rules,
                              windows, window_prev, window_next)
-                bus_free[c, s] = t + clocks[cmd]
+                if wwithin[cmd] > 0:              # its second word may come later (table: second_word)
+                    bus_free[c, s] = t + 1
+                    w_due[c] = t + wwithin[cmd]
+                    w_cmd[c] = cmd
+                else:
+                    bus_free[c, s] = t + clocks[cmd]
                 if lp_on:
                     _note_for_powerdown(cmd, t, trk, r_pde, r_queued, RD2PDEN, WR2PDEN, RFC)
                 if cmd == _ACT:

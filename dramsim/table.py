@@ -39,6 +39,13 @@ command buses in the order the controller fills them each cycle: each bus carrie
 command per cycle (a multi-cycle command holds its own bus only), so commands on different buses
 may issue in the same cycle (HBM: ``[column, row]``, RD/WR on the column bus, ACT/PRE/REF on
 the row bus; the column bus is served first, as Ramulator 2.1's HBM controllers do).
+``second_word: {within: N, blocks: [...]}`` (optional, on a command of 2 clocks) lets the second
+word of that command come later than the clock after the first: in the first clock of its bus in
+which the controller has nothing else to send, at the latest ``within`` clocks after the first
+word (then before anything else); until it has gone, the commands in ``blocks`` (which must include
+every command with a second word: one is pending per channel at a time) do not issue on the
+channel. Every rule still counts from the first word. Every other command on that bus must take
+one clock (so the latest clock is always free). LPDDR5: ACT-2 within tAAD, blocking ACT-1.
 Low-power commands (PDN_*, PUP_*, SREN, SREX) are optional and follow the low-power policy of
 :mod:`dramsim.kernel` (tCKE, tXP, tXS); the table may constrain them as any other command.
 
@@ -86,7 +93,8 @@ for _code in LOW_POWER:
     ROLES[COMMANDS[_code]] = {"scope": "rank"}
 #: Commands every table must declare (low-power and per-bank refresh are optional).
 REQUIRED_COMMANDS = ("ACT", "PRE", "PREA", "RD", "WR", "RDA", "WRA", "REF")
-COMMAND_KEYS = ("scope", "clocks", "bus", "opens", "closes", "data", "refresh")
+COMMAND_KEYS = ("scope", "clocks", "bus", "opens", "closes", "data", "refresh", "second_word")
+SECOND_WORD_KEYS = ("within", "blocks")
 RULE_KEYS = ("prev", "next", "level", "latency", "window", "sibling", "name")
 TABLE_KEYS = ("levels", "buses", "parameters", "commands", "constraints")
 N_COMMANDS = len(COMMANDS)
@@ -238,6 +246,7 @@ class Table:
     rules: tuple[Rule, ...]
     buses: tuple[str, ...] = ("command",)
     bus: Mapping[str, int] | None = None   # command -> index into buses (one left out: 0)
+    second_word: Mapping[str, tuple[int, tuple[str, ...]]] | None = None  # command -> (within, blocks)
 
     def value(self, name: str) -> int:
         """A derived parameter (or a timing value) in cycles."""
@@ -341,6 +350,7 @@ def build_table(data: Mapping, where: str, timing: Mapping[str, int], burst_cycl
     missing = [c for c in REQUIRED_COMMANDS if c not in commands]
     if missing:
         raise InputError(f"{where}: missing command commands.{missing[0]}")
+    second_word = _second_words(commands, values, clocks, bus, where)
 
     rules = []
     raw = data["constraints"]
@@ -377,7 +387,39 @@ def build_table(data: Mapping, where: str, timing: Mapping[str, int], burst_cycl
         latency = _evaluate(r["latency"], values, f"{field}.latency", where)
         rules.append(Rule(prev, nxt, level, latency, str(r["latency"]), window, sibling, str(r.get("name", ""))))
     return Table(name=str(where), levels=tuple(levels), scope=scope, clocks=clocks,
-                 parameters=values, rules=tuple(rules), buses=tuple(buses), bus=bus)
+                 parameters=values, rules=tuple(rules), buses=tuple(buses), bus=bus, second_word=second_word)
+
+
+def _second_words(commands, values, clocks, bus, where):
+    """Validated ``second_word`` entries: command -> (within in cycles, the commands it blocks)."""
+    out = {}
+    for cname, props in commands.items():
+        sw = (props or {}).get("second_word")
+        if sw is None:
+            continue
+        field = f"commands.{cname}.second_word"
+        if not isinstance(sw, Mapping) or sorted(sw) != sorted(SECOND_WORD_KEYS):
+            raise InputError(f"{where}: field {field} is {sw!r}; expected a mapping with within and blocks")
+        if clocks[cname] != 2:
+            raise InputError(f"{where}: field {field}: {cname} takes {clocks[cname]} clocks; expected 2")
+        within = _evaluate(sw["within"], values, f"{field}.within", where)
+        if within < 1:
+            raise InputError(f"{where}: field {field}.within is {within}; expected >= 1")
+        blocks = _as_list(sw["blocks"], f"{field}.blocks", where)
+        for c in blocks:
+            if c not in commands:
+                raise InputError(f"{where}: {field}.blocks names command {c!r}, which the table's commands do not declare")
+        out[cname] = (within, blocks)
+    for cname, (_, blocks) in out.items():
+        for other in out:
+            if other not in blocks:
+                raise InputError(f"{where}: field commands.{cname}.second_word.blocks lacks {other} "
+                                 "(one second word is pending per channel at a time)")
+        for other, b in bus.items():
+            if other != cname and b == bus[cname] and clocks[other] != 1:
+                raise InputError(f"{where}: field commands.{cname}.second_word: {other} on the same bus takes "
+                                 f"{clocks[other]} clocks; expected 1 for every other command there")
+    return out
 
 
 def _evaluate(text, values, field, where) -> int:
@@ -405,7 +447,9 @@ class Compiled:
     ``window_prev`` (window x command, bool) says which commands enter the window, and
     ``window_next[first:last]`` are the commands it delays. ``clocks`` is the command-bus
     occupancy per command code, ``bus`` the index of the command bus it holds (0 for every
-    command of a one-bus table); ``aggregate[c]`` is 1 for commands of rank scope (their readiness
+    command of a one-bus table); ``word_within[c]`` the latest clock of a deferrable second word
+    after the first (0: none) and ``word_blocks[c]`` the commands held while it is pending;
+    ``aggregate[c]`` is 1 for commands of rank scope (their readiness
     includes every node below the rank). Levels are always the kernel's four (channel 0, rank 1,
     bankgroup 2, bank 3).
     """
@@ -418,6 +462,8 @@ class Compiled:
     clocks: np.ndarray
     aggregate: np.ndarray
     bus: np.ndarray
+    word_within: np.ndarray
+    word_blocks: np.ndarray
 
 
 def compile_table(table: Table, issued=None, fan=None) -> Compiled:
@@ -476,6 +522,12 @@ def compile_table(table: Table, issued=None, fan=None) -> Compiled:
             bus[c] = table.bus[name]
         if ROLES[name]["scope"] == "rank":
             aggregate[c] = 1
+    word_within = np.zeros(N_COMMANDS, np.int64)
+    word_blocks = np.zeros((N_COMMANDS, N_COMMANDS), np.bool_)
+    for name, (within, blocks) in (table.second_word or {}).items():
+        word_within[code[name]] = within
+        for b in blocks:
+            word_blocks[code[name], code[b]] = True
     return Compiled(
         rule_start=np.array(start, np.int64),
         rules=np.array(rows, np.int64).reshape(-1, 4),
@@ -485,4 +537,6 @@ def compile_table(table: Table, issued=None, fan=None) -> Compiled:
         clocks=clocks,
         aggregate=aggregate,
         bus=bus,
+        word_within=word_within,
+        word_blocks=word_blocks,
     )

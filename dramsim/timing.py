@@ -47,7 +47,8 @@ def compiled(spec: Spec, issued=None) -> Compiled:
 def kernel_inputs(spec: Spec, issued=None) -> tuple:
     """The leading arguments of :func:`dramsim.kernel.run`: policy scalars, then the table."""
     c = compiled(spec, issued)
-    return (policy_array(spec), c.rule_start, c.rules, c.windows, c.window_prev, c.window_next, c.clocks, c.bus)
+    return (policy_array(spec), c.rule_start, c.rules, c.windows, c.window_prev, c.window_next, c.clocks, c.bus,
+            c.word_within, c.word_blocks)
 
 
 def constraints(spec: Spec) -> list[tuple[str, str, str, int]]:

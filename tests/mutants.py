@@ -20,6 +20,10 @@ and the placer records which (rule, A) pairs are tight there. The mutants:
   a REFpb repeated before every bank had one (rotation), one bank never refreshed ("tREFI:bank").
 * ``lowpower`` and ``constructed``: hand-built tight pairs for rules the greedy base rarely makes
   tight (tFAW, tPPD, tRTRS, tRFCpb, tRPab, tCKE, tXP, tXS, ...), each moved one cycle early.
+* ``second word`` (LPDDR5, whose ACTIVATE-2 may come up to tAAD = 8 clocks after ACTIVATE-1 in any
+  clock no other command takes): every clock up to the latest one taken ("tAAD"), an ACT while an
+  ACTIVATE-2 is pending. The greedy placer sends ACTIVATE-2 right after ACTIVATE-1 (legal); a
+  command moved into that clock is legal too, so those ``early`` mutants are left out.
 """
 from __future__ import annotations
 
@@ -80,6 +84,10 @@ def slots(standard: str, cmd: int) -> int:
     if cmd in (ACT, RD, WR, RDA, WRA):
         return 4
     return 2 if cmd in (PRE, PREA, REF, REFPB, SREN, SREX) else 1
+
+
+#: Standards whose ACT has a deferrable second word (JESD209-5 LPDDR5: ACTIVATE-2 within tAAD).
+SECOND_WORD = ("LPDDR5",)
 
 
 def offset(standard: str, cmd: int) -> int:
@@ -335,6 +343,10 @@ def _early(standard, gen, refresh, limit_per_rule=40):
     for b, tight in enumerate(gen.tight):
         if not tight or b == 0:
             continue
+        if standard in SECOND_WORD:      # a command in ACTIVATE-2's clock moves ACTIVATE-2 on (legal)
+            tight = [(r, a) for r, a in tight if not (r == "command bus" and gen.rows[a][1] == ACT)]
+            if not tight:
+                continue
         rules = sorted({r for r, _ in tight}, key=lambda r: seen.get(r, 0))
         rule = rules[0]
         if seen.get(rule, 0) >= limit_per_rule:
@@ -383,6 +395,8 @@ def _structural(standard, gen, rng, refresh, per_kind=25):
                 WR: rule_name(standard, "tCCD_L_WR")}[rows[i][1]]
         if slots(standard, rows[i][1]) > 1:
             rule = "command bus"
+        if standard in SECOND_WORD and rows[i][1] == ACT:
+            rule = "state:ACT while ACT-2 is pending"
         out.append(Mutant(standard, "duplicate", rule, rows[:i + 1] + [copy] + rows[i + 1:], i + 1, (i,),
                           refresh, end))
     for i in rng.permutation(acts)[:per_kind]:
@@ -516,6 +530,28 @@ def _constructed(standard, spec, L):
             + [("lowpower", issue(r), a, rule) for r, a, rule in lp])
 
 
+def _second_word(standard):
+    """(legal bases, mutants) for a deferrable ACTIVATE-2: six banks opened early, then at x an
+    ACT (E) whose ACTIVATE-2 finds the next clocks taken by RDs and PREs to other banks."""
+    if standard not in SECOND_WORD:
+        return [], []
+    opened = [(0, 0), (1, 0), (2, 0), (0, 1), (1, 1), (2, 1)]    # A B C D G H (bank group, bank)
+    rows = [(4 * n, ACT, 0, g, k, 1) for n, (g, k) in enumerate(opened)]
+    x = 60
+    busy = [(x, RD, 0, 0, 0, 1), (x + 1, ACT, 0, 3, 0, 1), (x + 2, RD, 0, 1, 0, 1), (x + 3, PRE, 0, 0, 1, 1),
+            (x + 4, RD, 0, 2, 0, 1)]
+    e = len(rows) + 1                  # index of E
+    blocked = rows + busy + [(x + 6, ACT, 0, 3, 1, 1)]           # ACTIVATE-2 of E at x + 5: legal
+    early = rows + busy + [(x + 5, ACT, 0, 3, 1, 1)]             # no free clock before this ACT
+    full = rows + busy + [(x + 5, PRE, 0, 1, 1, 1), (x + 6, RD, 0, 0, 0, 1), (x + 7, PRE, 0, 2, 1, 1),
+                          (x + 8, RD, 0, 1, 0, 1)]                # ACTIVATE-2 at x + 9, the latest clock
+    late = full + [(x + 9, RD, 0, 2, 0, 1)]
+    bases = [(blocked, "none", blocked[-1][0]), (full, "none", full[-1][0] + 2)]
+    muts = [Mutant(standard, "second word", "state:ACT while ACT-2 is pending", early, len(early) - 1, (e,), "none"),
+            Mutant(standard, "second word", "tAAD", late, len(late) - 1, (e,), "none", late[-1][0] + 2)]
+    return bases, muts
+
+
 def mutants(standard: str, seeds=(1, 2)) -> tuple[list, list]:
     """(legal base traces, mutants) for one standard: 2 ranks, all-bank and (LPDDR) per-bank."""
     spec = load_spec(STANDARDS[standard], ranks=2)
@@ -539,6 +575,9 @@ def mutants(standard: str, seeds=(1, 2)) -> tuple[list, list]:
             out.append(item)
         else:
             bases.append(item[1:])
+    extra_bases, extra = _second_word(standard)
+    bases += extra_bases
+    out += extra
     for kind, rows, a, rule in _constructed(standard, spec, L):
         bases.append((rows, "none", rows[-1][0]))
         early = list(rows)

@@ -750,7 +750,8 @@ def test_imported_dramsim3_lpddr4_ini_is_held_to_jedec():
 
 def test_lpddr5_bursts_take_two_clocks_and_act_two():
     """LPDDR5 (WCK:CK 4:1): reads of other bank groups 2 clocks apart are legal, 1 apart overlap on the data
-    bus; an ACT (ACTIVATE-1 + ACTIVATE-2) holds the command bus for 2 clocks."""
+    bus; an ACT's ACTIVATE-2 takes the first free clock after ACTIVATE-1, at the latest tAAD = 8 later, and
+    no ACT goes before it."""
     s = load_spec("LPDDR5-6400")
     rcd = limits(s)["RCD"]
     legal = [(0, ACT, 0, 0, 0, 1), (4, ACT, 0, 1, 0, 1), (rcd + 4, RD, 0, 0, 0, 1), (rcd + 6, RD, 0, 1, 0, 1)]
@@ -758,4 +759,12 @@ def test_lpddr5_bursts_take_two_clocks_and_act_two():
     close = legal[:3] + [(rcd + 5, RD, 0, 1, 0, 1)]
     assert "data bus" in {x.rule for x in check(trace(close), s, refresh="none")}
     act_bus = [(0, ACT, 0, 0, 0, 1), (1, ACT, 0, 1, 0, 1)]
-    assert "command bus" in {x.rule for x in check(trace(act_bus), s, refresh="none")}
+    assert "state:ACT while ACT-2 is pending" in {x.rule for x in check(trace(act_bus), s, refresh="none")}
+    # a RD in the clock after ACTIVATE-1 (ACTIVATE-2 goes into the next free clock, 2)
+    deferred = [(0, ACT, 0, 0, 0, 1), (rcd + 1, ACT, 0, 1, 0, 1), (rcd + 2, RD, 0, 0, 0, 1), (rcd + 5, ACT, 0, 2, 0, 1)]
+    assert check(trace(deferred), s, refresh="none") == []
+    # ACTIVATE-2 of the ACT at rcd + 1 finds rcd + 2 ... rcd + 5 taken: the ACT at rcd + 5 comes too early
+    busy = deferred[:3] + [(rcd + 3, PRE, 0, 0, 0, 1), (rcd + 4, RD, 0, 2, 0, 1), (rcd + 5, ACT, 0, 2, 1, 1)]
+    busy[1:1] = [(4, ACT, 0, 2, 0, 1)]
+    found = check(trace(busy), s, refresh="none")
+    assert [x.rule for x in found if x.rule.startswith("state")] == ["state:ACT while ACT-2 is pending"], format_report(found)

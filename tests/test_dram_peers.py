@@ -121,28 +121,16 @@ def test_ddr4_two_ranks_switches_rank_as_ramulator2(make_traces):
     assert abs(vp.rank_switch_fraction(res.commands) - 0.0598) <= 0.005
 
 
-@pytest.mark.parametrize("trace", ["rand", "stride"])
+@pytest.mark.parametrize("trace", ["seq", "rand", "stride"])
 def test_lpddr5_within_one_percent_of_ramulator2(make_traces, trace):
     """LPDDR5-6400 against Ramulator 2.1's LPDDR5_8Gb_x16 + LPDDR5_6400 (figures.json, cycles of CK 800 MHz):
-    total cycles, ACT and REF counts within 1%. Row hits on rand are chance re-references (82 of 1M in Ramulator's run): within 20 of its
-    count; stride has none."""
+    total cycles, ACT and REF counts within 1% (seq needs ACTIVATE-2 deferred, tables/LPDDR5.yaml
+    second_word: sent in the clock after ACTIVATE-1 it cost seq 1.5%). Row hits within 1%; on rand they are
+    chance re-references (82 of 1M in Ramulator's run): within 20 of its count; stride has none."""
     vp = _validate_peers()
     r = vp.ramulator2_new("LPDDR5", trace)
     s = vp.run_new_standard("LPDDR5", trace, make_traces.addresses(trace))
     assert abs(s["cycles"] - r["cycles"]) <= 0.01 * r["cycles"]
     assert abs(s["commands"]["ACT"] - r["acts"]) <= 0.01 * r["acts"]
-    assert abs(s["row_hits"] - r["hits"]) <= 20
+    assert abs(s["row_hits"] - r["hits"]) <= max(20, 0.01 * r["hits"])
     assert abs(s["commands"]["REF"] - r["refs"]) <= 0.01 * r["refs"]
-
-
-def test_lpddr5_seq_is_slower_by_one_clock_per_act(make_traces):
-    """LPDDR5-6400 seq: ACT count and row hits within 1% of Ramulator 2.1, total cycles 1.5% above it, and
-    that excess is one clock per ACT: ours issues ACTIVATE-2 in the clock after ACTIVATE-1, where
-    Ramulator 2.1 puts a ready RD between them and ACTIVATE-2 into the next free clock (the engine has no
-    deferrable second command word; benchmarks/RESULTS.md)."""
-    vp = _validate_peers()
-    r = vp.ramulator2_new("LPDDR5", "seq")
-    s = vp.run_new_standard("LPDDR5", "seq", make_traces.addresses("seq"))
-    assert abs(s["commands"]["ACT"] - r["acts"]) <= 0.01 * r["acts"]
-    assert abs(s["row_hits"] - r["hits"]) <= 0.01 * r["hits"]
-    assert abs(s["cycles"] - s["commands"]["ACT"] - r["cycles"]) <= 0.001 * r["cycles"]

@@ -158,6 +158,12 @@ the row bus; tCKE, tCKESR, tXP and tXS are the spec's (JESD235's values are not 
 without a DLL a read or write after an exit waits tXP / tXS as every other command (no tXPDLL /
 tXSDLL rule; names tXP, tXS).
 
+LPDDR5 (L5 = JESD209-5, bank-group mode): ACT is ACTIVATE-1 + ACTIVATE-2, every distance counted
+from ACTIVATE-1; the trace records it once. ACTIVATE-2 may come later than the clock after
+ACTIVATE-1, with other commands between (``jedec.deferred_words``): the walk puts it into the first
+command clock after ACTIVATE-1 that no command takes, and reports ``tAAD`` when that is more than
+tAAD = 8 nCK after ACTIVATE-1 and ``state:ACT while ACT-2 is pending`` for an ACT before it.
+
 Speed-bin tables (D3 800-2133, D4 1600-3200 MT/s) and density tables are in
 :mod:`dramsim.checker.jedec`; a value it lacks, and every value of another standard or speed, is
 the spec's own. Not checked: pull-in (at most 8 REFs ahead), LPDDR3's fixed REFpb bank order
@@ -314,6 +320,9 @@ def check(commands: CommandTrace, spec: Spec, *, refresh: str | None = None, end
     bus = np.zeros(len(COMMANDS), np.int64)
     for name, index in jedec.command_buses(spec).items():
         bus[CODE[name]] = index
+    late = np.zeros(len(COMMANDS), np.int64)
+    for name, clocks in jedec.deferred_words(spec).items():
+        late[CODE[name]] = clocks
     rank = commands.channel.astype(np.int64) * org.ranks + commands.rank
     bank = (rank * org.bankgroups + commands.bankgroup) * org.banks_per_group + commands.bank
     bank[~np.isin(commands.cmd, _BANK_COMMANDS)] = -1
@@ -322,7 +331,7 @@ def check(commands: CommandTrace, spec: Spec, *, refresh: str | None = None, end
     cap = 4096 if max_violations is None else max_violations
     while True:
         count, out = walk(np.asarray(commands.cycle, np.int64), commands.cmd, commands.channel, rank, bank,
-                          commands.bankgroup, commands.row, timing, slots, offset, bus,
+                          commands.bankgroup, commands.row, timing, slots, offset, bus, late,
                           jedec.data_bus_per_rank(spec), org.channels, org.ranks, org.bankgroups, org.banks_per_group, mode, end, cap)
         if count <= cap or max_violations is not None:
             break

@@ -335,6 +335,10 @@ def _lpddr5_distances(spec: Spec, j: dict, v: dict) -> None:
              RD2WR=cl + nbl + 2 - cwl, WR2RD_S=cwl + nbl + v["WTR_S"], WR2RD_L=cwl + nbl_max + v["WTR_L"])
 
 
+#: JESD209-5 tAAD (ACTIVATE-1 to ACTIVATE-2, a maximum), nCK.
+LPDDR5_AAD_NCK = 8
+
+
 def timing_offsets(spec: Spec) -> dict[str, int]:
     """Clocks from a command's issue cycle to the clock its JEDEC distances count from.
 
@@ -353,8 +357,8 @@ def timing_offsets(spec: Spec) -> dict[str, int]:
 def command_slots(spec: Spec) -> dict[str, int]:
     """Command-bus clocks each command occupies (JESD209-4 LPDDR4: ACTIVATE-1/-2 and RD/WR + CAS-2
     are 4 clocks, PRE/PREA/REF/REFpb/SRE/SRX 2; power-down entry/exit is CKE only: 1 slot of
-    deselect; JESD79-5 DDR5: ACT, RD, WR, RDA, WRA 2 clocks; JESD209-5 LPDDR5: ACT 2 clocks, the
-    checker requiring ACTIVATE-2 right after ACTIVATE-1 as the engine issues them). Every other standard: 1 clock per command."""
+    deselect; JESD79-5 DDR5: ACT, RD, WR, RDA, WRA 2 clocks; JESD209-5 LPDDR5: ACT 2 clocks, ACTIVATE-1
+    and ACTIVATE-2, the second deferrable: :func:`deferred_words`). Every other standard: 1 clock per command."""
     if spec.standard == "DDR5":
         return {"ACT": 2, "RD": 2, "WR": 2, "RDA": 2, "WRA": 2}
     if spec.standard in ("HBM2", "LPDDR5"):     # JESD235 ACT on the row bus; JESD209-5 ACTIVATE-1 + -2
@@ -362,6 +366,16 @@ def command_slots(spec: Spec) -> dict[str, int]:
     if spec.standard == "LPDDR4":
         return {"ACT": 4, "RD": 4, "WR": 4, "RDA": 4, "WRA": 4, "PRE": 2, "PREA": 2, "REF": 2,
                 "REFpb": 2, "SREN": 2, "SREX": 2}
+    return {}
+
+
+def deferred_words(spec: Spec) -> dict[str, int]:
+    """Commands whose second word may come later than the clock after the first, with its latest
+    distance in clocks: JESD209-5 LPDDR5 ACTIVATE-2 within tAAD = 8 nCK of ACTIVATE-1, other
+    commands between them allowed, no other ACTIVATE-1 before it. The trace records ACT once (at
+    ACTIVATE-1); the walk places ACTIVATE-2 into the first free command clock after it."""
+    if spec.standard == "LPDDR5":
+        return {"ACT": LPDDR5_AAD_NCK}
     return {}
 
 

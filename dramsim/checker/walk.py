@@ -21,12 +21,13 @@ RULE_CODES = ("order", "command bus", "data bus", "tRTRS", "tRC", "tRCD", "tRAS"
               "state:REF with open bank", "state:REFpb to a bank already refreshed in this round",
               "tCKE", "tCKESR", "tXP", "tXPDLL", "tXS", "tXSDLL",
               "state:{cmd} while CKE is low", "state:{cmd} while CKE is high", "state:{cmd} with open bank",
-              "state:{cmd} with every bank closed", "tCCD_L_WR", "tCCD_S_WR", "tRCD_WR", "tRREFD")
+              "state:{cmd} with every bank closed", "tCCD_L_WR", "tCCD_S_WR", "tRCD_WR", "tRREFD",
+              "tAAD", "state:{cmd} while ACT-2 is pending")
 (R_ORDER, R_CMDBUS, R_DATABUS, R_RTRS, R_RC, R_RCD, R_RAS, R_RP, R_RPAB, R_RTP, R_WR, R_RRD_L, R_RRD_S,
  R_FAW, R_CCD_L, R_CCD_S, R_RTW, R_WTR_L, R_WTR_S, R_RFC, R_RFCPB, R_PPD, R_REFI, R_REFI_AVG, R_REFIPB,
  R_REFIPB_AVG, R_REFI_BANK, S_OPEN, S_CLOSED, S_ROW, S_REF_OPEN, S_ROTATION, R_CKE, R_CKESR, R_XP, R_XPDLL,
  R_XS, R_XSDLL, S_CKE_LOW, S_CKE_HIGH, S_LP_OPEN, S_LP_CLOSED, R_CCD_L_WR, R_CCD_S_WR,
- R_RCD_WR, R_RREFD) = range(len(RULE_CODES))
+ R_RCD_WR, R_RREFD, R_AAD, S_WORD_PENDING) = range(len(RULE_CODES))
 #: Rules that bound a distance from above (``actual`` must not exceed ``required``).
 MAX_RULES = frozenset({R_REFI, R_REFI_AVG, R_REFIPB, R_REFIPB_AVG, R_REFI_BANK})
 
@@ -100,7 +101,7 @@ def _by_group(out, k, cap, i, t, r, g, hist_t, hist_i, own_need, own_rule, other
 
 
 @numba.njit(cache=True)
-def walk(cycle, cmd, channel, rank, bank, bankgroup, row, T, slots, offset, bus, data_per_rank, n_channels,
+def walk(cycle, cmd, channel, rank, bank, bankgroup, row, T, slots, offset, bus, late, data_per_rank, n_channels,
          ranks_per_channel, n_bg, banks_per_group, refresh_mode, end, cap):
     """Walk the trace once; return (count, out) with ``out`` rows code, A, B, required, actual.
 
@@ -111,6 +112,11 @@ def walk(cycle, cmd, channel, rank, bank, bankgroup, row, T, slots, offset, bus,
     occupied on its own, so commands on different buses may share a cycle. ``data_per_rank``:
     each rank has its own data bus (HBM pseudo-channels): bursts of different ranks never meet,
     no tRTRS.
+    ``late[c]`` > 0: command code ``c``'s second word (of its 2 slots) may come later, at the latest
+    ``late[c]`` clocks after the first (LPDDR5 ACT-2, tAAD). The trace does not record it: the walk
+    puts it into the first clock of the bus after the first word that no command takes (the
+    earliest a controller could send it), reports ``tAAD`` when that is later than ``late[c]``, and
+    reports a command of the same code issued before it (``state:... while ACT-2 is pending``).
 
     ``rank`` is the flat rank (channel * ranks_per_channel + rank), ``bank`` the flat bank
     ((rank * n_bg + bankgroup) * banks_per_group + bank, -1 for rank-wide commands), ``slots[c]``
@@ -177,6 +183,7 @@ def walk(cycle, cmd, channel, rank, bank, bankgroup, row, T, slots, offset, bus,
     cb_t = np.zeros((n_channels, n_bus), np.int64)    # last command on each command bus
     cb_i = np.full((n_channels, n_bus), -1, np.int64)
     ch_free = np.zeros((n_channels, n_bus), np.int64)  # first cycle each command bus is free again
+    w_i = np.full(n_channels, -1, np.int64)            # command whose deferred second word is pending
     n_db = n_ranks if data_per_rank else n_channels    # data buses
     db_s = np.zeros((n_db, _RING), np.int64)   # data-bus bursts: start, end, issue, rank, index
     db_e = np.zeros((n_db, _RING), np.int64)
@@ -205,6 +212,19 @@ def walk(cycle, cmd, channel, rank, bank, bankgroup, row, T, slots, offset, bus,
         out_of_order = ch_i[ch] >= 0 and t0 < ch_t[ch]
         if out_of_order:
             k = _record(out, k, cap, R_ORDER, ch_i[ch], i, 0, t0 - ch_t[ch])
+        # a pending second word goes into the first free clock of its bus before this command
+        if w_i[ch] >= 0 and bus[cmd[w_i[ch]]] == u:
+            a = w_i[ch]
+            if ch_free[ch, u] < t0:
+                if ch_free[ch, u] - cycle[a] > late[cmd[a]]:
+                    k = _record(out, k, cap, R_AAD, a, i, late[cmd[a]], ch_free[ch, u] - cycle[a])
+                ch_free[ch, u] += 1
+                w_i[ch] = -1
+            elif t0 - cycle[a] >= late[cmd[a]]:          # every clock up to the latest one is taken
+                k = _record(out, k, cap, R_AAD, a, i, late[cmd[a]], t0 + 1 - cycle[a])
+                w_i[ch] = -1
+            elif c == cmd[a]:
+                k = _record(out, k, cap, S_WORD_PENDING, a, i, 0, 0)
         # (one bus: out of order implies the bus, reported once; several: each bus on its own)
         if (not out_of_order or n_bus > 1) and cb_i[ch, u] >= 0 and t0 < ch_free[ch, u]:
             k = _record(out, k, cap, R_CMDBUS, cb_i[ch, u], i, ch_free[ch, u] - cb_t[ch, u], t0 - cb_t[ch, u])
@@ -212,7 +232,9 @@ def walk(cycle, cmd, channel, rank, bank, bankgroup, row, T, slots, offset, bus,
         ch_i[ch] = i
         cb_t[ch, u] = t0
         cb_i[ch, u] = i
-        ch_free[ch, u] = max(ch_free[ch, u], t0 + slots[c])
+        ch_free[ch, u] = max(ch_free[ch, u], t0 + (1 if late[c] > 0 else slots[c]))
+        if late[c] > 0:
+            w_i[ch] = i
 
         # CKE low / high, exits and what follows them
         if low_power:
