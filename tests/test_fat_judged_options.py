@@ -1,19 +1,14 @@
 """benchmarks/fat_judged.py: saved results are keyed by every option that changes them."""
 import argparse
-import importlib.util
-from pathlib import Path
 
 import pytest
 
-ROOT = Path(__file__).resolve().parents[1]
+from bench_import import load_benchmark
 
 
 @pytest.fixture(scope="module")
 def fat_judged():
-    spec = importlib.util.spec_from_file_location("fat_judged", ROOT / "benchmarks" / "fat_judged.py")
-    mod = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(mod)
-    return mod
+    return load_benchmark("fat_judged")
 
 
 def _args(**kw):

@@ -1,19 +1,14 @@
 """benchmarks/mission_standards.py: the headline row divides the paper's setting by the reference point."""
-import importlib.util
-from pathlib import Path
 
 import pandas as pd
 import pytest
 
-ROOT = Path(__file__).resolve().parents[1]
+from bench_import import load_benchmark
 
 
 @pytest.fixture(scope="module")
 def ms():
-    spec = importlib.util.spec_from_file_location("mission_standards", ROOT / "benchmarks" / "mission_standards.py")
-    mod = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(mod)
-    return mod
+    return load_benchmark("mission_standards")
 
 
 def _row(bits, policy, vdd, busy, paced, time_ns, acc=0.8):
