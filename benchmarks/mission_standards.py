@@ -55,10 +55,10 @@ def run_one(standard: str, neurons: int, out: Path) -> tuple[pd.DataFrame, dict]
         return pd.read_csv(csv), json.loads(meta.read_text())
     df, info = pipeline.run(config(standard, neurons), progress=True)
     info = {k: v for k, v in info.items() if isinstance(v, (str, int, float, list, bool))}
-    tmp = csv.with_suffix(".tmp")
-    df.to_csv(tmp, index=False)
-    tmp.replace(csv)
-    meta.write_text(json.dumps(info))
+    for path, write in ((csv, lambda f: df.to_csv(f, index=False)), (meta, lambda f: f.write_text(json.dumps(info)))):
+        tmp = path.with_name(path.name + ".tmp")          # atomic: a killed run leaves no partial result to reuse
+        write(tmp)
+        tmp.replace(path)
     return df, info
 
 

@@ -7,8 +7,8 @@ from dramsim.checker import check, limits
 from dramsim.errors import InputError
 from dramsim.simulate import simulate
 from dramsim.spec import STANDARDS_DIR, load_spec, spec_from_dict
-from dramsim.table import TABLES_DIR
 from mutants import to_trace
+from table_edit import spec_with_table
 from traces import RequestTrace
 from traces.commands import ACT, PRE, RD, REF, WR
 
@@ -103,12 +103,7 @@ def test_refresh_per_pseudo_channel(spec):
 
 
 def _table_with(mutate, standard="HBM2-2000", family="HBM2"):
-    """The built-in ``standard`` with its family's table changed by ``mutate`` (given inline)."""
-    data = yaml.safe_load((STANDARDS_DIR / f"{standard}.yaml").read_text())
-    table = yaml.safe_load((TABLES_DIR / f"{family}.yaml").read_text())
-    mutate(table)
-    data["table"] = table
-    return spec_from_dict(data, "my.yaml")
+    return spec_with_table(mutate, standard, family)
 
 
 @pytest.mark.parametrize("mutate, match", [

@@ -3,12 +3,12 @@ from pathlib import Path
 
 import numpy as np
 import pytest
-import yaml
 
 from dramsim.errors import InputError
 from dramsim.simulate import simulate
-from dramsim.spec import STANDARDS_DIR, load_spec, spec_from_dict
-from dramsim.table import TABLES_DIR, evaluate, parse_expression
+from dramsim.spec import load_spec
+from dramsim.table import evaluate, parse_expression
+from table_edit import spec_with_table
 from traces import RequestTrace
 from traces.commands import ACT, PRE, RD, RDA, WR, WRA
 
@@ -28,11 +28,7 @@ def test_expressions_refuse_anything_else(text):
 
 
 def _spec_with_table(mutate, spec="DDR3-1600K", family="DDR3"):
-    data = yaml.safe_load((STANDARDS_DIR / f"{spec}.yaml").read_text())
-    table = yaml.safe_load((TABLES_DIR / f"{family}.yaml").read_text())
-    mutate(table)
-    data["table"] = table
-    return spec_from_dict(data, "my.yaml")
+    return spec_with_table(mutate, spec, family)
 
 
 @pytest.mark.parametrize("mutate, match", [

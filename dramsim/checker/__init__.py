@@ -269,6 +269,14 @@ def infer_refresh(commands: CommandTrace) -> str:
     return "per-bank" if (commands.cmd == REFPB).any() else "all-bank"
 
 
+def _per_command(values: dict, default: int) -> np.ndarray:
+    """An array over the command codes: ``values[name]`` where given, else ``default``."""
+    out = np.full(len(COMMANDS), default, np.int64)
+    for name, v in values.items():
+        out[CODE[name]] = v
+    return out
+
+
 def check(commands: CommandTrace, spec: Spec, *, refresh: str | None = None, end_cycle: int | None = None,
           max_violations: int | None = None) -> list[Violation]:
     """Check a command trace against JEDEC for ``spec``'s device; return every violation found.
@@ -311,18 +319,10 @@ def check(commands: CommandTrace, spec: Spec, *, refresh: str | None = None, end
     _validate(commands, spec)
     n = len(commands)
     timing = np.array([values[name] for name in TIMING_NAMES], np.int64)
-    slots = np.ones(len(COMMANDS), np.int64)
-    for name, clocks in jedec.command_slots(spec).items():
-        slots[CODE[name]] = clocks
-    offset = np.zeros(len(COMMANDS), np.int64)
-    for name, clocks in jedec.timing_offsets(spec).items():
-        offset[CODE[name]] = clocks
-    bus = np.zeros(len(COMMANDS), np.int64)
-    for name, index in jedec.command_buses(spec).items():
-        bus[CODE[name]] = index
-    late = np.zeros(len(COMMANDS), np.int64)
-    for name, clocks in jedec.deferred_words(spec).items():
-        late[CODE[name]] = clocks
+    slots = _per_command(jedec.command_slots(spec), 1)
+    offset = _per_command(jedec.timing_offsets(spec), 0)
+    bus = _per_command(jedec.command_buses(spec), 0)
+    late = _per_command(jedec.deferred_words(spec), 0)
     rank = commands.channel.astype(np.int64) * org.ranks + commands.rank
     bank = (rank * org.bankgroups + commands.bankgroup) * org.banks_per_group + commands.bank
     bank[~np.isin(commands.cmd, _BANK_COMMANDS)] = -1
