@@ -17,7 +17,8 @@ reused by a rerun):
    trained loses accuracy) with curricula of 1, 2 and 4 steps on the same 1,000-sample budget:
    location-aware FAT against a control trained as long without errors, 5 training x 5 device
    seeds, paired interval; and both without errors (what FAT costs). N = 400 (5 training passes):
-   the regime map and 1-step FAT, also against uniform FAT.
+   the regime map and 1-step FAT, also against uniform FAT. Where the regime map loses most (4 bits,
+   vendor C, BER 1e-1): 1-step FAT under EDEN models 0 and 3.
 3. *Up to 84.9 % DRAM energy saving* and 4. *up to 4.1x DRAM throughput* -- ``mapping_policies.py``
    (N = 100 .. 3,600; 8 bits + drmap + the lowest measured voltage against float32 / nominal / the
    ``linear`` layout, busy and paced; ranges over the replayed test digits).
@@ -84,8 +85,9 @@ def claim_accuracy(regime: pd.DataFrame, devices: int, digits: int, neurons: int
 
 
 def claim_fat(fat: pd.DataFrame, bits: int, ber: float, steps: int = 2, per_step: int = 500,
-              neurons: int = 100) -> dict:
+              neurons: int = 100, error_model: int = 0, vendor: str = "B") -> dict:
     f = fat.set_index("variant")
+    where = "" if (error_model, vendor) == (0, "B") else f", EDEN model {error_model}, vendor {vendor}"
     loc = f.loc["FAT location-aware"]
     if loc.ci_low_pp > 0:
         verdict = "holds"
@@ -94,7 +96,7 @@ def claim_fat(fat: pd.DataFrame, bits: int, ber: float, steps: int = 2, per_step
     else:
         verdict = "not shown"
     return {
-        "claim": f"FAT improves error tolerance ({bits} b, BER {ber:g}, {steps} x {per_step} samples, N={neurons})",
+        "claim": f"FAT improves error tolerance ({bits} b, BER {ber:g}, {steps} x {per_step} samples, N={neurons}{where})",
         "paper": "FAT makes the network tolerate the errors of approximate DRAM",
         "ours": (f"location-aware FAT vs a control trained as long: {_ci(loc.vs_control_pp, loc.ci_low_pp, loc.ci_high_pp)}"
                  f" with errors, {_ci(loc.error_free_vs_control_pp, loc.error_free_ci_low_pp, loc.error_free_ci_high_pp)}"
@@ -102,7 +104,8 @@ def claim_fat(fat: pd.DataFrame, bits: int, ber: float, steps: int = 2, per_step
                  f"{f.loc['FAT uniform'].vs_control_pp:+.2f} pp"
                  + (f"; location-aware vs uniform FAT {_ci(loc.vs_uniform_pp, loc.vs_uniform_ci_low_pp, loc.vs_uniform_ci_high_pp)}"
                     if "vs_uniform_pp" in f.columns else "")),
-        "configuration": (f"N={neurons}{N400_TRAINING if neurons != 100 else ''}, EDEN model 0, persistent, drmap, curriculum of {steps} step(s) ending at the target "
+        "configuration": (f"N={neurons}{N400_TRAINING if neurons != 100 else ''}, EDEN model {error_model}, vendor {vendor} "
+                          f"(bank weakness and device spread), persistent, drmap, curriculum of {steps} step(s) ending at the target "
                           f"BER, {per_step} samples each (control: the same samples without errors); "
                           f"{int(loc.units)} units (training x device seeds) x {int(loc.digits)} digits, paired 95 % "
                           f"(units and digits resampled)"),
@@ -201,6 +204,12 @@ def main(argv=None) -> int:
     fat_judged.main(["--bits", "8", "--ber", "0.1", "--train-seeds", str(devices), "--steps", "1",
                      "--samples-per-step", str(per_step), *big, *common])
     fat400 = pd.read_csv(fat_dir / f"fat_m0_persistent_8b_0.1_s1x{per_step}_n400_e{N400_EPOCHS}.csv")
+    # where the regime map loses most: 4 bits under vendor C at 1e-1 (uniform and data-dependent errors)
+    fats_c = {}
+    for model in (0, 3):
+        fat_judged.main(["--bits", "4", "--ber", "0.1", "--error-model", str(model), "--vendor", "C",
+                         "--train-seeds", str(devices), "--steps", "1", "--samples-per-step", str(per_step), *common])
+        fats_c[model] = pd.read_csv(fat_dir / f"fat_m{model}_persistent_4b_0.1_s1x{per_step}_vC.csv")
     mapping_policies.main(["--sizes", *sizes, "--out", str(map_dir)])
     mapping = pd.read_csv(map_dir / "mapping_policies_summary.csv")
     placement_judged.main(["--bits", "8", "4", "32", "--devices", str(placement_devices), "--eval-samples", str(digits),
@@ -210,7 +219,9 @@ def main(argv=None) -> int:
 
     claims = [*claim_accuracy(regime, devices, digits), *claim_accuracy(regime400, devices, digits, 400),
               *(claim_fat(f, 8, 0.1, steps, per_step) for (steps, per_step), f in fats.items()),
-              claim_fat(fat400, 8, 0.1, 1, per_step, 400), *claim_energy(mapping),
+              claim_fat(fat400, 8, 0.1, 1, per_step, 400),
+              *(claim_fat(f, 4, 0.1, 1, per_step, error_model=m, vendor="C") for m, f in fats_c.items()),
+              *claim_energy(mapping),
               claim_placement(placement, what_if, placement_devices),
               {"claim": "model selection", "paper": "selects a model trading accuracy, memory and energy (no figure)",
                "ours": "enforcesnn select chooses on a validation split (see README)", "configuration": "-",

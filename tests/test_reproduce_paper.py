@@ -42,6 +42,14 @@ def test_fat_row_names_its_size_and_the_uniform_comparison_when_measured(rp):
     assert "N=400" in row["claim"] and "N=400, 5 training passes" in row["configuration"]
 
 
+def test_fat_row_names_a_non_default_error_model_and_vendor(rp):
+    fat = _fat(0.2, 1.5)
+    assert "vendor" not in rp.claim_fat(fat, 8, 0.1)["claim"]
+    row = rp.claim_fat(fat, 4, 0.1, 1, 1000, error_model=3, vendor="C")
+    assert "EDEN model 3, vendor C" in row["claim"]
+    assert "EDEN model 3, vendor C" in row["configuration"]
+
+
 @pytest.mark.parametrize("high, verdict", [(0.8, "holds trivially"), (1.3, "not shown")])
 def test_accuracy_verdict_needs_the_whole_interval_below_the_margin(rp, high, verdict):
     regime = pd.DataFrame([{"bits": b, "ber": ber, "loss_pp": 0.1, "loss_ci_low_pp": -0.1,
