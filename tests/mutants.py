@@ -20,6 +20,10 @@ and the placer records which (rule, A) pairs are tight there. The mutants:
   a REFpb repeated before every bank had one (rotation), one bank never refreshed ("tREFI:bank").
 * ``lowpower`` and ``constructed``: hand-built tight pairs for rules the greedy base rarely makes
   tight (tFAW, tPPD, tRTRS, tRFCpb, tRPab, tCKE, tXP, tXS, ...), each moved one cycle early.
+* ``same-bank`` (DDR5 REFsb: bank k of every bank group; rows ``(cycle, REFSB, rank, X, k, X)``):
+  hand-built tight pairs (tRFCsb to an ACT / PRE of the set, to the next REFsb, REF and PREA;
+  tREFSBRD to an ACT of another bank; tRFC, tRP, tRPab before a REFsb), a REFsb to an open bank,
+  and REFsb streams thinned ("tREFIsb:average"), cut ("tREFIsb") or out of rotation.
 * ``second word`` (LPDDR5, whose ACTIVATE-2 may come up to tAAD = 8 clocks after ACTIVATE-1 in any
   clock no other command takes): every clock up to the latest one taken ("tAAD"), an ACT while an
   ACTIVATE-2 is pending. The greedy placer sends ACTIVATE-2 right after ACTIVATE-1 (legal); a
@@ -34,7 +38,7 @@ import numpy as np
 from dramsim.checker import limits
 from dramsim.spec import load_spec
 from traces.commands import (ACT, COMMANDS, PDN_F_PRE, PDN_S_ACT, PDN_S_PRE, PRE, PREA, PUP_ACT, PUP_PRE, RD, RDA,
-                             REF, REFPB, SREN, SREX, WR, WRA, CommandTrace)
+                             REF, REFPB, REFSB, SREN, SREX, WR, WRA, CommandTrace)
 
 STANDARDS = {"DDR3": "DDR3-1600K", "DDR4": "DDR4-2400R", "LPDDR3": "LPDDR3-1600", "LPDDR4": "LPDDR4-3200",
              "DDR5": "DDR5-4800", "GDDR6": "GDDR6-14000", "HBM2": "HBM2-2000", "LPDDR5": "LPDDR5-6400"}
@@ -110,7 +114,7 @@ def to_trace(rows) -> CommandTrace:
     bank_cmd = np.isin(cmd, (ACT, PRE, RD, WR, RDA, WRA, REFPB))
     return CommandTrace(cycle=a[:, 0], cmd=cmd.astype(np.uint8), channel=np.zeros(len(a), np.int16),
                         rank=a[:, 2].astype(np.int16), bankgroup=np.where(bank_cmd, a[:, 3], -1).astype(np.int16),
-                        bank=np.where(bank_cmd, a[:, 4], -1).astype(np.int16),
+                        bank=np.where(bank_cmd | (cmd == REFSB), a[:, 4], -1).astype(np.int16),
                         row=np.where(np.isin(cmd, (ACT,) + COLUMN), a[:, 5], -1).astype(np.int32),
                         column=np.where(np.isin(cmd, COLUMN), 8, -1).astype(np.int32))
 
@@ -530,6 +534,53 @@ def _constructed(standard, spec, L):
             + [("lowpower", issue(r), a, rule) for r, a, rule in lp])
 
 
+def _same_bank(standard, spec, L):
+    """(legal bases, mutants) for same-bank refresh (REFsb), where the checker has its values."""
+    if not L["REFIsb"]:
+        return [], []
+    t, bpg = L, spec.organization.banks_per_group
+    last_bg = spec.organization.bankgroups - 1
+    r, sb = t["RAS"], t["RFCsb"]
+    cases = [([(0, REFSB, 0, X, 0, X), (sb, ACT, 0, last_bg, 0, 1)], 0, "tRFCsb"),    # a bank of the set
+             ([(0, REFSB, 0, X, 0, X), (sb, PRE, 0, 1, 0, 1)], 0, "tRFCsb"),
+             ([(0, REFSB, 0, X, 0, X), (t["REFSBRD"], ACT, 0, 0, 1, 1)], 0, "tREFSBRD"),   # another bank
+             ([(0, REFSB, 0, X, 0, X), (sb, REFSB, 0, X, 1, X)], 0, "tRFCsb"),
+             ([(0, REFSB, 0, X, 0, X), (sb, REF, 0, X, X, X)], 0, "tRFCsb"),
+             ([(0, REFSB, 0, X, 0, X), (sb, PREA, 0, X, X, X)], 0, "tRFCsb"),
+             ([(0, REF, 0, X, X, X), (t["RFC"], REFSB, 0, X, 0, X)], 0, "tRFC"),
+             ([(0, ACT, 0, 2, 0, 1), (r, PRE, 0, 2, 0, 1), (r + t["RP"], REFSB, 0, X, 0, X)], 1, "tRP"),
+             ([(0, ACT, 0, 1, 0, 1), (r, PREA, 0, X, X, X), (r + t["RPab"], REFSB, 0, X, 0, X)], 1, "tRPab")]
+    shift = max(offset(standard, c) for c in range(len(COMMANDS)))
+
+    def issue(rows):                     # reference clocks -> issue cycles
+        return [(tm - offset(standard, c) + shift, c) + tuple(rest) for tm, c, *rest in rows]
+
+    bases, muts = [], []
+    for rows, a, rule in cases:
+        rows = issue(rows)
+        bases.append((rows, "none", rows[-1][0]))
+        early = rows[:-1] + [(rows[-1][0] - 1,) + tuple(rows[-1][1:])]
+        muts.append(Mutant(standard, "same-bank", rule_name(standard, rule), early, len(rows) - 1, (a,), "none"))
+    opened = issue([(0, ACT, 0, 3, 2, 1), (r + t["RP"] + 50, REFSB, 0, X, 2, X)])
+    muts.append(Mutant(standard, "same-bank", "state:REFsb to open bank", opened, 1, (0,), "none"))
+    ranks = spec.organization.ranks
+    for start in (0, 1, 3):
+        sbi = t["REFIsb"]
+        legal = [((k + 1) * sbi + 3 * q, REFSB, q, X, (k + start) % bpg, X) for k in range(60) for q in range(ranks)]
+        end = legal[-1][0]
+        bases.append((legal, "same-bank", end))
+        thin = [(2 * row[0],) + tuple(row[1:]) for row in legal[:30 * ranks]]
+        muts.append(Mutant(standard, "same-bank", "tREFIsb:average", thin, -1, (), "same-bank", thin[-1][0]))
+        muts.append(Mutant(standard, "same-bank", "tREFIsb", legal[:20 * ranks], -1, (), "same-bank", end))
+        dropped = [row for x, row in enumerate(legal) if not (10 * ranks <= x < 19 * ranks + 1)]
+        muts.append(Mutant(standard, "same-bank", "tREFIsb", dropped, -1, (), "same-bank", end))
+        twice = list(legal)
+        twice[21 * ranks] = (twice[21 * ranks][0],) + tuple(legal[20 * ranks][1:])
+        muts.append(Mutant(standard, "same-bank", "state:REFsb to a bank set already refreshed in this round",
+                           twice, 21 * ranks, (), "same-bank", end))
+    return bases, muts
+
+
 def _second_word(standard):
     """(legal bases, mutants) for a deferrable ACTIVATE-2: six banks opened early, then at x an
     ACT (E) whose ACTIVATE-2 finds the next clocks taken by RDs and PREs to other banks."""
@@ -576,6 +627,9 @@ def mutants(standard: str, seeds=(1, 2)) -> tuple[list, list]:
         else:
             bases.append(item[1:])
     extra_bases, extra = _second_word(standard)
+    bases += extra_bases
+    out += extra
+    extra_bases, extra = _same_bank(standard, spec, L)
     bases += extra_bases
     out += extra
     for kind, rows, a, rule in _constructed(standard, spec, L):

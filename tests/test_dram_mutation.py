@@ -13,7 +13,8 @@ RULES = ("command bus", "data bus", "tRTRS", "tRC", "tRCD", "tRAS", "tRP", "tRPa
 #: self-refresh are not modelled).
 LOW_POWER_RULES = ("tCKE", "tCKESR", "tXP", "tXS")
 EXTRA = {"DDR4": ("tRRD_S", "tCCD_S", "tWTR_S"), "DDR3": ("tXPDLL", "tXSDLL"),
-         "DDR5": ("tRRD_S", "tCCD_S", "tWTR_S", "tPPD", "tCCD_L_WR", "tCCD_S_WR"),
+         "DDR5": ("tRRD_S", "tCCD_S", "tWTR_S", "tPPD", "tCCD_L_WR", "tCCD_S_WR", "tRFCsb", "tREFSBRD", "tREFIsb",
+                  "tREFIsb:average", "state:REFsb to a bank set already refreshed in this round"),
          "GDDR6": ("tRRD_S", "tCCD_S", "tWTR_S", "tPPD", "tRCD_WR"),
          "LPDDR3": ("tRFCpb", "tREFIpb", "tREFIpb:average", "tREFI:bank",
                     "state:REFpb to a bank already refreshed in this round"),
