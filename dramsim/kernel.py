@@ -35,9 +35,13 @@ published figures we validate against):
 1. Admission: ``saturate`` offers one request per cycle in trace order (retrying while its
    queue is full); ``trace`` admits, in order, every request whose arrival cycle has come.
 2. Refresh: when a rank's refresh is due a refresh request is queued with priority. The k-th
-   is due in cycle k * tREFI - 1 (per-bank: k * tREFIpb - 1), i.e. in the tREFI-th cycle counted
-   from 1, which is where Ramulator 2's clock (it starts at 1) puts it; every rank of a channel
-   falls due in the same cycle and the longest-owing rank (then the lowest) goes first.
+   is due in cycle k * tREFI - 1 (per-bank: k * tREFIpb - 1; same-bank: k * tREFIsb - 1), i.e. in
+   the tREFI-th cycle counted from 1, which is where Ramulator 2's clock (it starts at 1) puts it;
+   every rank of a channel falls due in the same cycle and the longest-owing rank (then the
+   lowest) goes first. Per-bank refresh on a channel of several ranks (HBM2's pseudo-channels)
+   instead rotates channel-wide, as Ramulator 2.1's PerBank manager does: one REFpb falls due
+   every floor(tREFIpb / ranks) cycles, to rank 0's banks in turn, then rank 1's, ... (each rank's
+   average interval stays within tREFIpb; the burst of one rank's refreshes is legal postponement).
 3. Scheduling (one command per channel and command bus per cycle):
 
    a. the *activated buffer* (requests whose ACT was issued, not yet their column command):
@@ -205,6 +209,23 @@ def _apply_rules(E, ring, ring_ptr, cmd, t, b, r, anc, fan, off, rule_start, rul
             nx = window_next[k]
             if due > E[nx, node]:
                 E[nx, node] = due
+
+
+@njit(cache=True)
+def _per_bank_channel_due(now, c, n_rk, nbk, ch_due, ch_j, step, ref_pend, ref_since, ref_due, lp):
+    """Per-bank refresh of a channel with several ranks: one REFpb falls due every ``step`` cycles,
+    to the channel's banks in turn, rank-major (rank 0's banks, then rank 1's, ...), as Ramulator
+    2.1's PerBank manager rotates over a channel's banks; ``ref_due`` of its ranks is the next one."""
+    while now >= ch_due[c]:
+        r = c * n_rk + (ch_j[c] // nbk) % n_rk
+        if lp[r] != 2:                        # in self-refresh the device refreshes
+            if ref_pend[r] == 0:
+                ref_since[r] = ch_due[c]
+            ref_pend[r] += 1
+        ch_j[c] += 1
+        ch_due[c] += step
+    for r in range(c * n_rk, (c + 1) * n_rk):
+        ref_due[r] = ch_due[c]
 
 
 @njit(cache=True)
@@ -426,6 +447,14 @@ def run(par, rule_start, rules, windows, window_prev, window_next, clocks, cbus,
     elif refresh_mode == 3:
         ref_due[:] = REFIsb - 1
     interval = REFI if refresh_mode == 1 else (REFIsb if refresh_mode == 3 else REFIpb)
+    # per-bank refresh with several ranks per channel: a channel-wide rotation (_per_bank_channel_due),
+    # one REFpb every REFIpb // ranks cycles, so each rank's average interval stays <= REFIpb
+    pb_channel = refresh_mode == 2 and n_rk > 1
+    pb_step = max(REFIpb // n_rk, 1)
+    ch_due = np.full(n_ch, pb_step - 1, np.int64)
+    ch_j = np.zeros(n_ch, np.int64)
+    if pb_channel:
+        ref_due[:] = pb_step - 1
     # low-power policy, per rank: state (0 standby, 1 power-down, 2 self-refresh), the entry's
     # kind, earliest exit, earliest entry, requests queued or activated, last request command
     lp_on = pd_after >= 0 or sr_after >= 0
@@ -486,7 +515,10 @@ def run(par, rule_start, rules, windows, window_prev, window_next, clocks, cbus,
                     r_queued[bank_rank[rbank[nxt]]] += 1
                 nxt += 1
         # ---- 2. refresh requests
-        if refresh_mode != 0:
+        if pb_channel:
+            for c in range(n_ch):
+                _per_bank_channel_due(now, c, n_rk, nbk, ch_due, ch_j, pb_step, ref_pend, ref_since, ref_due, lp)
+        elif refresh_mode != 0:
             for r in range(NR):
                 if now >= ref_due[r]:
                     if lp[r] != 2:                    # in self-refresh the device refreshes

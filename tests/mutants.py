@@ -190,7 +190,10 @@ class Greedy:
             same_bank = (ga, ka) == (g, k)
             if ca == REF:
                 out.append(("tRFC", a, ta + L["RFC"]))
-            if ca == REFPB and (cmd in (REF, REFPB) or (same_bank and cmd in (ACT, PRE) + COLUMN)):
+            if ca == REFPB and L["RREFD"] and not same_bank and cmd in (ACT, REFPB):   # HBM2, GDDR6
+                out.append(("tRREFD", a, ta + L["RREFD"]))
+            if ca == REFPB and (cmd == REF or (cmd == REFPB and (same_bank or not L["RREFD"]))
+                                or (same_bank and cmd in (ACT, PRE) + COLUMN)):
                 out.append(("tRFCpb", a, ta + L["RFCpb"]))
             if ca in (ACT, REFPB):
                 acts.append(a)
@@ -315,7 +318,8 @@ def base_trace(spec, seed, n=400, per_bank=False, idle=0.02):
         else:
             key = (int(rng.integers(org.ranks)), int(rng.integers(org.bankgroups)),
                    int(rng.integers(org.banks_per_group)))
-            wait = last_t + int(rng.integers(200, 2000)) if rng.random() < idle else 0
+            # (an idle gap stays within 6 refresh intervals: HBM2's tREFISB is 243 cycles)
+            wait = last_t + min(int(rng.integers(200, 2000)), 6 * interval) if rng.random() < idle else 0
             if key not in gen.open:
                 gen.place(ACT, *key, int(rng.integers(0, 64)), not_before=wait)
             else:
@@ -435,9 +439,12 @@ def _refresh(standard, spec, L):
         out.append(("legal", legal, "all-bank", end))
     if L["REFIpb"]:
         pb = L["REFIpb"]
+        # HBM2: 16 banks per pseudo-channel at a tREFISB of tREFI / 16: a stream twice as long, so that
+        # a bank left out misses 9 x tREFI before it ends
+        n_refpb = 8 * 12 * (2 if standard in DUAL_BUS else 1)
         for start in (0, 3, 5):
             legal = [((k + 1) * pb + 3 * r, REFPB, r, ((k + start) % org.banks) // org.banks_per_group,
-                      (k + start) % org.banks_per_group, X) for k in range(8 * 12) for r in range(ranks)]
+                      (k + start) % org.banks_per_group, X) for k in range(n_refpb) for r in range(ranks)]
             end = legal[-1][0]
             out.append(("legal", legal, "per-bank", end))
             thin = [(2 * r[0],) + tuple(r[1:]) for r in legal[:48 * ranks]]

@@ -162,6 +162,9 @@ all-bank refresh. Values: tCCDS 2 nCK (BL/2), tRRDS = tRRDL 4 ns, tRFC 110 / 160
 (1 / 2 / 4 / 8 Gb per pseudo-channel), tREFI 3.9 us (the JESD235 values Ramulator 2.1's HBM2 model
 quotes; we had no copy of JESD235); every other minimum is the spec's. ACT -> WR is tRCDWR, ACT ->
 RD tRCDRD. Names: tRCDRD, tRCDWR, tRRDS/L, tCCDS/L (reads and writes), tWTRS/L, tRP, tRFC.
+Per-bank refresh (REFSB, here REFpb): as GDDR6's, tRREFD 8 ns to an ACT or REFpb of another bank,
+tRFCpb (JESD235 tRFCSB) 160 ns up to 8 Gb to the refreshed bank and a REF, tREFIpb = tREFI / the
+pseudo-channel's banks (243.75 ns for 16), the values Ramulator 2.1's HBM2 model quotes.
 Power-down and self-refresh are per pseudo-channel, their entries and exits (PDE/PDX, SRE/SRX) on
 the row bus; tCKE, tCKESR, tXP and tXS are the spec's (JESD235's values are not public to us), and
 without a DLL a read or write after an exit waits tXP / tXS as every other command (no tXPDLL /

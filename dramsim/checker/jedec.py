@@ -120,6 +120,10 @@ _BEATS_PER_CK = {"GDDR6": 8}
 # bursts of a pseudo-channel cannot be closer). Every other HBM2 minimum is the spec's own value.
 _HBM2 = {"CCD_S": (2, 0.0), "RRD_S": (0, 4.0), "RRD_L": (0, 4.0)}
 _HBM2_RFC = {1: 110.0, 2: 160.0, 4: 260.0, 8: 350.0}
+# per-bank refresh (REFSB), the JESD235 values Ramulator 2.1's HBM2 model quotes: tRFCSB 160 ns up
+# to 8 Gb per pseudo-channel (200 above), tRREFD 8 ns; tREFISB = tREFI / banks of the pseudo-channel.
+_HBM2_RFCSB = {1: 160.0, 2: 160.0, 4: 160.0, 8: 160.0}
+_HBM2_RREFD = 8.0
 
 # ---- LPDDR3, JESD209-3C (speed-independent ns values); tRFCab / tRFCpb by die density ----
 _LPDDR3_RFC = {4: (130.0, 60.0), 8: (210.0, 90.0)}
@@ -196,6 +200,9 @@ def table(spec: Spec) -> dict[str, tuple[int, float]]:
         if dens in _HBM2_RFC:
             v["RFC"] = (0, _HBM2_RFC[dens])
         v["REFI"] = (0, 3900.0)
+        if dens in _HBM2_RFCSB:
+            v["RFCpb"] = (0, _HBM2_RFCSB[dens])
+        v.update(REFIpb=(0, 3900.0 / org.banks), RREFD=(0, _HBM2_RREFD))
     elif std == "LPDDR3":
         v.update(RCD=(3, 18.0), RP=(3, 18.0), RPab=(3, 21.0), RAS=(3, 42.0), RRD_S=(2, 10.0),
                  FAW=(8, 50.0), WTR_S=(4, 7.5), RTP=(4, 7.5), WR=(4, 15.0), CCD_S=(4, 0.0),
@@ -307,6 +314,8 @@ def limits(spec: Spec) -> dict[str, int]:
     if spec.standard == "GDDR6":        # tPPD and tRREFD are vendor values on GDDR6: the spec's
         v["PPD"] = t.PPD
         v["RREFD"] = t.RREFD
+    elif spec.standard == "HBM2":       # JESD235 tRREFD (REFSB to an ACT / REFSB of another bank)
+        v["RREFD"] = max(t.RREFD, j.get("RREFD", 0))
     nbl = max(spec.organization.burst_length // _BEATS_PER_CK.get(spec.standard, 2), 1)
     cl, cwl = t.CL, t.CWL
     v.update(CL=cl, CWL=cwl, nBL=nbl, RD2PRE=v["RTP"])
