@@ -13,7 +13,9 @@ LPDDR4 and LPDDR3 INI files), each against the peer it is validated on, with the
 total cycles. Last the newer standards of PEERS-2.md section 2 (:data:`NEW_STANDARDS`: DDR5-4800, GDDR6-14000,
 HBM2-2000, LPDDR5-6400)
 on seq, rand and stride against Ramulator 2.1 (figures from ``peers2/figures.json``, cycles in the
-standard's own CK). Writes validate_peers.csv, validate_peers2.csv and validate_peers3.csv.
+standard's own CK). Then HBM2-2000 with per-bank refresh against Ramulator 2.1's PerBank manager
+(:data:`HBM2_PER_BANK`, figures we measured with the built Ramulator 2.1). Writes validate_peers.csv,
+validate_peers2.csv, validate_peers3.csv and validate_peers4.csv.
 """
 from __future__ import annotations
 
@@ -75,6 +77,25 @@ NEW_STANDARDS = {"DDR5": "DDR5-4800", "GDDR6": "GDDR6-14000", "LPDDR5": "LPDDR5-
 #: HBM2 (CK 1,000 MHz, as ours; 2 pseudo-channels, the rank level of HBM2-2000; REF counted per
 #: pseudo-channel, as Ramulator 2.1 counts it).
 NEW_STANDARDS["HBM2"] = "HBM2-2000"
+
+
+#: HBM2-2000 with per-bank refresh (REFSB, ``refresh="per-bank"``): Ramulator 2.1 (c5b1c3a, the PEERS-2
+#: version, built with its Python bindings outside the repo) with the same presets and controller
+#: as PEERS-2 but ``refresh_manager=PerBank()``, on the same seq / rand / stride traces, measured
+#: 2026-12-02: trace -> (cycles, ACT, row hits, REFpb). Not in figures.json (PEERS-2 ran all-bank
+#: refresh only). Its PerBank manager issues one REFpb of the channel every nREFIpb = 122 cycles,
+#: over both pseudo-channels' banks in turn; ours rotates the same way every floor(243 / 2) = 121
+#: (each pseudo-channel within JEDEC's tREFI / 16 = 243.75 ns), so we issue 122/121 as many REFpb.
+HBM2_PER_BANK = {"seq": (1_711_497, 64_132, 935_836, 14_028),
+                 "rand": (3_559_931, 999_863, 110, 29_179),
+                 "stride": (2_545_688, 199_968, 0, 20_866)}
+
+
+def run_hbm2_per_bank(trace: str, addresses: np.ndarray | None = None) -> dict:
+    """HBM2-2000 with per-bank refresh on a reference trace; its stats (:data:`HBM2_PER_BANK`)."""
+    a = _addresses(trace) if addresses is None else addresses
+    return simulate(load_spec("HBM2-2000"), RequestTrace(a, np.zeros(len(a), bool)), wrap_addresses=True,
+                    refresh="per-bank").stats
 
 
 def ramulator2_new(standard: str, trace: str) -> dict:
@@ -207,6 +228,17 @@ def main(argv=None) -> int:
                           *(100.0 * (o - t) / max(t, 1) for o, t in zip(ours, theirs))))
     print()
     _print_and_write(("case", "simulator", "cycles", "ACT", "row hits", "REF"), rows3, out / "validate_peers3.csv")
+
+    rows4 = []
+    for trace, theirs in HBM2_PER_BANK.items():
+        s = run_hbm2_per_bank(trace)
+        ours = (s["cycles"], s["commands"]["ACT"], s["row_hits"], s["commands"]["REFpb"])
+        rows4.append((f"HBM2 per-bank {trace}", "Ramulator 2.1", *theirs))
+        rows4.append((f"HBM2 per-bank {trace}", "HBM2-2000", *ours))
+        rows4.append((f"HBM2 per-bank {trace}", "deviation (%)",
+                      *(100.0 * (o - t) / max(t, 1) for o, t in zip(ours, theirs))))
+    print()
+    _print_and_write(("case", "simulator", "cycles", "ACT", "row hits", "REFpb"), rows4, out / "validate_peers4.csv")
     return 0
 
 

@@ -4,7 +4,7 @@
 
     dramsim replay TRACE [--standard DDR3-1600K | --spec FILE] [--channels 1] [--ranks 1]
                    [--mapping RoBaRaCoCh] [--xor-bank-hash] [--row-policy open|closed|close-adaptive]
-                   [--queue-depth 32] [--scheduler fcfs-ready|frfcfs] [--refresh all-bank|per-bank|none] [--arrival auto|trace|saturate]
+                   [--queue-depth 32] [--scheduler fcfs-ready|frfcfs] [--refresh all-bank|per-bank|same-bank|none] [--arrival auto|trace|saturate]
                    [--channel-frontend shared|independent] [--threads N]
                    [--powerdown-after N] [--selfrefresh-after M] [--powerdown-exit fast|slow]
                    [--wrap-addresses] [--reference] [--cmd-trace OUT [--cmd-format csv|drampower4|drampower5|ramulator2]]
@@ -12,7 +12,7 @@
     dramsim standards
     dramsim show STANDARD
     dramsim check CMDTRACE (--standard S | --spec FILE) [--cmd-format auto|csv|drampower4|drampower5|ramulator2]
-                  [--refresh all-bank|per-bank|none]  (default: from the trace)
+                  [--refresh all-bank|per-bank|same-bank|none]  (default: from the trace)
     dramsim energy CMDTRACE (--spec FILE | --standard S) [--cmd-format auto|csv|drampower4|drampower5|ramulator2]
                    [--ranks R] [--cycles N] [--json FILE]          (see dramsim.energy_cli)
 
@@ -189,6 +189,7 @@ def cmd_show(args) -> int:
             continue
         value = getattr(t, f.name)
         print(f"  {f.name:<8} {value:>6} cycles  {t.ns(f.name):>9.2f} ns")
+    print(f"refresh modes (--refresh): {', '.join(_refresh_modes(spec))}")
     from dramsim.energy import energy_note
 
     print("power (mA per device):")
@@ -198,6 +199,16 @@ def cmd_show(args) -> int:
     if energy_note(spec):
         print(f"note: {energy_note(spec)}")
     return 0
+
+
+def _refresh_modes(spec) -> list[str]:
+    """The refresh modes ``spec`` can run (``dramsim show``), the default first."""
+    modes = ["all-bank (default)"]
+    if spec.timing.REFIpb and "REFpb" in spec.table.scope:
+        modes.append("per-bank (REFpb)")
+    if spec.timing.REFIsb and "REFsb" in spec.table.scope:
+        modes.append("same-bank (REFsb; its energy: REF / (2 x banks per group), no public current)")
+    return modes + ["none"]
 
 
 def cmd_check(args) -> int:
@@ -228,7 +239,8 @@ def add_controller_options(p) -> None:
     p.add_argument("--scheduler", choices=("fcfs-ready", "frfcfs"), default="fcfs-ready",
                    help="fcfs-ready: the oldest ready command first, as Ramulator 2 (default); "
                         "frfcfs: ready row hits first, then the oldest ready command")
-    p.add_argument("--refresh", choices=("all-bank", "per-bank", "none"), default="all-bank", help="refresh")
+    p.add_argument("--refresh", choices=("all-bank", "per-bank", "same-bank", "none"), default="all-bank",
+                   help="refresh (same-bank: DDR5 REFsb)")
     p.add_argument("--arrival", choices=("auto", "trace", "saturate"), default="auto",
                    help="auto: the trace's cycles if it has them, else saturate (default auto)")
     p.add_argument("--wrap-addresses", action="store_true", help="drop address bits beyond the capacity")
@@ -284,8 +296,9 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--cmd-format", default="auto", choices=("auto", "csv", "drampower4", "drampower5", "ramulator2"),
                    help="command trace format")
     add_deprecated_alias(p, "--format", "--cmd-format", PROG)
-    p.add_argument("--refresh", choices=("all-bank", "per-bank", "none"), default=None,
-                   help="refresh-rate rules (default: read from the trace, per-bank when it has a REFpb)")
+    p.add_argument("--refresh", choices=("all-bank", "per-bank", "same-bank", "none"), default=None,
+                   help="refresh-rate rules (default: read from the trace, per-bank when it has a REFpb, "
+                        "same-bank when it has a REFsb)")
     p.set_defaults(func=cmd_check)
 
     power_cli.add_commands(sub)

@@ -14,6 +14,7 @@ RD             n_RD   x V x (IDD4R - IDD3N) x nBL x tCK        (nBL = burst_leng
 WR             n_WR   x V x (IDD4W - IDD3N) x nBL x tCK
 REF            n_REF  x V x (IDD5 - IDD3N) x tRFC x tCK
 REFpb          n_REFpb x V x (IDD5PB - IDD3N) x tRFCpb x tCK;  without IDD5PB: REF / banks
+REFsb          n_REFsb x REF / (2 x banks per group)  (DDR5 same-bank refresh, see below)
 background     V x (IDD3N x active_cycles + IDD2N x precharged_cycles) x tCK
 =============  ===========================================================================
 
@@ -28,9 +29,16 @@ Counting follows DRAMPower 4's command analysis:
 * Residency, per rank: a cycle is *active* when at least one bank of the rank is open, otherwise
   *precharged*. An all-bank REF counts as active for ``tRFC - tRP`` cycles from its issue and
   precharged afterwards (DRAMPower treats it as an ACT followed by a PRE ``tRP`` before its end);
-  a REFpb likewise for ``tRFCpb - tRP``. Banks still open at the end stay active until
+  a REFpb likewise for ``tRFCpb - tRP``, a REFsb for ``tRFCsb - tRP``. Banks still open at the end stay active until
   ``cycles``. Precharged cycles = ``cycles`` - active cycles, so every rank of every channel
   contributes background energy for the whole run, used or not.
+
+DDR5 same-bank refresh (REFsb: one bank of every bank group, in fine-granularity mode): no public
+data sheet gives its current, and DRAMPower 4 has no such command. A REFsb is billed the energy of
+the rows it refreshes at REFab's energy per row: it refreshes 1 / (banks per group) of the banks
+with a fine-granularity refresh's rows (half of a normal REFab's, tREFI2 = tREFI / 2), so
+REF / (2 x banks per group); over a run this bills the same refresh energy per unit time as
+all-bank refresh. It is a model, not a measured current.
 
 Power-down and self-refresh (DRAMPower 4.1, ``CommandAnalysis::handlePdn*/handlePup*/handleSR*``
 and ``MemoryPowerModel::engy_sref``), per rank; a low-power state is named by its entry command,
@@ -118,7 +126,7 @@ if TYPE_CHECKING:  # pandas is imported where it is used (keeps replay's memory 
 from dramsim.errors import InputError
 from dramsim.spec import Spec
 from traces.commands import (ACT, COMMANDS, PDN_F_ACT, PDN_F_PRE, PDN_S_ACT, PDN_S_PRE, PRE, PREA,
-                             PUP_ACT, PUP_PRE, RANK_COMMANDS, RD, RDA, REF, REFPB, SREN, SREX, WR, WRA,
+                             PUP_ACT, PUP_PRE, RANK_COMMANDS, RD, RDA, REF, REFPB, REFSB, SREN, SREX, WR, WRA,
                              CommandTrace)
 
 #: Read I/O power per DQ/DQS pin (mW) and write ODT power per DQ/DQS/DM pin (mW): DRAMPower 4's
@@ -157,7 +165,7 @@ DRAMPOWER4_COMPONENTS = {"ACT": "act", "PRE": "pre", "RD": "rd", "WR": "wr", "RE
                          "PUP act": "pup_act", "PUP pre": "pup_pre", "SREF PUP": "sref_pup"}
 #: Names of the effective counts of :func:`analyse`.
 COUNT_NAMES = ("ACT", "PRE", "RD", "WR", "REF", "REFpb", "ACT_ignored", "PRE_noop",
-               "PDN", "SREF", "LP_unmatched")
+               "PDN", "SREF", "LP_unmatched", "REFsb")
 
 
 @dataclass(frozen=True)
@@ -428,6 +436,7 @@ def residency(spec: Spec, commands: CommandTrace, cycles: int) -> Residency:
     bank_id += commands.bank
     is_rank_command = np.zeros(len(COMMANDS), bool)
     is_rank_command[list(RANK_COMMANDS)] = True
+    is_rank_command[REFSB] = True           # opens no bank: no bank interval (its set is one bank per group)
     wide = is_rank_command[commands.cmd]
     if np.any(~wide & ((bank_id < 0) | (bank_id >= org.banks))):
         raise InputError("command trace: bank outside the spec's organization")
@@ -443,9 +452,10 @@ def residency(spec: Spec, commands: CommandTrace, cycles: int) -> Residency:
     lp_index, lp_stop, lp, lp_counts = _low_power_stays(commands.cycle, commands.cmd, rank_id, nranks, cycles,
                                                         tm.RFC, tm.RP, tm.XP, t_pup_slow, t_spup)
     # every rank's time out of precharged standby: open banks, refreshes, low-power stays
-    refs = np.flatnonzero((commands.cmd == REF) | (commands.cmd == REFPB))
+    refs = np.flatnonzero((commands.cmd == REF) | (commands.cmd == REFPB) | (commands.cmd == REFSB))
     ref_stop = commands.cycle[refs] + np.where(commands.cmd[refs] == REF, max(tm.RFC - tm.RP, 0),
-                                               max(tm.RFCpb - tm.RP, 0))
+                                               np.where(commands.cmd[refs] == REFSB, max(tm.RFCsb - tm.RP, 0),
+                                                        max(tm.RFCpb - tm.RP, 0)))
     index = np.concatenate((act_index, refs, lp_index))
     stop = np.concatenate((act_stop, ref_stop, lp_stop))
     order = np.argsort(index, kind="stable")                 # trace order: starts non-decreasing
@@ -453,7 +463,8 @@ def residency(spec: Spec, commands: CommandTrace, cycles: int) -> Residency:
     busy = _union_per_rank(commands.cycle[index], stop, rank_id[index], nranks, cycles)
     in_states = lp[:, :9].sum(axis=1)
     n = list(commands.counts().values())                     # per code, counted in slices
-    values = (*bank_counts[:2], n[RD] + n[RDA], n[WR] + n[WRA], n[REF], n[REFPB], *bank_counts[2:], *lp_counts)
+    values = (*bank_counts[:2], n[RD] + n[RDA], n[WR] + n[WRA], n[REF], n[REFPB], *bank_counts[2:], *lp_counts,
+              n[REFSB])
     counts = {name: int(v) for name, v in zip(COUNT_NAMES, values)}
     opened = np.clip(act_stop - commands.cycle[act_index], 0, None)
     bank_active = np.bincount(rank_id[act_index].astype(np.int64), weights=opened, minlength=nranks).astype(np.int64)
@@ -498,7 +509,7 @@ def command_energies_pj(spec: Spec) -> dict[str, dict[str, float]]:
     """
     tm, org = spec.timing, spec.organization
     tck, nbl, dev = tm.tck_ns, spec.burst_cycles, org.devices_per_rank
-    out = {k: {} for k in ("act", "pre", "rd", "wr", "ref", "refpb", "sref_refresh", "bg_bank_active",
+    out = {k: {} for k in ("act", "pre", "rd", "wr", "ref", "refpb", "refsb", "sref_refresh", "bg_bank_active",
                            *_CYCLE_CURRENTS)}
     for rail in spec.rails:
         v, i = rail.voltage_v, rail.current
@@ -512,6 +523,7 @@ def command_energies_pj(spec: Spec) -> dict[str, dict[str, float]]:
             out["refpb"][rail.name] = e(i("IDD5PB") - i("IDD3N"), tm.RFCpb)
         else:
             out["refpb"][rail.name] = out["ref"][rail.name] / org.banks
+        out["refsb"][rail.name] = out["ref"][rail.name] / (2 * org.banks_per_group)   # see the module doc
         out["sref_refresh"][rail.name] = e(i("IDD5") - i("IDD3N"), 1)
         for key, current in _CYCLE_CURRENTS.items():
             out[key][rail.name] = e(i(current), 1)
@@ -601,7 +613,7 @@ def compute_energy(spec: Spec, commands: CommandTrace, cycles: int, *, io: bool 
             "pre": counts["PRE"] * p["pre"],
             "rd": counts["RD"] * p["rd"],
             "wr": counts["WR"] * p["wr"],
-            "ref": counts["REF"] * p["ref"] + counts["REFpb"] * p["refpb"],
+            "ref": counts["REF"] * p["ref"] + counts["REFpb"] * p["refpb"] + counts.get("REFsb", 0) * p["refsb"],
             "background": d["act_standby"] + d["pre_standby"],
             "powerdown": d["pd_act_fast"] + d["pd_act_slow"] + d["pd_pre_fast"] + d["pd_pre_slow"],
             "selfrefresh": d["sref"] + d["sref_ref_act"] + d["sref_ref_pre"] + d["spup_ref"],

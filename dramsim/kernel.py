@@ -35,9 +35,13 @@ published figures we validate against):
 1. Admission: ``saturate`` offers one request per cycle in trace order (retrying while its
    queue is full); ``trace`` admits, in order, every request whose arrival cycle has come.
 2. Refresh: when a rank's refresh is due a refresh request is queued with priority. The k-th
-   is due in cycle k * tREFI - 1 (per-bank: k * tREFIpb - 1), i.e. in the tREFI-th cycle counted
-   from 1, which is where Ramulator 2's clock (it starts at 1) puts it; every rank of a channel
-   falls due in the same cycle and the longest-owing rank (then the lowest) goes first.
+   is due in cycle k * tREFI - 1 (per-bank: k * tREFIpb - 1; same-bank: k * tREFIsb - 1), i.e. in
+   the tREFI-th cycle counted from 1, which is where Ramulator 2's clock (it starts at 1) puts it;
+   every rank of a channel falls due in the same cycle and the longest-owing rank (then the
+   lowest) goes first. Per-bank refresh on a channel of several ranks (HBM2's pseudo-channels)
+   instead rotates channel-wide, as Ramulator 2.1's PerBank manager does: one REFpb falls due
+   every floor(tREFIpb / ranks) cycles, to rank 0's banks in turn, then rank 1's, ... (each rank's
+   average interval stays within tREFIpb; the burst of one rank's refreshes is legal postponement).
 3. Scheduling (one command per channel and command bus per cycle):
 
    a. the *activated buffer* (requests whose ACT was issued, not yet their column command):
@@ -120,12 +124,13 @@ from numba import njit
 #: dramsim.timing.policy_array); every inter-command constraint comes from the compiled table instead.
 POLICY_LAYOUT = (
     "RD_DONE", "WR_DONE", "RD2PDEN", "WR2PDEN", "RFC", "REFI", "REFIpb",
-    "CKE", "CKESR", "XP", "XPDLL", "XS", "XSDLL",
+    "CKE", "CKESR", "XP", "XPDLL", "XS", "XSDLL", "REFIsb",
 )
 
 # command codes (must equal traces.commands; a test checks it)
 _ACT, _PRE, _PREA, _RD, _WR, _RDA, _WRA, _REF, _REFPB = 0, 1, 2, 3, 4, 5, 6, 7, 8
 _PDN_F_PRE, _PDN_S_PRE, _PDN_F_ACT, _PDN_S_ACT, _PUP_PRE, _PUP_ACT, _SREN, _SREX = 9, 10, 11, 12, 13, 14, 15, 16
+_REFSB = 17
 _NEVER = np.int64(1) << np.int64(62)
 _FAR_PAST = -(np.int64(1) << np.int64(40))
 
@@ -204,6 +209,49 @@ def _apply_rules(E, ring, ring_ptr, cmd, t, b, r, anc, fan, off, rule_start, rul
             nx = window_next[k]
             if due > E[nx, node]:
                 E[nx, node] = due
+
+
+@njit(cache=True)
+def _per_bank_channel_due(now, c, n_rk, nbk, ch_due, ch_j, step, ref_pend, ref_since, ref_due, lp):
+    """Per-bank refresh of a channel with several ranks: one REFpb falls due every ``step`` cycles,
+    to the channel's banks in turn, rank-major (rank 0's banks, then rank 1's, ...), as Ramulator
+    2.1's PerBank manager rotates over a channel's banks; ``ref_due`` of its ranks is the next one."""
+    while now >= ch_due[c]:
+        r = c * n_rk + (ch_j[c] // nbk) % n_rk
+        if lp[r] != 2:                        # in self-refresh the device refreshes
+            if ref_pend[r] == 0:
+                ref_since[r] = ch_due[c]
+            ref_pend[r] += 1
+        ch_j[c] += 1
+        ch_due[c] += step
+    for r in range(c * n_rk, (c + 1) * n_rk):
+        ref_due[r] = ch_due[c]
+
+
+@njit(cache=True)
+def _same_bank_next(E, anc, open_row, r, k, n_bg, n_bpg):
+    """Same-bank refresh of bank set ``k`` of flat rank ``r`` (bank k of every bank group): the
+    command it needs next, its first bank and the cycle it is ready. A PRE to the lowest open bank of
+    the set while one is open, else REFsb, whose readiness is that of every bank of the set."""
+    base = r * n_bg * n_bpg + k
+    for g in range(n_bg):
+        b = base + g * n_bpg
+        if open_row[b] >= 0:
+            return _PRE, b, _ready_bank(E, anc, b, _PRE)
+    e = np.int64(0)
+    for g in range(n_bg):
+        e = max(e, _ready_bank(E, anc, base + g * n_bpg, _REFSB))
+    return _REFSB, base, e
+
+
+@njit(cache=True)
+def _apply_bankset(E, ring, ring_ptr, t, b, r, anc, fan, off, rule_start, rules, windows, window_prev,
+                   window_next, n_bg, n_bpg):
+    """Record a REFsb issued at ``t`` to the bank set whose bank in group 0 is flat bank ``b``: its
+    rules as those of a command to each bank of the set."""
+    for g in range(n_bg):
+        _apply_rules(E, ring, ring_ptr, _REFSB, t, b + g * n_bpg, r, anc, fan, off, rule_start, rules, windows,
+                     window_prev, window_next)
 
 
 @njit(cache=True)
@@ -293,6 +341,8 @@ def _change_low_power(cmd, t, r, lp, lp_kind, lp_exit_ok, r_pde, E, rank_node, C
             E[c, rank_node] = due
     if t + other > E[_SREN, rank_node]:
         E[_SREN, rank_node] = t + other
+    if t + other > E[_REFSB, rank_node]:
+        E[_REFSB, rank_node] = t + other
     r_pde[r] = max(r_pde[r], t + max(other, CKE))
 
 
@@ -316,7 +366,8 @@ def run(par, rule_start, rules, windows, window_prev, window_next, clocks, cbus,
         (``hit_first``: FR-FCFS, ready row hits before older ready ACT/PRE; see the module doc).
     row_policy : 0 open, 1 closed (every column command is RDA/WRA), 2 close-adaptive (RDA/WRA
         when no queued or activated request targets the row).
-    refresh_mode : 0 none, 1 all-bank, 2 per-bank.
+    refresh_mode : 0 none, 1 all-bank, 2 per-bank, 3 same-bank (REFsb to bank k of every bank
+        group, k in rotation, every ``REFIsb``; see :func:`_same_bank_next`).
     pd_after, sr_after : idle cycles before power-down / self-refresh (-1: never); pd_slow:
         power-down with slow exit (DLL off). See the module docstring.
     cap : capacity of the command arrays. When more commands are needed the kernel stops and
@@ -331,6 +382,7 @@ def run(par, rule_start, rules, windows, window_prev, window_next, clocks, cbus,
     RD_DONE = par[0]; WR_DONE = par[1]; RD2PDEN = par[2]; WR2PDEN = par[3]; RFC = par[4]
     REFI = par[5]; REFIpb = par[6]
     CKE = par[7]; CKESR = par[8]; XP = par[9]; XPDLL = par[10]; XS = par[11]; XSDLL = par[12]
+    REFIsb = par[13]
 
     n = rbank.shape[0]
     nbk = n_bg * n_bpg
@@ -392,7 +444,17 @@ def run(par, rule_start, rules, windows, window_prev, window_next, clocks, cbus,
         ref_due[:] = REFI - 1
     elif refresh_mode == 2:
         ref_due[:] = REFIpb - 1
-    interval = REFI if refresh_mode == 1 else REFIpb
+    elif refresh_mode == 3:
+        ref_due[:] = REFIsb - 1
+    interval = REFI if refresh_mode == 1 else (REFIsb if refresh_mode == 3 else REFIpb)
+    # per-bank refresh with several ranks per channel: a channel-wide rotation (_per_bank_channel_due),
+    # one REFpb every REFIpb // ranks cycles, so each rank's average interval stays <= REFIpb
+    pb_channel = refresh_mode == 2 and n_rk > 1
+    pb_step = max(REFIpb // n_rk, 1)
+    ch_due = np.full(n_ch, pb_step - 1, np.int64)
+    ch_j = np.zeros(n_ch, np.int64)
+    if pb_channel:
+        ref_due[:] = pb_step - 1
     # low-power policy, per rank: state (0 standby, 1 power-down, 2 self-refresh), the entry's
     # kind, earliest exit, earliest entry, requests queued or activated, last request command
     lp_on = pd_after >= 0 or sr_after >= 0
@@ -453,7 +515,10 @@ def run(par, rule_start, rules, windows, window_prev, window_next, clocks, cbus,
                     r_queued[bank_rank[rbank[nxt]]] += 1
                 nxt += 1
         # ---- 2. refresh requests
-        if refresh_mode != 0:
+        if pb_channel:
+            for c in range(n_ch):
+                _per_bank_channel_due(now, c, n_rk, nbk, ch_due, ch_j, pb_step, ref_pend, ref_since, ref_due, lp)
+        elif refresh_mode != 0:
             for r in range(NR):
                 if now >= ref_due[r]:
                     if lp[r] != 2:                    # in self-refresh the device refreshes
@@ -534,6 +599,8 @@ def run(par, rule_start, rules, windows, window_prev, window_next, clocks, cbus,
                             ccmd = _PREA if n_open[r] > 0 else _REF
                             e = _ready_rank(E, r, ccmd, n_ch, n_rk, n_bg, nbk)
                             cb = -1
+                        elif refresh_mode == 3:
+                            ccmd, cb, e = _same_bank_next(E, anc, open_row, r, pb_bank[r], n_bg, n_bpg)
                         else:
                             cb = r * nbk + pb_bank[r]
                             ccmd = _PRE if open_row[cb] >= 0 else _REFPB
@@ -694,7 +761,7 @@ def run(par, rule_start, rules, windows, window_prev, window_next, clocks, cbus,
                 c_rk[nc] = trk - c * n_rk
                 if tb >= 0:
                     lb = tb - trk * nbk
-                    c_bg[nc] = lb // n_bpg
+                    c_bg[nc] = lb // n_bpg if cmd != _REFSB else -1
                     c_ba[nc] = lb % n_bpg
                 else:
                     c_bg[nc] = -1
@@ -709,8 +776,12 @@ def run(par, rule_start, rules, windows, window_prev, window_next, clocks, cbus,
                         c_col[nc] = rcol[req]
                 nc += 1
                 # timing state: the table's rules, the command bus, then the bank state
-                _apply_rules(E, ring, ring_ptr, cmd, t, tb, trk, anc, fan, off, rule_start, rules,
-                             windows, window_prev, window_next)
+                if cmd == _REFSB:
+                    _apply_bankset(E, ring, ring_ptr, t, tb, trk, anc, fan, off, rule_start, rules, windows,
+                                   window_prev, window_next, n_bg, n_bpg)
+                else:
+                    _apply_rules(E, ring, ring_ptr, cmd, t, tb, trk, anc, fan, off, rule_start, rules,
+                                 windows, window_prev, window_next)
                 if wwithin[cmd] > 0:              # its second word may come later (table: second_word)
                     bus_free[c, s] = t + 1
                     w_due[c] = t + wwithin[cmd]
@@ -739,9 +810,11 @@ def run(par, rule_start, rules, windows, window_prev, window_next, clocks, cbus,
                     for b in range(trk * nbk, (trk + 1) * nbk):
                         open_row[b] = -1
                     n_open[trk] = 0
-                elif cmd == _REF or cmd == _REFPB:
+                elif cmd == _REF or cmd == _REFPB or cmd == _REFSB:
                     if cmd == _REFPB:
                         pb_bank[trk] = (pb_bank[trk] + 1) % nbk
+                    elif cmd == _REFSB:
+                        pb_bank[trk] = (pb_bank[trk] + 1) % n_bpg
                     ref_pend[trk] -= 1
                     if ref_pend[trk] > 0:
                         ref_since[trk] = ref_since[trk] + interval

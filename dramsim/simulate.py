@@ -26,12 +26,13 @@ from dramsim.timing import kernel_inputs
 from traces.commands import COMMANDS, LOW_POWER, CommandTrace
 from traces.requests import RequestTrace
 
-REFRESH_MODES = ("all-bank", "per-bank", "none")
+REFRESH_MODES = ("all-bank", "per-bank", "none", "same-bank")
 ARRIVALS = ("auto", "trace", "saturate")
 #: ``fcfs-ready``: the oldest ready command first (Ramulator 2's generic controller; the default,
 #: see :mod:`dramsim.kernel` for why); ``frfcfs``: ready row hits first, then the oldest.
 SCHEDULERS = ("fcfs-ready", "frfcfs")
-#: Command names counted in ``stats["commands"]`` (plus ``REFpb`` under per-bank refresh).
+#: Command names counted in ``stats["commands"]`` (plus ``REFpb`` under per-bank refresh, ``REFsb``
+#: under same-bank refresh).
 COUNTED = ("ACT", "PRE", "PREA", "RD", "WR", "RDA", "WRA", "REF")
 #: Low-power commands, counted too when the low-power policy is on.
 LOW_POWER_NAMES = tuple(COMMANDS[code] for code in LOW_POWER)
@@ -107,7 +108,9 @@ def simulate(spec: Spec, requests: RequestTrace, *, mapping: str = "RoBaRaCoCh",
         read waits). Defaults as Ramulator 2: more than 80% / less than 20% of ``queue_depth``
         (26 and 6 for 32 entries).
     refresh : ``"all-bank"`` (REF every REFI per rank), ``"per-bank"`` (REFpb every REFIpb,
-        round robin over banks; needs RFCpb/REFIpb in the spec) or ``"none"``.
+        round robin over banks; needs RFCpb/REFIpb in the spec), ``"same-bank"`` (REFsb to bank k
+        of every bank group every REFIsb, k round robin; needs RFCsb/REFIsb and a table with REFsb:
+        DDR5) or ``"none"``.
     arrival : ``"trace"`` uses the trace's arrival cycles; ``"saturate"`` offers one request per
         cycle in trace order, retrying while the queue is full (how the peers were driven);
         ``"auto"`` is ``trace`` when the trace has arrival cycles, else ``saturate``.
@@ -152,6 +155,8 @@ def simulate(spec: Spec, requests: RequestTrace, *, mapping: str = "RoBaRaCoCh",
         raise InputError(f"arrival {arrival!r}; expected one of {', '.join(ARRIVALS)}")
     if refresh == "per-bank" and not spec.timing.REFIpb:
         raise InputError(f"{spec.name}: per-bank refresh needs timing.RFCpb and timing.REFIpb in the spec")
+    if refresh == "same-bank":
+        _check_same_bank(spec)
     if scheduler not in SCHEDULERS:
         raise InputError(f"scheduler {scheduler!r}; expected one of {', '.join(SCHEDULERS)}")
     pd_after, sr_after = (_idle_cycles(v, name) for v, name in
@@ -194,10 +199,10 @@ def simulate(spec: Spec, requests: RequestTrace, *, mapping: str = "RoBaRaCoCh",
     bank, row, column = amap.flat(requests.address, wrap=wrap_addresses, where="request")
     # commands: <= 3 per request plus refresh; the kernel reports overflow and is rerun if needed
     span = (int(arr[-1]) if arrival == "trace" and n else 0) + 16 * n
-    interval = spec.timing.REFIpb if refresh == "per-bank" else spec.timing.REFI
+    interval = {"per-bank": spec.timing.REFIpb, "same-bank": spec.timing.REFIsb}.get(refresh, spec.timing.REFI)
     table = kernel_inputs(spec, issued_commands(row_policy, refresh, pd_after >= 0 or sr_after >= 0))
     settings = (queue_depth, write_high, write_low, ROW_POLICIES.index(row_policy),
-                {"none": 0, "all-bank": 1, "per-bank": 2}[refresh], scheduler == "frfcfs", not reference,
+                {"none": 0, "all-bank": 1, "per-bank": 2, "same-bank": 3}[refresh], scheduler == "frfcfs", not reference,
                 pd_after, sr_after, powerdown_exit == "slow")
 
     def run(n_ch, bank_c, row_c, column_c, write_c, arr_c):
@@ -286,6 +291,15 @@ def _add_ranks(pos, cycle, other, inclusive):
         pos[i] += j
 
 
+def _check_same_bank(spec: Spec) -> None:
+    """Same-bank refresh needs its timing in the spec and a REFsb command in its table."""
+    if not spec.timing.REFIsb:
+        raise InputError(f"{spec.name}: same-bank refresh needs timing.RFCsb and timing.REFIsb in the spec")
+    if "REFsb" not in spec.table.scope:
+        raise InputError(f"{spec.name}: same-bank refresh needs a REFsb command in the timing table "
+                         f"({spec.standard} has none)")
+
+
 def issued_commands(row_policy: str, refresh: str, low_power: bool) -> set[str]:
     """The commands the controller can issue under these options (the others' rules are idle)."""
     out = {"ACT", "PRE"}
@@ -296,6 +310,8 @@ def issued_commands(row_policy: str, refresh: str, low_power: bool) -> set[str]:
         out |= {"PREA", "REF"}
     elif refresh == "per-bank":
         out |= {"REFpb"}
+    elif refresh == "same-bank":
+        out |= {"REFsb"}
     if low_power:
         out |= {"PREA"} | set(LOW_POWER_NAMES)
     return out
@@ -317,6 +333,8 @@ def statistics(res: SimResult, requests: RequestTrace) -> dict:
     commands = {name: counts[name] for name in COUNTED}
     if res.options.get("refresh") == "per-bank":
         commands["REFpb"] = counts["REFpb"]
+    if res.options.get("refresh") == "same-bank":
+        commands["REFsb"] = counts["REFsb"]
     if res.options.get("powerdown_after") is not None or res.options.get("selfrefresh_after") is not None:
         commands.update({name: counts[name] for name in LOW_POWER_NAMES})
     time_ns = res.cycles * spec.timing.tck_ns

@@ -138,7 +138,7 @@ LOW_POWER_TIMING = ("CKE", "CKESR", "XP", "XPDLL", "XS", "XSDLL")
 #: Timing parameters, all in memory-clock cycles. Optional ones default as noted in Timing.
 #: Timing parameters that may be 0 (the family has no such rule) besides the low-power ones.
 OPTIONAL_TIMING = ("RC_energy", "PPD", "DQSCK", "WPRE", "RPST", "CCD_S_WR", "CCD_L_WR", "RREFD", "BL_min", "BL_max",
-                   "PBR2PBR", "PBR2ACT")
+                   "PBR2PBR", "PBR2ACT", "RFCsb", "REFIsb", "REFSBRD")
 TIMING_REQUIRED = ("CL", "CWL", "RCD", "RP", "RAS", "RC", "CCD_S", "RRD_S", "FAW", "WTR_S",
                    "RTP", "WR", "RFC", "REFI")
 
@@ -182,6 +182,11 @@ class Timing:
     data rate on CK; GDDR6 8 beats per CK), ``BL_max`` 0 means ``BL_min``. ``PBR2PBR`` /
     ``PBR2ACT``: per-bank refresh to per-bank refresh of another bank, and to an ACT of another
     bank (LPDDR5 tpbR2pbR, tpbR2act; 0 where the family has no such rule).
+
+    Same-bank refresh (DDR5 REFsb: bank k of every bank group at once; 0 where the standard has
+    none): ``RFCsb`` its refresh cycle time (tRFCsb), ``REFIsb`` the average interval between two
+    REFsb of a rank (tREFI2 / banks per group: each bank set once per tREFI2), ``REFSBRD`` REFsb to
+    an ACT of a bank outside the set (tREFSBRD).
     """
 
     tck_ns: float
@@ -225,6 +230,9 @@ class Timing:
     BL_max: int = 0
     PBR2PBR: int = 0
     PBR2ACT: int = 0
+    RFCsb: int = 0
+    REFIsb: int = 0
+    REFSBRD: int = 0
 
     @property
     def rc_energy(self) -> int:
@@ -479,6 +487,10 @@ def spec_from_dict(data: Mapping, where: str = "<spec>") -> Spec:
         raise InputError(f"{where}: timing.REFI ({timing.REFI}) must exceed RFC ({timing.RFC})")
     if bool(timing.RFCpb) != bool(timing.REFIpb):
         raise InputError(f"{where}: timing.RFCpb and timing.REFIpb must be given together")
+    if bool(timing.RFCsb) != bool(timing.REFIsb):
+        raise InputError(f"{where}: timing.RFCsb and timing.REFIsb must be given together")
+    if timing.REFIsb and timing.REFIsb <= timing.RFCsb:
+        raise InputError(f"{where}: timing.REFIsb ({timing.REFIsb}) must exceed RFCsb ({timing.RFCsb})")
     if (timing.CCD_L < timing.CCD_S or timing.RRD_L < timing.RRD_S or timing.WTR_L < timing.WTR_S
             or timing.CCD_L_WR < timing.CCD_S_WR):
         raise InputError(f"{where}: timing *_L values must be >= their *_S counterparts")

@@ -28,12 +28,14 @@ Schema::
       - {prev: ACT, next: ACT, level: rank, latency: FAW, window: 4}
       - {prev: [RD, RDA], next: [RD, RDA], level: rank, latency: BL + RTRS, sibling: true}
 
-``commands``: ``scope`` is the level a command addresses (``bank`` or ``rank``); ``clocks`` its
+``commands``: ``scope`` is the level a command addresses (``bank`` or ``rank``; DDR5's REFsb:
+``bankset``, bank k of every bank group of a rank, whose rules hold for each bank of the set as for a
+bank command, with window rules only at bank or bank-group level); ``clocks`` its
 command-bus occupancy (clock cycles the channel's command bus is busy from the issue cycle on,
 default 1; LPDDR4 ACT/RD/WR take 4, PRE/REF 2; DDR5 ACT/RD/WR 2; LPDDR5 ACT 2); ``bus`` the command bus it
 travels on, one of ``buses`` (default the first); ``opens``/``closes``/``data``/``refresh`` say what
 it does (checked against the controller's fixed roles: ACT opens a row, PRE/RDA/WRA close one,
-PREA closes every row of a rank, RD/RDA read and WR/WRA write a burst, REF/REFpb refresh).
+PREA closes every row of a rank, RD/RDA read and WR/WRA write a burst, REF/REFpb/REFsb refresh).
 ``buses`` (optional, default ``[command]``: one bus that every command shares) names the channel's
 command buses in the order the controller fills them each cycle: each bus carries at most one
 command per cycle (a multi-cycle command holds its own bus only), so commands on different buses
@@ -88,10 +90,14 @@ ROLES = {
     "WRA": {"scope": "bank", "data": "write", "closes": "row"},
     "REF": {"scope": "rank", "refresh": "rank"},
     "REFpb": {"scope": "bank", "refresh": "bank"},
+    "REFsb": {"scope": "bankset", "refresh": "bankset"},
 }
 for _code in LOW_POWER:
     ROLES[COMMANDS[_code]] = {"scope": "rank"}
-#: Commands every table must declare (low-power and per-bank refresh are optional).
+#: Scopes that are not a level: a *bank set* is bank k of every bank group of a rank (DDR5 REFsb);
+#: its rules are those of each of its banks (the level it counts as).
+SCOPE_LEVEL = {"bankset": "bank"}
+#: Commands every table must declare (low-power, per-bank and same-bank refresh are optional).
 REQUIRED_COMMANDS = ("ACT", "PRE", "PREA", "RD", "WR", "RDA", "WRA", "REF")
 COMMAND_KEYS = ("scope", "clocks", "bus", "opens", "closes", "data", "refresh", "second_word")
 SECOND_WORD_KEYS = ("within", "blocks")
@@ -375,11 +381,12 @@ def build_table(data: Mapping, where: str, timing: Mapping[str, int], burst_cycl
         if level not in levels:
             raise InputError(f"{where}: field {field}.level is {level!r}; expected one of {', '.join(levels)}")
         for c in prev:
-            if levels.index(level) > levels.index(scope[c]):
+            if levels.index(level) > levels.index(SCOPE_LEVEL.get(scope[c], scope[c])):
                 raise InputError(f"{where}: {field}: level {level} is below the scope of {c} ({scope[c]})")
         window = r.get("window", 0)
         if isinstance(window, bool) or not isinstance(window, int) or window < 0 or window > 8:
             raise InputError(f"{where}: field {field}.window is {window!r}; expected an integer 1..8")
+        _check_bankset_window(prev, scope, level, window, field, where)
         sibling = r.get("sibling", False)
         if not isinstance(sibling, bool) or (sibling and level == "channel") or (sibling and window):
             raise InputError(f"{where}: field {field}.sibling is {sibling!r}; expected true or false "
@@ -388,6 +395,14 @@ def build_table(data: Mapping, where: str, timing: Mapping[str, int], burst_cycl
         rules.append(Rule(prev, nxt, level, latency, str(r["latency"]), window, sibling, str(r.get("name", ""))))
     return Table(name=str(where), levels=tuple(levels), scope=scope, clocks=clocks,
                  parameters=values, rules=tuple(rules), buses=tuple(buses), bus=bus, second_word=second_word)
+
+
+def _check_bankset_window(prev, scope, level, window, field, where):
+    """A bank-set command enters a window once per bank of its set: only per bank (group) windows."""
+    for c in prev:
+        if window and scope[c] == "bankset" and level not in ("bank", "bankgroup"):
+            raise InputError(f"{where}: {field}: {c} addresses a bank set; a window rule after it must be "
+                             f"at level bank or bankgroup, not {level}")
 
 
 def _second_words(commands, values, clocks, bus, where):
@@ -490,7 +505,7 @@ def compile_table(table: Table, issued=None, fan=None) -> Compiled:
         if fan is not None and rule.sibling and fan[level] == 1:
             continue                            # no other node at that level
         if fan is not None and not rule.sibling and not rule.window:
-            lowest = min(LEVELS.index(table.scope[p]) for p in rule.prev)
+            lowest = min(LEVELS.index(SCOPE_LEVEL.get(table.scope[p], table.scope[p])) for p in rule.prev)
             while level < lowest and fan[level + 1] == 1:
                 level += 1
         if rule.window:

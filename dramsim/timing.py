@@ -28,6 +28,7 @@ def policy_values(spec: Spec) -> dict[str, int]:
     v = {"RD_DONE": t.CL + bl, "WR_DONE": t.CWL + bl, "RD2PDEN": t.CL + bl + 1, "WR2PDEN": wr2pre + 1,
          "RFC": t.RFC, "REFI": t.REFI, "REFIpb": t.REFIpb}
     v.update({name: getattr(t, name) for name in ("CKE", "CKESR", "XP", "XPDLL", "XS", "XSDLL")})
+    v["REFIsb"] = t.REFIsb
     return v
 
 

@@ -20,6 +20,10 @@ and the placer records which (rule, A) pairs are tight there. The mutants:
   a REFpb repeated before every bank had one (rotation), one bank never refreshed ("tREFI:bank").
 * ``lowpower`` and ``constructed``: hand-built tight pairs for rules the greedy base rarely makes
   tight (tFAW, tPPD, tRTRS, tRFCpb, tRPab, tCKE, tXP, tXS, ...), each moved one cycle early.
+* ``same-bank`` (DDR5 REFsb: bank k of every bank group; rows ``(cycle, REFSB, rank, X, k, X)``):
+  hand-built tight pairs (tRFCsb to an ACT / PRE of the set, to the next REFsb, REF and PREA;
+  tREFSBRD to an ACT of another bank; tRFC, tRP, tRPab before a REFsb), a REFsb to an open bank,
+  and REFsb streams thinned ("tREFIsb:average"), cut ("tREFIsb") or out of rotation.
 * ``second word`` (LPDDR5, whose ACTIVATE-2 may come up to tAAD = 8 clocks after ACTIVATE-1 in any
   clock no other command takes): every clock up to the latest one taken ("tAAD"), an ACT while an
   ACTIVATE-2 is pending. The greedy placer sends ACTIVATE-2 right after ACTIVATE-1 (legal); a
@@ -34,7 +38,7 @@ import numpy as np
 from dramsim.checker import limits
 from dramsim.spec import load_spec
 from traces.commands import (ACT, COMMANDS, PDN_F_PRE, PDN_S_ACT, PDN_S_PRE, PRE, PREA, PUP_ACT, PUP_PRE, RD, RDA,
-                             REF, REFPB, SREN, SREX, WR, WRA, CommandTrace)
+                             REF, REFPB, REFSB, SREN, SREX, WR, WRA, CommandTrace)
 
 STANDARDS = {"DDR3": "DDR3-1600K", "DDR4": "DDR4-2400R", "LPDDR3": "LPDDR3-1600", "LPDDR4": "LPDDR4-3200",
              "DDR5": "DDR5-4800", "GDDR6": "GDDR6-14000", "HBM2": "HBM2-2000", "LPDDR5": "LPDDR5-6400"}
@@ -110,7 +114,7 @@ def to_trace(rows) -> CommandTrace:
     bank_cmd = np.isin(cmd, (ACT, PRE, RD, WR, RDA, WRA, REFPB))
     return CommandTrace(cycle=a[:, 0], cmd=cmd.astype(np.uint8), channel=np.zeros(len(a), np.int16),
                         rank=a[:, 2].astype(np.int16), bankgroup=np.where(bank_cmd, a[:, 3], -1).astype(np.int16),
-                        bank=np.where(bank_cmd, a[:, 4], -1).astype(np.int16),
+                        bank=np.where(bank_cmd | (cmd == REFSB), a[:, 4], -1).astype(np.int16),
                         row=np.where(np.isin(cmd, (ACT,) + COLUMN), a[:, 5], -1).astype(np.int32),
                         column=np.where(np.isin(cmd, COLUMN), 8, -1).astype(np.int32))
 
@@ -186,7 +190,10 @@ class Greedy:
             same_bank = (ga, ka) == (g, k)
             if ca == REF:
                 out.append(("tRFC", a, ta + L["RFC"]))
-            if ca == REFPB and (cmd in (REF, REFPB) or (same_bank and cmd in (ACT, PRE) + COLUMN)):
+            if ca == REFPB and L["RREFD"] and not same_bank and cmd in (ACT, REFPB):   # HBM2, GDDR6
+                out.append(("tRREFD", a, ta + L["RREFD"]))
+            if ca == REFPB and (cmd == REF or (cmd == REFPB and (same_bank or not L["RREFD"]))
+                                or (same_bank and cmd in (ACT, PRE) + COLUMN)):
                 out.append(("tRFCpb", a, ta + L["RFCpb"]))
             if ca in (ACT, REFPB):
                 acts.append(a)
@@ -311,7 +318,8 @@ def base_trace(spec, seed, n=400, per_bank=False, idle=0.02):
         else:
             key = (int(rng.integers(org.ranks)), int(rng.integers(org.bankgroups)),
                    int(rng.integers(org.banks_per_group)))
-            wait = last_t + int(rng.integers(200, 2000)) if rng.random() < idle else 0
+            # (an idle gap stays within 6 refresh intervals: HBM2's tREFISB is 243 cycles)
+            wait = last_t + min(int(rng.integers(200, 2000)), 6 * interval) if rng.random() < idle else 0
             if key not in gen.open:
                 gen.place(ACT, *key, int(rng.integers(0, 64)), not_before=wait)
             else:
@@ -431,9 +439,12 @@ def _refresh(standard, spec, L):
         out.append(("legal", legal, "all-bank", end))
     if L["REFIpb"]:
         pb = L["REFIpb"]
+        # HBM2: 16 banks per pseudo-channel at a tREFISB of tREFI / 16: a stream twice as long, so that
+        # a bank left out misses 9 x tREFI before it ends
+        n_refpb = 8 * 12 * (2 if standard in DUAL_BUS else 1)
         for start in (0, 3, 5):
             legal = [((k + 1) * pb + 3 * r, REFPB, r, ((k + start) % org.banks) // org.banks_per_group,
-                      (k + start) % org.banks_per_group, X) for k in range(8 * 12) for r in range(ranks)]
+                      (k + start) % org.banks_per_group, X) for k in range(n_refpb) for r in range(ranks)]
             end = legal[-1][0]
             out.append(("legal", legal, "per-bank", end))
             thin = [(2 * r[0],) + tuple(r[1:]) for r in legal[:48 * ranks]]
@@ -530,6 +541,53 @@ def _constructed(standard, spec, L):
             + [("lowpower", issue(r), a, rule) for r, a, rule in lp])
 
 
+def _same_bank(standard, spec, L):
+    """(legal bases, mutants) for same-bank refresh (REFsb), where the checker has its values."""
+    if not L["REFIsb"]:
+        return [], []
+    t, bpg = L, spec.organization.banks_per_group
+    last_bg = spec.organization.bankgroups - 1
+    r, sb = t["RAS"], t["RFCsb"]
+    cases = [([(0, REFSB, 0, X, 0, X), (sb, ACT, 0, last_bg, 0, 1)], 0, "tRFCsb"),    # a bank of the set
+             ([(0, REFSB, 0, X, 0, X), (sb, PRE, 0, 1, 0, 1)], 0, "tRFCsb"),
+             ([(0, REFSB, 0, X, 0, X), (t["REFSBRD"], ACT, 0, 0, 1, 1)], 0, "tREFSBRD"),   # another bank
+             ([(0, REFSB, 0, X, 0, X), (sb, REFSB, 0, X, 1, X)], 0, "tRFCsb"),
+             ([(0, REFSB, 0, X, 0, X), (sb, REF, 0, X, X, X)], 0, "tRFCsb"),
+             ([(0, REFSB, 0, X, 0, X), (sb, PREA, 0, X, X, X)], 0, "tRFCsb"),
+             ([(0, REF, 0, X, X, X), (t["RFC"], REFSB, 0, X, 0, X)], 0, "tRFC"),
+             ([(0, ACT, 0, 2, 0, 1), (r, PRE, 0, 2, 0, 1), (r + t["RP"], REFSB, 0, X, 0, X)], 1, "tRP"),
+             ([(0, ACT, 0, 1, 0, 1), (r, PREA, 0, X, X, X), (r + t["RPab"], REFSB, 0, X, 0, X)], 1, "tRPab")]
+    shift = max(offset(standard, c) for c in range(len(COMMANDS)))
+
+    def issue(rows):                     # reference clocks -> issue cycles
+        return [(tm - offset(standard, c) + shift, c) + tuple(rest) for tm, c, *rest in rows]
+
+    bases, muts = [], []
+    for rows, a, rule in cases:
+        rows = issue(rows)
+        bases.append((rows, "none", rows[-1][0]))
+        early = rows[:-1] + [(rows[-1][0] - 1,) + tuple(rows[-1][1:])]
+        muts.append(Mutant(standard, "same-bank", rule_name(standard, rule), early, len(rows) - 1, (a,), "none"))
+    opened = issue([(0, ACT, 0, 3, 2, 1), (r + t["RP"] + 50, REFSB, 0, X, 2, X)])
+    muts.append(Mutant(standard, "same-bank", "state:REFsb to open bank", opened, 1, (0,), "none"))
+    ranks = spec.organization.ranks
+    for start in (0, 1, 3):
+        sbi = t["REFIsb"]
+        legal = [((k + 1) * sbi + 3 * q, REFSB, q, X, (k + start) % bpg, X) for k in range(60) for q in range(ranks)]
+        end = legal[-1][0]
+        bases.append((legal, "same-bank", end))
+        thin = [(2 * row[0],) + tuple(row[1:]) for row in legal[:30 * ranks]]
+        muts.append(Mutant(standard, "same-bank", "tREFIsb:average", thin, -1, (), "same-bank", thin[-1][0]))
+        muts.append(Mutant(standard, "same-bank", "tREFIsb", legal[:20 * ranks], -1, (), "same-bank", end))
+        dropped = [row for x, row in enumerate(legal) if not (10 * ranks <= x < 19 * ranks + 1)]
+        muts.append(Mutant(standard, "same-bank", "tREFIsb", dropped, -1, (), "same-bank", end))
+        twice = list(legal)
+        twice[21 * ranks] = (twice[21 * ranks][0],) + tuple(legal[20 * ranks][1:])
+        muts.append(Mutant(standard, "same-bank", "state:REFsb to a bank set already refreshed in this round",
+                           twice, 21 * ranks, (), "same-bank", end))
+    return bases, muts
+
+
 def _second_word(standard):
     """(legal bases, mutants) for a deferrable ACTIVATE-2: six banks opened early, then at x an
     ACT (E) whose ACTIVATE-2 finds the next clocks taken by RDs and PREs to other banks."""
@@ -576,6 +634,9 @@ def mutants(standard: str, seeds=(1, 2)) -> tuple[list, list]:
         else:
             bases.append(item[1:])
     extra_bases, extra = _second_word(standard)
+    bases += extra_bases
+    out += extra
+    extra_bases, extra = _same_bank(standard, spec, L)
     bases += extra_bases
     out += extra
     for kind, rows, a, rule in _constructed(standard, spec, L):

@@ -10,7 +10,7 @@ from dramsim.spec import STANDARDS_DIR, load_spec, spec_from_dict
 from mutants import to_trace
 from table_edit import spec_with_table
 from traces import RequestTrace
-from traces.commands import ACT, PRE, RD, REF, WR
+from traces.commands import ACT, PRE, RD, REF, REFPB, WR
 
 X = -1
 
@@ -130,3 +130,42 @@ def test_one_bus_table_equals_no_buses_field():
     x = simulate(load_spec("DDR3-1600K"), req, wrap_addresses=True).commands
     y = simulate(one, req, wrap_addresses=True).commands
     assert np.array_equal(x.cycle, y.cycle) and np.array_equal(x.cmd, y.cmd)
+
+
+def test_per_bank_refresh_rotates_over_the_channel_rank_major():
+    """HBM2-2000 per-bank refresh (REFSB): one REFpb of the channel falls due every floor(tREFIpb / 2)
+    = 121 cycles, to pseudo-channel 0's 16 banks in turn, then pseudo-channel 1's (Ramulator 2.1's
+    PerBank order); each pseudo-channel stays within its tREFIpb on average, and the checker agrees."""
+    spec = load_spec("HBM2-2000")
+    rng = np.random.default_rng(9)
+    n = 3000
+    a = rng.integers(0, 2**28 // 64, n).astype(np.uint64) * np.uint64(64)
+    req = RequestTrace(a, rng.random(n) < 0.3, np.cumsum(rng.integers(0, 60, n)))
+    res = simulate(spec, req, refresh="per-bank", arrival="trace", wrap_addresses=True)
+    c = res.commands
+    pb = c.cmd == REFPB
+    flat = (c.bankgroup[pb].astype(int) * 4 + c.bank[pb])
+    order = c.rank[pb].astype(int) * 16 + flat
+    assert len(order) > 64
+    assert (order == np.arange(len(order)) % 32).all()
+    step = spec.timing.REFIpb // 2
+    due = np.arange(1, len(order) + 1) * step - 1
+    assert (c.cycle[pb] >= due).all()
+    for r in (0, 1):
+        assert (c.rank[pb] == r).sum() * spec.timing.REFIpb >= res.cycles - 17 * spec.timing.REFIpb
+    assert check(c, spec, end_cycle=res.cycles) == []
+
+
+def test_per_bank_refresh_of_one_rank_keeps_its_own_interval():
+    """With one rank the rotation is the rank's own: the k-th REFpb falls due at k x tREFIpb - 1."""
+    spec = load_spec("LPDDR4-3200")
+    rng = np.random.default_rng(4)
+    n = 2000
+    a = rng.integers(0, 2**27 // 64, n).astype(np.uint64) * np.uint64(64)
+    res = simulate(spec, RequestTrace(a, np.zeros(n, bool), np.cumsum(rng.integers(0, 80, n))), refresh="per-bank",
+                   arrival="trace", wrap_addresses=True)
+    pb = res.commands.cmd == REFPB
+    k = np.arange(1, pb.sum() + 1)
+    assert (res.commands.cycle[pb] >= k * spec.timing.REFIpb - 1).all()
+    assert spec.organization.bankgroups == 1
+    assert (res.commands.bank[pb] == (k - 1) % spec.organization.banks).all()

@@ -13,7 +13,8 @@ RULES = ("command bus", "data bus", "tRTRS", "tRC", "tRCD", "tRAS", "tRP", "tRPa
 #: self-refresh are not modelled).
 LOW_POWER_RULES = ("tCKE", "tCKESR", "tXP", "tXS")
 EXTRA = {"DDR4": ("tRRD_S", "tCCD_S", "tWTR_S"), "DDR3": ("tXPDLL", "tXSDLL"),
-         "DDR5": ("tRRD_S", "tCCD_S", "tWTR_S", "tPPD", "tCCD_L_WR", "tCCD_S_WR"),
+         "DDR5": ("tRRD_S", "tCCD_S", "tWTR_S", "tPPD", "tCCD_L_WR", "tCCD_S_WR", "tRFCsb", "tREFSBRD", "tREFIsb",
+                  "tREFIsb:average", "state:REFsb to a bank set already refreshed in this round"),
          "GDDR6": ("tRRD_S", "tCCD_S", "tWTR_S", "tPPD", "tRCD_WR"),
          "LPDDR3": ("tRFCpb", "tREFIpb", "tREFIpb:average", "tREFI:bank",
                     "state:REFpb to a bank already refreshed in this round"),
@@ -21,7 +22,8 @@ EXTRA = {"DDR4": ("tRRD_S", "tCCD_S", "tWTR_S"), "DDR3": ("tXPDLL", "tXSDLL"),
                     "state:REFpb to a bank already refreshed in this round"),
          "LPDDR5": ("tRRD_S", "tCCD_S", "tWTR_S", "tPPD", "tRFCpb", "tREFIpb", "tREFIpb:average", "tREFI:bank",
                     "state:REFpb to a bank already refreshed in this round")}
-EXTRA["HBM2"] = ("tRRD_S", "tCCD_S", "tWTR_S", "tRCD_WR")
+EXTRA["HBM2"] = ("tRRD_S", "tCCD_S", "tWTR_S", "tRCD_WR", "tRFCpb", "tRREFD", "tREFIpb", "tREFIpb:average",
+                 "tREFI:bank", "state:REFpb to a bank already refreshed in this round")
 #: Rules a standard does not have: low-power rules without low-power timing in the spec; HBM2 has no
 #: rank-to-rank rule (each pseudo-channel has its own data bus).
 NOT_APPLICABLE = {"DDR5": LOW_POWER_RULES, "GDDR6": LOW_POWER_RULES, "LPDDR5": LOW_POWER_RULES, "HBM2": ("tRTRS",)}

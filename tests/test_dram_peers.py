@@ -93,6 +93,21 @@ def test_new_standards_within_one_percent_of_ramulator2(make_traces, standard, t
 
 
 @pytest.mark.parametrize("trace", ["seq", "rand", "stride"])
+def test_hbm2_per_bank_refresh_within_one_percent_of_ramulator2(make_traces, trace):
+    """HBM2-2000 with per-bank refresh (REFSB) against Ramulator 2.1's PerBank manager (figures measured
+    with the built Ramulator 2.1, benchmarks/validate_peers.py HBM2_PER_BANK): cycles, ACT and row hits
+    within 1%; REFpb 122/121 as many (our channel-wide rotation every 121 cycles, its every 122)."""
+    vp = _validate_peers()
+    cycles, acts, hits, refpb = vp.HBM2_PER_BANK[trace]
+    s = vp.run_hbm2_per_bank(trace, make_traces.addresses(trace))
+    assert abs(s["cycles"] - cycles) <= 0.01 * cycles
+    assert abs(s["commands"]["ACT"] - acts) <= 0.01 * acts
+    assert abs(s["row_hits"] - hits) <= 0.01 * max(hits, 100)
+    assert s["commands"]["REFpb"] == pytest.approx(refpb * s["cycles"] / cycles * 122 / 121, rel=0.005)
+    assert s["commands"]["REF"] == 0
+
+
+@pytest.mark.parametrize("trace", ["seq", "rand", "stride"])
 def test_hbm2_within_one_percent_of_ramulator2(make_traces, trace):
     """HBM2-2000 against Ramulator 2.1 (HBM2_2Gb + HBM2_2000Mbps, HBM12 controller): cycles, ACT
     and row hits within 1%, REF (per pseudo-channel) and PREA within one; row and column commands

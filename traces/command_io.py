@@ -8,14 +8,16 @@ Formats (``fmt`` names):
 ``drampower4``  DRAMPower 4 command trace, write and read. ``<cycle>,<CMD>,<bank>`` with ``bank`` the
                 flat bank index within the rank (``bankgroup * banks_per_group + bank``; 0 for PREA
                 and REF), a final ``<cycle>,END`` line, one file per rank. REFpb is written as REFB;
-                the low-power commands under their own (DRAMPower 4) names, bank 0.
+                the low-power commands under their own (DRAMPower 4) names, bank 0;
+                REFsb (which DRAMPower 4 does not know) as REFSB with its bank index.
                 With one channel and one rank the file is ``path`` itself; otherwise one file per
                 (channel, rank): ``OUT.trace`` -> ``OUT.ch0.rank0.trace``, ``OUT.ch0.rank1.trace``...
 ``drampower5``  DRAMPower 5 command trace, write and read.
                 ``<cycle>,<CMD>,<rank>,<bankgroup>,<bank>,<row>,<column>[,<data>]``; command names as
                 DRAMPower 5's ``CmdTypeUtil::from_string``: ACT PRE PREA RD WR RDA WRA, REF -> REFA,
                 REFpb -> REFB, PDN_F_PRE/PDN_S_PRE -> PDEP, PDN_F_ACT/PDN_S_ACT -> PDEA,
-                PUP_PRE -> PDXP, PUP_ACT -> PDXA, SREN -> SREFEN, SREX -> SREFEX (DRAMPower 5 has
+                PUP_PRE -> PDXP, PUP_ACT -> PDXA, SREN -> SREFEN, SREX -> SREFEX, REFsb -> REFSB
+                (bankgroup 0, bank its bank index) (DRAMPower 5 has
                 no fast/slow distinction: PDEP/PDEA read back as the fast-exit entries); fields
                 that do not apply are 0; RD/WR/RDA/WRA carry a hex data field
                 (zeros, ``data_bytes`` bytes: DRAMPower 5 requires one); a final
@@ -47,16 +49,16 @@ if TYPE_CHECKING:  # pandas is imported where it is used (keeps replay's memory 
     import pandas as pd
 
 from traces._atomic import atomic_paths
-from traces.commands import CODE, COMMANDS, FIELDS, PDN_F_PRE, RANK_COMMANDS, CommandTrace
+from traces.commands import CODE, COMMANDS, FIELDS, PDN_F_PRE, RANK_COMMANDS, SREX, CommandTrace
 from traces.errors import InputError
 
 COMMAND_FORMATS = ("csv", "drampower4", "drampower5", "ramulator2")
 READ_FORMATS = COMMAND_FORMATS
 
-_LOW_POWER_NAMES = COMMANDS[PDN_F_PRE:]
-_DP4_NAMES = ("ACT", "PRE", "PREA", "RD", "WR", "RDA", "WRA", "REF", "REFB") + _LOW_POWER_NAMES
+_LOW_POWER_NAMES = COMMANDS[PDN_F_PRE:SREX + 1]
+_DP4_NAMES = ("ACT", "PRE", "PREA", "RD", "WR", "RDA", "WRA", "REF", "REFB") + _LOW_POWER_NAMES + ("REFSB",)
 _DP5_NAMES = ("ACT", "PRE", "PREA", "RD", "WR", "RDA", "WRA", "REFA", "REFB",
-              "PDEP", "PDEP", "PDEA", "PDEA", "PDXP", "PDXA", "SREFEN", "SREFEX")
+              "PDEP", "PDEP", "PDEA", "PDEA", "PDXP", "PDXA", "SREFEN", "SREFEX", "REFSB")
 _HEADER = ",".join(name for name, _ in FIELDS)
 #: Ramulator 2.1 command names -> codes.
 _R2_CODES = {"ACT": CODE["ACT"], "PRE": CODE["PRE"], "PREpb": CODE["PRE"], "PREA": CODE["PREA"],
@@ -230,7 +232,7 @@ def _dp4_text(c: CommandTrace, sel: np.ndarray, banks_per_group: int, end: int) 
 
 #: Our command codes -> the names Ramulator 2.1's CmdTraceRecorder writes ("" : none).
 _R2_NAMES = ("ACT", "PREpb", "PREab", "RD", "WR", "RDA", "WRA", "REFab", "REFpb", "", "", "", "", "", "",
-             "SRE", "SRX")
+             "SRE", "SRX", "")
 
 
 def _r2_text(c: CommandTrace) -> str:
@@ -240,7 +242,7 @@ def _r2_text(c: CommandTrace) -> str:
     if len(c) and (names == "").any():
         i = int(np.flatnonzero(names == "")[0])
         raise InputError(f"command {i} ({COMMANDS[int(c.cmd[i])]}): Ramulator 2 has no such command; "
-                         "expected no power-down commands in a ramulator2 trace")
+                         "expected no power-down or same-bank refresh commands in a ramulator2 trace")
     columns = {"clock": c.cycle, "command": names, "Channel": c.channel, "Rank": c.rank}
     if len(c) and c.bankgroup.max() > 0:
         columns["BankGroup"] = c.bankgroup

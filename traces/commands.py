@@ -9,6 +9,9 @@ The low-power commands are rank-wide (bank -1) and carry DRAMPower 4's names: po
 ``PDN_F_ACT`` / ``PDN_S_ACT`` (active power-down, a row still open), power-down exit ``PUP_PRE`` /
 ``PUP_ACT``, self-refresh entry ``SREN`` and exit ``SREX``. An entry is the cycle CKE goes low, an
 exit the cycle it goes high again.
+
+``REFsb`` (DDR5 same-bank refresh) addresses a *bank set*: bank ``bank`` of every bank group of
+the rank at once; its ``bankgroup`` is -1. It comes last so that the older codes keep their values.
 """
 from __future__ import annotations
 
@@ -18,9 +21,9 @@ import numpy as np
 
 #: Command names; a command's code is its index here.
 COMMANDS = ("ACT", "PRE", "PREA", "RD", "WR", "RDA", "WRA", "REF", "REFpb",
-            "PDN_F_PRE", "PDN_S_PRE", "PDN_F_ACT", "PDN_S_ACT", "PUP_PRE", "PUP_ACT", "SREN", "SREX")
+            "PDN_F_PRE", "PDN_S_PRE", "PDN_F_ACT", "PDN_S_ACT", "PUP_PRE", "PUP_ACT", "SREN", "SREX", "REFsb")
 (ACT, PRE, PREA, RD, WR, RDA, WRA, REF, REFPB,
- PDN_F_PRE, PDN_S_PRE, PDN_F_ACT, PDN_S_ACT, PUP_PRE, PUP_ACT, SREN, SREX) = range(len(COMMANDS))
+ PDN_F_PRE, PDN_S_PRE, PDN_F_ACT, PDN_S_ACT, PUP_PRE, PUP_ACT, SREN, SREX, REFSB) = range(len(COMMANDS))
 CODE = {name: code for code, name in enumerate(COMMANDS)}
 #: Commands that address a whole rank (their bankgroup, bank, row and column are -1).
 RANK_COMMANDS = (PREA, REF, PDN_F_PRE, PDN_S_PRE, PDN_F_ACT, PDN_S_ACT, PUP_PRE, PUP_ACT, SREN, SREX)

@@ -133,6 +133,15 @@ max(16 nCK, 10 ns), tRTP max(12 nCK, 7.5 ns), tWR 30 ns, tPPD 2 nCK, tRFC1 195 /
 / 32 Gb), tREFI 3.9 us; RD -> WR RL + BL/2 - WL + 2 + tWPRE (2 nCK) + (tRPST - 0.5 nCK) (0.5 nCK).
 Power-down and self-refresh of DDR5 are not checked (not modelled). Names: tRRD_S/_L, tCCD_S/_L,
 tCCD_S_WR/_L_WR, tWTR_S/_L, tRP (also after PREab), tRFC.
+DDR5 same-bank refresh (REFsb to bank k of every bank group; JESD79-5, fine-granularity mode):
+every bank of the set closed (``state:REFsb to open bank``) and precharged (tRP, tRPab); an ACT or
+PRE to a bank of a set in refresh, a REF, a PREA and the next REFsb of the rank wait ``tRFCsb``
+(115 / 130 ns for 8 / 16 Gb; REFsb to REFsb of another set tRFCsb too: one same-bank refresh at a
+time per rank, the safe reading); an ACT to a bank outside the set ``tREFSBRD`` (30 ns); a REF
+before a REFsb tRFC. Rate: one REFsb per tREFI2 / banks per group (tREFI2 = 1.95 us, 487.5 ns on
+DDR5-4800) on average, 8 postponed at most (``tREFIsb``, ``tREFIsb:average``; a REF counts as one
+REFsb per bank set), and each set once per round (``state:REFsb to a bank set already refreshed in
+this round``). REFsb does not count in tRRD / tFAW.
 
 GDDR6 (G6 = JESD250, whose AC timings are not standardized: vendor data sheets give them): one
 channel of a die per channel, BL16 in 2 CK (nBL = burst_length / 8: data on WCK = 4 x CK, double
@@ -153,6 +162,9 @@ all-bank refresh. Values: tCCDS 2 nCK (BL/2), tRRDS = tRRDL 4 ns, tRFC 110 / 160
 (1 / 2 / 4 / 8 Gb per pseudo-channel), tREFI 3.9 us (the JESD235 values Ramulator 2.1's HBM2 model
 quotes; we had no copy of JESD235); every other minimum is the spec's. ACT -> WR is tRCDWR, ACT ->
 RD tRCDRD. Names: tRCDRD, tRCDWR, tRRDS/L, tCCDS/L (reads and writes), tWTRS/L, tRP, tRFC.
+Per-bank refresh (REFSB, here REFpb): as GDDR6's, tRREFD 8 ns to an ACT or REFpb of another bank,
+tRFCpb (JESD235 tRFCSB) 160 ns up to 8 Gb to the refreshed bank and a REF, tREFIpb = tREFI / the
+pseudo-channel's banks (243.75 ns for 16), the values Ramulator 2.1's HBM2 model quotes.
 Power-down and self-refresh are per pseudo-channel, their entries and exits (PDE/PDX, SRE/SRX) on
 the row bus; tCKE, tCKESR, tXP and tXS are the spec's (JESD235's values are not public to us), and
 without a DLL a read or write after an exit waits tXP / tXS as every other command (no tXPDLL /
@@ -172,8 +184,8 @@ registers.
 
 For every command B and rule the checker reports at most one violation: the earlier command A
 that constrains B the most. State violations, and PREA's tRAS / tRTP / tWR checks, are reported
-per bank. The refresh mode is read from the trace (REFpb present: per-bank, else all-bank); the
-``refresh`` argument overrides it.
+per bank. The refresh mode is read from the trace (REFpb present: per-bank, REFsb: same-bank, else
+all-bank); the ``refresh`` argument overrides it.
 """
 from __future__ import annotations
 
@@ -185,11 +197,11 @@ from dramsim.checker import jedec
 from dramsim.checker.walk import MAX_RULES, RULE_CODES, TIMING_NAMES, walk
 from dramsim.errors import InputError
 from dramsim.spec import Spec
-from traces.commands import ACT, CODE, COMMANDS, PRE, RD, RDA, REFPB, WR, WRA, CommandTrace
+from traces.commands import ACT, CODE, COMMANDS, PRE, RD, RDA, REFPB, REFSB, WR, WRA, CommandTrace
 
 __all__ = ["Violation", "check", "format_report", "describe", "rule_names", "limits", "REFRESH_MODES"]
 
-REFRESH_MODES = ("all-bank", "per-bank", "none")
+REFRESH_MODES = ("all-bank", "per-bank", "none", "same-bank")
 limits = jedec.limits
 
 _BANK_COMMANDS = (ACT, PRE, RD, WR, RDA, WRA, REFPB)
@@ -265,8 +277,11 @@ class Violation:
 
 
 def infer_refresh(commands: CommandTrace) -> str:
-    """``"per-bank"`` when the trace holds a REFpb, else ``"all-bank"``."""
-    return "per-bank" if (commands.cmd == REFPB).any() else "all-bank"
+    """``"per-bank"`` when the trace holds a REFpb, ``"same-bank"`` when it holds a REFsb (and no
+    REFpb), else ``"all-bank"``."""
+    if (commands.cmd == REFPB).any():
+        return "per-bank"
+    return "same-bank" if (commands.cmd == REFSB).any() else "all-bank"
 
 
 def _per_command(values: dict, default: int) -> np.ndarray:
@@ -287,7 +302,7 @@ def check(commands: CommandTrace, spec: Spec, *, refresh: str | None = None, end
         Commands in issue order, targets within ``spec``'s channels/ranks/bank groups/banks/rows.
     spec : Spec
         The device and its channel/rank counts (``load_spec(name, channels=, ranks=)``).
-    refresh : {"all-bank", "per-bank", "none"}, optional
+    refresh : {"all-bank", "per-bank", "none", "same-bank"}, optional
         Which refresh-rate rules apply; default: read from the trace (:func:`infer_refresh`).
         ``"none"`` checks no rate.
     end_cycle : int, optional
@@ -313,6 +328,8 @@ def check(commands: CommandTrace, spec: Spec, *, refresh: str | None = None, end
     values = limits(spec)
     if refresh == "per-bank" and not (values["REFIpb"] and values["RFCpb"]):
         raise InputError(f"refresh 'per-bank' needs tRFCpb and tREFIpb; {spec.name} ({spec.standard}) has none")
+    if (refresh == "same-bank" or (commands.cmd == REFSB).any()) and not (values["REFIsb"] and values["RFCsb"]):
+        raise InputError(f"same-bank refresh (REFsb) needs tRFCsb and tREFIsb; {spec.name} ({spec.standard}) has none")
     if max_violations is not None and max_violations < 0:
         raise InputError(f"max_violations is {max_violations}; expected a non-negative integer")
     org = spec.organization
@@ -326,6 +343,8 @@ def check(commands: CommandTrace, spec: Spec, *, refresh: str | None = None, end
     rank = commands.channel.astype(np.int64) * org.ranks + commands.rank
     bank = (rank * org.bankgroups + commands.bankgroup) * org.banks_per_group + commands.bank
     bank[~np.isin(commands.cmd, _BANK_COMMANDS)] = -1
+    same_bank = commands.cmd == REFSB           # its bank set, named by its bank in bank group 0
+    bank[same_bank] = (rank[same_bank] * org.bankgroups) * org.banks_per_group + commands.bank[same_bank]
     end = int(commands.cycle.max(initial=0)) if end_cycle is None else int(end_cycle)
     mode = REFRESH_MODES.index(refresh)
     cap = 4096 if max_violations is None else max_violations
@@ -364,6 +383,8 @@ def describe(commands: CommandTrace, i: int) -> str:
     parts = [f"#{i} @{int(commands.cycle[i])} {COMMANDS[c]} ch{int(commands.channel[i])} rk{int(commands.rank[i])}"]
     if c in _BANK_COMMANDS:
         parts.append(f"bg{int(commands.bankgroup[i])} b{int(commands.bank[i])}")
+    elif c == REFSB:
+        parts.append(f"bank set b{int(commands.bank[i])}")
     if c in _ROW_COMMANDS:
         parts.append(f"row {int(commands.row[i])}")
     if c in (RD, WR, RDA, WRA):
@@ -403,7 +424,7 @@ def _validate(c: CommandTrace, spec: Spec) -> None:
         ("channel", c.channel, np.ones(len(c), bool), org.channels),
         ("rank", c.rank, np.ones(len(c), bool), org.ranks),
         ("bankgroup", c.bankgroup, is_bank, org.bankgroups),
-        ("bank", c.bank, is_bank, org.banks_per_group),
+        ("bank", c.bank, is_bank | (c.cmd == REFSB), org.banks_per_group),
         ("row", c.row, is_row, org.rows),
     )
     for name, values, applies, limit in checks:

@@ -98,6 +98,12 @@ _DDR5 = {"RAS": (0, 32.0), "RRD_S": (8, 0.0), "RRD_L": (8, 5.0), "CCD_S": (8, 0.
 _DDR5_BINS = (3200, 3600, 4000, 4400, 4800, 5200, 5600, 6000, 6400)
 _DDR5_FAW = {1: (32, 0.0), 2: (40, 0.0)}    # floor by page size (KB); a part's own tFAW binds above it
 _DDR5_RFC = {8: 195.0, 16: 295.0, 32: 410.0}
+# same-bank refresh (REFsb, fine-granularity mode only): tRFCsb and tREFSBRD by die density, as
+# public sources quote JESD79-5 Table 282 (DRAMsim3-derived DDR5 configs: tRFC_sb 115 / 130 ns for
+# 8 / 16 Gb; controller code: tREFSBRD 30 ns); tREFI2 = 1.95 us, each bank set once in it: a REFsb
+# every tREFI2 / (banks per bank group) on average.
+_DDR5_RFCSB = {8: (115.0, 30.0), 16: (130.0, 30.0)}
+_DDR5_REFI2 = 1950.0
 
 # ---- GDDR6, JESD250: "AC timings ... were not standardized" (JEDEC's abstract of JESD250D): the
 # vendor data sheets give them, and the public ones (Micron MT61K256M32 8Gb GDDR6 product brief)
@@ -114,6 +120,10 @@ _BEATS_PER_CK = {"GDDR6": 8}
 # bursts of a pseudo-channel cannot be closer). Every other HBM2 minimum is the spec's own value.
 _HBM2 = {"CCD_S": (2, 0.0), "RRD_S": (0, 4.0), "RRD_L": (0, 4.0)}
 _HBM2_RFC = {1: 110.0, 2: 160.0, 4: 260.0, 8: 350.0}
+# per-bank refresh (REFSB), the JESD235 values Ramulator 2.1's HBM2 model quotes: tRFCSB 160 ns up
+# to 8 Gb per pseudo-channel (200 above), tRREFD 8 ns; tREFISB = tREFI / banks of the pseudo-channel.
+_HBM2_RFCSB = {1: 160.0, 2: 160.0, 4: 160.0, 8: 160.0}
+_HBM2_RREFD = 8.0
 
 # ---- LPDDR3, JESD209-3C (speed-independent ns values); tRFCab / tRFCpb by die density ----
 _LPDDR3_RFC = {4: (130.0, 60.0), 8: (210.0, 90.0)}
@@ -180,6 +190,9 @@ def table(spec: Spec) -> dict[str, tuple[int, float]]:
         if dens in _DDR5_RFC:
             v["RFC"] = (0, _DDR5_RFC[dens])
         v["REFI"] = (0, 3900.0)
+        if dens in _DDR5_RFCSB:
+            v.update(RFCsb=(0, _DDR5_RFCSB[dens][0]), REFSBRD=(0, _DDR5_RFCSB[dens][1]))
+        v["REFIsb"] = (0, _DDR5_REFI2 / org.banks_per_group)
     elif std == "GDDR6":
         v.update(_GDDR6)
     elif std == "HBM2":
@@ -187,6 +200,9 @@ def table(spec: Spec) -> dict[str, tuple[int, float]]:
         if dens in _HBM2_RFC:
             v["RFC"] = (0, _HBM2_RFC[dens])
         v["REFI"] = (0, 3900.0)
+        if dens in _HBM2_RFCSB:
+            v["RFCpb"] = (0, _HBM2_RFCSB[dens])
+        v.update(REFIpb=(0, 3900.0 / org.banks), RREFD=(0, _HBM2_RREFD))
     elif std == "LPDDR3":
         v.update(RCD=(3, 18.0), RP=(3, 18.0), RPab=(3, 21.0), RAS=(3, 42.0), RRD_S=(2, 10.0),
                  FAW=(8, 50.0), WTR_S=(4, 7.5), RTP=(4, 7.5), WR=(4, 15.0), CCD_S=(4, 0.0),
@@ -293,10 +309,13 @@ def limits(spec: Spec) -> dict[str, int]:
         v["XPDLL"] = v["XP"]
         v["XSDLL"] = v["XS"]
     v["PPD"] = j.get("PPD", 0)
+    _same_bank_limits(spec, j, v)
     v["RREFD"] = 0
     if spec.standard == "GDDR6":        # tPPD and tRREFD are vendor values on GDDR6: the spec's
         v["PPD"] = t.PPD
         v["RREFD"] = t.RREFD
+    elif spec.standard == "HBM2":       # JESD235 tRREFD (REFSB to an ACT / REFSB of another bank)
+        v["RREFD"] = max(t.RREFD, j.get("RREFD", 0))
     nbl = max(spec.organization.burst_length // _BEATS_PER_CK.get(spec.standard, 2), 1)
     cl, cwl = t.CL, t.CWL
     v.update(CL=cl, CWL=cwl, nBL=nbl, RD2PRE=v["RTP"])
@@ -319,6 +338,17 @@ def limits(spec: Spec) -> dict[str, int]:
         if spec.standard == "DDR5":         # + tWPRE (2 nCK) + (tRPST - 0.5 nCK), tRPST 0.5 nCK
             v["RD2WR"] = cl + nbl + 2 - cwl + 2 + 0
     return v
+
+
+def _same_bank_limits(spec: Spec, j: dict, v: dict) -> None:
+    """Same-bank refresh (DDR5 REFsb) values in ``v``: tRFCsb and tREFSBRD ``max(JEDEC, spec)``, the
+    REFsb interval ``min(JEDEC rounded down, spec)`` (JEDEC's alone when the spec gives none); 0
+    where neither has them (a REFsb in the trace is then refused by :func:`dramsim.checker.check`)."""
+    t = spec.timing
+    v["RFCsb"] = max(t.RFCsb, j.get("RFCsb", 0))
+    v["REFSBRD"] = max(t.REFSBRD, j.get("REFSBRD", 0))
+    own = [x for x in (t.REFIsb, j.get("REFIsb", 0)) if x]
+    v["REFIsb"] = min(own) if own else 0
 
 
 def _lpddr5_distances(spec: Spec, j: dict, v: dict) -> None:

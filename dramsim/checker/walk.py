@@ -11,7 +11,7 @@ import numba
 import numpy as np
 
 from traces.commands import (ACT, PDN_F_ACT, PDN_F_PRE, PDN_S_ACT, PDN_S_PRE, PRE, PREA, PUP_ACT, PUP_PRE, RD,
-                             RDA, REF, REFPB, SREN, SREX, WR, WRA)
+                             RDA, REF, REFPB, REFSB, SREN, SREX, WR, WRA)
 
 #: Rule codes (index = code); names per standard in :func:`dramsim.checker.rule_names`.
 RULE_CODES = ("order", "command bus", "data bus", "tRTRS", "tRC", "tRCD", "tRAS", "tRP", "tRPab", "tRTP",
@@ -22,24 +22,26 @@ RULE_CODES = ("order", "command bus", "data bus", "tRTRS", "tRC", "tRCD", "tRAS"
               "tCKE", "tCKESR", "tXP", "tXPDLL", "tXS", "tXSDLL",
               "state:{cmd} while CKE is low", "state:{cmd} while CKE is high", "state:{cmd} with open bank",
               "state:{cmd} with every bank closed", "tCCD_L_WR", "tCCD_S_WR", "tRCD_WR", "tRREFD",
-              "tAAD", "state:{cmd} while ACT-2 is pending")
+              "tAAD", "state:{cmd} while ACT-2 is pending", "tRFCsb", "tREFSBRD", "tREFIsb", "tREFIsb:average",
+              "state:REFsb to a bank set already refreshed in this round")
 (R_ORDER, R_CMDBUS, R_DATABUS, R_RTRS, R_RC, R_RCD, R_RAS, R_RP, R_RPAB, R_RTP, R_WR, R_RRD_L, R_RRD_S,
  R_FAW, R_CCD_L, R_CCD_S, R_RTW, R_WTR_L, R_WTR_S, R_RFC, R_RFCPB, R_PPD, R_REFI, R_REFI_AVG, R_REFIPB,
  R_REFIPB_AVG, R_REFI_BANK, S_OPEN, S_CLOSED, S_ROW, S_REF_OPEN, S_ROTATION, R_CKE, R_CKESR, R_XP, R_XPDLL,
  R_XS, R_XSDLL, S_CKE_LOW, S_CKE_HIGH, S_LP_OPEN, S_LP_CLOSED, R_CCD_L_WR, R_CCD_S_WR,
- R_RCD_WR, R_RREFD, R_AAD, S_WORD_PENDING) = range(len(RULE_CODES))
+ R_RCD_WR, R_RREFD, R_AAD, S_WORD_PENDING, R_RFCSB, R_REFSBRD, R_REFISB, R_REFISB_AVG,
+ S_SB_ROTATION) = range(len(RULE_CODES))
 #: Rules that bound a distance from above (``actual`` must not exceed ``required``).
-MAX_RULES = frozenset({R_REFI, R_REFI_AVG, R_REFIPB, R_REFIPB_AVG, R_REFI_BANK})
+MAX_RULES = frozenset({R_REFI, R_REFI_AVG, R_REFIPB, R_REFIPB_AVG, R_REFI_BANK, R_REFISB, R_REFISB_AVG})
 
 #: The timing vector handed to the kernel, by name (keys of ``jedec.limits``).
 TIMING_NAMES = ("CL", "CWL", "nBL", "RCD", "RP", "RPab", "RAS", "RC", "CCD_S", "CCD_L", "RRD_S", "RRD_L",
                 "FAW", "RD2PRE", "WR2PRE", "RD2WR", "WR2RD_S", "WR2RD_L", "RFC", "RFCpb", "REFI", "REFIpb",
                 "RTRS", "PPD", "CKE", "CKESR", "XP", "XPDLL", "XS", "XSDLL", "CCD_S_WR", "CCD_L_WR", "RCD_WR",
-                "RREFD")
+                "RREFD", "RFCsb", "REFSBRD", "REFIsb")
 (T_CL, T_CWL, T_NBL, T_RCD, T_RP, T_RPAB, T_RAS, T_RC, T_CCD_S, T_CCD_L, T_RRD_S, T_RRD_L, T_FAW,
  T_RD2PRE, T_WR2PRE, T_RD2WR, T_WR2RD_S, T_WR2RD_L, T_RFC, T_RFCPB, T_REFI, T_REFIPB, T_RTRS, T_PPD,
  T_CKE, T_CKESR, T_XP, T_XPDLL, T_XS, T_XSDLL, T_CCD_S_WR, T_CCD_L_WR, T_RCD_WR,
- T_RREFD) = range(len(TIMING_NAMES))
+ T_RREFD, T_RFCSB, T_REFSBRD, T_REFISB) = range(len(TIMING_NAMES))
 
 #: Postponed refreshes JEDEC allows (DDR3/DDR4/LPDDR3/LPDDR4: 8, so 9 intervals between REFs).
 POSTPONE = 8
@@ -61,17 +63,18 @@ def _record(out, k, cap, rule, a, b, required, actual):
 @numba.njit(cache=True)
 def _owed(out, k, cap, t, b_idx, r, interval, per_bank, base_t, count, last_t, last_i):
     """Refresh-rate check of rank ``r`` at cycle ``t`` (a refresh, an SREN or the end, B = ``b_idx``):
-    at most 9 intervals since the last refresh, and at most 8 refreshes owed since ``base_t``."""
+    at most 9 intervals since the last refresh, and at most 8 refreshes owed since ``base_t``.
+    ``per_bank``: 0 (False) all-bank, 1 (True) per-bank, 2 same-bank rules (their names)."""
     if interval <= 0:
         return k
     ta = last_t[r] if last_i[r] >= 0 else base_t[r]
     if t - ta > (POSTPONE + 1) * interval:
-        return _record(out, k, cap, R_REFIPB if per_bank else R_REFI, last_i[r], b_idx,
-                       (POSTPONE + 1) * interval, t - ta)
+        return _record(out, k, cap, R_REFISB if per_bank == 2 else (R_REFIPB if per_bank else R_REFI),
+                       last_i[r], b_idx, (POSTPONE + 1) * interval, t - ta)
     deadline = base_t[r] + (count[r] + 1 + POSTPONE) * interval
     if t > deadline:
-        return _record(out, k, cap, R_REFIPB_AVG if per_bank else R_REFI_AVG, last_i[r], b_idx,
-                       deadline - ta, t - ta)
+        return _record(out, k, cap, R_REFISB_AVG if per_bank == 2 else (R_REFIPB_AVG if per_bank else R_REFI_AVG),
+                       last_i[r], b_idx, deadline - ta, t - ta)
     return k
 
 
@@ -120,7 +123,9 @@ def walk(cycle, cmd, channel, rank, bank, bankgroup, row, T, slots, offset, bus,
 
     ``rank`` is the flat rank (channel * ranks_per_channel + rank), ``bank`` the flat bank
     ((rank * n_bg + bankgroup) * banks_per_group + bank, -1 for rank-wide commands), ``slots[c]``
-    the command-bus clocks of command code ``c``, ``refresh_mode`` 0 all-bank, 1 per-bank, 2 none.
+    the command-bus clocks of command code ``c``, ``refresh_mode`` 0 all-bank, 1 per-bank, 2 none,
+    3 same-bank. A REFsb's ``bank`` is the flat bank of its set in bank group 0 (its set: that bank
+    index in every bank group of the rank; :func:`_same_bank_refresh`).
     History entries hold (cycle, index); index -1 means "none yet". A refresh deadline missed at
     the end of the run is recorded with B = -2 - (flat rank, or flat bank for "tREFI:bank").
     """
@@ -133,6 +138,9 @@ def walk(cycle, cmd, channel, rank, bank, bankgroup, row, T, slots, offset, bus,
     k = 0
     interval = T[T_REFI] if refresh_mode == 0 else (T[T_REFIPB] if refresh_mode == 1 else 0)
     per_bank = refresh_mode == 1
+    if refresh_mode == 3:
+        interval = T[T_REFISB]
+    rate_kind = 2 if refresh_mode == 3 else (1 if per_bank else 0)   # which tREFI* names _owed reports
 
     # per bank
     is_open = np.zeros(n_banks, np.bool_)
@@ -192,6 +200,12 @@ def walk(cycle, cmd, channel, rank, bank, bankgroup, row, T, slots, offset, bus,
     db_i = np.full((n_db, _RING), -1, np.int64)
     db_pos = np.zeros(n_db, np.int64)
     full_mask = (1 << bpr) - 1
+    # same-bank refresh (REFsb): last REFsb of each bank's set and of each rank, sets done this round
+    sb_t = np.zeros(n_banks, np.int64)
+    sb_i = np.full(n_banks, -1, np.int64)
+    rsb_t = np.zeros(n_ranks, np.int64)
+    rsb_i = np.full(n_ranks, -1, np.int64)
+    sb_round = np.zeros(n_ranks, np.int64)
     tc = np.empty(n, np.int64)                # reference clock of each command
     for i in range(n):
         tc[i] = cycle[i] + offset[cmd[i]]
@@ -205,7 +219,7 @@ def walk(cycle, cmd, channel, rank, bank, bankgroup, row, T, slots, offset, bus,
         ch = channel[i]
         g = bankgroup[i]
         fb = r * bpr
-        low_power = c >= PDN_F_PRE
+        low_power = PDN_F_PRE <= c <= SREX
 
         # command bus and order
         u = bus[c]
@@ -240,7 +254,7 @@ def walk(cycle, cmd, channel, rank, bank, bankgroup, row, T, slots, offset, bus,
         if low_power:
             k = _low_power(out, k, cap, c, i, t, r, fb, bpr, tc, cmd, lp_i, ex_i, ex_kind, is_open, act_i,
                            pre_t, pre_i, pre_all, prea_t, prea_i, bref_t, bref_i, base_t, count, last_t, last_i,
-                           round_mask, interval, per_bank, T)
+                           round_mask, interval, rate_kind, T)
             continue
         if lp_i[r] >= 0:
             k = _record(out, k, cap, S_CKE_LOW, lp_i[r], i, 0, 0)
@@ -268,6 +282,8 @@ def walk(cycle, cmd, channel, rank, bank, bankgroup, row, T, slots, offset, bus,
                 k = _record(out, k, cap, R_RFCPB, rrfb_i[r], i, T[T_RFCPB], t - rrfb_t[r])
         if (c == ACT or c == PRE) and rfb_i[b] >= 0 and t - rfb_t[b] < T[T_RFCPB]:
             k = _record(out, k, cap, R_RFCPB, rfb_i[b], i, T[T_RFCPB], t - rfb_t[b])
+        if rsb_i[r] >= 0 and c != REFSB:
+            k = _after_same_bank(out, k, cap, c, i, t, r, b, sb_t, sb_i, rsb_t, rsb_i, T)
 
         if c == ACT or c == REFPB:
             if is_open[b]:
@@ -433,6 +449,15 @@ def walk(cycle, cmd, channel, rank, bank, bankgroup, row, T, slots, offset, bus,
                 prea_t[r] = t
                 prea_i[r] = i
 
+        elif c == REFSB:
+            k = _same_bank_refresh(out, k, cap, i, t, r, b, fb, n_bg, banks_per_group, tc, is_open, act_i, pre_t,
+                                   pre_i, pre_all, prea_t, prea_i, sb_t, sb_i, rsb_t, rsb_i, sb_round, T)
+            if refresh_mode == 3:
+                k = _owed(out, k, cap, t, i, r, interval, 2, base_t, count, last_t, last_i)
+                count[r] += 1
+                last_t[r] = t
+                last_i[r] = i
+
         elif c == REF:
             k = _precharged(out, k, cap, i, t, r, fb, bpr, tc, is_open, act_i, pre_t, pre_i, pre_all,
                             prea_t, prea_i, T, S_REF_OPEN)
@@ -440,9 +465,10 @@ def walk(cycle, cmd, channel, rank, bank, bankgroup, row, T, slots, offset, bus,
                 bref_t[ob] = t
                 bref_i[ob] = i
             round_mask[r] = 0
+            sb_round[r] = 0
             if refresh_mode != 2:
-                k = _owed(out, k, cap, t, i, r, interval, per_bank, base_t, count, last_t, last_i)
-                count[r] += bpr if per_bank else 1
+                k = _owed(out, k, cap, t, i, r, interval, rate_kind, base_t, count, last_t, last_i)
+                count[r] += bpr if per_bank else (banks_per_group if refresh_mode == 3 else 1)
                 last_t[r] = t
                 last_i[r] = i
             ref_t[r] = t
@@ -453,7 +479,7 @@ def walk(cycle, cmd, channel, rank, bank, bankgroup, row, T, slots, offset, bus,
         for r in range(n_ranks):
             if lp_i[r] >= 0 and cmd[lp_i[r]] == SREN:
                 continue
-            k = _owed(out, k, cap, end, -2 - r, r, interval, per_bank, base_t, count, last_t, last_i)
+            k = _owed(out, k, cap, end, -2 - r, r, interval, rate_kind, base_t, count, last_t, last_i)
             if per_bank:
                 for ob in range(r * bpr, (r + 1) * bpr):
                     ta = bref_t[ob] if bref_i[ob] >= 0 else base_t[r]
@@ -464,17 +490,64 @@ def walk(cycle, cmd, channel, rank, bank, bankgroup, row, T, slots, offset, bus,
 
 
 @numba.njit(cache=True)
+def _same_bank_refresh(out, k, cap, i, t, r, b, fb, n_bg, bpg, tc, is_open, act_i, pre_t, pre_i, pre_all, prea_t,
+                       prea_i, sb_t, sb_i, rsb_t, rsb_i, sb_round, T):
+    """A REFsb (index ``i``) to bank set ``b - fb`` of flat rank ``r``: every bank of the set closed
+    and precharged (tRP / tRPab), tRFCsb after the rank's last REFsb, each set once per round
+    (JESD79-5 same-bank refresh); it then refreshes each bank of the set for tRFCsb."""
+    if rsb_i[r] >= 0 and t - rsb_t[r] < T[T_RFCSB]:
+        k = _record(out, k, cap, R_RFCSB, rsb_i[r], i, T[T_RFCSB], t - rsb_t[r])
+    for g in range(n_bg):
+        ob = b + g * bpg
+        k = _bank_precharged(out, k, cap, i, t, ob, tc, is_open, act_i, pre_t, pre_i, pre_all, T, S_OPEN)
+        sb_t[ob] = t
+        sb_i[ob] = i
+    if prea_i[r] >= 0 and t - prea_t[r] < T[T_RPAB]:
+        k = _record(out, k, cap, R_RPAB, prea_i[r], i, T[T_RPAB], t - prea_t[r])
+    bit = 1 << (b - fb)
+    if sb_round[r] & bit:
+        k = _record(out, k, cap, S_SB_ROTATION, rsb_i[r], i, 0, 0)
+    sb_round[r] |= bit
+    if sb_round[r] == (1 << bpg) - 1:
+        sb_round[r] = 0
+    rsb_t[r] = t
+    rsb_i[r] = i
+    return k
+
+
+@numba.njit(cache=True)
+def _after_same_bank(out, k, cap, c, i, t, r, b, sb_t, sb_i, rsb_t, rsb_i, T):
+    """Command ``c`` (index ``i``) after the rank's last REFsb: ACT/PRE to a bank of a set in refresh
+    tRFCsb, an ACT to any other bank tREFSBRD, REF and PREA (every bank) tRFCsb."""
+    if c == ACT or c == PRE:
+        if sb_i[b] >= 0 and t - sb_t[b] < T[T_RFCSB]:
+            return _record(out, k, cap, R_RFCSB, sb_i[b], i, T[T_RFCSB], t - sb_t[b])
+        if c == ACT and t - rsb_t[r] < T[T_REFSBRD]:
+            return _record(out, k, cap, R_REFSBRD, rsb_i[r], i, T[T_REFSBRD], t - rsb_t[r])
+    elif (c == REF or c == PREA) and t - rsb_t[r] < T[T_RFCSB]:
+        return _record(out, k, cap, R_RFCSB, rsb_i[r], i, T[T_RFCSB], t - rsb_t[r])
+    return k
+
+
+@numba.njit(cache=True)
+def _bank_precharged(out, k, cap, i, t, ob, tc, is_open, act_i, pre_t, pre_i, pre_all, T, open_rule):
+    """Command ``i`` at ``t`` needs bank ``ob`` closed (else ``open_rule``) and its precharge done (tRP)."""
+    if is_open[ob]:
+        return _record(out, k, cap, open_rule, act_i[ob], i, 0, 0)
+    if pre_i[ob] >= 0 and not pre_all[ob]:
+        a = pre_i[ob]
+        need = pre_t[ob] - tc[a] + T[T_RP]
+        if t - tc[a] < need:
+            k = _record(out, k, cap, R_RP, a, i, need, t - tc[a])
+    return k
+
+
+@numba.njit(cache=True)
 def _precharged(out, k, cap, i, t, r, fb, bpr, tc, is_open, act_i, pre_t, pre_i, pre_all, prea_t, prea_i, T,
                 open_rule):
     """A REF or SREN needs every bank of the rank closed and precharged (tRP / tRPab done)."""
     for ob in range(fb, fb + bpr):
-        if is_open[ob]:
-            k = _record(out, k, cap, open_rule, act_i[ob], i, 0, 0)
-        elif pre_i[ob] >= 0 and not pre_all[ob]:
-            a = pre_i[ob]
-            need = pre_t[ob] - tc[a] + T[T_RP]
-            if t - tc[a] < need:
-                k = _record(out, k, cap, R_RP, a, i, need, t - tc[a])
+        k = _bank_precharged(out, k, cap, i, t, ob, tc, is_open, act_i, pre_t, pre_i, pre_all, T, open_rule)
     if prea_i[r] >= 0 and t - prea_t[r] < T[T_RPAB]:
         k = _record(out, k, cap, R_RPAB, prea_i[r], i, T[T_RPAB], t - prea_t[r])
     return k
