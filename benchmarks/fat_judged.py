@@ -6,7 +6,7 @@ Usage::
     python benchmarks/fat_judged.py [--bits 8] [--ber 0.03] [--error-model 0] [--mode persistent]
         [--train-seeds 5] [--device-seeds 5] [--samples-per-step 500] [--steps 2]
         [--eval-samples 1000] [--vendor B] [--neurons 100] [--epochs 1] [--plausibility-repair none]
-        [--regime | --regime-summary]
+        [--regime [--regime-bits 4,8,16,32] [--regime-bers 0.0001,...,0.1] | --regime-summary]
         [--out benchmarks/out/fat]
 
 Starting point: the cached model of ``enforcesnn run``'s defaults (``--neurons`` excitatory neurons,
@@ -18,7 +18,8 @@ FAT (device ``d``'s cells where drmap puts the weights) and uniform FAT (EDEN mo
 weakness). Every model is evaluated on device ``d`` at the target BER on the same test digits and
 input spikes; the difference to the control is paired by (t, d) and digit
 (:func:`coupling.stats.paired_matrix_interval`). ``--regime`` first maps the model as trained
-(precisions 4/8/16/32, BER 1e-4..1e-1, device seeds) to choose where errors cost accuracy.
+(precisions 4/8/16/32, BER 1e-4..1e-1, device seeds) to choose where errors cost accuracy; a run
+over part of that grid (``--regime-bits``, ``--regime-bers``) fills those cells of the saved map.
 
 Each finished evaluation is saved to ``--out`` (``*.npz`` per-digit correctness, keyed by the
 configuration); a killed run resumes from them. Prints markdown tables, writes CSV.
@@ -68,7 +69,7 @@ def _suffix(args) -> str:
 def regime(model, Xt, yt, args, out: Path) -> pd.DataFrame:
     from tqdm import tqdm
     rows = []
-    grid = [(b, ber, d) for b in (4, 8, 16, 32) for ber in (1e-4, 1e-3, 1e-2, 3e-2, 1e-1) for d in range(args.device_seeds)]
+    grid = [(b, ber, d) for b in args.regime_bits for ber in args.regime_bers for d in range(args.device_seeds)]
     cfg = RunConfig(neurons=args.neurons, epochs=args.epochs, error_model=args.error_model, error_mode=args.mode,
                     vendor=args.vendor, plausibility_repair=args.plausibility_repair)
     tag = f"regime_m{args.error_model}_{args.mode}" + _suffix(args)
@@ -90,6 +91,27 @@ def regime(model, Xt, yt, args, out: Path) -> pd.DataFrame:
                       "loss_pp": -100 * diff, "loss_ci_low_pp": -100 * hi, "loss_ci_high_pp": -100 * lo,
                       "loss_mean_gt_1pp": bool(-100 * diff > 1.0), "loss_ci_low_gt_1pp": bool(-100 * hi > 1.0)})
     return pd.DataFrame(table)
+
+
+def merge_map(new: pd.DataFrame, path: Path) -> pd.DataFrame:
+    """``new`` merged into the map saved at ``path``: its (bits, BER) cells replace the saved ones, the
+    saved cells it does not cover are kept (a map can be filled by runs over parts of the grid)."""
+    if not path.exists():
+        return new
+    old = pd.read_csv(path)
+    keep = ~old.set_index(["bits", "ber"]).index.isin(new.set_index(["bits", "ber"]).index)
+    return pd.concat([old[keep], new], ignore_index=True).sort_values(["bits", "ber"], ignore_index=True)
+
+
+def _values(text: str, kind, what: str, ok) -> list:
+    try:
+        values = [kind(v) for v in text.split(",")]
+    except ValueError:
+        values = []
+    if not values or not all(ok(v) for v in values):
+        raise ValueError(f"--{what} {text}: expected a comma-separated list of " + {
+            "regime-bits": "precisions out of 4, 8, 16, 32", "regime-bers": "bit error rates in (0, 1]"}[what])
+    return values
 
 
 def regime_summary(out: Path) -> pd.DataFrame:
@@ -126,6 +148,11 @@ def main(argv=None) -> int:
     ap.add_argument("--steps", type=int, default=2)
     ap.add_argument("--eval-samples", type=int, default=1000)
     ap.add_argument("--regime", action="store_true")
+    ap.add_argument("--regime-bits", default="4,8,16,32",
+                    help="--regime: the precisions of the map (default 4,8,16,32)")
+    ap.add_argument("--regime-bers", default="0.0001,0.001,0.01,0.03,0.1",
+                    help="--regime: the nominal BERs of the map (default 0.0001,0.001,0.01,0.03,0.1); a run over "
+                         "part of the grid replaces those cells of the saved map and keeps the others")
     ap.add_argument("--regime-summary", action="store_true",
                     help="print every regime map saved in --out as one table (mean loss, pp; no computing)")
     ap.add_argument("--out", type=Path, default=ROOT / "benchmarks" / "out" / "fat")
@@ -134,6 +161,12 @@ def main(argv=None) -> int:
         if getattr(args, name) < 1:
             print(f"fat_judged.py: error: --{name} {getattr(args, name)}: expected a positive integer", file=sys.stderr)
             return 2
+    try:
+        args.regime_bits = _values(args.regime_bits, int, "regime-bits", lambda b: b in (4, 8, 16, 32))
+        args.regime_bers = _values(args.regime_bers, float, "regime-bers", lambda b: 0 < b <= 1)
+    except ValueError as e:
+        print(f"fat_judged.py: error: {e}", file=sys.stderr)
+        return 2
     if args.regime_summary:
         t = regime_summary(args.out)
         if t is None:
@@ -150,8 +183,11 @@ def main(argv=None) -> int:
     Xt, yt = snn_data.load(base.data, "test")
     Xt, yt = Xt[:args.eval_samples], yt[:args.eval_samples]
     if args.regime:
-        t = regime(model, Xt, yt, args, args.out)
-        t.to_csv(args.out / f"regime_m{args.error_model}_{args.mode}{_suffix(args)}.csv", index=False)
+        path = args.out / f"regime_m{args.error_model}_{args.mode}{_suffix(args)}.csv"
+        t = merge_map(regime(model, Xt, yt, args, args.out), path)
+        tmp = path.with_suffix(".tmp.csv")
+        t.to_csv(tmp, index=False)
+        tmp.replace(path)
         print(_md(t))
         return 0
     from tqdm import tqdm

@@ -37,3 +37,22 @@ def test_bad_sizes_exit_2_with_one_line(fat_judged, argv, capsys, tmp_path):
     err = capsys.readouterr().err.strip().splitlines()
     assert len(err) == 1 and argv[0] in err[0]
     assert not (tmp_path / "o").exists()
+
+
+def test_a_partial_regime_run_replaces_its_cells_and_keeps_the_others(fat_judged, tmp_path):
+    import pandas as pd
+    path = tmp_path / "regime_m0_transient.csv"
+    pd.DataFrame({"bits": [4, 4, 8], "ber": [0.01, 0.1, 0.01], "loss_pp": [1.0, 2.0, 3.0]}).to_csv(path, index=False)
+    new = pd.DataFrame({"bits": [4, 16], "ber": [0.01, 0.01], "loss_pp": [9.0, 5.0]})
+    t = fat_judged.merge_map(new, path)
+    cells = {(r.bits, r.ber): r.loss_pp for r in t.itertuples()}
+    assert cells == {(4, 0.01): 9.0, (4, 0.1): 2.0, (8, 0.01): 3.0, (16, 0.01): 5.0}
+    assert fat_judged.merge_map(new, tmp_path / "none.csv") is new
+
+
+@pytest.mark.parametrize("argv", [["--regime-bits", "4,12"], ["--regime-bers", "0.1,x"], ["--regime-bers", "0"]])
+def test_bad_regime_grids_exit_2_with_one_line(fat_judged, argv, capsys, tmp_path):
+    assert fat_judged.main(["--regime", *argv, "--out", str(tmp_path / "o")]) == 2
+    err = capsys.readouterr().err.strip().splitlines()
+    assert len(err) == 1 and argv[0] in err[0]
+    assert not (tmp_path / "o").exists()
