@@ -205,7 +205,7 @@ def simulate(spec: Spec, requests: RequestTrace, *, mapping: str = "RoBaRaCoCh",
         m = len(bank_c)
         cap = 3 * m + 2 * n_ch * org.ranks * (span // interval + 1) + 1024
         while True:
-            out = kernel.run(*table, n_ch, org.ranks, org.bankgroups, org.banks_per_group,
+            out = kernel.run(*table, n_ch, org.ranks, org.sids * org.bankgroups, org.banks_per_group,
                              bank_c, row_c, column_c, write_c, arr_c, arrival == "saturate", *settings, cap)
             if not out[12]:
                 return out
@@ -237,7 +237,7 @@ def _per_channel(run, org, bank, row, column, is_write, arr, by_arrival: bool, t
     The split and the merge run per channel on the same threads as the kernels (NumPy's copies
     release the GIL): each channel's commands go straight to their places in the merged arrays.
     """
-    per_channel = org.ranks * org.bankgroups * org.banks_per_group
+    per_channel = org.ranks * org.banks
 
     def one(c):
         idx = np.flatnonzero(bank // per_channel == c)  # this channel's requests, in trace order

@@ -115,7 +115,7 @@ DEFAULT_TABLE = TABLES_DIR / "DDR3L_voltron.yaml"
 MODES = ("approximate", "reliable")
 SCALINGS = ("v2", "v1", "array")
 STATISTICS = ("mean", "median", "max")
-_TIMING_FIELDS = {f.name.lower(): f.name for f in dataclasses.fields(Timing) if f.name != "tck_ns"}
+_TIMING_FIELDS = {f.name.lower(): f.name for f in dataclasses.fields(Timing) if f.name not in ("tck_ns", "ticks_per_ck")}
 _TOL = 1e-9
 #: A rail voltage this close (V) outside the table's range counts as the range's end (the
 #: range is printed to 1 mV, e.g. 0.911 V for the table's 1.025 V on a 1.2 V rail).
