@@ -212,7 +212,7 @@ def rule_names(spec: Spec) -> tuple[str, ...]:
         rename.update({"tRP": "tRPpb", "tRFC": "tRFCab", "tXS": "tXSR", "tXSDLL": "tXSR", "tXPDLL": "tXP"})
         if spec.standard == "LPDDR4":
             rename["tCKESR"] = "tSR"
-    elif spec.standard in ("DDR3", "DDR4", "DDR5", "GDDR6", "HBM2"):
+    elif spec.standard in ("DDR3", "DDR4", "DDR5", "GDDR6", "HBM2", "HBM3"):
         rename["tRPab"] = "tRP"
     if spec.standard in jedec.NO_DLL and not lp:    # HBM2: no DLL, the exits are tXP / tXS throughout
         rename.update({"tXPDLL": "tXP", "tXSDLL": "tXS"})
@@ -323,8 +323,10 @@ def check(commands: CommandTrace, spec: Spec, *, refresh: str | None = None, end
     offset = _per_command(jedec.timing_offsets(spec), 0)
     bus = _per_command(jedec.command_buses(spec), 0)
     late = _per_command(jedec.deferred_words(spec), 0)
+    edge = _per_command(jedec.clock_edges(spec), 1)
+    n_bg = org.sids * org.bankgroups               # with SIDs, a trace's bank group counts over them
     rank = commands.channel.astype(np.int64) * org.ranks + commands.rank
-    bank = (rank * org.bankgroups + commands.bankgroup) * org.banks_per_group + commands.bank
+    bank = (rank * n_bg + commands.bankgroup) * org.banks_per_group + commands.bank
     bank[~np.isin(commands.cmd, _BANK_COMMANDS)] = -1
     end = int(commands.cycle.max(initial=0)) if end_cycle is None else int(end_cycle)
     mode = REFRESH_MODES.index(refresh)
@@ -332,7 +334,8 @@ def check(commands: CommandTrace, spec: Spec, *, refresh: str | None = None, end
     while True:
         count, out = walk(np.asarray(commands.cycle, np.int64), commands.cmd, commands.channel, rank, bank,
                           commands.bankgroup, commands.row, timing, slots, offset, bus, late,
-                          jedec.data_bus_per_rank(spec), org.channels, org.ranks, org.bankgroups, org.banks_per_group, mode, end, cap)
+                          jedec.data_bus_per_rank(spec), org.channels, org.ranks, n_bg, org.banks_per_group, mode, end, cap,
+                          edge, org.bankgroups if org.sids > 1 else 0)
         if count <= cap or max_violations is not None:
             break
         cap = count
@@ -402,7 +405,7 @@ def _validate(c: CommandTrace, spec: Spec) -> None:
     checks = (
         ("channel", c.channel, np.ones(len(c), bool), org.channels),
         ("rank", c.rank, np.ones(len(c), bool), org.ranks),
-        ("bankgroup", c.bankgroup, is_bank, org.bankgroups),
+        ("bankgroup", c.bankgroup, is_bank, org.sids * org.bankgroups),
         ("bank", c.bank, is_bank, org.banks_per_group),
         ("row", c.row, is_row, org.rows),
     )
