@@ -305,7 +305,8 @@ def statistics(res: SimResult, requests: RequestTrace) -> dict:
     """The summary statistics (the ``--json`` keys except ``standard`` and ``wall_s``).
 
     ``bandwidth_gbps`` is bytes moved / (cycles x tCK) in GB/s (10^9 bytes per second);
-    ``latency_cycles`` is completion - arrival (mean, p50, p99).
+    ``latency_cycles`` is completion - arrival (mean, p50, p99). ``cycle`` (only where the spec
+    counts ticks shorter than CK, HBM3) says what a cycle is.
     """
     spec = res.spec
     counts = res.commands.counts()
@@ -320,8 +321,11 @@ def statistics(res: SimResult, requests: RequestTrace) -> dict:
     if res.options.get("powerdown_after") is not None or res.options.get("selfrefresh_after") is not None:
         commands.update({name: counts[name] for name in LOW_POWER_NAMES})
     time_ns = res.cycles * spec.timing.tck_ns
+    tick = ({"cycle": f"tick of {spec.timing.tck_ns:g} ns (1/{spec.timing.ticks_per_ck} of CK)"}
+            if spec.timing.ticks_per_ck > 1 else {})          # HBM3: what a cycle is
     return {
         "standard": spec.name,
+        **tick,
         "cycles": res.cycles,
         "time_ns": time_ns,
         "requests": n,
