@@ -15,8 +15,8 @@ erroneous line in one module, see below), and (YAML only) per-vendor ``bank_weak
 
 Voltage convention
 ------------------
-``vdd`` everywhere in dramsim is the device's own core-rail voltage: VDD for DDR3/DDR4/DDR5/HBM2 (VPP,
-DDR5/HBM2 VDDQ unchanged) and for GDDR6 (VDDQ, VPP unchanged; GDDR6-14000 has VDD = VDDQ = 1.25 V), VDD2
+``vdd`` everywhere in dramsim is the device's own core-rail voltage: VDD for DDR3/DDR4/DDR5/HBM2/HBM3
+(VPP, DDR5/HBM2/HBM3 VDDQ unchanged) and for GDDR6 (VDDQ, VPP unchanged; GDDR6-14000 has VDD = VDDQ = 1.25 V), VDD2
 for LPDDR3/LPDDR4 (VDD1, VDDQ unchanged), VDD2H for LPDDR5 (the core and periphery rail at 1.05 V; VDD1,
 VDD2L, VDDQ unchanged); ``core=`` picks another rail. A table
 applies to any standard by relative voltage: a spec whose core-rail nominal differs from the

@@ -143,3 +143,19 @@ def test_one_tick_per_ck_makes_edges_moot():
     """The same table on a spec counting CK (ticks_per_ck 1): every command may issue in any cycle."""
     spec = load_spec("HBM2-2000")
     assert set(spec.table.edge.values()) == {1}
+
+
+def test_weight_layout_spreads_over_both_sids_and_inverts_the_mapping(spec):
+    """coupling's layouts count HBM3's bank groups over the SIDs (8 per pseudo-channel), as the
+    simulator's flat bank does; their addresses decode back to the same SID and bank group."""
+    from coupling.layout import Geometry, WeightLayout
+
+    g = Geometry.from_spec(spec)
+    assert g.bankgroups == 8 and g.n_banks == 64
+    lay = WeightLayout(g, 784, 100, 4, "drmap")
+    amap = AddressMapping(spec)
+    d = amap.decode(lay.addresses(amap))
+    assert np.array_equal(d["sid"] * 4 + d["bankgroup"], lay.bankgroup)
+    assert set(np.unique(d["sid"])) == {0, 1}
+    bank, _, _ = amap.flat(lay.addresses(amap))
+    assert np.array_equal(bank, lay.flat_bank)
