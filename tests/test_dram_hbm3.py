@@ -159,3 +159,18 @@ def test_weight_layout_spreads_over_both_sids_and_inverts_the_mapping(spec):
     assert set(np.unique(d["sid"])) == {0, 1}
     bank, _, _ = amap.flat(lay.addresses(amap))
     assert np.array_equal(bank, lay.flat_bank)
+
+
+def test_enforcesnn_run_on_hbm3_says_energy_is_not_modelled(tmp_path):
+    """A tiny `enforcesnn run` on HBM3-6400: both pseudo-channels, energy 0 with its note (the paced idle
+    share is NaN, not a division by zero), accuracy figures as on any standard."""
+    from coupling import pipeline
+    from coupling.config import RunConfig
+    cfg = RunConfig(standard="HBM3-6400", neurons=8, train_limit=40, eval_samples=20, replay_samples=1,
+                    paced_samples=1, precisions=[8], policies=["linear"], voltages=[1.1, 0.9],
+                    cache_dir=str(tmp_path / "cache"), plots=False, device_seeds=[0])
+    df, info = pipeline.run(cfg, progress=False)
+    assert info["ranks"] == 2
+    assert info["notes"][0] == "energy not modelled: no public currents for VDD, VDDQ, VPP (HBM3-6400); energy is 0"
+    assert (df.energy_busy_pj_per_inference == 0).all() and df.energy_paced_idle_share.isna().all()
+    assert (df.requests_per_inference > 0).all() and df.clean_accuracy.notna().all()
