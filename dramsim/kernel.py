@@ -17,6 +17,13 @@ per bus and cycle, in the table's order, each turn considering only the commands
 ACT may issue in the same cycle; a pending refresh holds the queues in every turn. This is what
 Ramulator 2.1's HBM12/HBM34 controllers do (column slot first, then the row slot).
 
+The hierarchy may have a fifth level, the SID (HBM3's stack IDs, between rank and bank group):
+when a run has more than one SID per rank its nodes follow the banks in ``E`` and each bank has a
+fifth ancestor (``_with_sid_level``); with one SID (every other standard) the table's SID rules
+were compiled to the rank and nothing here changes. Clock edges are data too: a command whose
+compiled ``edge`` is 2 (HBM3's half-CK ticks: column commands, ACT, REF) issues only in even
+cycles, CK's rising edge; PRE / PREA (``edge`` 1) in any tick.
+
 A command with a deferrable second word (table ``second_word``; LPDDR5's ACT-2) holds its bus for
 its first clock only. Its second word is pending on the channel: it goes in the first later clock
 of that bus in which step 3 finds nothing to issue, or, when ``within`` clocks have passed since
@@ -197,6 +204,17 @@ def _off_edge(now, cmd, edge):
     """0 when ``cmd`` may issue in cycle ``now`` (table ``edges``), else the cycles to its next edge."""
     k = now % edge[cmd]
     return 0 if k == 0 else edge[cmd] - k
+
+
+@njit(cache=True)
+def _bus_edges(edge, cbus, n_cmd):
+    """Per command bus, the cycles between the ticks any of its commands may issue in (the smallest
+    ``edge`` of its commands; HBM3's column bus: 2, its row bus: 1, PRE on either edge)."""
+    out = np.zeros(cbus.max() + 1, np.int64)
+    for c in range(n_cmd):
+        if out[cbus[c]] == 0 or edge[c] < out[cbus[c]]:
+            out[cbus[c]] = edge[c]
+    return out
 
 
 @njit(cache=True)
@@ -412,6 +430,7 @@ def run(par, rule_start, rules, windows, window_prev, window_next, clocks, cbus,
     if n_sid > 1:
         fan, off, anc, NN = _with_sid_level(fan, off, anc, n_sid, n_bg)
     edged = edge.max() > 1                      # some command issues on rising-edge ticks only
+    bus_edge = _bus_edges(edge, cbus, clocks.shape[0])
     # timing state: per command and node, the earliest cycle the command may issue below it
     NCMD = clocks.shape[0]
     E = np.zeros((NCMD, NN), np.int64)
@@ -528,6 +547,9 @@ def run(par, rule_start, rules, windows, window_prev, window_next, clocks, cbus,
             for s in range(n_bus):
                 if bus_free[c, s] > now:          # a multi-cycle command still holds this bus
                     earliest = min(earliest, bus_free[c, s])
+                    continue
+                if edged and now % bus_edge[s] != 0:  # no command of this bus issues in this tick
+                    earliest = min(earliest, now + 1)
                     continue
                 pend = w_due[c] < _NEVER and cbus[w_cmd[c]] == s     # a second word waits for this bus
                 pc = w_cmd[c]

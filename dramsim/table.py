@@ -559,7 +559,9 @@ def compile_table(table: Table, issued=None, fan=None) -> Compiled:
             aggregate[c] = 1
     word_within = np.zeros(N_COMMANDS, np.int64)
     word_blocks = np.zeros((N_COMMANDS, N_COMMANDS), np.bool_)
-    edge = np.ones(N_COMMANDS, np.int64)
+    # (a command the table does not declare never issues: it gets the largest edge, so that it does
+    # not hold its bus's smallest edge down, kernel._bus_edges)
+    edge = np.full(N_COMMANDS, max((table.edge or {}).values(), default=1), np.int64)
     for name, c in code.items():
         if table.edge and name in table.edge:
             edge[c] = table.edge[name]
