@@ -158,6 +158,16 @@ the row bus; tCKE, tCKESR, tXP and tXS are the spec's (JESD235's values are not 
 without a DLL a read or write after an exit waits tXP / tXS as every other command (no tXPDLL /
 tXSDLL rule; names tXP, tXS).
 
+HBM3 (H3 = JESD238, not public to us; values as Ramulator 2.1's HBM3 model quotes them): the spec counts half-CK
+ticks (``timing.ticks_per_ck`` 2), so JEDEC nCK values are rounded at tCK and count 2 ticks each. Two command buses
+and a data bus per pseudo-channel as HBM2; ACT takes 3 ticks, column commands 2, row commands 1, each measured from
+its last tick (``jedec.timing_offsets``). Column commands, ACT and REF issue on CK's rising edge only (even ticks;
+``state:X off CK's rising edge``, ``jedec.clock_edges``), PRE / PREA on either. Each pseudo-channel spans SIDs (the
+trace's bank group counts over them, SID x bank groups + bank group): a read after a read of another SID of the
+pseudo-channel waits ``tCCDR`` (the spec's, Ramulator's preset 3 nCK). Values: tCCDS 2 nCK, tRFC 260 / 350 / 450 /
+550 ns by channel density (<= 4 / 8 / 16 / more Gb), tREFI 3.9 us; tPPD, tRTW (RD -> WR: the larger of RL + BL/2 +
+2 nCK - WL and the spec's tRTW) and every other minimum are the spec's. Names as HBM2's, plus tCCDR.
+
 LPDDR5 (L5 = JESD209-5, bank-group mode): ACT is ACTIVATE-1 + ACTIVATE-2, every distance counted
 from ACTIVATE-1; the trace records it once. ACTIVATE-2 may come later than the clock after
 ACTIVATE-1, with other commands between (``jedec.deferred_words``): the walk puts it into the first
