@@ -58,6 +58,7 @@ RAMULATOR2_PRESETS = {
 }
 #: (a fifth entry: the Ramulator 2.1 controller, when not GenericDDR)
 RAMULATOR2_PRESETS["HBM2-2000"] = ("HBM2", "HBM2_2Gb", "HBM2_2000Mbps", "HBM12")
+RAMULATOR2_PRESETS["HBM3-6400"] = ("HBM3", "HBM3_8Gb_8hi", "HBM3_6400Mbps", "HBM34")
 
 
 def addresses(name: str, n: int) -> np.ndarray:

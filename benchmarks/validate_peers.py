@@ -11,7 +11,7 @@ published figures, with our deviation from Ramulator 2.1. Then the cases of PEER
 (:data:`PEERS2_CASES`: strict closed row, 2 ranks, 2 channels, DDR4-2400R 2 ranks, the DRAMsim3
 LPDDR4 and LPDDR3 INI files), each against the peer it is validated on, with the deviation in
 total cycles. Last the newer standards of PEERS-2.md section 2 (:data:`NEW_STANDARDS`: DDR5-4800, GDDR6-14000,
-HBM2-2000, LPDDR5-6400)
+HBM2-2000, HBM3-6400, LPDDR5-6400)
 on seq, rand and stride against Ramulator 2.1 (figures from ``peers2/figures.json``, cycles in the
 standard's own CK). Then HBM2-2000 with per-bank refresh against Ramulator 2.1's PerBank manager
 (:data:`HBM2_PER_BANK`, figures we measured with the built Ramulator 2.1). Writes validate_peers.csv,
@@ -77,6 +77,9 @@ NEW_STANDARDS = {"DDR5": "DDR5-4800", "GDDR6": "GDDR6-14000", "LPDDR5": "LPDDR5-
 #: HBM2 (CK 1,000 MHz, as ours; 2 pseudo-channels, the rank level of HBM2-2000; REF counted per
 #: pseudo-channel, as Ramulator 2.1 counts it).
 NEW_STANDARDS["HBM2"] = "HBM2-2000"
+#: HBM3 (2 pseudo-channels of 2 SIDs; cycles are half-CK TICKS, 2 per CK at 1,600 MHz, in both
+#: Ramulator 2.1's figures and ours: HBM3-6400's cycle is the tick; REF counted per pseudo-channel).
+NEW_STANDARDS["HBM3"] = "HBM3-6400"
 
 
 #: HBM2-2000 with per-bank refresh (REFSB, ``refresh="per-bank"``): Ramulator 2.1 (c5b1c3a, the PEERS-2

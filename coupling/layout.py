@@ -102,9 +102,10 @@ class Geometry:
 
     @classmethod
     def from_spec(cls, spec) -> "Geometry":
-        """Geometry of a ``dramsim.spec.Spec``."""
+        """Geometry of a ``dramsim.spec.Spec`` (HBM3: its bank groups counted over the SIDs, as the
+        simulator's flat bank and command traces count them)."""
         o = spec.organization
-        return cls(o.channels, o.ranks, o.bankgroups, o.banks_per_group, o.rows,
+        return cls(o.channels, o.ranks, o.sids * o.bankgroups, o.banks_per_group, o.rows,
                    o.bursts_per_row, o.burst_length, o.burst_bytes * 8)
 
     @property
@@ -355,8 +356,12 @@ class WeightLayout:
             The controller's mapping; its ``encode`` is the inverse of the decode the
             controller applies, so each burst lands on this layout's coordinates.
         """
-        return np.asarray(mapping.encode(channel=self.channel, rank=self.rank, bankgroup=self.bankgroup,
-                                         bank=self.bank, row=self.row, column=self.column), dtype=np.uint64)
+        org = mapping.spec.organization
+        bankgroup, sid = self.bankgroup, {}
+        if org.sids > 1:                 # this layout's bank group counts over the SIDs
+            bankgroup, sid = np.asarray(self.bankgroup) % org.bankgroups, {"sid": np.asarray(self.bankgroup) // org.bankgroups}
+        return np.asarray(mapping.encode(channel=self.channel, rank=self.rank, bankgroup=bankgroup,
+                                         bank=self.bank, row=self.row, column=self.column, **sid), dtype=np.uint64)
 
     def summary(self) -> dict:
         """Plain-data description (policy, order, bursts, banks and rows used)."""

@@ -414,7 +414,8 @@ def _energy_columns(op, layouts: dict, digests: dict, replays: dict, ev, n_busy:
             "energy_paced_pj_per_inference": mean("total", 2),
             **{f"energy_paced_{k}_pj": mean(k, 2) for k in idle},
             "energy_paced_standby_pj_per_inference": mean("total", 3),
-            "energy_paced_idle_share": sum(mean(k, 2) for k in idle) / mean("total", 2),
+            "energy_paced_idle_share": (sum(mean(k, 2) for k in idle) / mean("total", 2)   # NaN: energy not
+                                        if mean("total", 2) else float("nan")),             # modelled (0)
             "paced_low_power": low_power_label(cfg),
             "dram_time_ns_per_inference": time_ns,
             "bandwidth_gbps": rb.requests / n * op.spec.organization.burst_bytes / time_ns,

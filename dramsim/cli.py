@@ -86,7 +86,7 @@ def summary_table(stats: dict, operating_point: dict | None = None) -> str:
     rows = [
         ("standard", stats["standard"]),
         ("requests", f"{stats['requests']:,} ({stats['reads']:,} reads, {stats['writes']:,} writes)"),
-        ("cycles", f"{stats['cycles']:,}"),
+        ("cycles", f"{stats['cycles']:,}" + (f" (a cycle is a {stats['cycle']})" if "cycle" in stats else "")),
         ("time", f"{stats['time_ns'] / 1e3:,.3f} us"),
         ("bandwidth", f"{stats['bandwidth_gbps']:.3f} GB/s"),
         ("row hits / misses / conflicts",
@@ -178,14 +178,19 @@ def cmd_show(args) -> int:
     print(f"{spec.name} ({spec.standard}): {spec.description}")
     print(f"source: {spec.source}")
     print(f"organization: {org.density_gbit:g} Gbit x{org.dq}, {org.devices_per_rank} device(s) per rank, "
-          f"{org.bankgroups} bank group(s) x {org.banks_per_group} banks, {org.rows} rows, {org.columns} columns, "
+          + (f"{org.sids} SIDs x " if org.sids > 1 else "")
+          + f"{org.bankgroups} bank group(s) x {org.banks_per_group} banks, {org.rows} rows, {org.columns} columns, "
           f"BL{org.burst_length} ({org.burst_bytes} B per burst, {org.row_bytes} B per row), "
           f"{org.capacity_bytes / 2**30:g} GiB per rank")
-    print(f"timing (tCK {t.tck_ns} ns):")
+    if t.ticks_per_ck > 1:          # HBM3: the spec's cycle is a tick, a fraction of CK
+        print(f"timing (a cycle is a tick of {t.tck_ns} ns, 1/{t.ticks_per_ck} of CK: CK {1000 / t.ck_ns:g} MHz, "
+              f"tCK {t.ck_ns:g} ns = {t.ticks_per_ck} ticks; every value, refresh and energy time in ticks):")
+    else:
+        print(f"timing (tCK {t.tck_ns} ns):")
     import dataclasses
 
     for f in dataclasses.fields(t):
-        if f.name == "tck_ns":
+        if f.name in ("tck_ns", "ticks_per_ck"):
             continue
         value = getattr(t, f.name)
         print(f"  {f.name:<8} {value:>6} cycles  {t.ns(f.name):>9.2f} ns")

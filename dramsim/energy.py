@@ -136,8 +136,8 @@ ODT_WRITE_MW = 21.2
 
 #: The rail whose voltage is reported and scaled, per family (see :mod:`dramsim.voltage`).
 #: HBM2 (JESD235): VDD 1.2 V core (VPP 2.5 V, VDDQ 1.2 V I/O); GDDR6: VDD (VDDQ, VPP I/O and pump);
-#: LPDDR5: VDD2H (core and periphery, 1.05 V).
-CORE_RAIL = {"DDR3": "VDD", "DDR4": "VDD", "DDR5": "VDD", "GDDR6": "VDD", "HBM2": "VDD", "LPDDR3": "VDD2",
+#: LPDDR5: VDD2H (core and periphery, 1.05 V). HBM3 (JESD238): VDD 1.1 V core (VDDQ 0.4 V I/O, VPP 1.8 V).
+CORE_RAIL = {"DDR3": "VDD", "DDR4": "VDD", "DDR5": "VDD", "GDDR6": "VDD", "HBM2": "VDD", "HBM3": "VDD", "LPDDR3": "VDD2",
              "LPDDR4": "VDD2", "LPDDR5": "VDD2H"}
 #: Families billed with DRAMPower 5's bank-wise ACT / PRE / background terms (module docstring).
 BANKWISE = ("DDR5",)

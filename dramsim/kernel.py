@@ -17,6 +17,13 @@ per bus and cycle, in the table's order, each turn considering only the commands
 ACT may issue in the same cycle; a pending refresh holds the queues in every turn. This is what
 Ramulator 2.1's HBM12/HBM34 controllers do (column slot first, then the row slot).
 
+The hierarchy may have a fifth level, the SID (HBM3's stack IDs, between rank and bank group):
+when a run has more than one SID per rank its nodes follow the banks in ``E`` and each bank has a
+fifth ancestor (``_with_sid_level``); with one SID (every other standard) the table's SID rules
+were compiled to the rank and nothing here changes. Clock edges are data too: a command whose
+compiled ``edge`` is 2 (HBM3's half-CK ticks: column commands, ACT, REF) issues only in even
+cycles, CK's rising edge; PRE / PREA (``edge`` 1) in any tick.
+
 A command with a deferrable second word (table ``second_word``; LPDDR5's ACT-2) holds its bus for
 its first clock only. Its second word is pending on the channel: it goes in the first later clock
 of that bus in which step 3 finds nothing to issue, or, when ``within`` clocks have passed since
@@ -147,7 +154,10 @@ def _remove(q, qb, qr, qn, c, d, slot):
 @njit(cache=True, inline="always")
 def _ready_bank(E, anc, b, cmd):
     """Earliest issue cycle of ``cmd`` at flat bank ``b``: the max over the bank's ancestors."""
-    return max(max(E[cmd, anc[b, 0]], E[cmd, anc[b, 1]]), max(E[cmd, anc[b, 2]], E[cmd, anc[b, 3]]))
+    e = max(max(E[cmd, anc[b, 0]], E[cmd, anc[b, 1]]), max(E[cmd, anc[b, 2]], E[cmd, anc[b, 3]]))
+    if anc.shape[1] > 4:                       # the SID level (see _with_sid_level)
+        e = max(e, E[cmd, anc[b, 4]])
+    return e
 
 
 @njit(cache=True, inline="always")
@@ -164,7 +174,67 @@ def _ready_rank(E, r, cmd, n_ch, n_rk, n_bg, nbk):
     for b in range(o, o + nbk):
         if E[cmd, b] > e:
             e = E[cmd, b]
+    o += NR * nbk - r * nbk                    # the SID nodes, when there are (see _with_sid_level)
+    n_sid = (E.shape[1] - o) // NR
+    for x in range(o + r * n_sid, o + (r + 1) * n_sid):
+        if E[cmd, x] > e:
+            e = E[cmd, x]
     return e
+
+
+@njit(cache=True)
+def _with_sid_level(fan, off, anc, n_sid, n_bg):
+    """The hierarchy with the optional SID level (HBM3) appended as kernel level 4.
+
+    ``fan``, ``off``, ``anc`` are the four-level arrays of :func:`run` (``n_bg``: bank groups per
+    rank over its SIDs); the SID nodes come after the banks, rank-major, each bank's SID the
+    ``n_bg // n_sid`` consecutive bank groups it belongs to. Returns the five-level arrays and the
+    node count; with one SID per rank :func:`run` keeps the four-level ones (no SID level at all).
+    """
+    n_ch, n_rk, n_bpg = fan[0], fan[1], fan[3]
+    NB = anc.shape[0]
+    start = off[3] + NB
+    fan5 = np.array([fan[0], fan[1], fan[2], fan[3], n_sid], np.int64)
+    off5 = np.array([off[0], off[1], off[2], off[3], start], np.int64)
+    anc5 = np.empty((NB, 5), np.int64)
+    anc5[:, :4] = anc
+    per_sid = (n_bg // n_sid) * n_bpg
+    for b in range(NB):
+        anc5[b, 4] = start + b // per_sid
+    return fan5, off5, anc5, start + n_ch * n_rk * n_sid
+
+
+@njit(cache=True)
+def _off_edge(now, cmd, edge):
+    """0 when ``cmd`` may issue in cycle ``now`` (table ``edges``), else the cycles to its next edge."""
+    k = now % edge[cmd]
+    return 0 if k == 0 else edge[cmd] - k
+
+
+@njit(cache=True)
+def _bus_edges(edge, cbus, n_cmd):
+    """Per command bus, the cycles between the ticks any of its commands may issue in (the smallest
+    ``edge`` of its commands; HBM3's column bus: 2, its row bus: 1, PRE on either edge)."""
+    out = np.zeros(cbus.max() + 1, np.int64)
+    for c in range(n_cmd):
+        if out[cbus[c]] == 0 or edge[c] < out[cbus[c]]:
+            out[cbus[c]] = edge[c]
+    return out
+
+
+@njit(cache=True)
+def _fold_sid_level(e_col, e_act, E, anc, open_row, s, r, nbk, ccol):
+    """Step (c)'s per-bank ready cycles of rank ``r`` with the SID level's rules included (a run
+    with SIDs; the four-level part is computed in :func:`run`). A _NEVER stays _NEVER."""
+    for b in range(r * nbk, (r + 1) * nbk):
+        x = anc[b, 4]
+        if open_row[b] >= 0:
+            if E[ccol, x] > e_col[s, b]:
+                e_col[s, b] = E[ccol, x]
+            if E[_PRE, x] > e_act[s, b]:
+                e_act[s, b] = E[_PRE, x]
+        elif E[_ACT, x] > e_act[s, b]:
+            e_act[s, b] = E[_ACT, x]
 
 
 @njit(cache=True, inline="always")
@@ -347,7 +417,8 @@ def _change_low_power(cmd, t, r, lp, lp_kind, lp_exit_ok, r_pde, E, rank_node, C
 
 
 @njit(cache=True, nogil=True, error_model="numpy")
-def run(par, rule_start, rules, windows, window_prev, window_next, clocks, cbus, wwithin, wblocks, n_ch, n_rk, n_bg, n_bpg,
+def run(par, rule_start, rules, windows, window_prev, window_next, clocks, cbus, wwithin, wblocks, edge, n_sid,
+        n_ch, n_rk, n_bg, n_bpg,
         rbank, rrow, rcol, rwrite, rarrival, saturate, queue_depth, write_high, write_low, row_policy,
         refresh_mode, hit_first, skip, pd_after, sr_after, pd_slow, cap):
     """Simulate the requests; see the module docstring.
@@ -358,9 +429,14 @@ def run(par, rule_start, rules, windows, window_prev, window_next, clocks, cbus,
     rule_start, rules, windows, window_prev, window_next, clocks, cbus, wwithin, wblocks : the
         compiled timing table (:class:`dramsim.table.Compiled`; ``cbus`` its ``bus``: each
         command's command bus; ``wwithin``, ``wblocks`` its ``word_within``, ``word_blocks``).
-    n_ch, n_rk, n_bg, n_bpg : channels, ranks per channel, bank groups, banks per group.
+    edge, n_sid : the compiled table's ``edge`` (command ``c`` issues only in cycles that are
+        multiples of ``edge[c]``: HBM3's rising-edge ticks) and ``n_sid`` (SIDs per rank: with
+        more than one the hierarchy has a SID level, :func:`_with_sid_level`).
+    n_ch, n_rk, n_bg, n_bpg : channels, ranks per channel, bank groups per rank (over its SIDs),
+        banks per group.
     rbank : int array, flat bank of each request: ((channel * n_rk + rank) * n_bg + bankgroup)
-        * n_bpg + bank. rrow, rcol : int arrays, its row and device column.
+        * n_bpg + bank (with SIDs, the bank group counts over the rank's SIDs: sid * bank groups
+        per SID + bank group). rrow, rcol : int arrays, its row and device column.
     rwrite : bool array. rarrival : int64 arrival cycles (ignored when ``saturate``).
     queue_depth, write_high, write_low : entries. hit_first, skip : bool
         (``hit_first``: FR-FCFS, ready row hits before older ready ACT/PRE; see the module doc).
@@ -403,6 +479,10 @@ def run(par, rule_start, rules, windows, window_prev, window_next, clocks, cbus,
         anc[b, 1] = off[1] + bank_rank[b]
         anc[b, 2] = off[2] + b // n_bpg
         anc[b, 3] = off[3] + b
+    if n_sid > 1:
+        fan, off, anc, NN = _with_sid_level(fan, off, anc, n_sid, n_bg)
+    edged = edge.max() > 1                      # some command issues on rising-edge ticks only
+    bus_edge = _bus_edges(edge, cbus, clocks.shape[0])
     # timing state: per command and node, the earliest cycle the command may issue below it
     NCMD = clocks.shape[0]
     E = np.zeros((NCMD, NN), np.int64)
@@ -533,6 +613,9 @@ def run(par, rule_start, rules, windows, window_prev, window_next, clocks, cbus,
                 if bus_free[c, s] > now:          # a multi-cycle command still holds this bus
                     earliest = min(earliest, bus_free[c, s])
                     continue
+                if edged and now % bus_edge[s] != 0:  # no command of this bus issues in this tick
+                    earliest = min(earliest, now + 1)
+                    continue
                 pend = w_due[c] < _NEVER and cbus[w_cmd[c]] == s     # a second word waits for this bus
                 pc = w_cmd[c]
                 if pend and w_due[c] <= now:      # at its latest clock: before anything else
@@ -559,6 +642,9 @@ def run(par, rule_start, rules, windows, window_prev, window_next, clocks, cbus,
                         ccmd += _RDA - _RD
                     if cbus[ccmd] != s:
                         continue      # travels on another command bus
+                    if edged and _off_edge(now, ccmd, edge) > 0:
+                        earliest = min(earliest, now + _off_edge(now, ccmd, edge))
+                        continue      # not on this clock edge
                     if pend and wblocks[pc, ccmd]:
                         earliest = min(earliest, now + 1)   # held until the second word has gone
                         continue
@@ -578,7 +664,8 @@ def run(par, rule_start, rules, windows, window_prev, window_next, clocks, cbus,
                         cmd, e = _low_power_choice(r, now, lp, lp_kind, lp_exit_ok, r_pde, r_queued, r_req_last,
                                                    ref_pend, n_open, E, n_ch, n_rk, n_bg, nbk,
                                                    pd_after, sr_after, pd_slow)
-                        if cmd >= 0 and cbus[cmd] == s and not (pend and wblocks[pc, cmd]):
+                        if (cmd >= 0 and cbus[cmd] == s and not (pend and wblocks[pc, cmd])
+                                and not (edged and _off_edge(now, cmd, edge) > 0)):
                             found = True
                             src = 4
                             trk = r
@@ -607,6 +694,9 @@ def run(par, rule_start, rules, windows, window_prev, window_next, clocks, cbus,
                             e = _ready_bank(E, anc, cb, ccmd)
                         if cbus[ccmd] != s:
                             blocked = True    # on another bus; the queues wait for it here too
+                        elif edged and _off_edge(now, ccmd, edge) > 0:
+                            blocked = True    # not on this clock edge; nor are the queues
+                            earliest = min(earliest, max(e, now + _off_edge(now, ccmd, edge)))
                         elif pend and wblocks[pc, ccmd]:
                             blocked = True    # held until the second word has gone; so are the queues
                             earliest = min(earliest, max(e, now + 1))
@@ -658,6 +748,8 @@ def run(par, rule_start, rules, windows, window_prev, window_next, clocks, cbus,
                                         e_act[s, b] = _NEVER      # no PRE under an activated request
                                 else:
                                     e_act[s, b] = max(ra, max(E[_ACT, gn], E[_ACT, bn]))
+                            if n_sid > 1:
+                                _fold_sid_level(e_col, e_act, E, anc, open_row, s, r, nbk, ccol)
                             if lp_on and lp[r] != 0:          # CKE low: only its exit may issue
                                 for b in range(r * nbk, (r + 1) * nbk):
                                     e_col[s, b] = _NEVER
@@ -667,6 +759,11 @@ def run(par, rule_start, rules, windows, window_prev, window_next, clocks, cbus,
                         g = QB[c, d, k]
                         hit = open_row[g] == QR[c, d, k]
                         e = e_col[s, g] if hit else e_act[s, g]
+                        if e <= now and edged:
+                            kc = ccol if hit else (_ACT if open_row[g] < 0 else _PRE)
+                            if _off_edge(now, kc, edge) > 0:
+                                earliest = min(earliest, now + _off_edge(now, kc, edge))
+                                continue                              # not on this clock edge
                         if e <= now:
                             if pend and wblocks[pc, ccol if hit else (_ACT if open_row[g] < 0 else _PRE)]:
                                 earliest = min(earliest, now + 1)     # held until the second word has gone

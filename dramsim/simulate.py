@@ -210,7 +210,7 @@ def simulate(spec: Spec, requests: RequestTrace, *, mapping: str = "RoBaRaCoCh",
         m = len(bank_c)
         cap = 3 * m + 2 * n_ch * org.ranks * (span // interval + 1) + 1024
         while True:
-            out = kernel.run(*table, n_ch, org.ranks, org.bankgroups, org.banks_per_group,
+            out = kernel.run(*table, n_ch, org.ranks, org.sids * org.bankgroups, org.banks_per_group,
                              bank_c, row_c, column_c, write_c, arr_c, arrival == "saturate", *settings, cap)
             if not out[12]:
                 return out
@@ -242,7 +242,7 @@ def _per_channel(run, org, bank, row, column, is_write, arr, by_arrival: bool, t
     The split and the merge run per channel on the same threads as the kernels (NumPy's copies
     release the GIL): each channel's commands go straight to their places in the merged arrays.
     """
-    per_channel = org.ranks * org.bankgroups * org.banks_per_group
+    per_channel = org.ranks * org.banks
 
     def one(c):
         idx = np.flatnonzero(bank // per_channel == c)  # this channel's requests, in trace order
@@ -321,7 +321,8 @@ def statistics(res: SimResult, requests: RequestTrace) -> dict:
     """The summary statistics (the ``--json`` keys except ``standard`` and ``wall_s``).
 
     ``bandwidth_gbps`` is bytes moved / (cycles x tCK) in GB/s (10^9 bytes per second);
-    ``latency_cycles`` is completion - arrival (mean, p50, p99).
+    ``latency_cycles`` is completion - arrival (mean, p50, p99). ``cycle`` (only where the spec
+    counts ticks shorter than CK, HBM3) says what a cycle is.
     """
     spec = res.spec
     counts = res.commands.counts()
@@ -338,8 +339,11 @@ def statistics(res: SimResult, requests: RequestTrace) -> dict:
     if res.options.get("powerdown_after") is not None or res.options.get("selfrefresh_after") is not None:
         commands.update({name: counts[name] for name in LOW_POWER_NAMES})
     time_ns = res.cycles * spec.timing.tck_ns
+    tick = ({"cycle": f"tick of {spec.timing.tck_ns:g} ns (1/{spec.timing.ticks_per_ck} of CK)"}
+            if spec.timing.ticks_per_ck > 1 else {})          # HBM3: what a cycle is
     return {
         "standard": spec.name,
+        **tick,
         "cycles": res.cycles,
         "time_ns": time_ns,
         "requests": n,

@@ -16,7 +16,7 @@ run, not of the file (``load_spec(name, channels=2, ranks=2)``).
 YAML layout::
 
     name: DDR3-1600K
-    standard: DDR3                 # family: DDR3, DDR4, DDR5, GDDR6, HBM2, LPDDR3, LPDDR4, LPDDR5
+    standard: DDR3                 # family: DDR3, DDR4, DDR5, GDDR6, HBM2, HBM3, LPDDR3, LPDDR4, LPDDR5
     description: ...
     source: ...                    # where the numbers come from
     organization: {density_gbit: 4, dq: 8, devices_per_rank: 8, bankgroups: 1,
@@ -45,7 +45,7 @@ from dramsim.errors import InputError
 from dramsim.table import Table, build_table, read_table
 
 STANDARDS_DIR = Path(__file__).with_name("standards")
-FAMILIES = ("DDR3", "DDR4", "DDR5", "GDDR6", "HBM2", "LPDDR3", "LPDDR4", "LPDDR5")
+FAMILIES = ("DDR3", "DDR4", "DDR5", "GDDR6", "HBM2", "HBM3", "LPDDR3", "LPDDR4", "LPDDR5")
 #: Data beats per memory clock (CK) where a family's data clock is not CK at double data rate
 #: (2 beats per CK elsewhere). GDDR6: data on WCK = 4 x CK at double data rate, 8 beats per CK
 #: (BL16 -> 2 CK per burst; 14 Gb/s per pin at CK 1,750 MHz). LPDDR5 gives its burst time in the
@@ -78,7 +78,7 @@ class Organization:
     channels, ranks : int
         Independent channels, and ranks per channel (options of a run).
     bankgroups : int
-        Bank groups per rank (1 for standards without bank groups).
+        Bank groups per rank (1 for standards without bank groups); per SID where there are SIDs.
     banks_per_group : int
         Banks in each bank group.
     rows, columns : int
@@ -92,6 +92,9 @@ class Organization:
         ``burst_length`` column addresses.
     density_gbit : float
         Device density in Gbit (informational; checked against the geometry).
+    sids : int
+        Stack IDs per rank (HBM3: the dies of a stack sharing a pseudo-channel, each with its own
+        bank groups and banks); 1 for every other standard.
     """
 
     channels: int
@@ -104,11 +107,12 @@ class Organization:
     devices_per_rank: int
     burst_length: int
     density_gbit: float
+    sids: int = 1
 
     @property
     def banks(self) -> int:
-        """Banks per rank."""
-        return self.bankgroups * self.banks_per_group
+        """Banks per rank (over its SIDs)."""
+        return self.sids * self.bankgroups * self.banks_per_group
 
     @property
     def channel_width_bits(self) -> int:
@@ -138,7 +142,7 @@ LOW_POWER_TIMING = ("CKE", "CKESR", "XP", "XPDLL", "XS", "XSDLL")
 #: Timing parameters, all in memory-clock cycles. Optional ones default as noted in Timing.
 #: Timing parameters that may be 0 (the family has no such rule) besides the low-power ones.
 OPTIONAL_TIMING = ("RC_energy", "PPD", "DQSCK", "WPRE", "RPST", "CCD_S_WR", "CCD_L_WR", "RREFD", "BL_min", "BL_max",
-                   "PBR2PBR", "PBR2ACT", "RFCsb", "REFIsb", "REFSBRD")
+                   "PBR2PBR", "PBR2ACT", "RFCsb", "REFIsb", "REFSBRD", "CCD_R", "RTW")
 TIMING_REQUIRED = ("CL", "CWL", "RCD", "RP", "RAS", "RC", "CCD_S", "RRD_S", "FAW", "WTR_S",
                    "RTP", "WR", "RFC", "REFI")
 
@@ -187,6 +191,16 @@ class Timing:
     none): ``RFCsb`` its refresh cycle time (tRFCsb), ``REFIsb`` the average interval between two
     REFsb of a rank (tREFI2 / banks per group: each bank set once per tREFI2), ``REFSBRD`` REFsb to
     an ACT of a bank outside the set (tREFSBRD).
+
+    ``CCD_R``: read to read of another SID of the same pseudo-channel (HBM3 tCCDR; 0 elsewhere).
+    ``RTW``: read to write, where the standard gives the turnaround as one value (HBM3 tRTW, as
+    Ramulator 2.1's preset; 0 elsewhere: the table derives it from CL, CWL and the burst).
+
+    ``ticks_per_ck``: engine cycles per memory clock CK. 1 for every standard but HBM3, whose
+    spec counts in half-CK ticks (2): ``tck_ns`` is then the tick (half of tCK) and every value
+    here, the refresh interval and the energy model's times are in ticks; row commands take 1 tick,
+    ACT 3, column commands 2 (one CK), and a timing table's commands issue on CK's rising edge
+    (every ``ticks_per_ck``-th tick) unless it says ``edges: both`` (:mod:`dramsim.table`).
     """
 
     tck_ns: float
@@ -233,6 +247,9 @@ class Timing:
     RFCsb: int = 0
     REFIsb: int = 0
     REFSBRD: int = 0
+    CCD_R: int = 0
+    RTW: int = 0
+    ticks_per_ck: int = 1
 
     @property
     def rc_energy(self) -> int:
@@ -242,6 +259,11 @@ class Timing:
     def ns(self, name: str) -> float:
         """A timing parameter converted to nanoseconds."""
         return getattr(self, name) * self.tck_ns
+
+    @property
+    def ck_ns(self) -> float:
+        """The memory clock CK's period in ns (``tck_ns`` x ``ticks_per_ck``)."""
+        return self.tck_ns * self.ticks_per_ck
 
 
 @dataclass(frozen=True)
@@ -438,8 +460,9 @@ def spec_from_dict(data: Mapping, where: str = "<spec>") -> Spec:
         devices_per_rank=_positive_int(_req(o, "devices_per_rank", "organization", where), "organization.devices_per_rank", where),
         burst_length=_positive_int(_req(o, "burst_length", "organization", where), "organization.burst_length", where),
         density_gbit=_positive_float(_req(o, "density_gbit", "organization", where), "organization.density_gbit", where),
+        sids=_positive_int(o.get("sids", 1), "organization.sids", where),
     )
-    for name in ("rows", "columns", "banks_per_group", "bankgroups", "burst_length"):
+    for name in ("rows", "columns", "banks_per_group", "bankgroups", "burst_length", "sids"):
         value = getattr(org, name)
         if value & (value - 1):
             raise InputError(f"{where}: organization.{name} is {value}; expected a power of two")

@@ -2,14 +2,15 @@
 
 A *timing table* says, for one standard family, which earlier command delays which later one,
 where in the hierarchy, and by how much. Tables are YAML files in ``dramsim/standards/tables/``
-(one per family: ``DDR3.yaml``, ``DDR4.yaml``, ``DDR5.yaml``, ``GDDR6.yaml``, ``HBM2.yaml``, ``LPDDR3.yaml``,
+(one per family: ``DDR3.yaml``, ``DDR4.yaml``, ``DDR5.yaml``, ``GDDR6.yaml``, ``HBM2.yaml``, ``HBM3.yaml``, ``LPDDR3.yaml``,
 ``LPDDR4.yaml``, ``LPDDR5.yaml``); a spec file uses its family's table unless it names another (``table: MYTABLE``, a file
 ``standards/tables/MYTABLE.yaml``) or gives its own under ``table:`` as a mapping. Adding a standard
 means writing a table (and a spec) file: the kernel (:mod:`dramsim.kernel`) applies any table.
 
 Schema::
 
-    levels: [channel, rank, bankgroup, bank]   # top to bottom; bankgroup may be left out
+    levels: [channel, rank, bankgroup, bank]   # top to bottom; bankgroup may be left out, and
+                                               # sid (between rank and bankgroup) is optional
     buses: [command]                           # optional: the channel's command buses
     parameters:                                # derived values, in order (cycles)
       RD2WR: CL + BL + 2 - CWL                 #   expressions over timing names (Spec.timing),
@@ -48,8 +49,16 @@ word (then before anything else); until it has gone, the commands in ``blocks`` 
 every command with a second word: one is pending per channel at a time) do not issue on the
 channel. Every rule still counts from the first word. Every other command on that bus must take
 one clock (so the latest clock is always free). LPDDR5: ACT-2 within tAAD, blocking ACT-1.
+``edges`` (``rising``, the default, or ``both``) matters only where the spec counts in ticks
+shorter than its clock (``timing.ticks_per_ck`` > 1, HBM3's half-CK ticks): a ``rising``
+command issues only in cycles that are multiples of ``ticks_per_ck`` (CK's rising edge), a
+``both`` one in any tick (HBM3: PREpb / PREab on the falling edge too).
 Low-power commands (PDN_*, PUP_*, SREN, SREX) are optional and follow the low-power policy of
 :mod:`dramsim.kernel` (tCKE, tXP, tXS); the table may constrain them as any other command.
+
+Levels: ``sid`` (HBM3's stack IDs of a pseudo-channel) sits between ``rank`` and ``bankgroup``;
+the spec's ``organization.sids`` gives its fan-out (bank groups are per SID). A table without it
+(or a spec with one SID) runs exactly as before: rules at ``sid`` level then hold at the rank.
 
 ``constraints``: each rule says that ``next`` may not issue earlier than ``latency`` cycles after
 ``prev`` at the same node of ``level`` (the same bank, bank group, rank or channel as ``prev``'s
@@ -77,8 +86,13 @@ from dramsim.errors import InputError
 from traces.commands import COMMANDS, LOW_POWER
 
 TABLES_DIR = Path(__file__).with_name("standards") / "tables"
-#: Levels the kernel knows, top to bottom (a table may leave out ``bankgroup``).
-LEVELS = ("channel", "rank", "bankgroup", "bank")
+#: Levels the kernel knows, top to bottom (a table may leave out ``sid`` and ``bankgroup``).
+LEVELS = ("channel", "rank", "sid", "bankgroup", "bank")
+#: The kernel's index of each level (its ancestor columns): the four of every standard first, the
+#: optional SID level appended (it exists in a run only when the spec has more than one SID).
+KERNEL_LEVEL = {"channel": 0, "rank": 1, "bankgroup": 2, "bank": 3, "sid": 4}
+#: A command's ``edges`` values: issue in CK's rising-edge ticks only, or in any tick.
+EDGES = ("rising", "both")
 #: What the controller does with each command (the roles a table's ``commands`` must agree with).
 ROLES = {
     "ACT": {"scope": "bank", "opens": "row"},
@@ -99,7 +113,7 @@ for _code in LOW_POWER:
 SCOPE_LEVEL = {"bankset": "bank"}
 #: Commands every table must declare (low-power, per-bank and same-bank refresh are optional).
 REQUIRED_COMMANDS = ("ACT", "PRE", "PREA", "RD", "WR", "RDA", "WRA", "REF")
-COMMAND_KEYS = ("scope", "clocks", "bus", "opens", "closes", "data", "refresh", "second_word")
+COMMAND_KEYS = ("scope", "clocks", "bus", "opens", "closes", "data", "refresh", "second_word", "edges")
 SECOND_WORD_KEYS = ("within", "blocks")
 RULE_KEYS = ("prev", "next", "level", "latency", "window", "sibling", "name")
 TABLE_KEYS = ("levels", "buses", "parameters", "commands", "constraints")
@@ -253,6 +267,7 @@ class Table:
     buses: tuple[str, ...] = ("command",)
     bus: Mapping[str, int] | None = None   # command -> index into buses (one left out: 0)
     second_word: Mapping[str, tuple[int, tuple[str, ...]]] | None = None  # command -> (within, blocks)
+    edge: Mapping[str, int] | None = None  # command -> it issues in cycles that are multiples of this
 
     def value(self, name: str) -> int:
         """A derived parameter (or a timing value) in cycles."""
@@ -307,8 +322,8 @@ def build_table(data: Mapping, where: str, timing: Mapping[str, int], burst_cycl
     levels = data["levels"]
     if (not isinstance(levels, list) or [lv for lv in LEVELS if lv in levels] != levels
             or any(lv not in levels for lv in ("channel", "rank", "bank"))):
-        raise InputError(f"{where}: field levels is {levels!r}; expected [channel, rank, bankgroup, bank] "
-                         "(bankgroup optional)")
+        raise InputError(f"{where}: field levels is {levels!r}; expected [channel, rank, sid, bankgroup, bank] "
+                         "(sid and bankgroup optional)")
     values = {k: int(v) for k, v in timing.items() if k != "tck_ns"}
     values["BL"] = int(burst_cycles)
     params = data.get("parameters") or {}
@@ -324,7 +339,7 @@ def build_table(data: Mapping, where: str, timing: Mapping[str, int], burst_cycl
     if (not isinstance(buses, list) or not buses or not all(isinstance(b, str) for b in buses)
             or len(set(buses)) != len(buses)):
         raise InputError(f"{where}: field buses is {buses!r}; expected a list of distinct bus names")
-    scope, clocks, bus = {}, {}, {}
+    scope, clocks, bus, edge = {}, {}, {}, {}
     for cname, props in commands.items():
         if cname not in ROLES:
             raise InputError(f"{where}: unknown command commands.{cname}; expected one of {', '.join(ROLES)}")
@@ -353,6 +368,7 @@ def build_table(data: Mapping, where: str, timing: Mapping[str, int], burst_cycl
             raise InputError(f"{where}: field commands.{cname}.bus is {bus_name!r}; expected one of "
                              f"{', '.join(map(str, buses))} (the table's buses)")
         bus[cname] = buses.index(bus_name)
+        edge[cname] = _edge(props.get("edges", "rising"), values.get("ticks_per_ck", 1), cname, where)
     missing = [c for c in REQUIRED_COMMANDS if c not in commands]
     if missing:
         raise InputError(f"{where}: missing command commands.{missing[0]}")
@@ -394,7 +410,15 @@ def build_table(data: Mapping, where: str, timing: Mapping[str, int], burst_cycl
         latency = _evaluate(r["latency"], values, f"{field}.latency", where)
         rules.append(Rule(prev, nxt, level, latency, str(r["latency"]), window, sibling, str(r.get("name", ""))))
     return Table(name=str(where), levels=tuple(levels), scope=scope, clocks=clocks,
-                 parameters=values, rules=tuple(rules), buses=tuple(buses), bus=bus, second_word=second_word)
+                 parameters=values, rules=tuple(rules), buses=tuple(buses), bus=bus, second_word=second_word,
+                 edge=edge)
+
+
+def _edge(value, ticks_per_ck, cname, where) -> int:
+    """Cycles between the ticks command ``cname`` may issue in (``edges``: rising -> ticks_per_ck)."""
+    if value not in EDGES:
+        raise InputError(f"{where}: field commands.{cname}.edges is {value!r}; expected one of {', '.join(EDGES)}")
+    return int(ticks_per_ck) if value == "rising" else 1
 
 
 def _check_bankset_window(prev, scope, level, window, field, where):
@@ -465,8 +489,10 @@ class Compiled:
     command of a one-bus table); ``word_within[c]`` the latest clock of a deferrable second word
     after the first (0: none) and ``word_blocks[c]`` the commands held while it is pending;
     ``aggregate[c]`` is 1 for commands of rank scope (their readiness
-    includes every node below the rank). Levels are always the kernel's four (channel 0, rank 1,
-    bankgroup 2, bank 3).
+    includes every node below the rank). Levels are the kernel's (channel 0, rank 1, bankgroup 2,
+    bank 3, and sid 4 where a run has more than one SID: :data:`KERNEL_LEVEL`); ``edge[c]``: command
+    ``c`` issues only in cycles that are multiples of it (1: any cycle); ``n_sid``: SIDs per rank
+    the rules were compiled for (1: no SID level in the run).
     """
 
     rule_start: np.ndarray
@@ -479,6 +505,8 @@ class Compiled:
     bus: np.ndarray
     word_within: np.ndarray
     word_blocks: np.ndarray
+    edge: np.ndarray = None
+    n_sid: int = 1
 
 
 def compile_table(table: Table, issued=None, fan=None) -> Compiled:
@@ -486,12 +514,15 @@ def compile_table(table: Table, issued=None, fan=None) -> Compiled:
 
     ``issued`` (names), when given, are the only commands the controller will issue in this run
     (e.g. no RDA/WRA under open page, no REFpb under all-bank refresh): rules that only delay
-    other commands are left out. ``fan`` (channels, ranks per channel, bank groups per rank,
-    banks per group), when given, lets a rule move down to a lower level whose nodes are the same
+    other commands are left out. ``fan`` (channels, ranks per channel, [SIDs per rank,] bank groups
+    per rank (per SID), banks per group), when given, lets a rule move down to a lower level whose nodes are the same
     ones (every level in between has one node per parent: one rank per channel, no bank groups),
     where it merges with the rules already there, and drops sibling rules of a level with no
-    siblings. Neither changes a schedule, only the work per issued command.
+    siblings. Neither changes a schedule, only the work per issued command. A run with one SID
+    per rank (``fan`` of four, or none) has no SID level: its rules hold at the rank (the same
+    nodes), so the kernel does exactly what it does for a table without SIDs.
     """
+    fan, n_sid = _hierarchy_fan(fan)
     code = {name: i for i, name in enumerate(COMMANDS)}
     keep = set(COMMANDS) if issued is None else set(issued)
     plain = [[] for _ in range(N_COMMANDS)]
@@ -499,13 +530,17 @@ def compile_table(table: Table, issued=None, fan=None) -> Compiled:
     for rule in table.rules:
         if rule.latency <= 0:
             continue
-        level = LEVELS.index(rule.level)
+        level = _LEVELS4.index("rank" if rule.level == "sid" else rule.level)
         if not (keep & set(rule.next)) or not (keep & set(rule.prev)):
             continue
-        if fan is not None and rule.sibling and fan[level] == 1:
+        if rule.level == "sid" and n_sid > 1:
+            level = KERNEL_LEVEL["sid"]         # the SID level of a run with several SIDs
+        elif rule.level == "sid" and rule.sibling:
+            continue                            # one SID per rank: no other SID
+        elif fan is not None and rule.sibling and fan[level] == 1:
             continue                            # no other node at that level
-        if fan is not None and not rule.sibling and not rule.window:
-            lowest = min(LEVELS.index(SCOPE_LEVEL.get(table.scope[p], table.scope[p])) for p in rule.prev)
+        elif fan is not None and not rule.sibling and not rule.window:
+            lowest = min(_LEVELS4.index(SCOPE_LEVEL.get(table.scope[p], table.scope[p])) for p in rule.prev)
             while level < lowest and fan[level + 1] == 1:
                 level += 1
         if rule.window:
@@ -539,6 +574,12 @@ def compile_table(table: Table, issued=None, fan=None) -> Compiled:
             aggregate[c] = 1
     word_within = np.zeros(N_COMMANDS, np.int64)
     word_blocks = np.zeros((N_COMMANDS, N_COMMANDS), np.bool_)
+    # (a command the table does not declare never issues: it gets the largest edge, so that it does
+    # not hold its bus's smallest edge down, kernel._bus_edges)
+    edge = np.full(N_COMMANDS, max((table.edge or {}).values(), default=1), np.int64)
+    for name, c in code.items():
+        if table.edge and name in table.edge:
+            edge[c] = table.edge[name]
     for name, (within, blocks) in (table.second_word or {}).items():
         word_within[code[name]] = within
         for b in blocks:
@@ -554,4 +595,18 @@ def compile_table(table: Table, issued=None, fan=None) -> Compiled:
         bus=bus,
         word_within=word_within,
         word_blocks=word_blocks,
+        edge=edge,
+        n_sid=n_sid,
     )
+
+
+#: The kernel's four levels every run has, top to bottom (a rule's level index into ``fan``).
+_LEVELS4 = ("channel", "rank", "bankgroup", "bank")
+
+
+def _hierarchy_fan(fan):
+    """``fan`` as (channels, ranks, bank groups per rank over its SIDs, banks per group), and SIDs per rank."""
+    if fan is None or len(fan) == 4:
+        return fan, 1
+    n_ch, n_rk, n_sid, n_bg, n_bpg = fan
+    return (n_ch, n_rk, n_sid * n_bg, n_bpg), int(n_sid)

@@ -42,14 +42,14 @@ def compiled(spec: Spec, issued=None) -> Compiled:
     """The spec's timing table as kernel arrays for its organization (``issued``: see
     :func:`dramsim.table.compile_table`)."""
     o = spec.organization
-    return compile_table(spec.table, issued, (o.channels, o.ranks, o.bankgroups, o.banks_per_group))
+    return compile_table(spec.table, issued, (o.channels, o.ranks, o.sids, o.bankgroups, o.banks_per_group))
 
 
 def kernel_inputs(spec: Spec, issued=None) -> tuple:
     """The leading arguments of :func:`dramsim.kernel.run`: policy scalars, then the table."""
     c = compiled(spec, issued)
     return (policy_array(spec), c.rule_start, c.rules, c.windows, c.window_prev, c.window_next, c.clocks, c.bus,
-            c.word_within, c.word_blocks)
+            c.word_within, c.word_blocks, c.edge, c.n_sid)
 
 
 def constraints(spec: Spec) -> list[tuple[str, str, str, int]]:

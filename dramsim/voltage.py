@@ -15,8 +15,8 @@ erroneous line in one module, see below), and (YAML only) per-vendor ``bank_weak
 
 Voltage convention
 ------------------
-``vdd`` everywhere in dramsim is the device's own core-rail voltage: VDD for DDR3/DDR4/DDR5/HBM2 (VPP,
-DDR5/HBM2 VDDQ unchanged) and for GDDR6 (VDDQ, VPP unchanged; GDDR6-14000 has VDD = VDDQ = 1.25 V), VDD2
+``vdd`` everywhere in dramsim is the device's own core-rail voltage: VDD for DDR3/DDR4/DDR5/HBM2/HBM3
+(VPP, DDR5/HBM2/HBM3 VDDQ unchanged) and for GDDR6 (VDDQ, VPP unchanged; GDDR6-14000 has VDD = VDDQ = 1.25 V), VDD2
 for LPDDR3/LPDDR4 (VDD1, VDDQ unchanged), VDD2H for LPDDR5 (the core and periphery rail at 1.05 V; VDD1,
 VDD2L, VDDQ unchanged); ``core=`` picks another rail. A table
 applies to any standard by relative voltage: a spec whose core-rail nominal differs from the
@@ -115,7 +115,7 @@ DEFAULT_TABLE = TABLES_DIR / "DDR3L_voltron.yaml"
 MODES = ("approximate", "reliable")
 SCALINGS = ("v2", "v1", "array")
 STATISTICS = ("mean", "median", "max")
-_TIMING_FIELDS = {f.name.lower(): f.name for f in dataclasses.fields(Timing) if f.name != "tck_ns"}
+_TIMING_FIELDS = {f.name.lower(): f.name for f in dataclasses.fields(Timing) if f.name not in ("tck_ns", "ticks_per_ck")}
 _TOL = 1e-9
 #: A rail voltage this close (V) outside the table's range counts as the range's end (the
 #: range is printed to 1 mV, e.g. 0.911 V for the table's 1.025 V on a 1.2 V rail).

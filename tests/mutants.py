@@ -24,6 +24,11 @@ and the placer records which (rule, A) pairs are tight there. The mutants:
   hand-built tight pairs (tRFCsb to an ACT / PRE of the set, to the next REFsb, REF and PREA;
   tREFSBRD to an ACT of another bank; tRFC, tRP, tRPab before a REFsb), a REFsb to an open bank,
   and REFsb streams thinned ("tREFIsb:average"), cut ("tREFIsb") or out of rotation.
+* HBM3 counts half-CK ticks and issues column commands, ACT and REF on CK's rising edge only (even
+  ticks): the placer puts them on the next even tick, a rule counts as tight when its earliest
+  cycle lies within the last clock (two ticks) before, and an early mutant of such a command moves
+  one clock (two ticks) earlier; PRE / PREA (either edge) move one tick. Its SID rule (tCCDR: read
+  to read of another SID) is in the placer too.
 * ``second word`` (LPDDR5, whose ACTIVATE-2 may come up to tAAD = 8 clocks after ACTIVATE-1 in any
   clock no other command takes): every clock up to the latest one taken ("tAAD"), an ACT while an
   ACTIVATE-2 is pending. The greedy placer sends ACTIVATE-2 right after ACTIVATE-1 (legal); a
@@ -42,10 +47,13 @@ from traces.commands import (ACT, COMMANDS, PDN_F_PRE, PDN_S_ACT, PDN_S_PRE, PRE
 
 STANDARDS = {"DDR3": "DDR3-1600K", "DDR4": "DDR4-2400R", "LPDDR3": "LPDDR3-1600", "LPDDR4": "LPDDR4-3200",
              "DDR5": "DDR5-4800", "GDDR6": "GDDR6-14000", "HBM2": "HBM2-2000", "LPDDR5": "LPDDR5-6400"}
-#: Standards with a row and a column command bus and a data bus per rank (HBM2 pseudo-channels).
-DUAL_BUS = ("HBM2",)
+STANDARDS["HBM3"] = "HBM3-6400"
+#: Standards with a row and a column command bus and a data bus per rank (HBM2/HBM3 pseudo-channels).
+DUAL_BUS = ("HBM2", "HBM3")
 #: Standards with bank groups: their rules are spelled _S / _L.
-BANK_GROUPS = ("DDR4", "DDR5", "GDDR6", "HBM2", "LPDDR5")
+BANK_GROUPS = ("DDR4", "DDR5", "GDDR6", "HBM2", "LPDDR5", "HBM3")
+#: Standards counting half-CK ticks whose non-PRE commands issue on CK's rising edge (every 2nd tick).
+HALF_TICKS = ("HBM3",)
 #: JESD235 spellings of the generic names (HBM2).
 HBM_NAMES = {"tRCD": "tRCDRD", "tRCD_WR": "tRCDWR", "tRRD_S": "tRRDS", "tRRD_L": "tRRDL", "tCCD_S": "tCCDS",
              "tCCD_L": "tCCDL", "tWTR_S": "tWTRS", "tWTR_L": "tWTRL", "tRPab": "tRP"}
@@ -81,6 +89,8 @@ def slots(standard: str, cmd: int) -> int:
     JESD79-5: 2 for ACT and column commands; JESD209-5: 2 for ACT)."""
     if standard == "DDR5":
         return 2 if cmd in (ACT,) + COLUMN else 1
+    if standard in HALF_TICKS:          # half-CK ticks: ACT 1.5 nCK, column commands 1 nCK, row 0.5
+        return 3 if cmd == ACT else (2 if cmd in COLUMN else 1)
     if standard in DUAL_BUS or standard == "LPDDR5":   # JESD235 ACT on the row bus; JESD209-5 ACTIVATE-1 + -2
         return 2 if cmd == ACT else 1
     if standard != "LPDDR4":
@@ -98,6 +108,12 @@ def offset(standard: str, cmd: int) -> int:
     """Clocks from the issue cycle to the clock JEDEC times a command from (DDR5 2-clock commands:
     their second clock; LPDDR4 counts from the first)."""
     return slots(standard, cmd) - 1 if standard in ("DDR5",) + DUAL_BUS else 0
+
+
+def edge(standard: str, cmd: int) -> int:
+    """Cycles between the cycles a command may issue in: HBM3 column commands, ACT, REF, REFpb on CK's
+    rising edge (2 half-CK ticks), PRE / PREA on either edge (1); every other standard 1."""
+    return 2 if standard in HALF_TICKS and cmd not in (PRE, PREA) else 1
 
 
 def bus(standard: str, cmd: int) -> int:
@@ -158,7 +174,8 @@ class Greedy:
         self.L = limits(self.spec)
         self.std = self.spec.standard
         org = self.spec.organization
-        self.bg_n, self.bpg = org.bankgroups, org.banks_per_group
+        self.bg_n, self.bpg = org.sids * org.bankgroups, org.banks_per_group   # bank groups over the SIDs
+        self.sid_groups = org.bankgroups if org.sids > 1 else 0
         self.open = {}            # (rank, bg, bank) -> (row, ACT index)
         self.closed_by = {}       # (rank, bg, bank) -> (index, precharge cycle) of PRE / RDA / WRA
         self.bursts = []          # (start, end, issue cycle, rank, index)
@@ -207,6 +224,8 @@ class Greedy:
                 if (ca in READS) == (cmd in READS):
                     w = "" if ca in READS else "_WR"
                     out.append(("tCCD" + s + w, a, ta + L["CCD" + s + w]))
+                    if self.sid_groups and ca in READS and ga // self.sid_groups != g // self.sid_groups:
+                        out.append(("tCCDR", a, ta + L["CCD_R"]))
                 elif ca in READS:
                     out.append(("tRTW", a, ta + L["RD2WR"]))
                 else:
@@ -265,7 +284,9 @@ class Greedy:
         off = offset(self.std, cmd)
         floor = max(not_before, 0) + off
         t = max([floor] + [c[2] for c in cons])
-        tight = [(rule, a) for rule, a, tm in cons if tm == t] if t > floor else []
+        e = edge(self.std, cmd)
+        t += -(t - off) % e                  # on the command's clock edge
+        tight = [(rule, a) for rule, a, tm in cons if t - e < tm <= t] if t > floor else []
         i = len(self.rows)
         self.rows.append((t - off, cmd, rk, g, k, row))
         self.tight.append(tight)
@@ -316,7 +337,7 @@ def base_trace(spec, seed, n=400, per_bank=False, idle=0.02):
                 gen.place(REF, r)
             next_ref[r] += interval
         else:
-            key = (int(rng.integers(org.ranks)), int(rng.integers(org.bankgroups)),
+            key = (int(rng.integers(org.ranks)), int(rng.integers(gen.bg_n)),
                    int(rng.integers(org.banks_per_group)))
             # (an idle gap stays within 6 refresh intervals: HBM2's tREFISB is 243 cycles)
             wait = last_t + min(int(rng.integers(200, 2000)), 6 * interval) if rng.random() < idle else 0
@@ -361,7 +382,7 @@ def _early(standard, gen, refresh, limit_per_rule=40):
             continue
         seen[rule] = seen.get(rule, 0) + 1
         rows = list(gen.rows)
-        rows[b] = (rows[b][0] - 1,) + tuple(rows[b][1:])
+        rows[b] = (rows[b][0] - edge(standard, rows[b][1]),) + tuple(rows[b][1:])
         firsts = tuple(a for r, a in tight if r == rule)
         out.append(Mutant(standard, "early", rule_name(standard, rule), rows, b, firsts, refresh, end,
                           _ties(standard, rule, tight)))
@@ -425,13 +446,18 @@ def _refresh(standard, spec, L):
     org = spec.organization
     name = rule_name
     ranks = org.ranks
+    e = edge(standard, REF)
     for offset in (0, 7, L["REFI"] // 3):
         refi = L["REFI"]
-        legal = [(offset + k * refi + 3 * r, REF, r, X, X, X) for k in range(1, 41) for r in range(ranks)]
+
+        def at(t):                       # on REF's clock edge (HBM3: even ticks)
+            return t + (-t) % e
+        legal = [(at(offset + k * refi + 3 * r), REF, r, X, X, X) for k in range(1, 41) for r in range(ranks)]
         end = legal[-1][0]
-        thinned = [(offset + 2 * k * refi + 3 * r, REF, r, X, X, X) for k in range(1, 21) for r in range(ranks)]
+        thinned = [(at(offset + 2 * k * refi + 3 * r), REF, r, X, X, X) for k in range(1, 21) for r in range(ranks)]
         out.append(Mutant(standard, "refresh", name(standard, "tREFI:average"), thinned, -1, (), "all-bank", end))
-        stretched = [(offset + (k * 3 * refi) // 2 + 3 * r, REF, r, X, X, X) for k in range(1, 28) for r in range(ranks)]
+        stretched = [(at(offset + (k * 3 * refi) // 2 + 3 * r), REF, r, X, X, X) for k in range(1, 28)
+                     for r in range(ranks)]
         out.append(Mutant(standard, "refresh", "tREFI:average", stretched, -1, (), "all-bank", stretched[-1][0]))
         dropped = [row for x, row in enumerate(legal) if not (10 * ranks <= x < 19 * ranks + 1)]
         out.append(Mutant(standard, "refresh", "tREFI", dropped, -1, (), "all-bank", end))
@@ -488,6 +514,11 @@ def _constructed(standard, spec, L):
         if d > slots(standard, ca) and standard not in DUAL_BUS:
             cases.append(([(0, ACT, 0, 0, 0, 1), (4, ACT, 1, 0, 0, 1), (x, ca, 0, 0, 0, 1), (x + d, cb, 1, 0, 0, 1)],
                           2, "tRTRS"))
+    # read to read of another SID of the rank (HBM3 tCCDR)
+    if spec.organization.sids > 1:
+        other = spec.organization.bankgroups         # bank group 0 of SID 1
+        cases.append(([(0, ACT, 0, 0, 0, 1), (t["RRD_S"], ACT, 0, other, 0, 1), (x, RD, 0, 0, 0, 1),
+                       (x + t["CCD_R"], RD, 0, other, 0, 1)], 2, "tCCDR"))
     # ACT -> WR where it differs from ACT -> RD (GDDR6 tRCDWR)
     if t["RCD_WR"] != t["RCD"]:
         cases.append(([(0, ACT, 0, 0, 0, 1), (t["RCD_WR"], WR, 0, 0, 0, 1)], 0, "tRCD_WR"))
@@ -534,8 +565,8 @@ def _constructed(standard, spec, L):
         lp = []
     shift = max(offset(standard, c) for c in range(len(COMMANDS)))
 
-    def issue(rows):                     # reference clocks -> issue cycles
-        return [(tm - offset(standard, c) + shift, c) + tuple(rest) for tm, c, *rest in rows]
+    def issue(rows):                     # reference clocks -> issue cycles (on each command's clock edge)
+        return _on_edges(standard, [(tm - offset(standard, c) + shift, c) + tuple(rest) for tm, c, *rest in rows])
 
     return ([("constructed", issue(r), a, rule) for r, a, rule in cases]
             + [("lowpower", issue(r), a, rule) for r, a, rule in lp])
@@ -586,6 +617,29 @@ def _same_bank(standard, spec, L):
         muts.append(Mutant(standard, "same-bank", "state:REFsb to a bank set already refreshed in this round",
                            twice, 21 * ranks, (), "same-bank", end))
     return bases, muts
+def _on_edges(standard, rows):
+    """Rows moved later, in order, each onto its command's clock edge (:func:`edge`); every later row
+    moves at least as far as an earlier one, so no distance shrinks (HBM3; elsewhere unchanged)."""
+    out, delay = [], 0
+    for t, c, *rest in rows:
+        t += delay
+        t += (-t) % edge(standard, c)
+        delay = t - rows[len(out)][0]
+        out.append((t, c) + tuple(rest))
+    return out
+
+
+def _edges(standard, gen, refresh, per_kind=25):
+    """HBM3: commands that issue on CK's rising edge moved one tick later, off it."""
+    if standard not in HALF_TICKS:
+        return []
+    rows, out = gen.rows, []
+    for b in [i for i in range(len(rows)) if edge(standard, rows[i][1]) > 1][:per_kind]:
+        moved = list(rows)
+        moved[b] = (rows[b][0] + 1,) + tuple(rows[b][1:])
+        out.append(Mutant(standard, "edge", f"state:{COMMANDS[rows[b][1]]} off CK's rising edge", moved, b, (),
+                          refresh, max(rows[-1][0], moved[b][0])))
+    return out
 
 
 def _second_word(standard):
@@ -628,6 +682,7 @@ def mutants(standard: str, seeds=(1, 2)) -> tuple[list, list]:
             bases.append((gen.rows, refresh, gen.rows[-1][0]))
             out += _early(standard, gen, refresh)
             out += _structural(standard, gen, rng, refresh)
+            out += _edges(standard, gen, refresh)
     for item in _refresh(standard, spec, L):
         if isinstance(item, Mutant):
             out.append(item)
@@ -642,6 +697,6 @@ def mutants(standard: str, seeds=(1, 2)) -> tuple[list, list]:
     for kind, rows, a, rule in _constructed(standard, spec, L):
         bases.append((rows, "none", rows[-1][0]))
         early = list(rows)
-        early[-1] = (rows[-1][0] - 1,) + tuple(rows[-1][1:])
+        early[-1] = (rows[-1][0] - edge(standard, rows[-1][1]),) + tuple(rows[-1][1:])
         out.append(Mutant(standard, kind, rule_name(standard, rule), early, len(rows) - 1, (a,), "none"))
     return bases, out

@@ -24,9 +24,12 @@ EXTRA = {"DDR4": ("tRRD_S", "tCCD_S", "tWTR_S"), "DDR3": ("tXPDLL", "tXSDLL"),
                     "state:REFpb to a bank already refreshed in this round")}
 EXTRA["HBM2"] = ("tRRD_S", "tCCD_S", "tWTR_S", "tRCD_WR", "tRFCpb", "tRREFD", "tREFIpb", "tREFIpb:average",
                  "tREFI:bank", "state:REFpb to a bank already refreshed in this round")
+EXTRA["HBM3"] = ("tRRD_S", "tCCD_S", "tWTR_S", "tRCD_WR", "tPPD", "tCCDR", "state:RD off CK's rising edge",
+                 "state:ACT off CK's rising edge")
 #: Rules a standard does not have: low-power rules without low-power timing in the spec; HBM2 has no
 #: rank-to-rank rule (each pseudo-channel has its own data bus).
 NOT_APPLICABLE = {"DDR5": LOW_POWER_RULES, "GDDR6": LOW_POWER_RULES, "LPDDR5": LOW_POWER_RULES, "HBM2": ("tRTRS",)}
+NOT_APPLICABLE["HBM3"] = LOW_POWER_RULES + ("tRTRS",)    # HBM3-6400: no low-power timing (not modelled)
 
 #: Rules no legal trace of the standard's spec can make tight (so no one-cycle-early mutant exists; the
 #: checker still checks them). GDDR6-14000: 4 x tRRD_S (44) > tFAW (43); HBM2-2000: 4 x tRRDS (16) >

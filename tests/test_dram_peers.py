@@ -13,6 +13,7 @@ import pytest
 from dramsim.simulate import simulate
 from dramsim.spec import load_spec
 from traces import RequestTrace
+from traces import commands as tc
 
 SHARED = Path(__file__).resolve().parents[2] / "shared"
 MAKE_TRACES = SHARED / "reference" / "dram" / "make_traces.py"
@@ -149,3 +150,30 @@ def test_lpddr5_within_one_percent_of_ramulator2(make_traces, trace):
     assert abs(s["commands"]["ACT"] - r["acts"]) <= 0.01 * r["acts"]
     assert abs(s["row_hits"] - r["hits"]) <= max(20, 0.01 * r["hits"])
     assert abs(s["commands"]["REF"] - r["refs"]) <= 0.01 * r["refs"]
+
+
+@pytest.mark.parametrize("trace", ["seq", "rand", "stride"])
+def test_hbm3_within_one_percent_of_ramulator2(make_traces, trace):
+    """HBM3-6400 against Ramulator 2.1 (HBM3_8Gb_8hi + HBM3_6400Mbps, HBM34 controller), both counting
+    half-CK ticks: cycles, ACT and row hits within 1%, REF (per pseudo-channel) and PREA within one;
+    column commands, ACT and REF only in even ticks (CK's rising edge), some PREs in odd ones; both
+    pseudo-channels are used, and both SIDs on seq and rand."""
+    vp = _validate_peers()
+    r = vp.ramulator2_new("HBM3", trace)
+    a = make_traces.addresses(trace)
+    res = simulate(load_spec("HBM3-6400"), RequestTrace(a, np.zeros(len(a), bool)), wrap_addresses=True)
+    s = res.stats
+    assert abs(s["cycles"] - r["cycles"]) <= 0.01 * r["cycles"]
+    assert abs(s["commands"]["ACT"] - r["acts"]) <= 0.01 * r["acts"]
+    assert abs(s["row_hits"] - r["hits"]) <= 0.01 * max(r["hits"], 100)
+    assert abs(s["commands"]["REF"] - r["refs"]) <= 1
+    assert abs(s["commands"]["PREA"] - r["cmd_counts"]["PREab"]) <= 1
+    c = res.commands
+    cyc, cmd = np.asarray(c.cycle), np.asarray(c.cmd)
+    rising = ~np.isin(cmd, [tc.PRE, tc.PREA])
+    assert (cyc[rising] % 2 == 0).all()
+    if trace != "stride":
+        assert (cyc[cmd == tc.PRE] % 2 == 1).any()
+    assert set(np.unique(c.rank)) == {0, 1}
+    if trace != "stride":                      # (stride's addresses keep the SID bit constant)
+        assert set(np.unique(c.bankgroup[cmd == tc.RD] // 4)) == {0, 1}   # bank groups count over the SIDs

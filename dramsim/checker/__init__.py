@@ -170,6 +170,16 @@ the row bus; tCKE, tCKESR, tXP and tXS are the spec's (JESD235's values are not 
 without a DLL a read or write after an exit waits tXP / tXS as every other command (no tXPDLL /
 tXSDLL rule; names tXP, tXS).
 
+HBM3 (H3 = JESD238, not public to us; values as Ramulator 2.1's HBM3 model quotes them): the spec counts half-CK
+ticks (``timing.ticks_per_ck`` 2), so JEDEC nCK values are rounded at tCK and count 2 ticks each. Two command buses
+and a data bus per pseudo-channel as HBM2; ACT takes 3 ticks, column commands 2, row commands 1, each measured from
+its last tick (``jedec.timing_offsets``). Column commands, ACT and REF issue on CK's rising edge only (even ticks;
+``state:X off CK's rising edge``, ``jedec.clock_edges``), PRE / PREA on either. Each pseudo-channel spans SIDs (the
+trace's bank group counts over them, SID x bank groups + bank group): a read after a read of another SID of the
+pseudo-channel waits ``tCCDR`` (the spec's, Ramulator's preset 3 nCK). Values: tCCDS 2 nCK, tRFC 260 / 350 / 450 /
+550 ns by channel density (<= 4 / 8 / 16 / more Gb), tREFI 3.9 us; tPPD, tRTW (RD -> WR: the larger of RL + BL/2 +
+2 nCK - WL and the spec's tRTW) and every other minimum are the spec's. Names as HBM2's, plus tCCDR.
+
 LPDDR5 (L5 = JESD209-5, bank-group mode): ACT is ACTIVATE-1 + ACTIVATE-2, every distance counted
 from ACTIVATE-1; the trace records it once. ACTIVATE-2 may come later than the clock after
 ACTIVATE-1, with other commands between (``jedec.deferred_words``): the walk puts it into the first
@@ -224,7 +234,7 @@ def rule_names(spec: Spec) -> tuple[str, ...]:
         rename.update({"tRP": "tRPpb", "tRFC": "tRFCab", "tXS": "tXSR", "tXSDLL": "tXSR", "tXPDLL": "tXP"})
         if spec.standard == "LPDDR4":
             rename["tCKESR"] = "tSR"
-    elif spec.standard in ("DDR3", "DDR4", "DDR5", "GDDR6", "HBM2"):
+    elif spec.standard in ("DDR3", "DDR4", "DDR5", "GDDR6", "HBM2", "HBM3"):
         rename["tRPab"] = "tRP"
     if spec.standard in jedec.NO_DLL and not lp:    # HBM2: no DLL, the exits are tXP / tXS throughout
         rename.update({"tXPDLL": "tXP", "tXSDLL": "tXS"})
@@ -340,8 +350,10 @@ def check(commands: CommandTrace, spec: Spec, *, refresh: str | None = None, end
     offset = _per_command(jedec.timing_offsets(spec), 0)
     bus = _per_command(jedec.command_buses(spec), 0)
     late = _per_command(jedec.deferred_words(spec), 0)
+    edge = _per_command(jedec.clock_edges(spec), 1)
+    n_bg = org.sids * org.bankgroups               # with SIDs, a trace's bank group counts over them
     rank = commands.channel.astype(np.int64) * org.ranks + commands.rank
-    bank = (rank * org.bankgroups + commands.bankgroup) * org.banks_per_group + commands.bank
+    bank = (rank * n_bg + commands.bankgroup) * org.banks_per_group + commands.bank
     bank[~np.isin(commands.cmd, _BANK_COMMANDS)] = -1
     same_bank = commands.cmd == REFSB           # its bank set, named by its bank in bank group 0
     bank[same_bank] = (rank[same_bank] * org.bankgroups) * org.banks_per_group + commands.bank[same_bank]
@@ -351,7 +363,8 @@ def check(commands: CommandTrace, spec: Spec, *, refresh: str | None = None, end
     while True:
         count, out = walk(np.asarray(commands.cycle, np.int64), commands.cmd, commands.channel, rank, bank,
                           commands.bankgroup, commands.row, timing, slots, offset, bus, late,
-                          jedec.data_bus_per_rank(spec), org.channels, org.ranks, org.bankgroups, org.banks_per_group, mode, end, cap)
+                          jedec.data_bus_per_rank(spec), org.channels, org.ranks, n_bg, org.banks_per_group, mode, end, cap,
+                          edge, org.bankgroups if org.sids > 1 else 0)
         if count <= cap or max_violations is not None:
             break
         cap = count
@@ -423,7 +436,7 @@ def _validate(c: CommandTrace, spec: Spec) -> None:
     checks = (
         ("channel", c.channel, np.ones(len(c), bool), org.channels),
         ("rank", c.rank, np.ones(len(c), bool), org.ranks),
-        ("bankgroup", c.bankgroup, is_bank, org.bankgroups),
+        ("bankgroup", c.bankgroup, is_bank, org.sids * org.bankgroups),
         ("bank", c.bank, is_bank | (c.cmd == REFSB), org.banks_per_group),
         ("row", c.row, is_row, org.rows),
     )

@@ -29,18 +29,19 @@ import math
 from dramsim.spec import Spec
 
 #: Standards with a table, and whether their turnaround formulas are the LPDDR ones.
-KNOWN = ("DDR3", "DDR4", "DDR5", "GDDR6", "HBM2", "LPDDR3", "LPDDR4", "LPDDR5")
+KNOWN = ("DDR3", "DDR4", "DDR5", "GDDR6", "HBM2", "HBM3", "LPDDR3", "LPDDR4", "LPDDR5")
 LPDDR = ("LPDDR3", "LPDDR4", "LPDDR5")
 #: Standards with a separate ACT -> WR distance (tRCDWR besides tRCDRD).
-SPLIT_RCD = ("GDDR6", "HBM2")
-#: Standards whose rule names follow JESD235's spelling (tRCDRD, tRRDS, tCCDL, tWTRS, ...).
-JESD235_NAMES = ("HBM2",)
+SPLIT_RCD = ("GDDR6", "HBM2", "HBM3")
+#: Standards whose rule names follow JESD235's spelling (tRCDRD, tRRDS, tCCDL, tWTRS, ...; JESD238
+#: HBM3 as Ramulator 2.1 spells it too).
+JESD235_NAMES = ("HBM2", "HBM3")
 #: Standards with a row and a column command bus, and a data bus per rank (pseudo-channel).
-DUAL_BUS = ("HBM2",)
+DUAL_BUS = ("HBM2", "HBM3")
 #: Standards without a DLL: slow power-down exits and self-refresh exits cost tXP / tXS before a
 #: read or write too (tXPDLL = tXP, tXSDLL = tXS). HBM2: JESD235 names no DLL exit distinction
 #: that we know of.
-NO_DLL = LPDDR + ("HBM2",)
+NO_DLL = LPDDR + ("HBM2", "HBM3")
 #: HBM2's low-power commands travel on the row bus (CKE events and SRE / SRX: never a column-bus
 #: cycle; the same choice as the spec's table, made here on its own).
 LOW_POWER_BUS = {name: 1 for name in ("PDN_F_PRE", "PDN_S_PRE", "PDN_F_ACT", "PDN_S_ACT", "PUP_PRE", "PUP_ACT",
@@ -124,6 +125,15 @@ _HBM2_RFC = {1: 110.0, 2: 160.0, 4: 260.0, 8: 350.0}
 # to 8 Gb per pseudo-channel (200 above), tRREFD 8 ns; tREFISB = tREFI / banks of the pseudo-channel.
 _HBM2_RFCSB = {1: 160.0, 2: 160.0, 4: 160.0, 8: 160.0}
 _HBM2_RREFD = 8.0
+# ---- HBM3, JESD238 (per pseudo-channel; counted in half-CK ticks, the spec's ticks_per_ck 2: an nCK
+# value here is of CK and counts ticks_per_ck ticks). JESD238 was not available to us: these are
+# the values Ramulator 2.1's HBM3 model quotes from it (python/ramulator/dram/hbm3.py: tRFCab by
+# channel density, i.e. the pseudo-channel pair's, 260 / 350 / 450 / 550 ns for <= 4 / 8 / 16 / more Gb
+# ("Table 84 in JESD238"); tREFI 3.9 us) and tCCDS = BL/4 = 2 nCK (BL8 at 4 data beats per CK: two
+# bursts of a pseudo-channel cannot be closer). tRRDS / tRRDL, tCCDL, tCCDR, tPPD, tRTW, tFAW and
+# every other minimum are the spec's (Ramulator's preset, not a JEDEC value we could check).
+_HBM3 = {"CCD_S": (2, 0.0)}
+_HBM3_RFC = ((4, 260.0), (8, 350.0), (16, 450.0))
 
 # ---- LPDDR3, JESD209-3C (speed-independent ns values); tRFCab / tRFCpb by die density ----
 _LPDDR3_RFC = {4: (130.0, 60.0), 8: (210.0, 90.0)}
@@ -203,6 +213,11 @@ def table(spec: Spec) -> dict[str, tuple[int, float]]:
         if dens in _HBM2_RFCSB:
             v["RFCpb"] = (0, _HBM2_RFCSB[dens])
         v.update(REFIpb=(0, 3900.0 / org.banks), RREFD=(0, _HBM2_RREFD))
+    elif std == "HBM3":
+        v.update(_HBM3)
+        channel_gbit = dens * 2          # a channel is two pseudo-channels (our ranks)
+        v["RFC"] = (0, next((ns for top, ns in _HBM3_RFC if channel_gbit <= top), 550.0))
+        v["REFI"] = (0, 3900.0)
     elif std == "LPDDR3":
         v.update(RCD=(3, 18.0), RP=(3, 18.0), RPab=(3, 21.0), RAS=(3, 42.0), RRD_S=(2, 10.0),
                  FAW=(8, 50.0), WTR_S=(4, 7.5), RTP=(4, 7.5), WR=(4, 15.0), CCD_S=(4, 0.0),
@@ -247,12 +262,15 @@ def jedec_cycles(spec: Spec) -> dict[str, int]:
     rounded down at the run's own clock, ``spec.timing.tck_ns``: they bound absolute time, and a
     device clocked at the truncated 0.416 ns of a DDR5-4800 preset gets 3.9 us in 9,375 of its cycles."""
     tck = jedec_tck_ns(spec)
+    # a spec counting ticks shorter than CK (HBM3 half-CK ticks, ticks_per_ck 2): JEDEC's nCK are
+    # of CK, so a minimum is rounded up to nCK at tCK and counts ticks_per_ck ticks per nCK
+    per_ck = spec.timing.ticks_per_ck
     out = {}
     for name, (nck, ns) in table(spec).items():
         if name.startswith("REFI"):
             out[name] = to_cycles_down(ns, spec.timing.tck_ns)
         else:
-            out[name] = max(nck, to_cycles(ns, tck) if ns else 0)
+            out[name] = max(nck, to_cycles(ns, tck * per_ck) if ns else 0) * per_ck
     return out
 
 
@@ -316,6 +334,11 @@ def limits(spec: Spec) -> dict[str, int]:
         v["RREFD"] = t.RREFD
     elif spec.standard == "HBM2":       # JESD235 tRREFD (REFSB to an ACT / REFSB of another bank)
         v["RREFD"] = max(t.RREFD, j.get("RREFD", 0))
+    v["CCD_R"] = 0
+    if spec.standard == "HBM3":         # tPPD and tCCDR: Ramulator's preset values (the spec's)
+        v["PPD"] = t.PPD
+        v["CCD_R"] = max(t.CCD_R, v["CCD_S"])
+    # (HBM3: 4 beats per CK at 2 ticks per CK, 2 per tick: BL8 = 4 ticks)
     nbl = max(spec.organization.burst_length // _BEATS_PER_CK.get(spec.standard, 2), 1)
     cl, cwl = t.CL, t.CWL
     v.update(CL=cl, CWL=cwl, nBL=nbl, RD2PRE=v["RTP"])
@@ -337,6 +360,8 @@ def limits(spec: Spec) -> dict[str, int]:
         v["RD2WR"] = cl + nbl + 2 - cwl     # GDDR6 too: the data bus plus 2 clocks of turnaround
         if spec.standard == "DDR5":         # + tWPRE (2 nCK) + (tRPST - 0.5 nCK), tRPST 0.5 nCK
             v["RD2WR"] = cl + nbl + 2 - cwl + 2 + 0
+        if spec.standard == "HBM3":         # the data bus plus 2 nCK, or the spec's tRTW (Ramulator's)
+            v["RD2WR"] = max(cl + nbl + 2 * t.ticks_per_ck - cwl, t.RTW)
     return v
 
 
@@ -381,6 +406,8 @@ def timing_offsets(spec: Spec) -> dict[str, int]:
         return {"ACT": 1, "RD": 1, "WR": 1, "RDA": 1, "WRA": 1}
     if spec.standard == "HBM2":           # JESD235: ACT is 2 clocks on the row bus
         return {"ACT": 1}
+    if spec.standard == "HBM3":           # half-CK ticks: ACT 3 (1.5 nCK), column commands 2 (1 nCK),
+        return {"ACT": 2, "RD": 1, "WR": 1, "RDA": 1, "WRA": 1}   # measured from their last tick
     return {}
 
 
@@ -393,6 +420,8 @@ def command_slots(spec: Spec) -> dict[str, int]:
         return {"ACT": 2, "RD": 2, "WR": 2, "RDA": 2, "WRA": 2}
     if spec.standard in ("HBM2", "LPDDR5"):     # JESD235 ACT on the row bus; JESD209-5 ACTIVATE-1 + -2
         return {"ACT": 2}
+    if spec.standard == "HBM3":                 # half-CK ticks: ACT 1.5 nCK, row commands 0.5, column 1
+        return {"ACT": 3, "RD": 2, "WR": 2, "RDA": 2, "WRA": 2}
     if spec.standard == "LPDDR4":
         return {"ACT": 4, "RD": 4, "WR": 4, "RDA": 4, "WRA": 4, "PRE": 2, "PREA": 2, "REF": 2,
                 "REFpb": 2, "SREN": 2, "SREX": 2}
@@ -416,6 +445,16 @@ def command_buses(spec: Spec) -> dict[str, int]:
     0 for every command (the empty dict)."""
     if spec.standard in DUAL_BUS:
         return {"ACT": 1, "PRE": 1, "PREA": 1, "REF": 1, "REFpb": 1, **LOW_POWER_BUS}
+    return {}
+
+
+def clock_edges(spec: Spec) -> dict[str, int]:
+    """Commands that issue on CK's rising edge only, in a spec counting half-CK ticks: name -> the
+    cycles between rising edges (HBM3 as Ramulator 2.1's HBM34 controller models JESD238: column
+    commands, ACT and REF on the rising edge, PRE / PREA on either). Empty: any cycle."""
+    if spec.standard == "HBM3" and spec.timing.ticks_per_ck > 1:
+        n = spec.timing.ticks_per_ck
+        return {name: n for name in ("ACT", "RD", "WR", "RDA", "WRA", "REF", "REFpb")}
     return {}
 
 

@@ -23,13 +23,14 @@ RULE_CODES = ("order", "command bus", "data bus", "tRTRS", "tRC", "tRCD", "tRAS"
               "state:{cmd} while CKE is low", "state:{cmd} while CKE is high", "state:{cmd} with open bank",
               "state:{cmd} with every bank closed", "tCCD_L_WR", "tCCD_S_WR", "tRCD_WR", "tRREFD",
               "tAAD", "state:{cmd} while ACT-2 is pending", "tRFCsb", "tREFSBRD", "tREFIsb", "tREFIsb:average",
-              "state:REFsb to a bank set already refreshed in this round")
+              "state:REFsb to a bank set already refreshed in this round",
+              "tCCDR", "state:{cmd} off CK's rising edge")
 (R_ORDER, R_CMDBUS, R_DATABUS, R_RTRS, R_RC, R_RCD, R_RAS, R_RP, R_RPAB, R_RTP, R_WR, R_RRD_L, R_RRD_S,
  R_FAW, R_CCD_L, R_CCD_S, R_RTW, R_WTR_L, R_WTR_S, R_RFC, R_RFCPB, R_PPD, R_REFI, R_REFI_AVG, R_REFIPB,
  R_REFIPB_AVG, R_REFI_BANK, S_OPEN, S_CLOSED, S_ROW, S_REF_OPEN, S_ROTATION, R_CKE, R_CKESR, R_XP, R_XPDLL,
  R_XS, R_XSDLL, S_CKE_LOW, S_CKE_HIGH, S_LP_OPEN, S_LP_CLOSED, R_CCD_L_WR, R_CCD_S_WR,
  R_RCD_WR, R_RREFD, R_AAD, S_WORD_PENDING, R_RFCSB, R_REFSBRD, R_REFISB, R_REFISB_AVG,
- S_SB_ROTATION) = range(len(RULE_CODES))
+ S_SB_ROTATION, R_CCD_R, S_EDGE) = range(len(RULE_CODES))
 #: Rules that bound a distance from above (``actual`` must not exceed ``required``).
 MAX_RULES = frozenset({R_REFI, R_REFI_AVG, R_REFIPB, R_REFIPB_AVG, R_REFI_BANK, R_REFISB, R_REFISB_AVG})
 
@@ -37,11 +38,11 @@ MAX_RULES = frozenset({R_REFI, R_REFI_AVG, R_REFIPB, R_REFIPB_AVG, R_REFI_BANK, 
 TIMING_NAMES = ("CL", "CWL", "nBL", "RCD", "RP", "RPab", "RAS", "RC", "CCD_S", "CCD_L", "RRD_S", "RRD_L",
                 "FAW", "RD2PRE", "WR2PRE", "RD2WR", "WR2RD_S", "WR2RD_L", "RFC", "RFCpb", "REFI", "REFIpb",
                 "RTRS", "PPD", "CKE", "CKESR", "XP", "XPDLL", "XS", "XSDLL", "CCD_S_WR", "CCD_L_WR", "RCD_WR",
-                "RREFD", "RFCsb", "REFSBRD", "REFIsb")
+                "RREFD", "RFCsb", "REFSBRD", "REFIsb", "CCD_R")
 (T_CL, T_CWL, T_NBL, T_RCD, T_RP, T_RPAB, T_RAS, T_RC, T_CCD_S, T_CCD_L, T_RRD_S, T_RRD_L, T_FAW,
  T_RD2PRE, T_WR2PRE, T_RD2WR, T_WR2RD_S, T_WR2RD_L, T_RFC, T_RFCPB, T_REFI, T_REFIPB, T_RTRS, T_PPD,
  T_CKE, T_CKESR, T_XP, T_XPDLL, T_XS, T_XSDLL, T_CCD_S_WR, T_CCD_L_WR, T_RCD_WR,
- T_RREFD, T_RFCSB, T_REFSBRD, T_REFISB) = range(len(TIMING_NAMES))
+ T_RREFD, T_RFCSB, T_REFSBRD, T_REFISB, T_CCD_R) = range(len(TIMING_NAMES))
 
 #: Postponed refreshes JEDEC allows (DDR3/DDR4/LPDDR3/LPDDR4: 8, so 9 intervals between REFs).
 POSTPONE = 8
@@ -104,8 +105,27 @@ def _by_group(out, k, cap, i, t, r, g, hist_t, hist_i, own_need, own_rule, other
 
 
 @numba.njit(cache=True)
+def _by_sid(out, k, cap, i, t, r, g, hist_t, hist_i, sid_groups, need, rule):
+    """Command B (index ``i``, cycle ``t``, bank group ``g`` of rank ``r``, counted over the rank's
+    SIDs, ``sid_groups`` per SID) against the last A of each bank group of the rank's other SIDs:
+    at least ``need`` (rule ``rule``, reported once, with the A that constrains B the most)."""
+    best_short = 0
+    best_a = -1
+    for h in range(hist_i.shape[1]):
+        a = hist_i[r, h]
+        if a < 0 or h // sid_groups == g // sid_groups:
+            continue
+        if need - (t - hist_t[r, h]) > best_short:
+            best_short = need - (t - hist_t[r, h])
+            best_a = a
+    if best_a >= 0:
+        k = _record(out, k, cap, rule, best_a, i, need, need - best_short)
+    return k
+
+
+@numba.njit(cache=True)
 def walk(cycle, cmd, channel, rank, bank, bankgroup, row, T, slots, offset, bus, late, data_per_rank, n_channels,
-         ranks_per_channel, n_bg, banks_per_group, refresh_mode, end, cap):
+         ranks_per_channel, n_bg, banks_per_group, refresh_mode, end, cap, edge, sid_groups):
     """Walk the trace once; return (count, out) with ``out`` rows code, A, B, required, actual.
 
     ``offset[c]``: clocks from the issue cycle of command code ``c`` to the clock its timing is
@@ -120,6 +140,12 @@ def walk(cycle, cmd, channel, rank, bank, bankgroup, row, T, slots, offset, bus,
     puts it into the first clock of the bus after the first word that no command takes (the
     earliest a controller could send it), reports ``tAAD`` when that is later than ``late[c]``, and
     reports a command of the same code issued before it (``state:... while ACT-2 is pending``).
+
+    ``edge[c]``: command code ``c`` issues only in cycles that are multiples of it (HBM3: CK's
+    rising edge in half-CK ticks, 2; 1 elsewhere), else ``state:... off CK's rising edge``.
+    ``sid_groups`` > 0: the rank's bank groups (``n_bg`` of them) are spread over SIDs of
+    ``sid_groups`` each (HBM3; ``bankgroup`` counts over the SIDs): a read after a read of
+    another SID of the rank waits ``CCD_R`` (tCCDR). 0: no SIDs.
 
     ``rank`` is the flat rank (channel * ranks_per_channel + rank), ``bank`` the flat bank
     ((rank * n_bg + bankgroup) * banks_per_group + bank, -1 for rank-wide commands), ``slots[c]``
@@ -249,6 +275,8 @@ def walk(cycle, cmd, channel, rank, bank, bankgroup, row, T, slots, offset, bus,
         ch_free[ch, u] = max(ch_free[ch, u], t0 + (1 if late[c] > 0 else slots[c]))
         if late[c] > 0:
             w_i[ch] = i
+        if t0 % edge[c] != 0:
+            k = _record(out, k, cap, S_EDGE, -1, i, 0, 0)
 
         # CKE low / high, exits and what follows them
         if low_power:
@@ -364,6 +392,8 @@ def walk(cycle, cmd, channel, rank, bank, bankgroup, row, T, slots, offset, bus,
             # same direction, per bank group of the rank; then the turnarounds WR -> RD, RD -> WR
             if is_read:
                 k = _by_group(out, k, cap, i, t, r, g, rdg_t, rdg_i, T[T_CCD_L], R_CCD_L, T[T_CCD_S], R_CCD_S)
+                if sid_groups > 0:
+                    k = _by_sid(out, k, cap, i, t, r, g, rdg_t, rdg_i, sid_groups, T[T_CCD_R], R_CCD_R)
                 k = _by_group(out, k, cap, i, t, r, g, wrg_t, wrg_i, T[T_WR2RD_L], R_WTR_L, T[T_WR2RD_S], R_WTR_S)
             else:
                 k = _by_group(out, k, cap, i, t, r, g, wrg_t, wrg_i, T[T_CCD_L_WR], R_CCD_L_WR, T[T_CCD_S_WR],
