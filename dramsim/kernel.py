@@ -152,6 +152,16 @@ def _remove(q, qb, qr, qn, c, d, slot):
 
 
 @njit(cache=True, inline="always")
+def _note_queued(q_bank, dirty, c, d, b):
+    """Count a request admitted to queue ``d`` for flat bank ``b`` of channel ``c``; the bank's
+    cached ready cycles were not kept while it had none queued there, so mark them stale."""
+    q_bank[d, b] += 1
+    if q_bank[d, b] == 1:
+        for u in range(dirty.shape[1]):
+            dirty[c, u] = True
+
+
+@njit(cache=True, inline="always")
 def _ready_bank(E, anc, b, cmd):
     """Earliest issue cycle of ``cmd`` at flat bank ``b``: the max over the bank's ancestors."""
     e = max(max(E[cmd, anc[b, 0]], E[cmd, anc[b, 1]]), max(E[cmd, anc[b, 2]], E[cmd, anc[b, 3]]))
@@ -506,13 +516,17 @@ def run(par, rule_start, rules, windows, window_prev, window_next, clocks, cbus,
     QB = np.empty((n_ch, 2, queue_depth), np.int64)
     QR = np.empty((n_ch, 2, queue_depth), np.int64)
     qn = np.zeros((n_ch, 2), np.int64)
+    q_bank = np.zeros((2, NB), np.int64)     # requests in the read (0) / write (1) queue per bank
     # per command bus and bank, this event: earliest column command / ACT / PRE
     e_col = np.zeros((n_bus, NB), np.int64)
     e_act = np.zeros((n_bus, NB), np.int64)
     ab = np.empty((n_ch, AB), np.int64)
     ab_n = np.zeros(n_ch, np.int64)
     wmode = np.zeros(n_ch, np.bool_)
-    dirty = np.ones((n_ch, n_bus), np.bool_)  # bank state changed since e_col/e_act were computed
+    # e_col/e_act of a channel and bus are stale: a command issued on the channel since they were
+    # computed (any bank's timing or state may have changed), or a request arrived for a bank that
+    # had none queued (only banks with a queued request are computed)
+    dirty = np.ones((n_ch, n_bus), np.bool_)
     last_d = np.zeros((n_ch, n_bus), np.int64)
     strict = row_policy == 1
     # refresh
@@ -575,6 +589,7 @@ def run(par, rule_start, rules, windows, window_prev, window_next, clocks, cbus,
                     QB[c, d, qn[c, d]] = rbank[nxt]
                     QR[c, d, qn[c, d]] = rrow[nxt]
                     qn[c, d] += 1
+                    _note_queued(q_bank, dirty, c, d, rbank[nxt])
                     arrival[nxt] = offered
                     if lp_on:
                         r_queued[bank_rank[rbank[nxt]]] += 1
@@ -590,6 +605,7 @@ def run(par, rule_start, rules, windows, window_prev, window_next, clocks, cbus,
                 QB[c, d, qn[c, d]] = rbank[nxt]
                 QR[c, d, qn[c, d]] = rrow[nxt]
                 qn[c, d] += 1
+                _note_queued(q_bank, dirty, c, d, rbank[nxt])
                 arrival[nxt] = rarrival[nxt]
                 if lp_on:
                     r_queued[bank_rank[rbank[nxt]]] += 1
@@ -723,10 +739,10 @@ def run(par, rule_start, rules, windows, window_prev, window_next, clocks, cbus,
                     ccol = _WR if d == 1 else _RD
                     if strict:
                         ccol += _RDA - _RD
-                    # per-bank ready cycles of this channel (one pass over its banks, redone only
-                    # after a command issued here): e_col = the column command to the open row,
-                    # e_act = what any other request to the bank needs (PRE when a row is open,
-                    # never while an activated request holds it; ACT when it is closed)
+                    # per-bank ready cycles of this channel (one pass over its banks with a request
+                    # in queue d, redone only when stale, see dirty): e_col = the column command to
+                    # the open row, e_act = what any other request to the bank needs (PRE when a row
+                    # is open, never while an activated request holds it; ACT when it is closed)
                     # (a command on another bus than s counts as never ready: rank-level _NEVER)
                     if n_q > 0 and (dirty[c, s] or last_d[c, s] != d):
                         dirty[c, s] = False
@@ -737,17 +753,19 @@ def run(par, rule_start, rules, windows, window_prev, window_next, clocks, cbus,
                             ra = max(E[_ACT, c], E[_ACT, rn]) if cbus[_ACT] == s else _NEVER
                             rp = max(E[_PRE, c], E[_PRE, rn]) if cbus[_PRE] == s else _NEVER
                             for b in range(r * nbk, (r + 1) * nbk):
+                                if q_bank[d, b] == 0:
+                                    continue
                                 gn = anc[b, 2]
                                 bn = anc[b, 3]
                                 if open_row[b] >= 0:
-                                    e_col[s, b] = max(rc, max(E[ccol, gn], E[ccol, bn]))
+                                    e_col[s, b] = _NEVER if rc == _NEVER else max(rc, max(E[ccol, gn], E[ccol, bn]))
                                     if strict and ab_hold[b] > 0:
                                         e_col[s, b] = _NEVER      # the row is its opener's
-                                    e_act[s, b] = max(rp, max(E[_PRE, gn], E[_PRE, bn]))
+                                    e_act[s, b] = _NEVER if rp == _NEVER else max(rp, max(E[_PRE, gn], E[_PRE, bn]))
                                     if ab_hold[b] > 0:
                                         e_act[s, b] = _NEVER      # no PRE under an activated request
                                 else:
-                                    e_act[s, b] = max(ra, max(E[_ACT, gn], E[_ACT, bn]))
+                                    e_act[s, b] = _NEVER if ra == _NEVER else max(ra, max(E[_ACT, gn], E[_ACT, bn]))
                             if n_sid > 1:
                                 _fold_sid_level(e_col, e_act, E, anc, open_row, s, r, nbk, ccol)
                             if lp_on and lp[r] != 0:          # CKE low: only its exit may issue
@@ -900,6 +918,7 @@ def run(par, rule_start, rules, windows, window_prev, window_next, clocks, cbus,
                         ab_n[c] += 1
                         ab_hold[tb] += 1
                         _remove(Q, QB, QR, qn, c, 1 if rwrite[req] else 0, slot)
+                        q_bank[1 if rwrite[req] else 0, tb] -= 1
                 elif cmd == _PRE:
                     open_row[tb] = -1
                     n_open[trk] -= 1
@@ -936,6 +955,7 @@ def run(par, rule_start, rules, windows, window_prev, window_next, clocks, cbus,
                         ab_hold[tb] -= 1
                     else:
                         _remove(Q, QB, QR, qn, c, 1 if rwrite[req] else 0, slot)
+                        q_bank[1 if rwrite[req] else 0, tb] -= 1
                 earliest = now  # state changed: look again next cycle
             if overflow:
                 break
