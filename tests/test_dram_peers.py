@@ -108,21 +108,28 @@ def test_hbm2_per_bank_refresh_within_one_percent_of_ramulator2(make_traces, tra
     assert s["commands"]["REF"] == 0
 
 
-@pytest.mark.parametrize("trace", ["seq", "rand", "stride"])
-def test_hbm2_within_one_percent_of_ramulator2(make_traces, trace):
-    """HBM2-2000 against Ramulator 2.1 (HBM2_2Gb + HBM2_2000Mbps, HBM12 controller): cycles, ACT
-    and row hits within 1%, REF (per pseudo-channel) and PREA within one; row and column commands
-    share cycles (two command buses) and both pseudo-channels are used."""
+def _hbm_against_ramulator2(standard, name, trace, make_traces):
+    """Run spec ``name`` on a PEERS-2 trace; assert cycles, ACT and row hits within 1% of Ramulator
+    2.1's figures for ``standard``, REF and PREA within one; return the result."""
     vp = _validate_peers()
-    r = vp.ramulator2_new("HBM2", trace)
+    r = vp.ramulator2_new(standard, trace)
     a = make_traces.addresses(trace)
-    res = simulate(load_spec("HBM2-2000"), RequestTrace(a, np.zeros(len(a), bool)), wrap_addresses=True)
+    res = simulate(load_spec(name), RequestTrace(a, np.zeros(len(a), bool)), wrap_addresses=True)
     s = res.stats
     assert abs(s["cycles"] - r["cycles"]) <= 0.01 * r["cycles"]
     assert abs(s["commands"]["ACT"] - r["acts"]) <= 0.01 * r["acts"]
     assert abs(s["row_hits"] - r["hits"]) <= 0.01 * max(r["hits"], 100)
     assert abs(s["commands"]["REF"] - r["refs"]) <= 1
     assert abs(s["commands"]["PREA"] - r["cmd_counts"]["PREab"]) <= 1
+    return res
+
+
+@pytest.mark.parametrize("trace", ["seq", "rand", "stride"])
+def test_hbm2_within_one_percent_of_ramulator2(make_traces, trace):
+    """HBM2-2000 against Ramulator 2.1 (HBM2_2Gb + HBM2_2000Mbps, HBM12 controller): cycles, ACT
+    and row hits within 1%, REF (per pseudo-channel) and PREA within one; row and column commands
+    share cycles (two command buses) and both pseudo-channels are used."""
+    res = _hbm_against_ramulator2("HBM2", "HBM2-2000", trace, make_traces)
     cyc = np.asarray(res.commands.cycle)
     if trace != "stride":                      # (stride waits for tRC: no RD ever meets an ACT)
         assert np.count_nonzero(cyc[1:] == cyc[:-1]) > 0.01 * len(cyc)     # a RD beside an ACT/PRE
@@ -158,16 +165,7 @@ def test_hbm3_within_one_percent_of_ramulator2(make_traces, trace):
     half-CK ticks: cycles, ACT and row hits within 1%, REF (per pseudo-channel) and PREA within one;
     column commands, ACT and REF only in even ticks (CK's rising edge), some PREs in odd ones; both
     pseudo-channels are used, and both SIDs on seq and rand."""
-    vp = _validate_peers()
-    r = vp.ramulator2_new("HBM3", trace)
-    a = make_traces.addresses(trace)
-    res = simulate(load_spec("HBM3-6400"), RequestTrace(a, np.zeros(len(a), bool)), wrap_addresses=True)
-    s = res.stats
-    assert abs(s["cycles"] - r["cycles"]) <= 0.01 * r["cycles"]
-    assert abs(s["commands"]["ACT"] - r["acts"]) <= 0.01 * r["acts"]
-    assert abs(s["row_hits"] - r["hits"]) <= 0.01 * max(r["hits"], 100)
-    assert abs(s["commands"]["REF"] - r["refs"]) <= 1
-    assert abs(s["commands"]["PREA"] - r["cmd_counts"]["PREab"]) <= 1
+    res = _hbm_against_ramulator2("HBM3", "HBM3-6400", trace, make_traces)
     c = res.commands
     cyc, cmd = np.asarray(c.cycle), np.asarray(c.cmd)
     rising = ~np.isin(cmd, [tc.PRE, tc.PREA])
