@@ -143,7 +143,10 @@ _FAR_PAST = -(np.int64(1) << np.int64(40))
 
 
 @njit(cache=True)
-def _remove(q, qb, qr, qn, c, d, slot):
+def _remove(q, qb, qr, qn, q_bank, c, d, slot):
+    """Take entry ``slot`` out of queue ``d`` of channel ``c`` (and out of its bank's count,
+    the twin of :func:`_note_queued`)."""
+    q_bank[d, qb[c, d, slot]] -= 1
     for k in range(slot, qn[c, d] - 1):
         q[c, d, k] = q[c, d, k + 1]
         qb[c, d, k] = qb[c, d, k + 1]
@@ -777,15 +780,15 @@ def run(par, rule_start, rules, windows, window_prev, window_next, clocks, cbus,
                         g = QB[c, d, k]
                         hit = open_row[g] == QR[c, d, k]
                         e = e_col[s, g] if hit else e_act[s, g]
-                        if e <= now and edged:
+                        if e <= now and (edged or pend):
                             kc = ccol if hit else (_ACT if open_row[g] < 0 else _PRE)
-                            if _off_edge(now, kc, edge) > 0:
+                            if edged and _off_edge(now, kc, edge) > 0:
                                 earliest = min(earliest, now + _off_edge(now, kc, edge))
                                 continue                              # not on this clock edge
-                        if e <= now:
-                            if pend and wblocks[pc, ccol if hit else (_ACT if open_row[g] < 0 else _PRE)]:
+                            if pend and wblocks[pc, kc]:
                                 earliest = min(earliest, now + 1)     # held until the second word has gone
                                 continue
+                        if e <= now:
                             if hit:
                                 found = True
                                 slot = k
@@ -917,8 +920,7 @@ def run(par, rule_start, rules, windows, window_prev, window_next, clocks, cbus,
                         ab[c, pos] = req
                         ab_n[c] += 1
                         ab_hold[tb] += 1
-                        _remove(Q, QB, QR, qn, c, 1 if rwrite[req] else 0, slot)
-                        q_bank[1 if rwrite[req] else 0, tb] -= 1
+                        _remove(Q, QB, QR, qn, q_bank, c, 1 if rwrite[req] else 0, slot)
                 elif cmd == _PRE:
                     open_row[tb] = -1
                     n_open[trk] -= 1
@@ -954,8 +956,7 @@ def run(par, rule_start, rules, windows, window_prev, window_next, clocks, cbus,
                         ab_n[c] -= 1
                         ab_hold[tb] -= 1
                     else:
-                        _remove(Q, QB, QR, qn, c, 1 if rwrite[req] else 0, slot)
-                        q_bank[1 if rwrite[req] else 0, tb] -= 1
+                        _remove(Q, QB, QR, qn, q_bank, c, 1 if rwrite[req] else 0, slot)
                 earliest = now  # state changed: look again next cycle
             if overflow:
                 break
