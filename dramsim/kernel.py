@@ -58,7 +58,10 @@ published figures we validate against):
    c. otherwise the read queue, or the write queue in write-drain mode (entered when the write
       queue holds ``write_high`` entries or no read is queued, left when it holds at most
       ``write_low`` and a read is queued). Each request's next command is derived from its
-      bank (RD/WR to the open row, ACT to a closed bank, PRE on a conflict). A PRE to a bank
+      bank (RD/WR to the open row, ACT to a closed bank, PRE on a conflict); all requests of
+      one bank and kind are ready in the same cycle, so only each bank's oldest row hit and
+      oldest other request are looked at (the queues are kept per bank, see step 1 in
+      :func:`run`). A PRE to a bank
       with a request in the activated buffer is no candidate at all (a row is never closed
       before the request that opened it reads it; Ramulator 2 filters it out the same way), so
       it never costs a cycle: the next oldest ready command issues instead. Without
@@ -142,28 +145,6 @@ _NEVER = np.int64(1) << np.int64(62)
 _FAR_PAST = -(np.int64(1) << np.int64(40))
 
 
-@njit(cache=True)
-def _remove(q, qb, qr, qn, q_bank, c, d, slot):
-    """Take entry ``slot`` out of queue ``d`` of channel ``c`` (and out of its bank's count,
-    the twin of :func:`_note_queued`)."""
-    q_bank[d, qb[c, d, slot]] -= 1
-    for k in range(slot, qn[c, d] - 1):
-        q[c, d, k] = q[c, d, k + 1]
-        qb[c, d, k] = qb[c, d, k + 1]
-        qr[c, d, k] = qr[c, d, k + 1]
-    qn[c, d] -= 1
-
-
-@njit(cache=True, inline="always")
-def _note_queued(q_bank, dirty, c, d, b):
-    """Count a request admitted to queue ``d`` for flat bank ``b`` of channel ``c``; the bank's
-    cached ready cycles were not kept while it had none queued there, so mark them stale."""
-    q_bank[d, b] += 1
-    if q_bank[d, b] == 1:
-        for u in range(dirty.shape[1]):
-            dirty[c, u] = True
-
-
 @njit(cache=True, inline="always")
 def _ready_bank(E, anc, b, cmd):
     """Earliest issue cycle of ``cmd`` at flat bank ``b``: the max over the bank's ancestors."""
@@ -233,21 +214,6 @@ def _bus_edges(edge, cbus, n_cmd):
         if out[cbus[c]] == 0 or edge[c] < out[cbus[c]]:
             out[cbus[c]] = edge[c]
     return out
-
-
-@njit(cache=True)
-def _fold_sid_level(e_col, e_act, E, anc, open_row, s, r, nbk, ccol):
-    """Step (c)'s per-bank ready cycles of rank ``r`` with the SID level's rules included (a run
-    with SIDs; the four-level part is computed in :func:`run`). A _NEVER stays _NEVER."""
-    for b in range(r * nbk, (r + 1) * nbk):
-        x = anc[b, 4]
-        if open_row[b] >= 0:
-            if E[ccol, x] > e_col[s, b]:
-                e_col[s, b] = E[ccol, x]
-            if E[_PRE, x] > e_act[s, b]:
-                e_act[s, b] = E[_PRE, x]
-        elif E[_ACT, x] > e_act[s, b]:
-            e_act[s, b] = E[_ACT, x]
 
 
 @njit(cache=True, inline="always")
@@ -514,21 +480,32 @@ def run(par, rule_start, rules, windows, window_prev, window_next, clocks, cbus,
     # activated buffer: 32 entries as in Ramulator 2, or one per bank of a channel when there are
     # more banks (an activated request must never lose its row before its column command)
     AB = max(32, n_rk * nbk)
-    # read (0) and write (1) queues per channel: request index, its flat bank, its row
-    Q = np.empty((n_ch, 2, queue_depth), np.int64)
-    QB = np.empty((n_ch, 2, queue_depth), np.int64)
-    QR = np.empty((n_ch, 2, queue_depth), np.int64)
+    # read (0) and write (1) queues per channel, kept per bank (see _enqueue): requests and their
+    # rows in age order, the bank's two candidates, the channel's banks with a queued request
     qn = np.zeros((n_ch, 2), np.int64)
-    q_bank = np.zeros((2, NB), np.int64)     # requests in the read (0) / write (1) queue per bank
-    # per command bus and bank, this event: earliest column command / ACT / PRE
+    q_bank = np.zeros((2, NB), np.int64)
+    bq = np.empty((2, NB, queue_depth), np.int64)
+    bq_row = np.empty((2, NB, queue_depth), np.int64)
+    hq = np.full((2, NB), -1, np.int64)
+    mq = np.full((2, NB), -1, np.int64)
+    active = np.empty((n_ch, 2, n_rk * nbk), np.int64)
+    n_active = np.zeros((n_ch, 2), np.int64)
+    active_pos = np.zeros((2, NB), np.int64)
+    # per command bus and bank: earliest column command / ACT or PRE (see _bank_ready)
     e_col = np.zeros((n_bus, NB), np.int64)
     e_act = np.zeros((n_bus, NB), np.int64)
+    stale = np.zeros((n_bus, NB), np.bool_)   # a bank's values not computed since it had nothing queued
+    # per channel and bus, the smallest ready cycle of the last scan that found nothing ready
+    # (-1: none; valid while nothing issued on the channel and no candidate changed)
+    scan_min = np.full((n_ch, n_bus), -1, np.int64)
+    r_col = np.empty(n_rk, np.int64)          # a pass's channel and rank part of e_col / ACT / PRE
+    r_act = np.empty(n_rk, np.int64)
+    r_pre = np.empty(n_rk, np.int64)
     ab = np.empty((n_ch, AB), np.int64)
     ab_n = np.zeros(n_ch, np.int64)
     wmode = np.zeros(n_ch, np.bool_)
     # e_col/e_act of a channel and bus are stale: a command issued on the channel since they were
-    # computed (any bank's timing or state may have changed), or a request arrived for a bank that
-    # had none queued (only banks with a queued request are computed)
+    # computed (any bank's timing or state may have changed)
     dirty = np.ones((n_ch, n_bus), np.bool_)
     last_d = np.zeros((n_ch, n_bus), np.int64)
     strict = row_policy == 1
@@ -582,37 +559,50 @@ def run(par, rule_start, rules, windows, window_prev, window_next, clocks, cbus,
     served = 0
     overflow = False
     while served < n and not overflow:
-        # ---- 1. admission
-        if saturate:
-            if nxt < n:
-                c = bank_ch[rbank[nxt]]
-                d = 1 if rwrite[nxt] else 0
-                if qn[c, d] < queue_depth:
-                    Q[c, d, qn[c, d]] = nxt
-                    QB[c, d, qn[c, d]] = rbank[nxt]
-                    QR[c, d, qn[c, d]] = rrow[nxt]
-                    qn[c, d] += 1
-                    _note_queued(q_bank, dirty, c, d, rbank[nxt])
-                    arrival[nxt] = offered
-                    if lp_on:
-                        r_queued[bank_rank[rbank[nxt]]] += 1
-                    nxt += 1
-                    offered = now + 1
-        else:
-            while nxt < n and rarrival[nxt] <= now:
-                c = bank_ch[rbank[nxt]]
-                d = 1 if rwrite[nxt] else 0
-                if qn[c, d] >= queue_depth:
-                    break
-                Q[c, d, qn[c, d]] = nxt
-                QB[c, d, qn[c, d]] = rbank[nxt]
-                QR[c, d, qn[c, d]] = rrow[nxt]
-                qn[c, d] += 1
-                _note_queued(q_bank, dirty, c, d, rbank[nxt])
-                arrival[nxt] = rarrival[nxt]
-                if lp_on:
-                    r_queued[bank_rank[rbank[nxt]]] += 1
-                nxt += 1
+        # ---- 1. admission (saturate: at most one request per cycle). A queue is kept per bank, in
+        # age order (request index), with the bank's two candidates: the oldest request to the open
+        # row (hq, a row hit) and the oldest to another row or to a closed bank (mq). Every request
+        # of a class is ready exactly when the other ones are, so step (c) looks only at the
+        # candidates of the channel's banks with something queued (active). A bank that had nothing
+        # queued has no cached ready cycles (stale); a new candidate voids the last empty scan.
+        admitted = 0
+        while nxt < n and (admitted == 0 if saturate else rarrival[nxt] <= now):
+            g = rbank[nxt]
+            c = bank_ch[g]
+            d = 1 if rwrite[nxt] else 0
+            if qn[c, d] >= queue_depth:
+                break
+            k = q_bank[d, g]
+            bq[d, g, k] = nxt
+            bq_row[d, g, k] = rrow[nxt]
+            q_bank[d, g] = k + 1
+            qn[c, d] += 1
+            if k == 0:
+                active_pos[d, g] = n_active[c, d]
+                active[c, d, n_active[c, d]] = g
+                n_active[c, d] += 1
+                for u in range(n_bus):
+                    stale[u, g] = True
+                hq[d, g] = -1
+                mq[d, g] = -1
+            new_candidate = False
+            if rrow[nxt] == open_row[g]:
+                if hq[d, g] < 0:
+                    hq[d, g] = nxt
+                    new_candidate = True
+            elif mq[d, g] < 0:
+                mq[d, g] = nxt
+                new_candidate = True
+            if new_candidate:
+                for u in range(n_bus):
+                    scan_min[c, u] = -1
+            arrival[nxt] = offered if saturate else rarrival[nxt]
+            if lp_on:
+                r_queued[bank_rank[g]] += 1
+            nxt += 1
+            admitted += 1
+            if saturate:
+                offered = now + 1
         # ---- 2. refresh requests
         if pb_channel:
             for c in range(n_ch):
@@ -742,76 +732,100 @@ def run(par, rule_start, rules, windows, window_prev, window_next, clocks, cbus,
                     ccol = _WR if d == 1 else _RD
                     if strict:
                         ccol += _RDA - _RD
-                    # per-bank ready cycles of this channel (one pass over its banks with a request
-                    # in queue d, redone only when stale, see dirty): e_col = the column command to
-                    # the open row, e_act = what any other request to the bank needs (PRE when a row
-                    # is open, never while an activated request holds it; ACT when it is closed)
-                    # (a command on another bus than s counts as never ready: rank-level _NEVER)
-                    if n_q > 0 and (dirty[c, s] or last_d[c, s] != d):
-                        dirty[c, s] = False
-                        last_d[c, s] = d
-                        for r in range(c * n_rk, (c + 1) * n_rk):
-                            rn = off[1] + r
-                            rc = max(E[ccol, c], E[ccol, rn]) if cbus[ccol] == s else _NEVER
-                            ra = max(E[_ACT, c], E[_ACT, rn]) if cbus[_ACT] == s else _NEVER
-                            rp = max(E[_PRE, c], E[_PRE, rn]) if cbus[_PRE] == s else _NEVER
-                            for b in range(r * nbk, (r + 1) * nbk):
-                                if q_bank[d, b] == 0:
-                                    continue
-                                gn = anc[b, 2]
-                                bn = anc[b, 3]
-                                if open_row[b] >= 0:
-                                    e_col[s, b] = _NEVER if rc == _NEVER else max(rc, max(E[ccol, gn], E[ccol, bn]))
-                                    if strict and ab_hold[b] > 0:
-                                        e_col[s, b] = _NEVER      # the row is its opener's
-                                    e_act[s, b] = _NEVER if rp == _NEVER else max(rp, max(E[_PRE, gn], E[_PRE, bn]))
-                                    if ab_hold[b] > 0:
-                                        e_act[s, b] = _NEVER      # no PRE under an activated request
+                    # one pass over the channel's banks with a request in queue d: their ready cycles
+                    # (redone when a command issued since, see dirty, or the bank is new, see stale),
+                    # then their two candidates (_enqueue): the oldest ready one wins, or with
+                    # hit_first the oldest ready row hit; a pass that finds nothing ready is not
+                    # repeated until its smallest ready cycle comes (scan_min), unless a command or a
+                    # new candidate changes it. (A command on another bus than s is never ready.)
+                    fresh = dirty[c, s] or last_d[c, s] != d
+                    if n_q > 0 and (fresh or scan_min[c, s] < 0 or now >= scan_min[c, s]):
+                        if fresh:
+                            dirty[c, s] = False
+                            last_d[c, s] = d
+                        for j in range(n_rk):
+                            rn = off[1] + c * n_rk + j
+                            r_col[j] = max(E[ccol, c], E[ccol, rn]) if cbus[ccol] == s else _NEVER
+                            r_act[j] = max(E[_ACT, c], E[_ACT, rn]) if cbus[_ACT] == s else _NEVER
+                            r_pre[j] = max(E[_PRE, c], E[_PRE, rn]) if cbus[_PRE] == s else _NEVER
+                        best_hit = _NEVER         # request index of the oldest ready row hit
+                        best = _NEVER             # ... of the oldest ready request
+                        smin = _NEVER
+                        clean = True              # nothing was ready (only then is smin kept)
+                        for j in range(n_active[c, d]):
+                            g = active[c, d, j]
+                            if fresh or stale[s, g]:
+                                stale[s, g] = False
+                                rj = bank_rank[g] - c * n_rk
+                                # e_col: the column command to the open row; e_act: what any other
+                                # request to the bank needs (PRE when a row is open, never while an
+                                # activated request holds it; ACT when it is closed); a _NEVER
+                                # channel / rank part (a command on another bus) stays _NEVER
+                                gn = anc[g, 2]
+                                bn = anc[g, 3]
+                                if open_row[g] >= 0:
+                                    rc = r_col[rj]
+                                    ec = _NEVER if rc == _NEVER else max(rc, max(E[ccol, gn], E[ccol, bn]))
+                                    if strict and ab_hold[g] > 0:
+                                        ec = _NEVER                # the row is its opener's
+                                    rp = r_pre[rj]
+                                    ea = _NEVER if rp == _NEVER else max(rp, max(E[_PRE, gn], E[_PRE, bn]))
+                                    if ab_hold[g] > 0:
+                                        ea = _NEVER                # no PRE under an activated request
+                                    if n_sid > 1:                  # the SID level (see _with_sid_level)
+                                        ec = max(ec, E[ccol, anc[g, 4]])
+                                        ea = max(ea, E[_PRE, anc[g, 4]])
                                 else:
-                                    e_act[s, b] = _NEVER if ra == _NEVER else max(ra, max(E[_ACT, gn], E[_ACT, bn]))
-                            if n_sid > 1:
-                                _fold_sid_level(e_col, e_act, E, anc, open_row, s, r, nbk, ccol)
-                            if lp_on and lp[r] != 0:          # CKE low: only its exit may issue
-                                for b in range(r * nbk, (r + 1) * nbk):
-                                    e_col[s, b] = _NEVER
-                                    e_act[s, b] = _NEVER
-                    first_any = -1
-                    for k in range(n_q):
-                        g = QB[c, d, k]
-                        hit = open_row[g] == QR[c, d, k]
-                        e = e_col[s, g] if hit else e_act[s, g]
-                        if e <= now and (edged or pend):
-                            kc = ccol if hit else (_ACT if open_row[g] < 0 else _PRE)
-                            if edged and _off_edge(now, kc, edge) > 0:
-                                earliest = min(earliest, now + _off_edge(now, kc, edge))
-                                continue                              # not on this clock edge
-                            if pend and wblocks[pc, kc]:
-                                earliest = min(earliest, now + 1)     # held until the second word has gone
-                                continue
-                        if e <= now:
-                            if hit:
-                                found = True
-                                slot = k
-                                break
-                            if first_any < 0:
-                                first_any = k
-                                if not hit_first:
-                                    break
+                                    ec = _NEVER
+                                    ra = r_act[rj]
+                                    ea = _NEVER if ra == _NEVER else max(ra, max(E[_ACT, gn], E[_ACT, bn]))
+                                    if n_sid > 1:
+                                        ea = max(ea, E[_ACT, anc[g, 4]])
+                                if lp_on and lp[bank_rank[g]] != 0:   # CKE low: only its exit may issue
+                                    ec = _NEVER
+                                    ea = _NEVER
+                                e_col[s, g] = ec
+                                e_act[s, g] = ea
+                            for h in range(2):
+                                hit = h == 0
+                                i = hq[d, g] if hit else mq[d, g]
+                                if i < 0:
+                                    continue
+                                e = e_col[s, g] if hit else e_act[s, g]
+                                if e > now:
+                                    if e < smin:
+                                        smin = e
+                                    continue
+                                clean = False
+                                if edged or pend:
+                                    kc = ccol if hit else (_ACT if open_row[g] < 0 else _PRE)
+                                    if edged and _off_edge(now, kc, edge) > 0:
+                                        earliest = min(earliest, now + _off_edge(now, kc, edge))
+                                        continue                  # not on this clock edge
+                                    if pend and wblocks[pc, kc]:
+                                        earliest = min(earliest, now + 1)   # held until the second word has gone
+                                        continue
+                                if i < best:
+                                    best = i
+                                if hit and i < best_hit:
+                                    best_hit = i
+                        pick = best_hit if (hit_first and best_hit < _NEVER) else best
+                        if pick < _NEVER:
+                            found = True
+                            req = pick
+                            g = rbank[req]
+                            if open_row[g] == rrow[req]:
+                                cmd = ccol
+                            elif open_row[g] < 0:
+                                cmd = _ACT
+                            else:
+                                cmd = _PRE
+                            src = 3
                         else:
-                            earliest = min(earliest, e)
-                    if first_any >= 0 and (not found or (not hit_first and first_any < slot)):
-                        found = True
-                        slot = first_any
-                    if found:
-                        req = Q[c, d, slot]
-                        g = QB[c, d, slot]
-                        if open_row[g] == QR[c, d, slot]:
-                            cmd = ccol
-                        elif open_row[g] < 0:
-                            cmd = _ACT
-                        else:
-                            cmd = _PRE
-                        src = 3
+                            earliest = min(earliest, smin)
+                        scan_min[c, s] = smin if (clean and not found) else -1
+                    elif n_q > 0:
+                        earliest = min(earliest, scan_min[c, s])   # the last pass found nothing ready yet
                 # d. a refresh never closes a row an activated request still needs ((c) never
                 # picks such a PRE: its e_act is _NEVER)
                 if found and src == 2 and (cmd == _PRE or cmd == _PREA):
@@ -847,17 +861,10 @@ def run(par, rule_start, rules, windows, window_prev, window_next, clocks, cbus,
                             outcome[req] = 0
                     if (cmd == _RD or cmd == _WR) and row_policy == 2:
                         other = False
-                        for k in range(qn[c, 0]):
-                            j = Q[c, 0, k]
-                            if j != req and rbank[j] == tb and rrow[j] == rrow[req]:
-                                other = True
-                                break
-                        if not other:
-                            for k in range(qn[c, 1]):
-                                j = Q[c, 1, k]
-                                if j != req and rbank[j] == tb and rrow[j] == rrow[req]:
+                        for dq in range(2):
+                            for k in range(q_bank[dq, tb]):
+                                if bq[dq, tb, k] != req and bq_row[dq, tb, k] == rrow[req]:
                                     other = True
-                                    break
                         if not other:
                             for k in range(ab_n[c]):
                                 j = ab[c, k]
@@ -908,9 +915,14 @@ def run(par, rule_start, rules, windows, window_prev, window_next, clocks, cbus,
                     bus_free[c, s] = t + clocks[cmd]
                 if lp_on:
                     _note_for_powerdown(cmd, t, trk, r_pde, r_queued, RD2PDEN, WR2PDEN, RFC)
+                leaves = False                      # req leaves its queue
+                redo_lo = 0                           # banks whose open row changed: [redo_lo, redo_hi)
+                redo_hi = 0
                 if cmd == _ACT:
                     open_row[tb] = rrow[req]
                     n_open[trk] += 1
+                    redo_lo = tb
+                    redo_hi = tb + 1
                     # move to the activated buffer (stays queued when it is full)
                     if ab_n[c] < AB:
                         pos = ab_n[c]
@@ -920,14 +932,18 @@ def run(par, rule_start, rules, windows, window_prev, window_next, clocks, cbus,
                         ab[c, pos] = req
                         ab_n[c] += 1
                         ab_hold[tb] += 1
-                        _remove(Q, QB, QR, qn, q_bank, c, 1 if rwrite[req] else 0, slot)
+                        leaves = True
                 elif cmd == _PRE:
                     open_row[tb] = -1
                     n_open[trk] -= 1
+                    redo_lo = tb
+                    redo_hi = tb + 1
                 elif cmd == _PREA:
                     for b in range(trk * nbk, (trk + 1) * nbk):
                         open_row[b] = -1
                     n_open[trk] = 0
+                    redo_lo = trk * nbk
+                    redo_hi = (trk + 1) * nbk
                 elif cmd == _REF or cmd == _REFPB or cmd == _REFSB:
                     if cmd == _REFPB:
                         pb_bank[trk] = (pb_bank[trk] + 1) % nbk
@@ -948,6 +964,8 @@ def run(par, rule_start, rules, windows, window_prev, window_next, clocks, cbus,
                     if cmd == _RDA or cmd == _WRA:
                         open_row[tb] = -1
                         n_open[trk] -= 1
+                        redo_lo = tb
+                        redo_hi = tb + 1
                     issue[req] = t
                     served += 1
                     if src == 1:
@@ -956,7 +974,53 @@ def run(par, rule_start, rules, windows, window_prev, window_next, clocks, cbus,
                         ab_n[c] -= 1
                         ab_hold[tb] -= 1
                     else:
-                        _remove(Q, QB, QR, qn, q_bank, c, 1 if rwrite[req] else 0, slot)
+                        leaves = True
+                # the queue of req's bank without it (see step 1); a candidate it was is redone
+                redo_h = False
+                redo_m = False
+                if leaves:
+                    d = 1 if rwrite[req] else 0
+                    m = q_bank[d, tb]
+                    k = 0
+                    while bq[d, tb, k] != req:
+                        k += 1
+                    for j in range(k, m - 1):
+                        bq[d, tb, j] = bq[d, tb, j + 1]
+                        bq_row[d, tb, j] = bq_row[d, tb, j + 1]
+                    q_bank[d, tb] = m - 1
+                    qn[c, d] -= 1
+                    if m == 1:                        # the bank leaves the active list
+                        j = active_pos[d, tb]
+                        g = active[c, d, n_active[c, d] - 1]
+                        active[c, d, j] = g
+                        active_pos[d, g] = j
+                        n_active[c, d] -= 1
+                    redo_h = hq[d, tb] == req
+                    redo_m = mq[d, tb] == req
+                    if redo_lo == redo_hi and (redo_h or redo_m):
+                        redo_lo = tb
+                        redo_hi = tb + 1
+                # the two candidates of every bank in [redo_lo, redo_hi), in both queues (all of them
+                # when its open row changed, else the one req was)
+                row_changed = cmd != _RD and cmd != _WR
+                for b in range(redo_lo, redo_hi):
+                    for dq in range(2):
+                        want_h = row_changed or (redo_h and dq == d)
+                        want_m = row_changed or (redo_m and dq == d)
+                        if want_h:
+                            hq[dq, b] = -1
+                        if want_m:
+                            mq[dq, b] = -1
+                        for k in range(q_bank[dq, b]):
+                            if not (want_h or want_m):
+                                break
+                            if bq_row[dq, b, k] == open_row[b]:
+                                if want_h:
+                                    hq[dq, b] = bq[dq, b, k]
+                                    want_h = False
+                            elif want_m:
+                                mq[dq, b] = bq[dq, b, k]
+                                want_m = False
                 earliest = now  # state changed: look again next cycle
             if overflow:
                 break

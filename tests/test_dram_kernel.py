@@ -304,3 +304,25 @@ def test_request_for_a_bank_with_nothing_queued_waits_for_its_timing(name):
         v = check(res.commands, spec, end_cycle=res.cycles)
         assert not v, f"arrival {t}: " + format_report(v)
         assert (res.issue[-2:] >= arrival[-2:]).all()
+
+
+@pytest.mark.parametrize("name", ["DDR3-1600K", "HBM2-2000"])
+def test_a_new_row_hit_is_seen_before_the_bank_s_waiting_precharge(name):
+    """Step (c) looks only at each bank's two candidates (oldest row hit, oldest other request)
+    and does not repeat a scan that found nothing ready until its earliest ready cycle: a row hit
+    arriving while the bank's only queued request waits for its PRE (tRAS) must void that scan.
+    The hit then reads at once (fcfs-ready: the oldest ready command) and stays a hit; with a
+    stale scan it would wait for the PRE's cycle, lose to the older PRE and become a conflict."""
+    from dramsim.mapping import AddressMapping
+
+    spec = load_spec(name)
+    m = AddressMapping(spec)
+    address = m.encode(bankgroup=0, bank=0, row=[5, 9, 5], column=[0, 0, spec.organization.burst_length])
+    arrival = np.array([0, 1, spec.timing.RCD + 4], np.int64)   # after the pass that follows the first RD
+    res = simulate(spec, RequestTrace(address, np.zeros(3, bool), arrival))
+    cmds = res.commands
+    act = cmds.cycle[cmds.cmd == tc.ACT][0]
+    pre = cmds.cycle[cmds.cmd == tc.PRE][0]
+    assert res.outcome.tolist() == [1, 2, 0]            # miss, conflict, hit
+    assert act < res.issue[2] < pre                      # read before the PRE that closes its row
+    assert not check(cmds, spec, end_cycle=res.cycles)
