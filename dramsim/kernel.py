@@ -657,7 +657,9 @@ def run(par, rule_start, rules, windows, window_prev, window_next, clocks, cbus,
                     if pend and wblocks[pc, ccmd]:
                         earliest = min(earliest, now + 1)   # held until the second word has gone
                         continue
-                    e = _ready_bank(E, anc, g, ccmd)
+                    e = max(max(E[ccmd, anc[g, 0]], E[ccmd, anc[g, 1]]), max(E[ccmd, anc[g, 2]], E[ccmd, anc[g, 3]]))
+                    if n_sid > 1:
+                        e = max(e, E[ccmd, anc[g, 4]])      # (_ready_bank written out: see step 1)
                     if e <= now:
                         found = True
                         req = i
