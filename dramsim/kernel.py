@@ -216,6 +216,34 @@ def _bus_edges(edge, cbus, n_cmd):
     return out
 
 
+@njit(cache=True)
+def _reach(rule_start, rules, windows, window_prev):
+    """Per command, the banks whose bank / bank group / SID nodes its rules may raise (the bank's
+    own part of step (c)'s ready cycles): 1 its bank, 2 its bank group, 3 its rank; at least 1
+    (a bank command changes its bank's row or activated requests). Rules at channel or rank level
+    raise no such node (each pass reads those); a SID-level rule counts as the whole rank."""
+    n_cmd = rule_start.shape[0] - 1
+    out = np.ones(n_cmd, np.int64)
+    for cmd in range(n_cmd):
+        for k in range(rule_start[cmd], rule_start[cmd + 1]):
+            lv = rules[k, 0]
+            sib = rules[k, 3] != 0
+            if lv == 2:
+                out[cmd] = max(out[cmd], 3 if sib else 2)
+            elif lv == 3:
+                out[cmd] = max(out[cmd], 2 if sib else 1)
+            elif lv == 4:
+                out[cmd] = 3
+        for w in range(windows.shape[0]):
+            if window_prev[w, cmd]:
+                lv = windows[w, 0]
+                if lv == 2:
+                    out[cmd] = max(out[cmd], 2)
+                elif lv == 4:
+                    out[cmd] = 3
+    return out
+
+
 @njit(cache=True, inline="always")
 def _node_at(anc, fan, off, b, r, lv):
     """The node at level ``lv`` above flat bank ``b`` (or, when ``b`` is -1, above flat rank ``r``;
@@ -491,21 +519,23 @@ def run(par, rule_start, rules, windows, window_prev, window_next, clocks, cbus,
     active = np.empty((n_ch, 2, n_rk * nbk), np.int64)
     n_active = np.zeros((n_ch, 2), np.int64)
     active_pos = np.zeros((2, NB), np.int64)
-    # per command bus and bank: earliest column command / ACT or PRE (see _bank_ready)
-    e_col = np.zeros((n_bus, NB), np.int64)
-    e_act = np.zeros((n_bus, NB), np.int64)
-    stale = np.zeros((n_bus, NB), np.bool_)   # a bank's values not computed since it had nothing queued
+    # per bank, the bank / bank group / SID part of its ready cycles (each pass adds the channel and
+    # rank part): p_col the column command of queue d to the open row, p_act what any other request
+    # needs (see step c); redone when a command may have changed them (p_stale, reach)
+    p_col = np.zeros((2, NB), np.int64)
+    p_act = np.zeros(NB, np.int64)
+    p_stale = np.ones(NB, np.bool_)
+    reach = _reach(rule_start, rules, windows, window_prev)
     # per channel and bus, the smallest ready cycle of the last scan that found nothing ready
     # (-1: none; valid while nothing issued on the channel and no candidate changed)
     scan_min = np.full((n_ch, n_bus), -1, np.int64)
-    r_col = np.empty(n_rk, np.int64)          # a pass's channel and rank part of e_col / ACT / PRE
+    r_col = np.empty(n_rk, np.int64)          # a pass's channel and rank part of the column command, ACT, PRE
     r_act = np.empty(n_rk, np.int64)
     r_pre = np.empty(n_rk, np.int64)
     ab = np.empty((n_ch, AB), np.int64)
     ab_n = np.zeros(n_ch, np.int64)
     wmode = np.zeros(n_ch, np.bool_)
-    # e_col/e_act of a channel and bus are stale: a command issued on the channel since they were
-    # computed (any bank's timing or state may have changed)
+    # a command issued on the channel since its last scan on this bus (scan_min is void)
     dirty = np.ones((n_ch, n_bus), np.bool_)
     last_d = np.zeros((n_ch, n_bus), np.int64)
     strict = row_policy == 1
@@ -563,8 +593,8 @@ def run(par, rule_start, rules, windows, window_prev, window_next, clocks, cbus,
         # age order (request index), with the bank's two candidates: the oldest request to the open
         # row (hq, a row hit) and the oldest to another row or to a closed bank (mq). Every request
         # of a class is ready exactly when the other ones are, so step (c) looks only at the
-        # candidates of the channel's banks with something queued (active). A bank that had nothing
-        # queued has no cached ready cycles (stale); a new candidate voids the last empty scan.
+        # candidates of the channel's banks with something queued (active); a new candidate voids the
+        # last empty scan.
         admitted = 0
         while nxt < n and (admitted == 0 if saturate else rarrival[nxt] <= now):
             g = rbank[nxt]
@@ -581,8 +611,6 @@ def run(par, rule_start, rules, windows, window_prev, window_next, clocks, cbus,
                 active_pos[d, g] = n_active[c, d]
                 active[c, d, n_active[c, d]] = g
                 n_active[c, d] += 1
-                for u in range(n_bus):
-                    stale[u, g] = True
                 hq[d, g] = -1
                 mq[d, g] = -1
             new_candidate = False
@@ -734,66 +762,63 @@ def run(par, rule_start, rules, windows, window_prev, window_next, clocks, cbus,
                     ccol = _WR if d == 1 else _RD
                     if strict:
                         ccol += _RDA - _RD
-                    # one pass over the channel's banks with a request in queue d: their ready cycles
-                    # (redone when a command issued since, see dirty, or the bank is new, see stale),
-                    # then their two candidates (_enqueue): the oldest ready one wins, or with
-                    # hit_first the oldest ready row hit; a pass that finds nothing ready is not
-                    # repeated until its smallest ready cycle comes (scan_min), unless a command or a
-                    # new candidate changes it. (A command on another bus than s is never ready.)
+                    # one pass over the channel's banks with a request in queue d: their two
+                    # candidates (step 1), ready at the max of the channel / rank part (here) and the
+                    # bank's own part (p_col / p_act, redone when stale); the oldest ready one wins,
+                    # or with hit_first the oldest ready row hit. A pass that finds nothing ready is
+                    # not repeated until its smallest ready cycle comes (scan_min), unless a command
+                    # or a new candidate changes it. (A command on another bus than s, or of a rank
+                    # whose CKE is low, counts as never ready: only its exit may issue.)
                     fresh = dirty[c, s] or last_d[c, s] != d
                     if n_q > 0 and (fresh or scan_min[c, s] < 0 or now >= scan_min[c, s]):
-                        if fresh:
-                            dirty[c, s] = False
-                            last_d[c, s] = d
+                        dirty[c, s] = False
+                        last_d[c, s] = d
                         for j in range(n_rk):
                             rn = off[1] + c * n_rk + j
-                            r_col[j] = max(E[ccol, c], E[ccol, rn]) if cbus[ccol] == s else _NEVER
-                            r_act[j] = max(E[_ACT, c], E[_ACT, rn]) if cbus[_ACT] == s else _NEVER
-                            r_pre[j] = max(E[_PRE, c], E[_PRE, rn]) if cbus[_PRE] == s else _NEVER
+                            low = lp_on and lp[c * n_rk + j] != 0
+                            r_col[j] = max(E[ccol, c], E[ccol, rn]) if cbus[ccol] == s and not low else _NEVER
+                            r_act[j] = max(E[_ACT, c], E[_ACT, rn]) if cbus[_ACT] == s and not low else _NEVER
+                            r_pre[j] = max(E[_PRE, c], E[_PRE, rn]) if cbus[_PRE] == s and not low else _NEVER
                         best_hit = _NEVER         # request index of the oldest ready row hit
                         best = _NEVER             # ... of the oldest ready request
                         smin = _NEVER
                         clean = True              # nothing was ready (only then is smin kept)
                         for j in range(n_active[c, d]):
                             g = active[c, d, j]
-                            if fresh or stale[s, g]:
-                                stale[s, g] = False
-                                rj = bank_rank[g] - c * n_rk
-                                # e_col: the column command to the open row; e_act: what any other
-                                # request to the bank needs (PRE when a row is open, never while an
-                                # activated request holds it; ACT when it is closed); a _NEVER
-                                # channel / rank part (a command on another bus) stays _NEVER
+                            if p_stale[g]:
+                                # the bank's own part: the column command (of either queue) to the
+                                # open row, never while an activated request holds it under the
+                                # closed policy; PRE when a row is open, never while an activated
+                                # request holds it; ACT when the bank is closed
+                                p_stale[g] = False
                                 gn = anc[g, 2]
                                 bn = anc[g, 3]
                                 if open_row[g] >= 0:
-                                    rc = r_col[rj]
-                                    ec = _NEVER if rc == _NEVER else max(rc, max(E[ccol, gn], E[ccol, bn]))
-                                    if strict and ab_hold[g] > 0:
-                                        ec = _NEVER                # the row is its opener's
-                                    rp = r_pre[rj]
-                                    ea = _NEVER if rp == _NEVER else max(rp, max(E[_PRE, gn], E[_PRE, bn]))
-                                    if ab_hold[g] > 0:
-                                        ea = _NEVER                # no PRE under an activated request
-                                    if n_sid > 1:                  # the SID level (see _with_sid_level)
-                                        ec = max(ec, E[ccol, anc[g, 4]])
-                                        ea = max(ea, E[_PRE, anc[g, 4]])
-                                else:
-                                    ec = _NEVER
-                                    ra = r_act[rj]
-                                    ea = _NEVER if ra == _NEVER else max(ra, max(E[_ACT, gn], E[_ACT, bn]))
+                                    for dq in range(2):
+                                        cc = (_WR if dq == 1 else _RD) + (_RDA - _RD if strict else 0)
+                                        v = max(E[cc, gn], E[cc, bn])
+                                        if n_sid > 1:              # the SID level (see _with_sid_level)
+                                            v = max(v, E[cc, anc[g, 4]])
+                                        p_col[dq, g] = _NEVER if strict and ab_hold[g] > 0 else v
+                                    v = max(E[_PRE, gn], E[_PRE, bn])
                                     if n_sid > 1:
-                                        ea = max(ea, E[_ACT, anc[g, 4]])
-                                if lp_on and lp[bank_rank[g]] != 0:   # CKE low: only its exit may issue
-                                    ec = _NEVER
-                                    ea = _NEVER
-                                e_col[s, g] = ec
-                                e_act[s, g] = ea
+                                        v = max(v, E[_PRE, anc[g, 4]])
+                                    p_act[g] = _NEVER if ab_hold[g] > 0 else v
+                                else:
+                                    v = max(E[_ACT, gn], E[_ACT, bn])
+                                    if n_sid > 1:
+                                        v = max(v, E[_ACT, anc[g, 4]])
+                                    p_act[g] = v
+                            rj = bank_rank[g] - c * n_rk
                             for h in range(2):
                                 hit = h == 0
                                 i = hq[d, g] if hit else mq[d, g]
                                 if i < 0:
                                     continue
-                                e = e_col[s, g] if hit else e_act[s, g]
+                                if hit:
+                                    e = max(r_col[rj], p_col[d, g])
+                                else:
+                                    e = max(r_act[rj] if open_row[g] < 0 else r_pre[rj], p_act[g])
                                 if e > now:
                                     if e < smin:
                                         smin = e
@@ -829,7 +854,7 @@ def run(par, rule_start, rules, windows, window_prev, window_next, clocks, cbus,
                     elif n_q > 0:
                         earliest = min(earliest, scan_min[c, s])   # the last pass found nothing ready yet
                 # d. a refresh never closes a row an activated request still needs ((c) never
-                # picks such a PRE: its e_act is _NEVER)
+                # picks such a PRE: its p_act is _NEVER)
                 if found and src == 2 and (cmd == _PRE or cmd == _PREA):
                     if cmd == _PRE:
                         if ab_hold[tb] > 0:
@@ -909,6 +934,19 @@ def run(par, rule_start, rules, windows, window_prev, window_next, clocks, cbus,
                 else:
                     _apply_rules(E, ring, ring_ptr, cmd, t, tb, trk, anc, fan, off, rule_start, rules,
                                  windows, window_prev, window_next)
+                # the banks whose own part of step (c) it may have changed: its rules' nodes (reach)
+                # and its bank's row and activated requests; a rank command's: its rank
+                if tb < 0 or cmd == _REFSB or reach[cmd] == 3:
+                    lo = trk * nbk
+                    hi = lo + nbk
+                elif reach[cmd] == 2:
+                    lo = tb - tb % n_bpg
+                    hi = lo + n_bpg
+                else:
+                    lo = tb
+                    hi = tb + 1
+                for b in range(lo, hi):
+                    p_stale[b] = True
                 if wwithin[cmd] > 0:              # its second word may come later (table: second_word)
                     bus_free[c, s] = t + 1
                     w_due[c] = t + wwithin[cmd]
