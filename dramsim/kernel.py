@@ -490,6 +490,9 @@ def run(par, rule_start, rules, windows, window_prev, window_next, clocks, cbus,
         fan, off, anc, NN = _with_sid_level(fan, off, anc, n_sid, n_bg)
     edged = edge.max() > 1                      # some command issues on rising-edge ticks only
     bus_edge = _bus_edges(edge, cbus, clocks.shape[0])
+    col_bus = np.zeros(cbus.max() + 1, np.bool_)   # the buses some column command travels on
+    for cmd in (_RD, _WR, _RDA, _WRA):
+        col_bus[cbus[cmd]] = True
     # timing state: per command and node, the earliest cycle the command may issue below it
     NCMD = clocks.shape[0]
     E = np.zeros((NCMD, NN), np.int64)
@@ -669,7 +672,7 @@ def run(par, rule_start, rules, windows, window_prev, window_next, clocks, cbus,
                 trk = -1          # target flat rank
                 # a. activated buffer (never a request of a rank in a low-power state: it leaves the
                 # state before any request of its is queued)
-                for k in range(ab_n[c]):
+                for k in range(ab_n[c] if col_bus[s] else 0):
                     i = ab[c, k]
                     g = rbank[i]
                     if open_row[g] != rrow[i]:
@@ -779,6 +782,8 @@ def run(par, rule_start, rules, windows, window_prev, window_next, clocks, cbus,
                             r_col[j] = max(E[ccol, c], E[ccol, rn]) if cbus[ccol] == s and not low else _NEVER
                             r_act[j] = max(E[_ACT, c], E[_ACT, rn]) if cbus[_ACT] == s and not low else _NEVER
                             r_pre[j] = max(E[_PRE, c], E[_PRE, rn]) if cbus[_PRE] == s and not low else _NEVER
+                        col_on = cbus[ccol] == s
+                        row_on = cbus[_ACT] == s or cbus[_PRE] == s
                         best_hit = _NEVER         # request index of the oldest ready row hit
                         best = _NEVER             # ... of the oldest ready request
                         smin = _NEVER
@@ -813,8 +818,8 @@ def run(par, rule_start, rules, windows, window_prev, window_next, clocks, cbus,
                             for h in range(2):
                                 hit = h == 0
                                 i = hq[d, g] if hit else mq[d, g]
-                                if i < 0:
-                                    continue
+                                if i < 0 or not (col_on if hit else row_on):
+                                    continue                  # (never ready in this bus's turn)
                                 if hit:
                                     e = max(r_col[rj], p_col[d, g])
                                 else:
