@@ -112,13 +112,10 @@ on its behalf: RD/WR -> hit (0), ACT -> miss (1), PRE -> conflict (2).
 Why ``fcfs-ready`` is the default: both rules pass the validation (within 0.02% of Ramulator
 2.1's published cycles, ACT counts and row hits on the seq/rand/stride reference traces; cycles
 frfcfs 4,154,649 / 6,287,395 / 1,247,511, fcfs-ready 4,154,649 / 6,287,290 / 1,247,511,
-Ramulator 2.1 4,154,511 / 6,286,859 / 1,247,294), but ``frfcfs`` misses the in-process speed
-bar on rand (>= 1.7 M requests/s): it must scan the whole queue for a younger ready row hit
-whenever the oldest ready command is an ACT/PRE, which on rand is nearly every decision
-(1.46 M req/s against 1.88 M for fcfs-ready, same machine, load average < 1; seq is unaffected).
-Counting queued row hits per bank to stop the scan early, or a separate second scan loop,
-gave the same command traces but slowed both rules (1.3-1.7 M req/s, sensitive to code layout),
-so the kernel keeps the single loop.
+Ramulator 2.1 4,154,511 / 6,286,859 / 1,247,294), and fcfs-ready is Ramulator 2's rule. (With
+the queue scanned entry by entry, ``frfcfs`` also missed the in-process speed bar on rand,
+1.46 M req/s against 1.88 M; since the queues are kept per bank and only each bank's two
+candidates are looked at, both rules do the same work: DDR3-1600K rand 2.0-2.1 M req/s each.)
 
 Event skipping: when a cycle issues nothing, the kernel computes the earliest cycle at which any
 candidate command becomes ready (timing state only changes when a command issues), the next
@@ -538,7 +535,7 @@ def run(par, rule_start, rules, windows, window_prev, window_next, clocks, cbus,
     ab = np.empty((n_ch, AB), np.int64)
     ab_n = np.zeros(n_ch, np.int64)
     wmode = np.zeros(n_ch, np.bool_)
-    # a command issued on the channel since its last scan on this bus (scan_min is void)
+    # a command issued on the channel since its last pass on this bus (scan_min is void then)
     dirty = np.ones((n_ch, n_bus), np.bool_)
     last_d = np.zeros((n_ch, n_bus), np.int64)
     strict = row_policy == 1
