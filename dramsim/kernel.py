@@ -32,6 +32,11 @@ the first word, in that clock before anything else; until it has gone, the comma
 the same way). This is what Ramulator 2.1's LPDDR5 controller does with ACT2 (deferred while
 another command is ready, forced at nAAD; no ACT1 while one is pending).
 
+Helpers that take arrays are written out where they would run once per bank or queue entry (the
+activated buffer's ready check, the per-bank ready cycles, the queue bookkeeping): inlined into
+these loops, a Numba helper costs an atomic reference-count pair per array argument and call
+(36% of the time in a profile, benchmarks/RESULTS.md "Kernel speed: queues kept per bank").
+
 Everything here is in memory-clock cycles. :func:`run` is called by :mod:`dramsim.simulate`
 with the requests already decoded (:mod:`dramsim.mapping`) and the timing already derived
 (:func:`dramsim.timing.timing_array`). It never allocates per cycle.
@@ -508,7 +513,7 @@ def run(par, rule_start, rules, windows, window_prev, window_next, clocks, cbus,
     # activated buffer: 32 entries as in Ramulator 2, or one per bank of a channel when there are
     # more banks (an activated request must never lose its row before its column command)
     AB = max(32, n_rk * nbk)
-    # read (0) and write (1) queues per channel, kept per bank (see _enqueue): requests and their
+    # read (0) and write (1) queues per channel, kept per bank (see step 1): requests and their
     # rows in age order, the bank's two candidates, the channel's banks with a queued request
     qn = np.zeros((n_ch, 2), np.int64)
     q_bank = np.zeros((2, NB), np.int64)
@@ -687,7 +692,7 @@ def run(par, rule_start, rules, windows, window_prev, window_next, clocks, cbus,
                         continue
                     e = max(max(E[ccmd, anc[g, 0]], E[ccmd, anc[g, 1]]), max(E[ccmd, anc[g, 2]], E[ccmd, anc[g, 3]]))
                     if n_sid > 1:
-                        e = max(e, E[ccmd, anc[g, 4]])      # (_ready_bank written out: see step 1)
+                        e = max(e, E[ccmd, anc[g, 4]])      # (_ready_bank written out: see the module doc)
                     if e <= now:
                         found = True
                         req = i
