@@ -181,7 +181,8 @@ def cmd_show(args) -> int:
           + (f"{org.sids} SIDs x " if org.sids > 1 else "")
           + f"{org.bankgroups} bank group(s) x {org.banks_per_group} banks, {org.rows} rows, {org.columns} columns, "
           f"BL{org.burst_length} ({org.burst_bytes} B per burst, {org.row_bytes} B per row), "
-          f"{org.capacity_bytes / 2**30:g} GiB per rank")
+          f"{org.capacity_bytes / (org.channels * org.ranks) / 2**30:g} GiB per rank, "
+          f"{org.capacity_bytes / 2**30:g} GiB in {org.channels} channel(s) x {org.ranks} rank(s)")
     if t.ticks_per_ck > 1:          # HBM3: the spec's cycle is a tick, a fraction of CK
         print(f"timing (a cycle is a tick of {t.tck_ns} ns, 1/{t.ticks_per_ck} of CK: CK {1000 / t.ck_ns:g} MHz, "
               f"tCK {t.ck_ns:g} ns = {t.ticks_per_ck} ticks; every value, refresh and energy time in ticks):")

@@ -111,6 +111,12 @@ def test_standards_and_show(capsys):
     assert "CCD_L" in shown and "VPP" in shown
 
 
+def test_show_gives_capacity_per_rank_and_in_all(capsys):
+    """HBM2-2000: 2 Gb per pseudo-channel (rank), two of them per channel."""
+    assert main(["show", "HBM2-2000"]) == 0
+    assert "0.25 GiB per rank, 0.5 GiB in 1 channel(s) x 2 rank(s)" in capsys.readouterr().out
+
+
 def test_no_traceback_from_process(tmp_path):
     p = tmp_path / "bad.trace"
     p.write_text("LD 0x40\nfoo bar baz qux\n")
