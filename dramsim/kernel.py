@@ -66,10 +66,10 @@ published figures we validate against):
       bank (RD/WR to the open row, ACT to a closed bank, PRE on a conflict); all requests of
       one bank and kind are ready in the same cycle, so only each bank's oldest row hit and
       oldest other request are looked at (the queues are kept per bank, see step 1 in
-      :func:`run`). A PRE to a bank
-      with a request in the activated buffer is no candidate at all (a row is never closed
-      before the request that opened it reads it; Ramulator 2 filters it out the same way), so
-      it never costs a cycle: the next oldest ready command issues instead. Without
+      :func:`run`). A PRE to a bank with a request in the activated buffer is no candidate at
+      all (a row is never closed before the request that opened it reads it; Ramulator 2
+      filters it out the same way), so it never costs a cycle: the next oldest ready command
+      issues instead. Without
       ``hit_first`` (``fcfs-ready``, the default, Ramulator 2's rule) the oldest ready command
       wins; with it (``frfcfs``, the issue's "ready row hits first, then oldest") the oldest
       ready column command (a row hit) wins, then the oldest ready command; else nothing;
