@@ -33,9 +33,14 @@ the same way). This is what Ramulator 2.1's LPDDR5 controller does with ACT2 (de
 another command is ready, forced at nAAD; no ACT1 while one is pending).
 
 Helpers that take arrays are written out where they would run once per bank or queue entry (the
-activated buffer's ready check, the per-bank ready cycles, the queue bookkeeping): inlined into
-these loops, a Numba helper costs an atomic reference-count pair per array argument and call
+ready checks of the activated buffer and of step (c)'s candidates, the queue bookkeeping): inlined
+into these loops, a Numba helper costs an atomic reference-count pair per array argument and call
 (36% of the time in a profile, benchmarks/RESULTS.md "Kernel speed: queues kept per bank").
+
+The ready cycles ``E`` only ever rise, so a ready cycle computed for a waiting command stays a lower
+bound of it until the command itself changes; the kernel uses that twice: a queue pass that found
+nothing ready is not repeated before its smallest ready cycle (step c), and the activated buffer is
+not scanned before the smallest ready cycle of its last scan, lowered by each request that joins.
 
 Everything here is in memory-clock cycles. :func:`run` is called by :mod:`dramsim.simulate`
 with the requests already decoded (:mod:`dramsim.mapping`) and the timing already derived
@@ -66,7 +71,9 @@ published figures we validate against):
       bank (RD/WR to the open row, ACT to a closed bank, PRE on a conflict); all requests of
       one bank and kind are ready in the same cycle, so only each bank's oldest row hit and
       oldest other request are looked at (the queues are kept per bank, see step 1 in
-      :func:`run`). A PRE to a bank with a request in the activated buffer is no candidate at
+      :func:`run`). Where no command bus carries both column and row commands (HBM), a turn
+      sees one kind only; the candidates of each kind are then kept in age order and a pass
+      stops at the first ready one (:func:`class_lists`). A PRE to a bank with a request in the activated buffer is no candidate at
       all (a row is never closed before the request that opened it reads it; Ramulator 2
       filters it out the same way), so it never costs a cycle: the next oldest ready command
       issues instead. Without
@@ -215,34 +222,6 @@ def _bus_edges(edge, cbus, n_cmd):
     for c in range(n_cmd):
         if out[cbus[c]] == 0 or edge[c] < out[cbus[c]]:
             out[cbus[c]] = edge[c]
-    return out
-
-
-@njit(cache=True)
-def _reach(rule_start, rules, windows, window_prev):
-    """Per command, the banks whose bank / bank group / SID nodes its rules may raise (the bank's
-    own part of step (c)'s ready cycles): 1 its bank, 2 its bank group, 3 its rank; at least 1
-    (a bank command changes its bank's row or activated requests). Rules at channel or rank level
-    raise no such node (each pass reads those); a SID-level rule counts as the whole rank."""
-    n_cmd = rule_start.shape[0] - 1
-    out = np.ones(n_cmd, np.int64)
-    for cmd in range(n_cmd):
-        for k in range(rule_start[cmd], rule_start[cmd + 1]):
-            lv = rules[k, 0]
-            sib = rules[k, 3] != 0
-            if lv == 2:
-                out[cmd] = max(out[cmd], 3 if sib else 2)
-            elif lv == 3:
-                out[cmd] = max(out[cmd], 2 if sib else 1)
-            elif lv == 4:
-                out[cmd] = 3
-        for w in range(windows.shape[0]):
-            if window_prev[w, cmd]:
-                lv = windows[w, 0]
-                if lv == 2:
-                    out[cmd] = max(out[cmd], 2)
-                elif lv == 4:
-                    out[cmd] = 3
     return out
 
 
@@ -425,9 +404,23 @@ def _change_low_power(cmd, t, r, lp, lp_kind, lp_exit_ok, r_pde, E, rank_node, C
     r_pde[r] = max(r_pde[r], t + max(other, CKE))
 
 
+def class_lists(cbus, n_ch, n_rk, nbk):
+    """The class lists step (c) keeps where no command bus carries both column and row commands
+    (HBM): a turn there sees one kind of candidate only, the row hits (hq, class 0) in a column turn,
+    the others (mq, class 1) in a row turn, so the candidates of each class are kept in age order
+    (request index) per channel and queue, and a pass takes them oldest first and stops at the first
+    ready one. Returns the empty (channel, queue, class, slot) array for :func:`run`, or None where a
+    bus carries both (a pass then goes over the banks with something queued; ``run`` is compiled
+    once for each case, without the other's code)."""
+    col = {int(cbus[c]) for c in (_RD, _WR, _RDA, _WRA)}
+    if int(cbus[_ACT]) in col or int(cbus[_PRE]) in col:
+        return None
+    return np.empty((n_ch, 2, 2, n_rk * nbk), np.int64)
+
+
 @njit(cache=True, nogil=True, error_model="numpy")
 def run(par, rule_start, rules, windows, window_prev, window_next, clocks, cbus, wwithin, wblocks, edge, n_sid,
-        n_ch, n_rk, n_bg, n_bpg,
+        cands, n_ch, n_rk, n_bg, n_bpg,
         rbank, rrow, rcol, rwrite, rarrival, saturate, queue_depth, write_high, write_low, row_policy,
         refresh_mode, hit_first, skip, pd_after, sr_after, pd_slow, cap):
     """Simulate the requests; see the module docstring.
@@ -441,6 +434,8 @@ def run(par, rule_start, rules, windows, window_prev, window_next, clocks, cbus,
     edge, n_sid : the compiled table's ``edge`` (command ``c`` issues only in cycles that are
         multiples of ``edge[c]``: HBM3's rising-edge ticks) and ``n_sid`` (SIDs per rank: with
         more than one the hierarchy has a SID level, :func:`_with_sid_level`).
+    cands : :func:`class_lists`' array, or None (a pass over the banks; ``run`` is compiled for
+        each of the two cases without the other's code).
     n_ch, n_rk, n_bg, n_bpg : channels, ranks per channel, bank groups per rank (over its SIDs),
         banks per group.
     rbank : int array, flat bank of each request: ((channel * n_rk + rank) * n_bg + bankgroup)
@@ -524,13 +519,8 @@ def run(par, rule_start, rules, windows, window_prev, window_next, clocks, cbus,
     active = np.empty((n_ch, 2, n_rk * nbk), np.int64)
     n_active = np.zeros((n_ch, 2), np.int64)
     active_pos = np.zeros((2, NB), np.int64)
-    # per bank, the bank / bank group / SID part of its ready cycles (each pass adds the channel and
-    # rank part): p_col the column command of queue d to the open row, p_act what any other request
-    # needs (see step c); redone when a command may have changed them (p_stale, reach)
-    p_col = np.zeros((2, NB), np.int64)
-    p_act = np.zeros(NB, np.int64)
-    p_stale = np.ones(NB, np.bool_)
-    reach = _reach(rule_start, rules, windows, window_prev)
+    # cands (see class_lists): per channel, queue and class (0: hq, 1: mq) the candidates in age order
+    n_cands = np.zeros((n_ch, 2, 2), np.int64)
     # per channel and bus, the smallest ready cycle of the last scan that found nothing ready
     # (-1: none; valid while nothing issued on the channel and no candidate changed)
     scan_min = np.full((n_ch, n_bus), -1, np.int64)
@@ -539,6 +529,7 @@ def run(par, rule_start, rules, windows, window_prev, window_next, clocks, cbus,
     r_pre = np.empty(n_rk, np.int64)
     ab = np.empty((n_ch, AB), np.int64)
     ab_n = np.zeros(n_ch, np.int64)
+    ab_lo = np.zeros((n_ch, n_bus), np.int64)
     wmode = np.zeros(n_ch, np.bool_)
     # a command issued on the channel since its last pass on this bus (scan_min is void then)
     dirty = np.ones((n_ch, n_bus), np.bool_)
@@ -618,15 +609,15 @@ def run(par, rule_start, rules, windows, window_prev, window_next, clocks, cbus,
                 n_active[c, d] += 1
                 hq[d, g] = -1
                 mq[d, g] = -1
-            new_candidate = False
-            if rrow[nxt] == open_row[g]:
-                if hq[d, g] < 0:
+            h = 0 if rrow[nxt] == open_row[g] else 1
+            if (hq[d, g] if h == 0 else mq[d, g]) < 0:      # a new candidate
+                if h == 0:
                     hq[d, g] = nxt
-                    new_candidate = True
-            elif mq[d, g] < 0:
-                mq[d, g] = nxt
-                new_candidate = True
-            if new_candidate:
+                else:
+                    mq[d, g] = nxt
+                if cands is not None:
+                    cands[c, d, h, n_cands[c, d, h]] = nxt   # (the newest request yet)
+                    n_cands[c, d, h] += 1
                 for u in range(n_bus):
                     scan_min[c, u] = -1
             arrival[nxt] = offered if saturate else rarrival[nxt]
@@ -674,7 +665,12 @@ def run(par, rule_start, rules, windows, window_prev, window_next, clocks, cbus,
                 trk = -1          # target flat rank
                 # a. activated buffer (never a request of a rank in a low-power state: it leaves the
                 # state before any request of its is queued)
-                for k in range(ab_n[c] if col_bus[s] else 0):
+                n_ab = ab_n[c] if col_bus[s] else 0
+                if n_ab > 0 and now < ab_lo[c, s]:
+                    earliest = min(earliest, ab_lo[c, s])
+                    n_ab = 0
+                ab_min = _NEVER
+                for k in range(n_ab):
                     i = ab[c, k]
                     g = rbank[i]
                     if open_row[g] != rrow[i]:
@@ -685,10 +681,10 @@ def run(par, rule_start, rules, windows, window_prev, window_next, clocks, cbus,
                     if cbus[ccmd] != s:
                         continue      # travels on another command bus
                     if edged and _off_edge(now, ccmd, edge) > 0:
-                        earliest = min(earliest, now + _off_edge(now, ccmd, edge))
+                        ab_min = min(ab_min, now + _off_edge(now, ccmd, edge))
                         continue      # not on this clock edge
                     if pend and wblocks[pc, ccmd]:
-                        earliest = min(earliest, now + 1)   # held until the second word has gone
+                        ab_min = min(ab_min, now + 1)   # held until the second word has gone
                         continue
                     e = max(max(E[ccmd, anc[g, 0]], E[ccmd, anc[g, 1]]), max(E[ccmd, anc[g, 2]], E[ccmd, anc[g, 3]]))
                     if n_sid > 1:
@@ -700,8 +696,11 @@ def run(par, rule_start, rules, windows, window_prev, window_next, clocks, cbus,
                         slot = k
                         cmd = ccmd
                         break
-                    if e < earliest:
-                        earliest = e
+                    if e < ab_min:
+                        ab_min = e
+                if n_ab > 0:
+                    ab_lo[c, s] = 0 if found else ab_min
+                    earliest = min(earliest, ab_min)
                 # 0. low-power entries and exits (after a: an activated request never waits for them)
                 if lp_on and not found:
                     for r in range(c * n_rk, (c + 1) * n_rk):
@@ -767,10 +766,11 @@ def run(par, rule_start, rules, windows, window_prev, window_next, clocks, cbus,
                     ccol = _WR if d == 1 else _RD
                     if strict:
                         ccol += _RDA - _RD
-                    # one pass over the channel's banks with a request in queue d: their two
-                    # candidates (step 1), ready at the max of the channel / rank part (here) and the
-                    # bank's own part (p_col / p_act, redone when stale); the oldest ready one wins,
-                    # or with hit_first the oldest ready row hit. A pass that finds nothing ready is
+                    # one pass over the candidates of queue d (step 1): per bank with a request in
+                    # it, or with class lists (class_lists) over this turn's class oldest first, to
+                    # the first ready one. A candidate is ready at the max of the channel / rank part
+                    # (here, per rank) and its bank's own part (bank group, bank, SID nodes); the
+                    # oldest ready one wins, or with hit_first the oldest ready row hit. A pass that finds nothing ready is
                     # not repeated until its smallest ready cycle comes (scan_min), unless a command
                     # or a new candidate changes it. (A command on another bus than s, or of a rank
                     # whose CKE is low, counts as never ready: only its exit may issue.)
@@ -790,49 +790,41 @@ def run(par, rule_start, rules, windows, window_prev, window_next, clocks, cbus,
                         best = _NEVER             # ... of the oldest ready request
                         smin = _NEVER
                         clean = True              # nothing was ready (only then is smin kept)
-                        for j in range(n_active[c, d]):
-                            g = active[c, d, j]
-                            if p_stale[g]:
-                                # the bank's own part: the column command (of either queue) to the
-                                # open row, never while an activated request holds it under the
-                                # closed policy; PRE when a row is open, never while an activated
-                                # request holds it; ACT when the bank is closed
-                                p_stale[g] = False
-                                gn = anc[g, 2]
-                                bn = anc[g, 3]
-                                if open_row[g] >= 0:
-                                    for dq in range(2):
-                                        cc = (_WR if dq == 1 else _RD) + (_RDA - _RD if strict else 0)
-                                        v = max(E[cc, gn], E[cc, bn])
-                                        if n_sid > 1:              # the SID level (see _with_sid_level)
-                                            v = max(v, E[cc, anc[g, 4]])
-                                        p_col[dq, g] = _NEVER if strict and ab_hold[g] > 0 else v
-                                    v = max(E[_PRE, gn], E[_PRE, bn])
-                                    if n_sid > 1:
-                                        v = max(v, E[_PRE, anc[g, 4]])
-                                    p_act[g] = _NEVER if ab_hold[g] > 0 else v
-                                else:
-                                    v = max(E[_ACT, gn], E[_ACT, bn])
-                                    if n_sid > 1:
-                                        v = max(v, E[_ACT, anc[g, 4]])
-                                    p_act[g] = v
+                        li = 0 if col_on else 1       # (with class lists: the class of this turn)
+                        if cands is None:
+                            n_slot = n_active[c, d]
+                        else:
+                            n_slot = n_cands[c, d, li]
+                        for j in range(n_slot):
+                            if cands is None:
+                                g = active[c, d, j]
+                                i_ = -1
+                            else:
+                                i_ = cands[c, d, li, j]
+                                g = rbank[i_]
                             rj = bank_rank[g] - c * n_rk
+                            closed = open_row[g] < 0
                             for h in range(2):
                                 hit = h == 0
                                 i = hq[d, g] if hit else mq[d, g]
                                 if i < 0 or not (col_on if hit else row_on):
                                     continue                  # (never ready in this bus's turn)
-                                if hit:
-                                    e = max(r_col[rj], p_col[d, g])
-                                else:
-                                    e = max(r_act[rj] if open_row[g] < 0 else r_pre[rj], p_act[g])
+                                if cands is not None:
+                                    if i != i_:
+                                        continue              # (one candidate per list entry)
+                                kc = ccol if hit else (_ACT if closed else _PRE)
+                                e = max(max(E[kc, anc[g, 2]], E[kc, anc[g, 3]]),
+                                        r_col[rj] if hit else (r_act[rj] if closed else r_pre[rj]))
+                                if n_sid > 1:
+                                    e = max(e, E[kc, anc[g, 4]])
+                                if ab_hold[g] > 0 and ((not hit) or strict):
+                                    e = _NEVER
                                 if e > now:
                                     if e < smin:
                                         smin = e
                                     continue
                                 clean = False
                                 if edged or pend:
-                                    kc = ccol if hit else (_ACT if open_row[g] < 0 else _PRE)
                                     if edged and _off_edge(now, kc, edge) > 0:
                                         earliest = min(earliest, now + _off_edge(now, kc, edge))
                                         continue                  # not on this clock edge
@@ -843,6 +835,9 @@ def run(par, rule_start, rules, windows, window_prev, window_next, clocks, cbus,
                                     best = i
                                 if hit and i < best_hit:
                                     best_hit = i
+                            if cands is not None:
+                                if best < _NEVER:
+                                    break                     # (oldest first: the oldest ready one)
                         pick = best_hit if (hit_first and best_hit < _NEVER) else best
                         if pick < _NEVER:
                             found = True
@@ -861,7 +856,7 @@ def run(par, rule_start, rules, windows, window_prev, window_next, clocks, cbus,
                     elif n_q > 0:
                         earliest = min(earliest, scan_min[c, s])   # the last pass found nothing ready yet
                 # d. a refresh never closes a row an activated request still needs ((c) never
-                # picks such a PRE: its p_act is _NEVER)
+                # picks such a PRE: it counts as never ready)
                 if found and src == 2 and (cmd == _PRE or cmd == _PREA):
                     if cmd == _PRE:
                         if ab_hold[tb] > 0:
@@ -941,19 +936,6 @@ def run(par, rule_start, rules, windows, window_prev, window_next, clocks, cbus,
                 else:
                     _apply_rules(E, ring, ring_ptr, cmd, t, tb, trk, anc, fan, off, rule_start, rules,
                                  windows, window_prev, window_next)
-                # the banks whose own part of step (c) it may have changed: its rules' nodes (reach)
-                # and its bank's row and activated requests; a rank command's: its rank
-                if tb < 0 or cmd == _REFSB or reach[cmd] == 3:
-                    lo = trk * nbk
-                    hi = lo + nbk
-                elif reach[cmd] == 2:
-                    lo = tb - tb % n_bpg
-                    hi = lo + n_bpg
-                else:
-                    lo = tb
-                    hi = tb + 1
-                for b in range(lo, hi):
-                    p_stale[b] = True
                 if wwithin[cmd] > 0:              # its second word may come later (table: second_word)
                     bus_free[c, s] = t + 1
                     w_due[c] = t + wwithin[cmd]
@@ -979,6 +961,11 @@ def run(par, rule_start, rules, windows, window_prev, window_next, clocks, cbus,
                         ab[c, pos] = req
                         ab_n[c] += 1
                         ab_hold[tb] += 1
+                        kc = (_WR if rwrite[req] else _RD) + (_RDA - _RD if strict else 0)
+                        e = max(max(E[kc, anc[tb, 0]], E[kc, anc[tb, 1]]), max(E[kc, anc[tb, 2]], E[kc, anc[tb, 3]]))
+                        if n_sid > 1:
+                            e = max(e, E[kc, anc[tb, 4]])
+                        ab_lo[c, cbus[kc]] = min(ab_lo[c, cbus[kc]], e)
                         leaves = True
                 elif cmd == _PRE:
                     open_row[tb] = -1
@@ -1054,6 +1041,8 @@ def run(par, rule_start, rules, windows, window_prev, window_next, clocks, cbus,
                     for dq in range(2):
                         want_h = row_changed or (redo_h and dq == d)
                         want_m = row_changed or (redo_m and dq == d)
+                        old_h = hq[dq, b]
+                        old_m = mq[dq, b]
                         if want_h:
                             hq[dq, b] = -1
                         if want_m:
@@ -1068,6 +1057,28 @@ def run(par, rule_start, rules, windows, window_prev, window_next, clocks, cbus,
                             elif want_m:
                                 mq[dq, b] = bq[dq, b, k]
                                 want_m = False
+                        if cands is not None:
+                            for h in range(2):            # the age-ordered lists follow hq and mq
+                                old = old_h if h == 0 else old_m
+                                new = hq[dq, b] if h == 0 else mq[dq, b]
+                                if old == new:
+                                    continue
+                                m = n_cands[c, dq, h]
+                                if old >= 0:
+                                    k = 0
+                                    while cands[c, dq, h, k] != old:
+                                        k += 1
+                                    for j in range(k, m - 1):
+                                        cands[c, dq, h, j] = cands[c, dq, h, j + 1]
+                                    m -= 1
+                                if new >= 0:
+                                    k = m
+                                    while k > 0 and cands[c, dq, h, k - 1] > new:
+                                        cands[c, dq, h, k] = cands[c, dq, h, k - 1]
+                                        k -= 1
+                                    cands[c, dq, h, k] = new
+                                    m += 1
+                                n_cands[c, dq, h] = m
                 earliest = now  # state changed: look again next cycle
             if overflow:
                 break

@@ -326,3 +326,32 @@ def test_a_new_row_hit_is_seen_before_the_bank_s_waiting_precharge(name):
     assert res.outcome.tolist() == [1, 2, 0]            # miss, conflict, hit
     assert act < res.issue[2] < pre                      # read before the PRE that closes its row
     assert not check(cmds, spec, end_cycle=res.cycles)
+
+
+@pytest.mark.parametrize("name", ["HBM2-2000", "HBM3-6400"])
+@pytest.mark.parametrize("scheduler", ["fcfs-ready", "frfcfs"])
+def test_class_lists_give_the_pass_over_the_banks_command_trace(name, scheduler, monkeypatch):
+    """Where a turn sees one kind of candidate (HBM), step (c) keeps them in age order and stops at the
+    first ready one; the pass over every bank with something queued must pick the same commands."""
+    spec = load_spec(name, ranks=2)
+    assert kernel.class_lists(_command_bus(spec), 1, 2, 16) is not None
+    traces = [_random_trace(spec, seed, n=800, pool=pool, max_gap=gap) for seed, pool, gap in
+              ((1, 6, 2), (2, 40, 0), (3, 12, 4))]
+    by_class = [simulate(spec, t, scheduler=scheduler, refresh="per-bank" if name == "HBM2-2000" else "all-bank")
+                for t in traces]
+    monkeypatch.setattr(kernel, "class_lists", lambda *a: None)
+    for t, res in zip(traces, by_class):
+        other = simulate(spec, t, scheduler=scheduler, refresh="per-bank" if name == "HBM2-2000" else "all-bank")
+        for field in ("cycle", "cmd", "rank", "bankgroup", "bank", "row", "column"):
+            np.testing.assert_array_equal(getattr(res.commands, field), getattr(other.commands, field))
+        np.testing.assert_array_equal(res.completion, other.completion)
+
+
+def _command_bus(spec):
+    from dramsim.timing import kernel_inputs
+    return kernel_inputs(spec)[7]
+
+
+def test_no_class_lists_where_one_bus_carries_column_and_row_commands():
+    for name in ("DDR3-1600K", "DDR5-4800", "LPDDR5-6400", "GDDR6-14000"):
+        assert kernel.class_lists(_command_bus(load_spec(name)), 1, 1, 16) is None
