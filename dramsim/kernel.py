@@ -73,13 +73,13 @@ published figures we validate against):
       oldest other request are looked at (the queues are kept per bank, see step 1 in
       :func:`run`). Where no command bus carries both column and row commands (HBM), a turn
       sees one kind only; the candidates of each kind are then kept in age order and a pass
-      stops at the first ready one (:func:`class_lists`). A PRE to a bank with a request in the activated buffer is no candidate at
-      all (a row is never closed before the request that opened it reads it; Ramulator 2
-      filters it out the same way), so it never costs a cycle: the next oldest ready command
-      issues instead. Without
-      ``hit_first`` (``fcfs-ready``, the default, Ramulator 2's rule) the oldest ready command
-      wins; with it (``frfcfs``, the issue's "ready row hits first, then oldest") the oldest
-      ready column command (a row hit) wins, then the oldest ready command; else nothing;
+      stops at the first ready one (:func:`class_lists`). A PRE to a bank with a request in
+      the activated buffer is no candidate at all (a row is never closed before the request
+      that opened it reads it; Ramulator 2 filters it out the same way), so it never costs a
+      cycle: the next oldest ready command issues instead. Without ``hit_first``
+      (``fcfs-ready``, the default, Ramulator 2's rule) the oldest ready command wins; with it
+      (``frfcfs``, the issue's "ready row hits first, then oldest") the oldest ready column
+      command (a row hit) wins, then the oldest ready command; else nothing;
    d. a refresh's PRE/PREA chosen in (b) waits while the activated buffer has a request for its
       bank (rank); nothing but (a) issues meanwhile (refresh keeps its priority, as in Ramulator 2).
 
@@ -209,7 +209,8 @@ def _with_sid_level(fan, off, anc, n_sid, n_bg):
 
 @njit(cache=True)
 def _off_edge(now, cmd, edge):
-    """0 when ``cmd`` may issue in cycle ``now`` (table ``edges``), else the cycles to its next edge."""
+    """0 when command (or bus) ``cmd`` may issue in cycle ``now``, else the cycles to its next edge
+    (``edge``: the compiled table's ``edge`` or :func:`_bus_edges`)."""
     e = edge[cmd]
     if e == 1:
         return 0
@@ -522,7 +523,8 @@ def run(par, rule_start, rules, windows, window_prev, window_next, clocks, cbus,
     active = np.empty((n_ch, 2, n_rk * nbk), np.int64)
     n_active = np.zeros((n_ch, 2), np.int64)
     active_pos = np.zeros((2, NB), np.int64)
-    # cands (see class_lists): per channel, queue and class (0: hq, 1: mq) the candidates in age order
+    # cands (see class_lists): per channel, queue and class (0: hq, 1: mq) the candidates in age order,
+    # n_cands of them (the active lists above are kept either way; only the bank pass reads them)
     n_cands = np.zeros((n_ch, 2, 2), np.int64)
     # per channel and bus, the smallest ready cycle of the last scan that found nothing ready
     # (-1: none; valid while nothing issued on the channel and no candidate changed)
@@ -532,6 +534,8 @@ def run(par, rule_start, rules, windows, window_prev, window_next, clocks, cbus,
     r_pre = np.empty(n_rk, np.int64)
     ab = np.empty((n_ch, AB), np.int64)
     ab_n = np.zeros(n_ch, np.int64)
+    # per channel and bus, a lower bound of the cycle any activated request may issue its column command
+    # on that bus (the last scan's smallest ready cycle, lowered by each request that joins; 0: scan)
     ab_lo = np.zeros((n_ch, n_bus), np.int64)
     wmode = np.zeros(n_ch, np.bool_)
     # a command issued on the channel since its last pass on this bus (scan_min is void then)
@@ -773,10 +777,11 @@ def run(par, rule_start, rules, windows, window_prev, window_next, clocks, cbus,
                     # it, or with class lists (class_lists) over this turn's class oldest first, to
                     # the first ready one. A candidate is ready at the max of the channel / rank part
                     # (here, per rank) and its bank's own part (bank group, bank, SID nodes); the
-                    # oldest ready one wins, or with hit_first the oldest ready row hit. A pass that finds nothing ready is
-                    # not repeated until its smallest ready cycle comes (scan_min), unless a command
-                    # or a new candidate changes it. (A command on another bus than s, or of a rank
-                    # whose CKE is low, counts as never ready: only its exit may issue.)
+                    # oldest ready one wins, or with hit_first the oldest ready row hit. A pass that
+                    # finds nothing ready is not repeated until its smallest ready cycle comes
+                    # (scan_min), unless a command or a new candidate changes it. (A command on
+                    # another bus than s, or of a rank whose CKE is low, counts as never ready: only
+                    # its exit may issue.)
                     fresh = dirty[c, s] or last_d[c, s] != d
                     if n_q > 0 and (fresh or scan_min[c, s] < 0 or now >= scan_min[c, s]):
                         dirty[c, s] = False
