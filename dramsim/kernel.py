@@ -524,7 +524,7 @@ def run(par, rule_start, rules, windows, window_prev, window_next, clocks, cbus,
     n_active = np.zeros((n_ch, 2), np.int64)
     active_pos = np.zeros((2, NB), np.int64)
     # cands (see class_lists): per channel, queue and class (0: hq, 1: mq) the candidates in age order,
-    # n_cands of them (the active lists above are kept either way; only the bank pass reads them)
+    # n_cands of them (with cands the active lists above stay empty: only the bank pass uses them)
     n_cands = np.zeros((n_ch, 2, 2), np.int64)
     # per channel and bus, the smallest ready cycle of the last scan that found nothing ready
     # (-1: none; valid while nothing issued on the channel and no candidate changed)
@@ -611,9 +611,10 @@ def run(par, rule_start, rules, windows, window_prev, window_next, clocks, cbus,
             q_bank[d, g] = k + 1
             qn[c, d] += 1
             if k == 0:
-                active_pos[d, g] = n_active[c, d]
-                active[c, d, n_active[c, d]] = g
-                n_active[c, d] += 1
+                if cands is None:                     # (the bank pass's list)
+                    active_pos[d, g] = n_active[c, d]
+                    active[c, d, n_active[c, d]] = g
+                    n_active[c, d] += 1
                 hq[d, g] = -1
                 mq[d, g] = -1
             h = 0 if rrow[nxt] == open_row[g] else 1
@@ -1031,7 +1032,7 @@ def run(par, rule_start, rules, windows, window_prev, window_next, clocks, cbus,
                         bq_row[d, tb, j] = bq_row[d, tb, j + 1]
                     q_bank[d, tb] = m - 1
                     qn[c, d] -= 1
-                    if m == 1:                        # the bank leaves the active list
+                    if m == 1 and cands is None:      # the bank leaves the active list
                         j = active_pos[d, tb]
                         g = active[c, d, n_active[c, d] - 1]
                         active[c, d, j] = g

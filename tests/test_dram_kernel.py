@@ -8,6 +8,7 @@ from dramsim import kernel
 from dramsim.checker import check, format_report
 from dramsim.simulate import simulate
 from dramsim.spec import builtin_standards, load_spec
+from dramsim.timing import kernel_inputs
 from traces import RequestTrace
 from traces import commands as tc
 
@@ -21,6 +22,11 @@ def _random_trace(spec, seed, n=600, pool=6, writes=0.3, max_gap=6, timed=True):
     arrival = np.cumsum(rng.integers(0, max_gap + 1, n)) if timed else None
     return RequestTrace(address, rng.random(n) < writes, arrival)
 
+
+
+def _command_bus(spec):
+    """Each command's command bus in ``spec``'s compiled table (the kernel's ``cbus``)."""
+    return kernel_inputs(spec)[7]
 
 def test_command_codes_match_traces():
     assert (kernel._ACT, kernel._PRE, kernel._PREA, kernel._RD, kernel._WR, kernel._RDA, kernel._WRA,
@@ -345,11 +351,6 @@ def test_class_lists_give_the_pass_over_the_banks_command_trace(name, scheduler,
         for field in ("cycle", "cmd", "rank", "bankgroup", "bank", "row", "column"):
             np.testing.assert_array_equal(getattr(res.commands, field), getattr(other.commands, field))
         np.testing.assert_array_equal(res.completion, other.completion)
-
-
-def _command_bus(spec):
-    from dramsim.timing import kernel_inputs
-    return kernel_inputs(spec)[7]
 
 
 def test_no_class_lists_where_one_bus_carries_column_and_row_commands():
