@@ -209,8 +209,8 @@ def simulate(spec: Spec, requests: RequestTrace, *, mapping: str = "RoBaRaCoCh",
         """One kernel call over ``n_ch`` channels, rerun with more room on command overflow."""
         m = len(bank_c)
         cap = 3 * m + 2 * n_ch * org.ranks * (span // interval + 1) + 1024
+        lists = kernel.class_lists(table[7], n_ch, org.ranks, org.sids * org.bankgroups * org.banks_per_group)
         while True:
-            lists = kernel.class_lists(table[7], n_ch, org.ranks, org.sids * org.bankgroups * org.banks_per_group)
             out = kernel.run(*table, lists, n_ch, org.ranks, org.sids * org.bankgroups, org.banks_per_group,
                              bank_c, row_c, column_c, write_c, arr_c, arrival == "saturate", *settings, cap)
             if not out[12]:
