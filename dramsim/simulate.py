@@ -326,12 +326,17 @@ def statistics(res: SimResult, requests: RequestTrace) -> dict:
     counts ticks shorter than CK, HBM3) says what a cycle is.
     """
     spec = res.spec
-    counts = res.commands.counts()
     n = len(requests)
-    lat = res.completion - res.arrival
-    outcomes = [np.count_nonzero(res.outcome == k) for k in range(3)]  # no int64 copy of the codes
-    mean = float(lat.mean()) if n else 0.0
-    p50, p99 = percentiles(lat, (50, 99)) if n else (0.0, 0.0)
+    per_code, outcomes, lat_sum, lat_lo, lat_hi, hist = _tally(res.commands.cmd, len(COMMANDS), res.outcome,
+                                                               res.arrival, res.completion)
+    counts = {name: int(per_code[i]) for i, name in enumerate(COMMANDS)}
+    mean = lat_sum / n if n else 0.0
+    if not n:
+        p50, p99 = 0.0, 0.0
+    elif len(hist):
+        p50, p99 = _percentiles_of_counts(np.cumsum(hist), lat_lo, n, (50, 99))
+    else:                                    # latencies too spread for a histogram
+        p50, p99 = np.percentile(res.completion - res.arrival, (50, 99))
     commands = {name: counts[name] for name in COUNTED}
     if res.options.get("refresh") == "per-bank":
         commands["REFpb"] = counts["REFpb"]
@@ -377,7 +382,12 @@ def percentiles(values: np.ndarray, qs) -> list[float]:
         cum = np.cumsum(np.bincount(values)[lo:])
     else:
         cum = np.cumsum(np.bincount(values - lo))
-    n = len(values)
+    return _percentiles_of_counts(cum, lo, len(values), qs)
+
+
+def _percentiles_of_counts(cum: np.ndarray, lo: int, n: int, qs) -> list[float]:
+    """The percentiles ``qs`` (linear interpolation, as ``np.percentile``) of ``n`` integers whose
+    cumulative histogram from value ``lo`` is ``cum``."""
     out = []
     for q in qs:
         idx = q / 100 * (n - 1)
@@ -387,3 +397,39 @@ def percentiles(values: np.ndarray, qs) -> list[float]:
         v1 = int(np.searchsorted(cum, k1, side="right")) + lo
         out.append(v0 + (v1 - v0) * (idx - k0))
     return out
+
+
+@njit(cache=True, nogil=True)
+def _tally(cmd, n_codes, outcome, arrival, completion):
+    """What :func:`statistics` counts, in one pass over the commands and one or two over the requests.
+
+    Returns the commands per code, the requests per outcome (hit, miss, conflict), and of the
+    latencies (completion - arrival) their sum, minimum, maximum and histogram from the minimum
+    (empty when they span more than 2^24 cycles: the caller then falls back to NumPy).
+    """
+    per_code = np.zeros(n_codes, np.int64)
+    for k in range(cmd.shape[0]):
+        if cmd[k] < n_codes:
+            per_code[cmd[k]] += 1
+    outcomes = np.zeros(3, np.int64)
+    hist = np.zeros(1 << 16, np.int64)       # from 0: latencies are mostly short (else a second pass)
+    total = 0
+    lo = np.int64(1) << 62
+    hi = -lo
+    for i in range(arrival.shape[0]):
+        if 0 <= outcome[i] < 3:
+            outcomes[outcome[i]] += 1
+        v = completion[i] - arrival[i]
+        total += v
+        lo = min(lo, v)
+        hi = max(hi, v)
+        if 0 <= v < 1 << 16:
+            hist[v] += 1
+    if arrival.shape[0] == 0 or hi - lo > 1 << 24:
+        return per_code, outcomes, total, lo, hi, np.zeros(0, np.int64)
+    if lo >= 0 and hi < 1 << 16:
+        return per_code, outcomes, total, lo, hi, hist[lo:hi + 1]
+    hist = np.zeros(hi - lo + 1, np.int64)
+    for i in range(arrival.shape[0]):
+        hist[completion[i] - arrival[i] - lo] += 1
+    return per_code, outcomes, total, lo, hi, hist

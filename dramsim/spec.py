@@ -35,6 +35,7 @@ from __future__ import annotations
 import dataclasses
 import math
 from dataclasses import dataclass, field
+from functools import cached_property
 from pathlib import Path
 from types import MappingProxyType
 from typing import Mapping
@@ -300,9 +301,10 @@ class Spec:
     table_data: Mapping | None = field(default=None, compare=False, repr=False)
     table_where: str = field(default="", compare=False, repr=False)
 
-    @property
+    @cached_property
     def table(self) -> Table:
-        """The timing table evaluated for this spec's timing (see :mod:`dramsim.table`)."""
+        """The timing table evaluated for this spec's timing (see :mod:`dramsim.table`); built once
+        per spec (the spec is frozen and ``table_data`` a read-only view)."""
         return build_table(self.table_data, self.table_where, _timing_values(self.timing), self.burst_cycles)
 
     @property

@@ -221,6 +221,31 @@ def test_percentiles_match_numpy(seed):
         assert percentiles(v, [q])[0] == pytest.approx(np.percentile(v, q), abs=1e-9)
 
 
+@pytest.mark.parametrize("spread", [3000, 70_000, 1 << 25])
+def test_tally_matches_numpy(spread):
+    """The one-pass statistics (commands per code, outcomes, latency sum / min / max / histogram) equal
+    NumPy's, for latencies within the first histogram, beyond it (second pass) and too wide for one."""
+    from dramsim.simulate import _percentiles_of_counts, _tally
+
+    rng = np.random.default_rng(spread)
+    n = 4000
+    arrival = np.sort(rng.integers(0, 10_000, n)).astype(np.int64)
+    completion = arrival + rng.integers(spread // 3, spread, n)
+    outcome = rng.integers(0, 3, n).astype(np.int8)
+    cmd = rng.integers(0, len(tc.COMMANDS), 3 * n).astype(np.uint8)
+    per_code, outcomes, total, lo, hi, hist = _tally(cmd, len(tc.COMMANDS), outcome, arrival, completion)
+    lat = completion - arrival
+    assert per_code.tolist() == np.bincount(cmd, minlength=len(tc.COMMANDS)).tolist()
+    assert outcomes.tolist() == np.bincount(outcome, minlength=3).tolist()
+    assert (total, lo, hi) == (lat.sum(), lat.min(), lat.max())
+    if spread > 1 << 24:
+        assert len(hist) == 0
+    else:
+        assert hist.tolist() == np.bincount(lat - lo).tolist()
+        for q in (0, 50, 99, 100):
+            assert _percentiles_of_counts(np.cumsum(hist), lo, n, [q])[0] == pytest.approx(np.percentile(lat, q))
+
+
 COLUMN_CMDS = (tc.RD, tc.WR, tc.RDA, tc.WRA)
 
 
