@@ -37,6 +37,13 @@ ready checks of the activated buffer and of step (c)'s candidates, the queue boo
 into these loops, a Numba helper costs an atomic reference-count pair per array argument and call
 (36% of the time in a profile, benchmarks/RESULTS.md "Kernel speed: queues kept per bank").
 
+The arrays whose values are indices of other arrays (the request's bank ``rbank``, a bank's
+ancestors ``anc``, its rank and channel, the per-bank queues, the activated buffer, the active and
+class lists) are ``uint32``: Numba wraps a negative index around, so each access with a signed
+index pays a sign test and an add, and an unsigned one does not (benchmarks/RESULTS.md "Kernel
+speed: unsigned indices"). Their values mix with int64 arithmetic as int64 (never uint64, whose mix
+with int64 Numba makes a float).
+
 The ready cycles ``E`` only ever rise, so a ready cycle computed for a waiting command stays a lower
 bound of it until the command itself changes; the kernel uses that twice: a queue pass that found
 nothing ready is not repeated before its smallest ready cycle (step c), and the activated buffer is
@@ -199,7 +206,7 @@ def _with_sid_level(fan, off, anc, n_sid, n_bg):
     start = off[3] + NB
     fan5 = np.array([fan[0], fan[1], fan[2], fan[3], n_sid], np.int64)
     off5 = np.array([off[0], off[1], off[2], off[3], start], np.int64)
-    anc5 = np.empty((NB, 5), np.int64)
+    anc5 = np.empty((NB, 5), np.uint32)
     anc5[:, :4] = anc
     per_sid = (n_bg // n_sid) * n_bpg
     for b in range(NB):
@@ -236,8 +243,8 @@ def _node_at(anc, fan, off, b, r, lv):
     if b >= 0:
         return anc[b, lv]
     if lv == 0:
-        return r // fan[1]
-    return off[1] + r
+        return np.uint32(r // fan[1])
+    return np.uint32(off[1] + r)
 
 
 @njit(cache=True, inline="always")
@@ -419,7 +426,7 @@ def class_lists(cbus, n_ch, n_rk, nbk):
     col = {int(cbus[c]) for c in (_RD, _WR, _RDA, _WRA)}
     if int(cbus[_ACT]) in col or int(cbus[_PRE]) in col:
         return None
-    return np.empty((n_ch, 2, 2, n_rk * nbk), np.int64)
+    return np.empty((n_ch, 2, 2, n_rk * nbk), np.uint32)
 
 
 @njit(cache=True, nogil=True, error_model="numpy")
@@ -442,7 +449,7 @@ def run(par, rule_start, rules, windows, window_prev, window_next, clocks, cbus,
         each of the two cases without the other's code).
     n_ch, n_rk, n_bg, n_bpg : channels, ranks per channel, bank groups per rank (over its SIDs),
         banks per group.
-    rbank : int array, flat bank of each request: ((channel * n_rk + rank) * n_bg + bankgroup)
+    rbank : uint32 array, flat bank of each request: ((channel * n_rk + rank) * n_bg + bankgroup)
         * n_bpg + bank (with SIDs, the bank group counts over the rank's SIDs: sid * bank groups
         per SID + bank group). rrow, rcol : int arrays, its row and device column.
     rwrite : bool array. rarrival : int64 arrival cycles (ignored when ``saturate``).
@@ -477,9 +484,9 @@ def run(par, rule_start, rules, windows, window_prev, window_next, clocks, cbus,
     fan = np.array([n_ch, n_rk, n_bg, n_bpg], np.int64)
     off = np.array([0, n_ch, n_ch + NR, n_ch + NR + NG], np.int64)
     NN = n_ch + NR + NG + NB
-    anc = np.empty((NB, 4), np.int64)
-    bank_rank = np.empty(NB, np.int64)
-    bank_ch = np.empty(NB, np.int64)
+    anc = np.empty((NB, 4), np.uint32)       # (node ids; unsigned: see below)
+    bank_rank = np.empty(NB, np.uint32)
+    bank_ch = np.empty(NB, np.uint32)
     for b in range(NB):
         bank_rank[b] = b // nbk
         bank_ch[b] = bank_rank[b] // n_rk
@@ -516,11 +523,11 @@ def run(par, rule_start, rules, windows, window_prev, window_next, clocks, cbus,
     # rows in age order, the bank's two candidates, the channel's banks with a queued request
     qn = np.zeros((n_ch, 2), np.int64)
     q_bank = np.zeros((2, NB), np.int64)
-    bq = np.empty((2, NB, queue_depth), np.int64)
+    bq = np.empty((2, NB, queue_depth), np.uint32)
     bq_row = np.empty((2, NB, queue_depth), np.int64)
     hq = np.full((2, NB), -1, np.int64)
     mq = np.full((2, NB), -1, np.int64)
-    active = np.empty((n_ch, 2, n_rk * nbk), np.int64)
+    active = np.empty((n_ch, 2, n_rk * nbk), np.uint32)
     n_active = np.zeros((n_ch, 2), np.int64)
     active_pos = np.zeros((2, NB), np.int64)
     # cands (see class_lists): per channel, queue and class (0: hq, 1: mq) the candidates in age order,
@@ -532,7 +539,7 @@ def run(par, rule_start, rules, windows, window_prev, window_next, clocks, cbus,
     r_col = np.empty(n_rk, np.int64)          # a pass's channel and rank part of the column command, ACT, PRE
     r_act = np.empty(n_rk, np.int64)
     r_pre = np.empty(n_rk, np.int64)
-    ab = np.empty((n_ch, AB), np.int64)
+    ab = np.empty((n_ch, AB), np.uint32)
     ab_n = np.zeros(n_ch, np.int64)
     # per channel and bus, a lower bound of the cycle any activated request may issue its column command
     # on that bus (the last scan's smallest ready cycle, lowered by each request that joins; 0: scan)

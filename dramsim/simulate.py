@@ -212,7 +212,7 @@ def simulate(spec: Spec, requests: RequestTrace, *, mapping: str = "RoBaRaCoCh",
         lists = kernel.class_lists(table[7], n_ch, org.ranks, org.sids * org.bankgroups * org.banks_per_group)
         while True:
             out = kernel.run(*table, lists, n_ch, org.ranks, org.sids * org.bankgroups, org.banks_per_group,
-                             bank_c, row_c, column_c, write_c, arr_c, arrival == "saturate", *settings, cap)
+                             bank_c.view(np.uint32), row_c, column_c, write_c, arr_c, arrival == "saturate", *settings, cap)
             if not out[12]:
                 return out
             cap *= 2

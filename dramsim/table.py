@@ -478,7 +478,8 @@ def _evaluate(text, values, field, where) -> int:
 
 @dataclass(frozen=True)
 class Compiled:
-    """A table as the kernel's int64 arrays.
+    """A table as the kernel's arrays (int64; ``rule_start``, ``rules`` and ``window_next``, whose
+    values are indices, uint32: see :mod:`dramsim.kernel`).
 
     Plain rules are grouped by preceding command (CSR: rules of command ``c`` are
     ``rule_start[c]:rule_start[c + 1]``), each a row ``(level, next, latency, sibling)`` of
@@ -585,11 +586,11 @@ def compile_table(table: Table, issued=None, fan=None) -> Compiled:
         for b in blocks:
             word_blocks[code[name], code[b]] = True
     return Compiled(
-        rule_start=np.array(start, np.int64),
-        rules=np.array(rows, np.int64).reshape(-1, 4),
+        rule_start=np.array(start, np.uint32),
+        rules=np.array(rows, np.uint32).reshape(-1, 4),
         windows=np.array(windows, np.int64).reshape(-1, 5),
         window_prev=np.array(wprev, np.bool_).reshape(-1, N_COMMANDS),
-        window_next=np.array(wnext, np.int64),
+        window_next=np.array(wnext, np.uint32),
         clocks=clocks,
         aggregate=aggregate,
         bus=bus,
