@@ -210,9 +210,10 @@ def simulate(spec: Spec, requests: RequestTrace, *, mapping: str = "RoBaRaCoCh",
         m = len(bank_c)
         cap = 3 * m + 2 * n_ch * org.ranks * (span // interval + 1) + 1024
         lists = kernel.class_lists(table[7], n_ch, org.ranks, org.sids * org.bankgroups * org.banks_per_group)
+        banks = np.asarray(bank_c, np.int32).view(np.uint32)    # (the kernel's indices are unsigned)
         while True:
             out = kernel.run(*table, lists, n_ch, org.ranks, org.sids * org.bankgroups, org.banks_per_group,
-                             bank_c.view(np.uint32), row_c, column_c, write_c, arr_c, arrival == "saturate", *settings, cap)
+                             banks, row_c, column_c, write_c, arr_c, arrival == "saturate", *settings, cap)
             if not out[12]:
                 return out
             cap *= 2
