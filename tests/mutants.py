@@ -376,7 +376,7 @@ def _early(standard, gen, refresh, limit_per_rule=40):
             tight = [(r, a) for r, a in tight if not (r == "command bus" and gen.rows[a][1] == ACT)]
             if not tight:
                 continue
-        rules = sorted({r for r, _ in tight}, key=lambda r: seen.get(r, 0))
+        rules = sorted({r for r, _ in tight}, key=lambda r: (seen.get(r, 0), r))   # (by name on a tie: no hash order)
         rule = rules[0]
         if seen.get(rule, 0) >= limit_per_rule:
             continue
