@@ -369,23 +369,6 @@ def statistics(res: SimResult, requests: RequestTrace) -> dict:
     }
 
 
-def percentiles(values: np.ndarray, qs) -> list[float]:
-    """``np.percentile(values, qs)`` (linear interpolation) for integer arrays, via a histogram.
-
-    Latencies span a small range, so counting is much faster than sorting; wide ranges fall back
-    to NumPy.
-    """
-    values = np.asarray(values)
-    lo, hi = int(values.min()), int(values.max())
-    if hi - lo > 1 << 24:
-        return [float(v) for v in np.percentile(values, qs)]
-    if 0 <= lo and hi <= 1 << 24:  # count from 0: no shifted copy of values (peak memory)
-        cum = np.cumsum(np.bincount(values)[lo:])
-    else:
-        cum = np.cumsum(np.bincount(values - lo))
-    return _percentiles_of_counts(cum, lo, len(values), qs)
-
-
 def _percentiles_of_counts(cum: np.ndarray, lo: int, n: int, qs) -> list[float]:
     """The percentiles ``qs`` (linear interpolation, as ``np.percentile``) of ``n`` integers whose
     cumulative histogram from value ``lo`` is ``cum``."""
