@@ -48,6 +48,12 @@ The ready cycles ``E`` only ever rise, so a ready cycle computed for a waiting c
 bound of it until the command itself changes; the kernel uses that twice: a queue pass that found
 nothing ready is not repeated before its smallest ready cycle (step c), and the activated buffer is
 not scanned before the smallest ready cycle of its last scan, lowered by each request that joins.
+A pass is redone sooner only when a candidate appears that may be ready sooner: a new one (an
+admission, or the next request of a bank whose candidate left), one whose command changed (its
+bank's open row changed, or the bank's last activated request left, so its PRE may go), or any of a
+rank whose CKE changed; and only on the buses of that candidate's kind (row hits: the column buses;
+ACT / PRE: the row buses). A command that only raises ``E`` (a refresh, a column command from the
+activated buffer) leaves every pass's bound in place.
 
 Everything here is in memory-clock cycles. :func:`run` is called by :mod:`dramsim.simulate`
 with the requests already decoded (:mod:`dramsim.mapping`) and the timing already derived
@@ -487,7 +493,11 @@ def run(par, rule_start, rules, windows, window_prev, window_next, clocks, cbus,
     anc = np.empty((NB, 4), np.uint32)       # (node ids; unsigned: see below)
     bank_rank = np.empty(NB, np.uint32)
     bank_ch = np.empty(NB, np.uint32)
+    bank_bg = np.empty(NB, np.int16)         # its bank group and bank in its rank (for the record)
+    bank_ba = np.empty(NB, np.int16)
     for b in range(NB):
+        bank_bg[b] = (b % nbk) // n_bpg
+        bank_ba[b] = b % n_bpg
         bank_rank[b] = b // nbk
         bank_ch[b] = bank_rank[b] // n_rk
         anc[b, 0] = bank_ch[b]
@@ -501,6 +511,9 @@ def run(par, rule_start, rules, windows, window_prev, window_next, clocks, cbus,
     col_bus = np.zeros(cbus.max() + 1, np.bool_)   # the buses some column command travels on
     for cmd in (_RD, _WR, _RDA, _WRA):
         col_bus[cbus[cmd]] = True
+    row_bus = np.zeros(cbus.max() + 1, np.bool_)   # ... and ACT or PRE
+    row_bus[cbus[_ACT]] = True
+    row_bus[cbus[_PRE]] = True
     # timing state: per command and node, the earliest cycle the command may issue below it
     NCMD = clocks.shape[0]
     E = np.zeros((NCMD, NN), np.int64)
@@ -523,8 +536,11 @@ def run(par, rule_start, rules, windows, window_prev, window_next, clocks, cbus,
     # rows in age order, the bank's two candidates, the channel's banks with a queued request
     qn = np.zeros((n_ch, 2), np.int64)
     q_bank = np.zeros((2, NB), np.int64)
-    bq = np.empty((2, NB, queue_depth), np.uint32)
-    bq_row = np.empty((2, NB, queue_depth), np.int64)
+    bq = np.empty((2, NB, 2 * queue_depth), np.uint32)
+    bq_row = np.empty((2, NB, 2 * queue_depth), np.int64)
+    # (a bank's queue is bq[d, b, q_head:q_head + q_bank] in a buffer twice the depth: its oldest request
+    # leaves by a step of q_head, and only when the buffer's end is reached does the queue move back)
+    q_head = np.zeros((2, NB), np.int64)
     hq = np.full((2, NB), -1, np.int64)
     mq = np.full((2, NB), -1, np.int64)
     active = np.empty((n_ch, 2, n_rk * nbk), np.uint32)
@@ -613,8 +629,15 @@ def run(par, rule_start, rules, windows, window_prev, window_next, clocks, cbus,
             if qn[c, d] >= queue_depth:
                 break
             k = q_bank[d, g]
-            bq[d, g, k] = nxt
-            bq_row[d, g, k] = rrow[nxt]
+            hd = q_head[d, g] if k > 0 else 0
+            if hd + k == 2 * queue_depth:         # the end of the bank's buffer: move its queue to the start
+                for j in range(k):
+                    bq[d, g, j] = bq[d, g, hd + j]
+                    bq_row[d, g, j] = bq_row[d, g, hd + j]
+                hd = 0
+            q_head[d, g] = hd
+            bq[d, g, hd + k] = nxt
+            bq_row[d, g, hd + k] = rrow[nxt]
             q_bank[d, g] = k + 1
             qn[c, d] += 1
             if k == 0:
@@ -794,23 +817,26 @@ def run(par, rule_start, rules, windows, window_prev, window_next, clocks, cbus,
                     if n_q > 0 and (fresh or scan_min[c, s] < 0 or now >= scan_min[c, s]):
                         dirty[c, s] = False
                         last_d[c, s] = d
-                        for j in range(n_rk):
-                            rn = off[1] + c * n_rk + j
-                            low = lp_on and lp[c * n_rk + j] != 0
-                            r_col[j] = max(E[ccol, c], E[ccol, rn]) if cbus[ccol] == s and not low else _NEVER
-                            r_act[j] = max(E[_ACT, c], E[_ACT, rn]) if cbus[_ACT] == s and not low else _NEVER
-                            r_pre[j] = max(E[_PRE, c], E[_PRE, rn]) if cbus[_PRE] == s and not low else _NEVER
                         col_on = cbus[ccol] == s
-                        row_on = cbus[_ACT] == s or cbus[_PRE] == s
-                        best_hit = _NEVER         # request index of the oldest ready row hit
-                        best = _NEVER             # ... of the oldest ready request
-                        smin = _NEVER
-                        clean = True              # nothing was ready (only then is smin kept)
+                        act_on = cbus[_ACT] == s
+                        pre_on = cbus[_PRE] == s
+                        row_on = act_on or pre_on
                         li = 0 if col_on else 1       # (with class lists: the class of this turn)
                         if cands is None:
                             n_slot = n_active[c, d]
                         else:
                             n_slot = n_cands[c, d, li]
+                        if n_slot > 0:
+                            for j in range(n_rk):
+                                rn = off[1] + c * n_rk + j
+                                low = lp_on and lp[c * n_rk + j] != 0
+                                r_col[j] = max(E[ccol, c], E[ccol, rn]) if col_on and not low else _NEVER
+                                r_act[j] = max(E[_ACT, c], E[_ACT, rn]) if act_on and not low else _NEVER
+                                r_pre[j] = max(E[_PRE, c], E[_PRE, rn]) if pre_on and not low else _NEVER
+                        best_hit = _NEVER         # request index of the oldest ready row hit
+                        best = _NEVER             # ... of the oldest ready request
+                        smin = _NEVER
+                        clean = True              # nothing was ready (only then is smin kept)
                         for j in range(n_slot):
                             if cands is None:
                                 g = active[c, d, j]
@@ -890,8 +916,6 @@ def run(par, rule_start, rules, windows, window_prev, window_next, clocks, cbus,
                     continue
                 # ---- 4. issue
                 t = now
-                for u in range(n_bus):
-                    dirty[c, u] = True
                 if req >= 0:
                     tb = rbank[req]
                     trk = bank_rank[rbank[req]]
@@ -907,7 +931,7 @@ def run(par, rule_start, rules, windows, window_prev, window_next, clocks, cbus,
                     if (cmd == _RD or cmd == _WR) and row_policy == 2:
                         other = False
                         for dq in range(2):
-                            for k in range(q_bank[dq, tb]):
+                            for k in range(q_head[dq, tb], q_head[dq, tb] + q_bank[dq, tb]):
                                 if bq[dq, tb, k] != req and bq_row[dq, tb, k] == rrow[req]:
                                     other = True
                         if not other:
@@ -930,9 +954,8 @@ def run(par, rule_start, rules, windows, window_prev, window_next, clocks, cbus,
                 c_ch[nc] = c
                 c_rk[nc] = trk - c * n_rk
                 if tb >= 0:
-                    lb = tb - trk * nbk
-                    c_bg[nc] = lb // n_bpg if cmd != _REFSB else -1
-                    c_ba[nc] = lb % n_bpg
+                    c_bg[nc] = bank_bg[tb] if cmd != _REFSB else -1
+                    c_ba[nc] = bank_ba[tb]
                 else:
                     c_bg[nc] = -1
                     c_ba[nc] = -1
@@ -961,6 +984,10 @@ def run(par, rule_start, rules, windows, window_prev, window_next, clocks, cbus,
                 if lp_on:
                     _note_for_powerdown(cmd, t, trk, r_pde, r_queued, RD2PDEN, WR2PDEN, RFC)
                 leaves = False                      # req leaves its queue
+                # a candidate that may be ready sooner than the last pass's smallest ready cycle (a new
+                # one, or one whose command changed): column (new_h) or row (new_m) commands
+                new_h = cmd >= _PDN_F_PRE and cmd <= _SREX     # (a rank's CKE changed: all of them)
+                new_m = new_h
                 redo_lo = 0                           # banks whose open row changed: [redo_lo, redo_hi)
                 redo_hi = 0
                 if cmd == _ACT:
@@ -1023,6 +1050,9 @@ def run(par, rule_start, rules, windows, window_prev, window_next, clocks, cbus,
                             ab[c, k] = ab[c, k + 1]
                         ab_n[c] -= 1
                         ab_hold[tb] -= 1
+                        if ab_hold[tb] == 0:          # its bank's PRE (closed page: its hits) may go now
+                            new_m = True
+                            new_h = new_h or strict
                     else:
                         leaves = True
                 # the queue of req's bank without it (see step 1); a candidate it was is redone
@@ -1031,12 +1061,16 @@ def run(par, rule_start, rules, windows, window_prev, window_next, clocks, cbus,
                 if leaves:
                     d = 1 if rwrite[req] else 0
                     m = q_bank[d, tb]
-                    k = 0
+                    hd = q_head[d, tb]
+                    k = hd
                     while bq[d, tb, k] != req:
                         k += 1
-                    for j in range(k, m - 1):
-                        bq[d, tb, j] = bq[d, tb, j + 1]
-                        bq_row[d, tb, j] = bq_row[d, tb, j + 1]
+                    if k == hd:                       # the oldest (seq: nearly always): no move
+                        q_head[d, tb] = hd + 1
+                    else:
+                        for j in range(k, hd + m - 1):
+                            bq[d, tb, j] = bq[d, tb, j + 1]
+                            bq_row[d, tb, j] = bq_row[d, tb, j + 1]
                     q_bank[d, tb] = m - 1
                     qn[c, d] -= 1
                     if m == 1 and cands is None:      # the bank leaves the active list
@@ -1063,7 +1097,7 @@ def run(par, rule_start, rules, windows, window_prev, window_next, clocks, cbus,
                             hq[dq, b] = -1
                         if want_m:
                             mq[dq, b] = -1
-                        for k in range(q_bank[dq, b]):
+                        for k in range(q_head[dq, b], q_head[dq, b] + q_bank[dq, b]):
                             if not (want_h or want_m):
                                 break
                             if bq_row[dq, b, k] == open_row[b]:
@@ -1073,6 +1107,10 @@ def run(par, rule_start, rules, windows, window_prev, window_next, clocks, cbus,
                             elif want_m:
                                 mq[dq, b] = bq[dq, b, k]
                                 want_m = False
+                        if hq[dq, b] >= 0 and (row_changed or hq[dq, b] != old_h):
+                            new_h = True
+                        if mq[dq, b] >= 0 and (row_changed or mq[dq, b] != old_m):
+                            new_m = True
                         if cands is not None:
                             for h in range(2):            # the age-ordered lists follow hq and mq
                                 old = old_h if h == 0 else old_m
@@ -1095,6 +1133,11 @@ def run(par, rule_start, rules, windows, window_prev, window_next, clocks, cbus,
                                     cands[c, dq, h, k] = new
                                     m += 1
                                 n_cands[c, dq, h] = m
+                # the passes that may now find a command sooner are redone (the ready cycles E only rise,
+                # so every other pass's smallest ready cycle stays a lower bound)
+                for u in range(n_bus):
+                    if (new_h and col_bus[u]) or (new_m and row_bus[u]):
+                        dirty[c, u] = True
                 earliest = now  # state changed: look again next cycle
             if overflow:
                 break
