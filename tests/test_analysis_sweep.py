@@ -71,7 +71,7 @@ def test_sigkill_then_restart_with_a_process_pool(reference):
     proc = subprocess.Popen([sys.executable, "-m", "coupling.cli", "sweep", str(cfg), "--workers", "0",
                              "--no-progress"], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     try:
-        deadline = time.time() + 120
+        deadline = time.time() + 300
         while time.time() < deadline and proc.poll() is None:
             if parts.is_dir() and len(list(parts.glob("*.json"))) >= 30:
                 break
