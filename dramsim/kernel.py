@@ -71,7 +71,9 @@ published figures we validate against):
    lowest) goes first. Per-bank refresh on a channel of several ranks (HBM2's pseudo-channels)
    instead rotates channel-wide, as Ramulator 2.1's PerBank manager does: one REFpb falls due
    every floor(tREFIpb / ranks) cycles, to rank 0's banks in turn, then rank 1's, ... (each rank's
-   average interval stays within tREFIpb; the burst of one rank's refreshes is legal postponement).
+   average interval stays within tREFIpb; the burst of one rank's refreshes is legal postponement);
+   a table with ``per_bank_refresh: rank`` (HBM3) keeps every rank's own REFpb every tREFIpb, all
+   ranks due in the same cycle, as Ramulator 2.1's HBM34PerBankRefresh does.
 3. Scheduling (one command per channel and command bus per cycle):
 
    a. the *activated buffer* (requests whose ACT was issued, not yet their column command):
@@ -464,7 +466,9 @@ def run(par, rule_start, rules, windows, window_prev, window_next, clocks, cbus,
     row_policy : 0 open, 1 closed (every column command is RDA/WRA), 2 close-adaptive (RDA/WRA
         when no queued or activated request targets the row).
     refresh_mode : 0 none, 1 all-bank, 2 per-bank, 3 same-bank (REFsb to bank k of every bank
-        group, k in rotation, every ``REFIsb``; see :func:`_same_bank_next`).
+        group, k in rotation, every ``REFIsb``; see :func:`_same_bank_next`), 4 per-bank with every
+        rank due at once (the table's ``per_bank_refresh: rank``; with 2 and several ranks per channel
+        the channel rotates, see the module docstring).
     pd_after, sr_after : idle cycles before power-down / self-refresh (-1: never); pd_slow:
         power-down with slow exit (DLL off). See the module docstring.
     cap : capacity of the command arrays. When more commands are needed the kernel stops and
@@ -570,6 +574,9 @@ def run(par, rule_start, rules, windows, window_prev, window_next, clocks, cbus,
     ref_pend = np.zeros(NR, np.int64)
     ref_since = np.full(NR, _NEVER, np.int64)
     pb_bank = np.zeros(NR, np.int64)
+    rank_wise = refresh_mode == 4             # per-bank refresh, every rank on its own
+    if rank_wise:
+        refresh_mode = 2
     if refresh_mode == 1:
         ref_due[:] = REFI - 1
     elif refresh_mode == 2:
@@ -579,7 +586,7 @@ def run(par, rule_start, rules, windows, window_prev, window_next, clocks, cbus,
     interval = REFI if refresh_mode == 1 else (REFIsb if refresh_mode == 3 else REFIpb)
     # per-bank refresh with several ranks per channel: a channel-wide rotation (_per_bank_channel_due),
     # one REFpb every REFIpb // ranks cycles, so each rank's average interval stays <= REFIpb
-    pb_channel = refresh_mode == 2 and n_rk > 1
+    pb_channel = refresh_mode == 2 and n_rk > 1 and not rank_wise
     pb_step = max(REFIpb // n_rk, 1)
     ch_due = np.full(n_ch, pb_step - 1, np.int64)
     ch_j = np.zeros(n_ch, np.int64)

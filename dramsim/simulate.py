@@ -202,7 +202,8 @@ def simulate(spec: Spec, requests: RequestTrace, *, mapping: str = "RoBaRaCoCh",
     interval = {"per-bank": spec.timing.REFIpb, "same-bank": spec.timing.REFIsb}.get(refresh, spec.timing.REFI)
     table = kernel_inputs(spec, issued_commands(row_policy, refresh, pd_after >= 0 or sr_after >= 0))
     settings = (queue_depth, write_high, write_low, ROW_POLICIES.index(row_policy),
-                {"none": 0, "all-bank": 1, "per-bank": 2, "same-bank": 3}[refresh], scheduler == "frfcfs", not reference,
+                {"none": 0, "all-bank": 1, "per-bank": 2 if spec.table.per_bank_refresh == "channel" else 4,
+                 "same-bank": 3}[refresh], scheduler == "frfcfs", not reference,
                 pd_after, sr_after, powerdown_exit == "slow")
 
     def run(n_ch, bank_c, row_c, column_c, write_c, arr_c):

@@ -53,6 +53,11 @@ one clock (so the latest clock is always free). LPDDR5: ACT-2 within tAAD, block
 shorter than its clock (``timing.ticks_per_ck`` > 1, HBM3's half-CK ticks): a ``rising``
 command issues only in cycles that are multiples of ``ticks_per_ck`` (CK's rising edge), a
 ``both`` one in any tick (HBM3: PREpb / PREab on the falling edge too).
+``per_bank_refresh`` (optional: ``channel``, the default, or ``rank``) says how per-bank refresh
+(``--refresh per-bank``) falls due on a channel of several ranks: ``channel``, one REFpb every
+tREFIpb / ranks, to the channel's banks in turn, rank-major (Ramulator 2.1's PerBank manager:
+HBM2's pseudo-channels); ``rank``, one REFpb per rank every tREFIpb, every rank at once, each to its
+next bank (Ramulator 2.1's HBM34PerBankRefresh: HBM3). With one rank the two are the same.
 Low-power commands (PDN_*, PUP_*, SREN, SREX) are optional and follow the low-power policy of
 :mod:`dramsim.kernel` (tCKE, tXP, tXS); the table may constrain them as any other command.
 
@@ -116,7 +121,9 @@ REQUIRED_COMMANDS = ("ACT", "PRE", "PREA", "RD", "WR", "RDA", "WRA", "REF")
 COMMAND_KEYS = ("scope", "clocks", "bus", "opens", "closes", "data", "refresh", "second_word", "edges")
 SECOND_WORD_KEYS = ("within", "blocks")
 RULE_KEYS = ("prev", "next", "level", "latency", "window", "sibling", "name")
-TABLE_KEYS = ("levels", "buses", "parameters", "commands", "constraints")
+TABLE_KEYS = ("levels", "buses", "parameters", "commands", "constraints", "per_bank_refresh")
+#: How per-bank refresh falls due on a channel of several ranks (see ``per_bank_refresh`` above).
+PER_BANK_REFRESH = ("channel", "rank")
 N_COMMANDS = len(COMMANDS)
 
 
@@ -268,6 +275,7 @@ class Table:
     bus: Mapping[str, int] | None = None   # command -> index into buses (one left out: 0)
     second_word: Mapping[str, tuple[int, tuple[str, ...]]] | None = None  # command -> (within, blocks)
     edge: Mapping[str, int] | None = None  # command -> it issues in cycles that are multiples of this
+    per_bank_refresh: str = "channel"      # one of PER_BANK_REFRESH
 
     def value(self, name: str) -> int:
         """A derived parameter (or a timing value) in cycles."""
@@ -409,9 +417,12 @@ def build_table(data: Mapping, where: str, timing: Mapping[str, int], burst_cycl
                              "(not on channel level, not with a window)")
         latency = _evaluate(r["latency"], values, f"{field}.latency", where)
         rules.append(Rule(prev, nxt, level, latency, str(r["latency"]), window, sibling, str(r.get("name", ""))))
+    rotation = data.get("per_bank_refresh", "channel")
+    if rotation not in PER_BANK_REFRESH:
+        raise InputError(f"{where}: field per_bank_refresh is {rotation!r}; expected one of {', '.join(PER_BANK_REFRESH)}")
     return Table(name=str(where), levels=tuple(levels), scope=scope, clocks=clocks,
                  parameters=values, rules=tuple(rules), buses=tuple(buses), bus=bus, second_word=second_word,
-                 edge=edge)
+                 edge=edge, per_bank_refresh=rotation)
 
 
 def _edge(value, ticks_per_ck, cname, where) -> int:

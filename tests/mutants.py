@@ -212,9 +212,11 @@ class Greedy:
             if ca == REFPB and (cmd == REF or (cmd == REFPB and (same_bank or not L["RREFD"]))
                                 or (same_bank and cmd in (ACT, PRE) + COLUMN)):
                 out.append(("tRFCpb", a, ta + L["RFCpb"]))
-            if ca in (ACT, REFPB):
+            if ca == ACT or (ca == REFPB and not L["REFPB_RRD"]):    # an activation (HBM3: REFpb is none)
                 acts.append(a)
-                if cmd in (ACT, REFPB) and not same_bank:
+                if cmd == REFPB and L["REFPB_RRD"] and not same_bank:
+                    out.append(("tRRD_S", a, ta + L["REFPB_RRD"]))
+                elif cmd in (ACT, REFPB) and not same_bank:
                     s = "_L" if ga == g else "_S"
                     out.append(("tRRD" + s, a, ta + L["RRD" + s]))
                 if cmd == ACT and ca == ACT and same_bank:
@@ -235,7 +237,7 @@ class Greedy:
                 out.append(("tPPD", a, ta + L["PPD"]))
             if ca == PREA and cmd in (ACT, REF, REFPB):
                 out.append(("tRPab", a, ta + L["RPab"]))
-        if cmd in (ACT, REFPB) and len(acts) >= 4:
+        if (cmd == ACT or (cmd == REFPB and not L["REFPB_RRD"])) and len(acts) >= 4:
             a = acts[-4]
             out.append(("tFAW", a, eff(a) + L["FAW"]))
         # bank-state rules: the open period of the bank(s) B closes, the precharge before B
@@ -465,11 +467,12 @@ def _refresh(standard, spec, L):
         out.append(("legal", legal, "all-bank", end))
     if L["REFIpb"]:
         pb = L["REFIpb"]
-        # HBM2: 16 banks per pseudo-channel at a tREFISB of tREFI / 16: a stream twice as long, so that
-        # a bank left out misses 9 x tREFI before it ends
-        n_refpb = 8 * 12 * (2 if standard in DUAL_BUS else 1)
+        e = edge(standard, REFPB)
+        # HBM2 / HBM3: 16 / 32 banks per pseudo-channel at a tREFIpb of tREFI / 16 / 32: a stream 2 / 4
+        # times as long, so that a bank left out misses 9 x tREFI before it ends
+        n_refpb = 8 * 12 * (org.banks // 8 if standard in DUAL_BUS else 1)
         for start in (0, 3, 5):
-            legal = [((k + 1) * pb + 3 * r, REFPB, r, ((k + start) % org.banks) // org.banks_per_group,
+            legal = [(at((k + 1) * pb + 3 * r), REFPB, r, ((k + start) % org.banks) // org.banks_per_group,
                       (k + start) % org.banks_per_group, X) for k in range(n_refpb) for r in range(ranks)]
             end = legal[-1][0]
             out.append(("legal", legal, "per-bank", end))
@@ -480,7 +483,7 @@ def _refresh(standard, spec, L):
             out.append(Mutant(standard, "refresh", "state:REFpb to a bank already refreshed in this round",
                               twice, 20 * ranks, (), "per-bank", end))
             skip = [r for r in legal if (r[2], r[3], r[4]) != (0, 0, (start + 1) % org.banks_per_group)]
-            skip = [((x // ranks + 1) * pb * 8 // 7 + 3 * r[2],) + tuple(r[1:]) for x, r in enumerate(skip)]
+            skip = [(at((x // ranks + 1) * pb * 8 // 7 + 3 * r[2]),) + tuple(r[1:]) for x, r in enumerate(skip)]
             out.append(Mutant(standard, "refresh", "tREFI:bank", skip, -1, (), "per-bank", skip[-1][0]))
             out.append(Mutant(standard, "refresh", "tREFIpb", legal[:40 * ranks], -1, (), "per-bank", end))
     return out

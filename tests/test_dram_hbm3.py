@@ -12,7 +12,7 @@ from dramsim.timing import compiled
 from mutants import to_trace
 from table_edit import spec_with_table
 from traces import RequestTrace
-from traces.commands import ACT, PRE, PREA, RD, REF
+from traces.commands import ACT, PRE, PREA, RD, REF, REFPB
 
 X = -1
 
@@ -29,7 +29,8 @@ def test_spec_counts_half_ck_ticks(spec):
     # figures.json timing_ticks (2 x CK): tRFC 260 ns = 416 nCK = 832 ticks, tREFI 3.9 us
     assert (t.RFC, t.REFI, t.RCD, t.CCD_R, t.RTW) == (832, 12480, 62, 6, 40)
     assert spec.table.clocks["ACT"] == 3 and spec.table.clocks["RD"] == 2 and spec.table.clocks["PRE"] == 1
-    assert spec.table.edge == {"ACT": 2, "PRE": 1, "PREA": 1, "RD": 2, "WR": 2, "RDA": 2, "WRA": 2, "REF": 2}
+    assert spec.table.edge == {"ACT": 2, "PRE": 1, "PREA": 1, "RD": 2, "WR": 2, "RDA": 2, "WRA": 2, "REF": 2,
+                               "REFpb": 2}
     assert "energy not modelled" in energy_note(spec)
 
 
@@ -186,3 +187,73 @@ def test_event_skipping_equals_ticking_every_tick(spec):
     slow = simulate(spec, req, wrap_addresses=True, reference=True).commands
     for k in ("cycle", "cmd", "rank", "bankgroup", "bank", "row"):
         assert np.array_equal(getattr(fast, k), getattr(slow, k)), k
+
+
+def _seq(n):
+    return RequestTrace(np.arange(n, dtype=np.uint64) * np.uint64(64), np.zeros(n, bool))
+
+
+def test_per_bank_refresh_every_pseudo_channel_at_once_sid_by_sid(spec):
+    """--refresh per-bank: each pseudo-channel its own REFpb every tREFIpb (390 ticks = tREFI / 32 banks),
+    both due in the same cycle, to bank group x bank 0, 1, ... of SID 0, then SID 1 (bank groups 4-7),
+    as Ramulator 2.1's HBM34PerBankRefresh; the checker finds nothing in any row policy."""
+    t = spec.timing
+    assert (t.RFCpb, t.REFIpb, t.RREFD) == (640, 390, 16)
+    assert spec.table.per_bank_refresh == "rank"
+    for policy in ("open", "closed", "close-adaptive"):
+        res = simulate(spec, _seq(20_000), wrap_addresses=True, refresh="per-bank", row_policy=policy)
+        c = res.commands
+        assert check(c, spec, refresh="per-bank", end_cycle=res.cycles) == []
+        for pc in (0, 1):
+            sel = (np.asarray(c.cmd) == REFPB) & (np.asarray(c.rank) == pc)
+            cyc, bg, ba = np.asarray(c.cycle)[sel], np.asarray(c.bankgroup)[sel], np.asarray(c.bank)[sel]
+            k = np.arange(len(cyc))
+            assert abs(len(cyc) - res.cycles // t.REFIpb) <= 1
+            assert (bg * 4 + ba == k % 32).all()                          # SID 0's 16 banks, then SID 1's
+            assert (cyc >= (k + 1) * t.REFIpb - 1).all()                  # never before it falls due
+        assert (np.asarray(c.cmd) == REF).sum() == 0
+
+
+def test_per_bank_refresh_cycles_against_ramulator(spec):
+    """Cycles (ticks) of the 20,000-request seq / rand / stride traces (benchmarks/dram_speed.py's) with
+    per-bank refresh within 1% of a Ramulator 2.1 build (c5b1c3a, HBM3_8Gb_8hi + HBM3_6400Mbps, HBM34,
+    HBM34PerBankRefresh, FR-FCFS, open row, RoBaRaCoCh), run beside ours on 2026-12-03: 121,435 /
+    168,351 / 393,869 ticks (benchmarks/RESULTS.md, "HBM3 per-bank refresh"); REFpb counts 622 / 862 /
+    2,018 within 1%."""
+    import sys
+    from pathlib import Path
+    sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "benchmarks"))
+    from dram_speed import addresses
+    for name, cycles, refpb in (("seq", 121_435, 622), ("rand", 168_351, 862), ("stride", 393_869, 2_018)):
+        res = simulate(spec, RequestTrace(addresses(name, 20_000), np.zeros(20_000, bool)), wrap_addresses=True,
+                       refresh="per-bank")
+        assert res.cycles == pytest.approx(cycles, rel=0.01), name
+        assert res.stats["commands"]["REFpb"] == pytest.approx(refpb, rel=0.01), name
+
+
+def test_checker_per_bank_refresh_rules(spec):
+    """REFpb (Ramulator 2.1's HBM3 rules): tRRDS after another bank's ACT whatever its bank group, in no
+    tFAW; an ACT or REFpb of another bank waits tRREFD; the refreshed bank's ACT waits tRFCpb."""
+    L = limits(spec)
+    assert (L["REFPB_RRD"], L["RREFD"], L["RFCpb"]) == (L["RRD_S"], 16, 640)
+    act_end = 2                                   # ACT's distances count from its last tick (3 ticks)
+    # ACT bank group 0 bank 0, then REFpb to bank 1 of the same bank group: tRRDS (8), not tRRDL (10)
+    ok = [(0, ACT, 0, 0, 0, 5), (act_end + L["RRD_S"], REFPB, 0, 0, 1, X)]
+    assert check(to_trace(ok), spec, refresh="none") == []
+    early = [(0, ACT, 0, 0, 0, 5), (act_end + L["RRD_S"] - 2, REFPB, 0, 0, 1, X)]
+    assert {v.rule for v in check(to_trace(early), spec, refresh="none")} == {"tRRDS"}
+    # REFpb then ACT / REFpb to other banks: tRREFD; the refreshed bank's ACT: tRFCpb
+    d = L["RREFD"] - act_end
+    ok = [(0, REFPB, 0, 0, 0, X), (d, ACT, 0, 1, 0, 5)]
+    assert check(to_trace(ok), spec, refresh="none") == []
+    assert {v.rule for v in check(to_trace([(0, REFPB, 0, 0, 0, X), (d - 2, ACT, 0, 1, 0, 5)]), spec,
+                                  refresh="none")} == {"tRREFD"}
+    assert {v.rule for v in check(to_trace([(0, REFPB, 0, 0, 0, X), (L["RREFD"] - 2, REFPB, 0, 0, 1, X)]), spec,
+                                  refresh="none")} == {"tRREFD"}
+    assert {v.rule for v in check(to_trace([(0, REFPB, 0, 0, 0, X), (L["RFCpb"] - act_end - 2, ACT, 0, 0, 0, 5)]),
+                                  spec, refresh="none")} == {"tRFCpb"}
+    # four ACTs within tFAW and a REFpb among them: no tFAW (a REFpb is no activation here)
+    g = L["RRD_S"]
+    rows = [(0, ACT, 0, 0, 0, 5), (g, ACT, 0, 1, 0, 5), (2 * g, ACT, 0, 2, 0, 5), (3 * g, ACT, 0, 3, 0, 5),
+            (3 * g + act_end + g, REFPB, 0, 4, 0, X)]
+    assert check(to_trace(rows), spec, refresh="none") == []

@@ -183,3 +183,21 @@ def test_deferred_second_word():
     ref = simulate(spec, trace, reference=True).commands     # event skipping around pending words
     fast = simulate(spec, trace).commands
     assert np.array_equal(ref.cycle, fast.cycle) and np.array_equal(ref.cmd, fast.cmd)
+
+
+def test_per_bank_refresh_rotation_is_data():
+    """``per_bank_refresh: rank`` (HBM3's table) makes every rank due at once; ``channel`` (the default,
+    HBM2's) rotates over the channel's ranks; the two differ on a 2-pseudo-channel HBM3 spec, and
+    anything else is refused by name."""
+    hbm3 = load_spec("HBM3-6400")
+    assert hbm3.table.per_bank_refresh == "rank" and load_spec("HBM2-2000").table.per_bank_refresh == "channel"
+    channel = spec_with_table(lambda t: t.update(per_bank_refresh="channel"), "HBM3-6400", "HBM3")
+    trace = RequestTrace(np.arange(4000, dtype=np.uint64) * np.uint64(64), np.zeros(4000, bool))
+    by_rank = simulate(hbm3, trace, refresh="per-bank").commands
+    by_channel = simulate(channel, trace, refresh="per-bank").commands
+    first = [(int(r), int(c)) for r, c in zip(by_rank.rank[by_rank.cmd == 8][:2], by_rank.cycle[by_rank.cmd == 8][:2])]
+    assert [r for r, _ in first] == [0, 1] and first[1][1] - first[0][1] < hbm3.timing.REFIpb   # both due at once
+    other = by_channel.rank[by_channel.cmd == 8]
+    assert (other[:16] == 0).all()                 # the channel's rotation: pseudo-channel 0's banks first
+    with pytest.raises(InputError, match="per_bank_refresh is 'bank'; expected one of channel, rank"):
+        spec_with_table(lambda t: t.update(per_bank_refresh="bank"), "HBM3-6400", "HBM3")

@@ -179,6 +179,10 @@ trace's bank group counts over them, SID x bank groups + bank group): a read aft
 pseudo-channel waits ``tCCDR`` (the spec's, Ramulator's preset 3 nCK). Values: tCCDS 2 nCK, tRFC 260 / 350 / 450 /
 550 ns by channel density (<= 4 / 8 / 16 / more Gb), tREFI 3.9 us; tPPD, tRTW (RD -> WR: the larger of RL + BL/2 +
 2 nCK - WL and the spec's tRTW) and every other minimum are the spec's. Names as HBM2's, plus tCCDR.
+Per-bank refresh (REFpb) as Ramulator 2.1's HBM3 model has it: tRFCpb (the spec's, 200 ns) before an ACT or PRE to
+the refreshed bank and a REF, tRREFD (the spec's, 8 nCK) before an ACT or REFpb of another bank; a REFpb is no
+activation: it waits tRRDS after an ACT of another bank of the pseudo-channel and counts in neither tRRD nor tFAW
+(``jedec.limits`` ``REFPB_RRD``); tREFIpb the spec's (tREFI / 32 banks).
 
 LPDDR5 (L5 = JESD209-5, bank-group mode): ACT is ACTIVATE-1 + ACTIVATE-2, every distance counted
 from ACTIVATE-1; the trace records it once. ACTIVATE-2 may come later than the clock after

@@ -334,6 +334,12 @@ def limits(spec: Spec) -> dict[str, int]:
         v["RREFD"] = t.RREFD
     elif spec.standard == "HBM2":       # JESD235 tRREFD (REFSB to an ACT / REFSB of another bank)
         v["RREFD"] = max(t.RREFD, j.get("RREFD", 0))
+    # a REFpb that is no activation (counts in no tRRD / tFAW) waits this after another bank's ACT;
+    # 0: it is one (JESD235 HBM2, LPDDR4, GDDR6)
+    v["REFPB_RRD"] = 0
+    if spec.standard == "HBM3":         # tRREFD the spec's (Ramulator's preset); REFpb after ACT tRRDS
+        v["RREFD"] = t.RREFD
+        v["REFPB_RRD"] = v["RRD_S"]
     v["CCD_R"] = 0
     if spec.standard == "HBM3":         # tPPD and tCCDR: Ramulator's preset values (the spec's)
         v["PPD"] = t.PPD

@@ -38,11 +38,11 @@ MAX_RULES = frozenset({R_REFI, R_REFI_AVG, R_REFIPB, R_REFIPB_AVG, R_REFI_BANK, 
 TIMING_NAMES = ("CL", "CWL", "nBL", "RCD", "RP", "RPab", "RAS", "RC", "CCD_S", "CCD_L", "RRD_S", "RRD_L",
                 "FAW", "RD2PRE", "WR2PRE", "RD2WR", "WR2RD_S", "WR2RD_L", "RFC", "RFCpb", "REFI", "REFIpb",
                 "RTRS", "PPD", "CKE", "CKESR", "XP", "XPDLL", "XS", "XSDLL", "CCD_S_WR", "CCD_L_WR", "RCD_WR",
-                "RREFD", "RFCsb", "REFSBRD", "REFIsb", "CCD_R")
+                "RREFD", "RFCsb", "REFSBRD", "REFIsb", "CCD_R", "REFPB_RRD")
 (T_CL, T_CWL, T_NBL, T_RCD, T_RP, T_RPAB, T_RAS, T_RC, T_CCD_S, T_CCD_L, T_RRD_S, T_RRD_L, T_FAW,
  T_RD2PRE, T_WR2PRE, T_RD2WR, T_WR2RD_S, T_WR2RD_L, T_RFC, T_RFCPB, T_REFI, T_REFIPB, T_RTRS, T_PPD,
  T_CKE, T_CKESR, T_XP, T_XPDLL, T_XS, T_XSDLL, T_CCD_S_WR, T_CCD_L_WR, T_RCD_WR,
- T_RREFD, T_RFCSB, T_REFSBRD, T_REFISB, T_CCD_R) = range(len(TIMING_NAMES))
+ T_RREFD, T_RFCSB, T_REFSBRD, T_REFISB, T_CCD_R, T_REFPB_RRD) = range(len(TIMING_NAMES))
 
 #: Postponed refreshes JEDEC allows (DDR3/DDR4/LPDDR3/LPDDR4: 8, so 9 intervals between REFs).
 POSTPONE = 8
@@ -325,7 +325,9 @@ def walk(cycle, cmd, channel, rank, bank, bankgroup, row, T, slots, offset, bus,
                     k = _record(out, k, cap, R_RP, a, i, need, t - tc[a])
             if c == ACT and act_i[b] >= 0 and t - act_t[b] < T[T_RC]:
                 k = _record(out, k, cap, R_RC, act_i[b], i, T[T_RC], t - act_t[b])
-            # ACT/REFpb of the other banks of the rank
+            # ACT/REFpb of the other banks of the rank (with REFPB_RRD a REFpb is no activation: it
+            # waits REFPB_RRD after another bank's ACT and enters neither tRRD nor tFAW)
+            activation = c == ACT or T[T_REFPB_RRD] == 0
             best_short = 0
             best_a = -1
             best_rule = 0
@@ -335,6 +337,9 @@ def walk(cycle, cmd, channel, rank, bank, bankgroup, row, T, slots, offset, bus,
                     continue
                 same_group = (ob - fb) // banks_per_group == g
                 need = T[T_RRD_L] if same_group else T[T_RRD_S]
+                if not activation:
+                    same_group = False
+                    need = T[T_REFPB_RRD]
                 short = need - (t - rrd_t[ob])
                 if short > best_short:
                     best_short = short
@@ -343,14 +348,15 @@ def walk(cycle, cmd, channel, rank, bank, bankgroup, row, T, slots, offset, bus,
                     best_need = need
             if best_a >= 0:
                 k = _record(out, k, cap, best_rule, best_a, i, best_need, best_need - best_short)
-            p = faw_pos[r]
-            if faw_i[r, p] >= 0 and t - faw_t[r, p] < T[T_FAW]:
-                k = _record(out, k, cap, R_FAW, faw_i[r, p], i, T[T_FAW], t - faw_t[r, p])
-            faw_t[r, p] = t
-            faw_i[r, p] = i
-            faw_pos[r] = (p + 1) % 4
-            rrd_t[b] = t
-            rrd_i[b] = i
+            if activation:
+                p = faw_pos[r]
+                if faw_i[r, p] >= 0 and t - faw_t[r, p] < T[T_FAW]:
+                    k = _record(out, k, cap, R_FAW, faw_i[r, p], i, T[T_FAW], t - faw_t[r, p])
+                faw_t[r, p] = t
+                faw_i[r, p] = i
+                faw_pos[r] = (p + 1) % 4
+                rrd_t[b] = t
+                rrd_i[b] = i
             if c == ACT:
                 is_open[b] = True
                 open_row[b] = row[i]
