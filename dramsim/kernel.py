@@ -53,7 +53,8 @@ admission, or the next request of a bank whose candidate left), one whose comman
 bank's open row changed, or the bank's last activated request left, so its PRE may go), or any of a
 rank whose CKE changed; and only on the buses of that candidate's kind (row hits: the column buses;
 ACT / PRE: the row buses). A command that only raises ``E`` (a refresh, a column command from the
-activated buffer) leaves every pass's bound in place.
+activated buffer) leaves every pass's bound in place. (This holds where a channel has several
+command buses (HBM); with one, every command redoes the pass, which measured cheaper there.)
 
 Everything here is in memory-clock cycles. :func:`run` is called by :mod:`dramsim.simulate`
 with the requests already decoded (:mod:`dramsim.mapping`) and the timing already derived
@@ -923,6 +924,8 @@ def run(par, rule_start, rules, windows, window_prev, window_next, clocks, cbus,
                     continue
                 # ---- 4. issue
                 t = now
+                if n_bus == 1:                    # (one bus: every command may speed up its pass; see below)
+                    dirty[c, 0] = True
                 if req >= 0:
                     tb = rbank[req]
                     trk = bank_rank[rbank[req]]
@@ -1141,10 +1144,12 @@ def run(par, rule_start, rules, windows, window_prev, window_next, clocks, cbus,
                                     m += 1
                                 n_cands[c, dq, h] = m
                 # the passes that may now find a command sooner are redone (the ready cycles E only rise,
-                # so every other pass's smallest ready cycle stays a lower bound)
-                for u in range(n_bus):
-                    if (new_h and col_bus[u]) or (new_m and row_bus[u]):
-                        dirty[c, u] = True
+                # so every other pass's smallest ready cycle stays a lower bound); with one bus the test
+                # costs more than it saves (rand 2-3 %), so there every command redoes the pass
+                if n_bus > 1:
+                    for u in range(n_bus):
+                        if (new_h and col_bus[u]) or (new_m and row_bus[u]):
+                            dirty[c, u] = True
                 earliest = now  # state changed: look again next cycle
             if overflow:
                 break
