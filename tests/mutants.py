@@ -448,11 +448,10 @@ def _refresh(standard, spec, L):
     org = spec.organization
     name = rule_name
     ranks = org.ranks
-    e = edge(standard, REF)
     for offset in (0, 7, L["REFI"] // 3):
         refi = L["REFI"]
 
-        def at(t):                       # on REF's clock edge (HBM3: even ticks)
+        def at(t, e=edge(standard, REF)):        # on REF's clock edge (HBM3: even ticks)
             return t + (-t) % e
         legal = [(at(offset + k * refi + 3 * r), REF, r, X, X, X) for k in range(1, 41) for r in range(ranks)]
         end = legal[-1][0]
@@ -467,7 +466,9 @@ def _refresh(standard, spec, L):
         out.append(("legal", legal, "all-bank", end))
     if L["REFIpb"]:
         pb = L["REFIpb"]
-        e = edge(standard, REFPB)
+
+        def at(t, e=edge(standard, REFPB)):      # on REFpb's clock edge (HBM3: even ticks)
+            return t + (-t) % e
         # HBM2 / HBM3: 16 / 32 banks per pseudo-channel at a tREFIpb of tREFI / 16 / 32: a stream 2 / 4
         # times as long, so that a bank left out misses 9 x tREFI before it ends
         n_refpb = 8 * 12 * (org.banks // 8 if standard in DUAL_BUS else 1)
