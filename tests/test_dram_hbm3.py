@@ -2,6 +2,7 @@
 import numpy as np
 import pytest
 
+from bench_import import load_benchmark
 from dramsim.checker import check, limits
 from dramsim.energy import energy_note
 from dramsim.mapping import AddressMapping
@@ -220,10 +221,7 @@ def test_per_bank_refresh_cycles_against_ramulator(spec):
     HBM34PerBankRefresh, FR-FCFS, open row, RoBaRaCoCh), run beside ours on 2026-12-03: 121,435 /
     168,351 / 393,869 ticks (benchmarks/RESULTS.md, "HBM3 per-bank refresh"); REFpb counts 622 / 862 /
     2,018 within 1%."""
-    import sys
-    from pathlib import Path
-    sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "benchmarks"))
-    from dram_speed import addresses
+    addresses = load_benchmark("dram_speed").addresses
     for name, cycles, refpb in (("seq", 121_435, 622), ("rand", 168_351, 862), ("stride", 393_869, 2_018)):
         res = simulate(spec, RequestTrace(addresses(name, 20_000), np.zeros(20_000, bool)), wrap_addresses=True,
                        refresh="per-bank")
