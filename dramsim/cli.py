@@ -211,7 +211,12 @@ def _refresh_modes(spec) -> list[str]:
     """The refresh modes ``spec`` can run (``dramsim show``), the default first."""
     modes = ["all-bank (default)"]
     if spec.timing.REFIpb and "REFpb" in spec.table.scope:
-        modes.append("per-bank (REFpb)")
+        if spec.organization.ranks == 1:
+            modes.append("per-bank (REFpb)")
+        elif spec.table.per_bank_refresh == "rank":
+            modes.append("per-bank (REFpb; each rank its own every tREFIpb, all ranks at once)")
+        else:
+            modes.append("per-bank (REFpb; one every tREFIpb / ranks, to the channel's ranks in turn)")
     if spec.timing.REFIsb and "REFsb" in spec.table.scope:
         modes.append("same-bank (REFsb; its energy: REF / (2 x banks per group), no public current)")
     return modes + ["none"]

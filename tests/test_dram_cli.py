@@ -111,6 +111,17 @@ def test_standards_and_show(capsys):
     assert "CCD_L" in shown and "VPP" in shown
 
 
+def test_show_says_how_per_bank_refresh_falls_due(capsys):
+    """With several ranks (HBM pseudo-channels) `show` names the table's per_bank_refresh rotation."""
+    shown = {}
+    for name in ("HBM3-6400", "HBM2-2000", "LPDDR4-3200"):
+        assert main(["show", name]) == 0
+        shown[name] = next(ln for ln in capsys.readouterr().out.splitlines() if ln.startswith("refresh modes"))
+    assert "each rank its own every tREFIpb, all ranks at once" in shown["HBM3-6400"]
+    assert "to the channel's ranks in turn" in shown["HBM2-2000"]
+    assert "per-bank (REFpb)," in shown["LPDDR4-3200"]
+
+
 def test_show_gives_capacity_per_rank_and_in_all(capsys):
     """HBM2-2000: 2 Gb per pseudo-channel (rank), two of them per channel."""
     assert main(["show", "HBM2-2000"]) == 0
